@@ -1,0 +1,127 @@
+"""Flask CLI: db, hsm, seed, roles, preflight. Failures print one line, never a traceback."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.config import ConfigurationError
+from app.signing.hsm import Hsm, HsmError
+
+db_cli = AppGroup("db", help="Migrations de la base de données.")
+hsm_cli = AppGroup("hsm", help="Jeton PKCS#11 (SoftHSM2 en développement).")
+roles_cli = AppGroup("roles", help="Rôles des agences (opérateur ANS, évaluateur ANSM).")
+
+
+def one_line_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (HsmError, ConfigurationError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def _settings():
+    return current_app.config["SETTINGS"]
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+@one_line_errors
+def db_upgrade(revision):
+    """Migrer la base jusqu'à REVISION (head par défaut)."""
+    from app.migrate import upgrade
+
+    upgrade(_settings().database_url, revision)
+    click.echo(f"Base migrée ({revision}).")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+@one_line_errors
+def db_downgrade(revision):
+    """Revenir à REVISION (base pour tout défaire)."""
+    from app.migrate import downgrade
+
+    downgrade(_settings().database_url, revision)
+    click.echo(f"Base ramenée à {revision}.")
+
+
+@hsm_cli.command("init")
+@one_line_errors
+def hsm_init():
+    """Créer le jeton SoftHSM du projet et ses PIN sous instance/ (idempotent)."""
+    from pathlib import Path
+
+    from app.signing import softhsm
+
+    s = _settings()
+    if s.is_production:
+        raise click.ClickException("« flask hsm init » est réservé au développement : en production, "
+                                   "le jeton est initialisé par les opérateurs du HSM.")
+    conf = Path(s.softhsm2_conf)
+    created = softhsm.init_token(conf, s.hsm_dir / "tokens", s.hsm_token_label, s.hsm_pins_file)
+    s.resolve_secrets()
+    hsm = Hsm(s.pkcs11_module, s.hsm_token_label, s.hsm_pin)
+    status = hsm.status()
+    if not status["ok"]:
+        raise click.ClickException(status["error"])
+    click.echo(f"Jeton « {s.hsm_token_label} » {'créé' if created else 'déjà présent'} ({conf}).")
+
+
+@hsm_cli.command("keys")
+@one_line_errors
+def hsm_keys():
+    """Lister les clés privées du jeton et leurs attributs de protection."""
+    for key in current_app.extensions["hsm"].list_keys():
+        click.echo(f"{key.label}\t{key.key_type}\textractible={key.extractable}\tsensible={key.sensitive}")
+
+
+@click.command("seed")
+@one_line_errors
+def seed():
+    """Charger les données de démonstration (idempotent ; refusé en production)."""
+    from app.db import get_session
+    from seeds.loader import load
+
+    if _settings().is_production:
+        raise click.ClickException("Refusé : PORTAL_ENV=production. Les données de démonstration ne vont "
+                                   "jamais dans une base de production.")
+    created = load(get_session())
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "rien de nouveau"
+    click.echo(f"Données de démonstration chargées : {summary}.")
+
+
+@roles_cli.command("grant")
+@click.argument("national_id")
+@click.argument("role")
+@one_line_errors
+def roles_grant(national_id, role):
+    """Donner le rôle ROLE (ans_operator, ansm_evaluator) à l'identifiant national NATIONAL_ID."""
+    from app.db import get_session
+    from app.operations.roles import grant_role
+
+    grant, created = grant_role(get_session(), national_id, role, granted_by="cli")
+    click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
+
+
+@click.command("preflight")
+def preflight():
+    """Vérifier base de données et HSM comme au démarrage."""
+    from app.preflight import problems
+
+    found = problems(_settings())
+    if found:
+        raise click.ClickException(found[0])
+    click.echo("Configuration correcte : base de données et HSM joignables.")
+
+
+def register(app: Flask) -> None:
+    for command in (db_cli, hsm_cli, roles_cli, seed, preflight):
+        app.cli.add_command(command)

@@ -1,0 +1,127 @@
+"""Settings read from the environment, with safe development defaults.
+
+The variable names are a contract (see DESIGN.md): DATABASE_URL, SECRET_KEY, PORTAL_BASE_URL,
+PKCS11_MODULE, SOFTHSM2_CONF, HSM_TOKEN_LABEL, HSM_PIN, PSC_*, MAIL_SERVER, MAIL_PORT.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SOFTHSM_MODULE_CANDIDATES = (
+    "/usr/lib/softhsm/libsofthsm2.so",
+    "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
+    "/usr/local/lib/softhsm/libsofthsm2.so",
+)
+
+
+class ConfigurationError(Exception):
+    """A setting is missing or wrong; the message says how to fix it, in one line."""
+
+
+def default_pkcs11_module() -> str:
+    for candidate in SOFTHSM_MODULE_CANDIDATES:
+        if Path(candidate).exists():
+            return candidate
+    return SOFTHSM_MODULE_CANDIDATES[0]
+
+
+@dataclass
+class Settings:
+    env: str = "development"
+    instance_path: Path = PROJECT_ROOT / "instance"
+    database_url: str = ""
+    secret_key: str = ""
+    portal_base_url: str = "http://127.0.0.1:8000"
+    pkcs11_module: str = ""
+    softhsm2_conf: str = ""
+    hsm_token_label: str = "portail-sante"  # noqa: S105 - a label, not a secret
+    hsm_pin: str = ""
+    psc_discovery_url: str = "http://127.0.0.1:8001/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"
+    psc_client_id: str = "portail-sante"
+    psc_client_secret: str = ""
+    psc_scope: str = "openid scope_all"
+    psc_acr_values: str = "eidas1"
+    mail_server: str = "localhost"
+    mail_port: int = 25
+    ratelimit_storage_uri: str = "memory://"
+    behind_proxy: int = 0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def hsm_dir(self) -> Path:
+        return self.instance_path / "hsm"
+
+    @property
+    def hsm_pins_file(self) -> Path:
+        return self.hsm_dir / "pins.json"
+
+    @classmethod
+    def from_env(cls, environ: dict | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        s = cls()
+        s.env = env.get("PORTAL_ENV", "development")
+        s.instance_path = Path(env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))).resolve()
+        s.database_url = env.get("DATABASE_URL") or f"sqlite:///{s.instance_path / 'portail.db'}"
+        s.secret_key = env.get("SECRET_KEY", "")
+        s.portal_base_url = env.get("PORTAL_BASE_URL", s.portal_base_url).rstrip("/")
+        s.pkcs11_module = env.get("PKCS11_MODULE") or default_pkcs11_module()
+        s.softhsm2_conf = env.get("SOFTHSM2_CONF") or str(s.hsm_dir / "softhsm2.conf")
+        s.hsm_token_label = env.get("HSM_TOKEN_LABEL", s.hsm_token_label)
+        s.hsm_pin = env.get("HSM_PIN", "")
+        for name in ("psc_discovery_url", "psc_client_id", "psc_client_secret", "psc_scope", "psc_acr_values"):
+            setattr(s, name, env.get(name.upper(), getattr(s, name)))
+        s.mail_server = env.get("MAIL_SERVER", s.mail_server)
+        s.mail_port = int(env.get("MAIL_PORT", s.mail_port))
+        s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
+        s.behind_proxy = int(env.get("BEHIND_PROXY", "0") or 0)
+        return s
+
+    def resolve_secrets(self) -> None:
+        """Fill development secrets from instance/; refuse to guess them in production."""
+        if self.is_production:
+            missing = [n for n in ("SECRET_KEY", "HSM_PIN") if not getattr(self, n.lower())]
+            if missing:
+                raise ConfigurationError(
+                    f"{', '.join(missing)} manquant en production : définissez ces variables d'environnement."
+                )
+            return
+        if not self.secret_key:
+            self.secret_key = _instance_secret(self.instance_path / "secret_key")
+        if not self.hsm_pin and self.hsm_pins_file.exists():
+            self.hsm_pin = json.loads(self.hsm_pins_file.read_text())["user_pin"]
+
+    def apply_process_environment(self) -> None:
+        """SoftHSM reads SOFTHSM2_CONF from the process environment when the module loads."""
+        os.environ.setdefault("SOFTHSM2_CONF", self.softhsm2_conf)
+
+
+def _instance_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(value)
+    return value
+
+
+def redact_url(url: str) -> str:
+    """Database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<URL illisible>"

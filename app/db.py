@@ -1,0 +1,69 @@
+"""Engine, one session per request, SQLite pragmas. Operations receive the session explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+
+def make_engine(url: str) -> sa.Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+class Database:
+    """Holds the engine; ``bind`` may be swapped for a connection in tests (per-test rollback)."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        self.bind: sa.Engine | sa.Connection = self.engine
+
+    def session(self) -> Session:
+        return Session(self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+    def ping(self) -> dict:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+                version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+            return {"ok": True, "backend": self.engine.dialect.name, "revision": version}
+        except Exception as exc:  # any driver error means "down" for the health check
+            return {"ok": False, "backend": self.engine.dialect.name, "error": type(exc).__name__}
+
+
+def init_app(app, url: str) -> None:
+    from flask import g
+
+    app.extensions["db"] = Database(url)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def get_session() -> Session:
+    """The request's session (Flask side only)."""
+    from flask import current_app, g
+
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["db"].session()
+    return g.db_session

@@ -1,0 +1,76 @@
+"""French error pages (400, 403, 404, 405, 413, 429, 500, 503), as full pages or htmx blocks."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.signing.hsm import HsmError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ErrorPage:
+    code: int
+    title: str
+    lead: str
+    hint: str
+
+
+PAGES = {
+    400: ErrorPage(400, "Requête invalide", "La demande envoyée n’a pas pu être traitée.",
+                   "Rechargez la page puis recommencez. Si le problème persiste, contactez l’assistance."),
+    403: ErrorPage(403, "Accès refusé", "Vous n’avez pas les droits nécessaires pour accéder à cette page.",
+                   "Vérifiez que vous êtes connecté avec le bon compte et que vos habilitations sont à jour."),
+    404: ErrorPage(404, "Page non trouvée", "La page que vous cherchez est introuvable.",
+                   "Si vous avez tapé l’adresse dans votre navigateur, vérifiez qu’elle est correcte."),
+    405: ErrorPage(405, "Méthode non autorisée", "Cette action n’est pas possible de cette façon.",
+                   "Revenez à la page précédente et utilisez les boutons proposés."),
+    413: ErrorPage(413, "Fichier trop volumineux", "Le fichier ou le formulaire envoyé dépasse la taille autorisée.",
+                   "Réduisez la taille du fichier puis recommencez."),
+    429: ErrorPage(429, "Trop de tentatives", "Vous avez fait trop de demandes en peu de temps.",
+                   "Patientez quelques minutes avant de réessayer."),
+    500: ErrorPage(500, "Erreur inattendue", "Désolé, le service rencontre un problème.",
+                   "Nous y travaillons. Réessayez plus tard ; vos brouillons enregistrés sont conservés."),
+    503: ErrorPage(503, "Service indisponible", "Le service est momentanément indisponible.",
+                   "Aucune opération n’a été enregistrée à moitié. Réessayez dans quelques minutes."),
+}
+
+
+def render_error(code: int, detail: str | None = None):
+    from app.views.rendering import render
+
+    page = PAGES.get(code) or PAGES[500 if code >= 500 else 400]
+    response = render("errors/error.html", status=code, error=page, detail=detail)
+    if request.headers.get("HX-Request"):
+        response.headers["HX-Retarget"] = "#contenu"
+        response.headers["HX-Reswap"] = "innerHTML"
+    if code == 503:
+        response.headers["Retry-After"] = "60"
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque : rechargez la page.")
+
+    @app.errorhandler(HsmError)
+    def hsm_error(exc):
+        log.error("HSM: %s", exc)
+        return render_error(503, "Le module de signature (HSM) ne répond pas.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        detail = exc.description if getattr(exc, "portal_message", False) else None
+        return render_error(exc.code or 500, detail)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        log.exception("unhandled error")
+        return render_error(500)

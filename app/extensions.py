@@ -1,0 +1,14 @@
+"""Unbound extensions, initialised in create_app."""
+
+from authlib.integrations.flask_client import OAuth
+from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFProtect
+
+csrf = CSRFProtect()
+htmx = HTMX()
+oauth = OAuth()
+talisman = Talisman()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,0 +1,18 @@
+"""SQLModel tables, one module per aggregate. Importing this package registers every table."""
+
+from .audit import AuditEvent
+from .identity import AgencyRole, Card, Person, PracticeActivity
+from .referential import ReferentialMedicine
+from .structures import Ght, Habilitation, Structure
+
+__all__ = [
+    "AgencyRole",
+    "AuditEvent",
+    "Card",
+    "Ght",
+    "Habilitation",
+    "Person",
+    "PracticeActivity",
+    "ReferentialMedicine",
+    "Structure",
+]

@@ -1,0 +1,60 @@
+"""People, their cards and activities, and agency roles granted by operators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from .base import optional_timestamp, timestamp
+
+
+class Person(SQLModel, table=True):
+    """A professional, identified by the national id with its type prefix (``8``+RPPS, ``0``+ADELI…)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    national_id: str = Field(max_length=40, unique=True, index=True)
+    civility: str = Field(default="", max_length=10)
+    family_name: str = Field(max_length=100)
+    given_name: str = Field(max_length=100)
+    profession_code: str = Field(default="", max_length=4)
+    profession_category: str = Field(default="", max_length=2)
+    email: str = Field(default="", max_length=200)
+    created_at: datetime = timestamp()
+
+
+class Card(SQLModel, table=True):
+    """A CPx card (CPS, CPF, CPE, CDE, CPA, CDA) and whether its e-CPS is active."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    card_type: str = Field(max_length=3)
+    serial: str = Field(max_length=20, unique=True)
+    status: str = Field(default="active", max_length=12)
+    ecps_active: bool = False
+    structure_id: int | None = Field(default=None, foreign_key="structure.id")
+    issued_at: datetime = timestamp()
+    expires_at: datetime | None = optional_timestamp()
+
+
+class PracticeActivity(SQLModel, table=True):
+    """One situation of practice (PSC's ``activities[]``): a person practising in a structure."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    profession_code: str = Field(max_length=4)
+    specialty_code: str = Field(default="", max_length=10)
+    practice_mode: str = Field(default="S", max_length=2)
+    sector_code: str = Field(default="", max_length=6)
+    pharmacy_pui: bool = False
+
+
+class AgencyRole(SQLModel, table=True):
+    """An agency role (ANS operator, ANSM evaluator) granted to a national id by ``flask roles grant``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    national_id: str = Field(max_length=40, index=True)
+    role: str = Field(max_length=30)
+    granted_by: str = Field(default="cli", max_length=40)
+    granted_at: datetime = timestamp()

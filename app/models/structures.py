@@ -1,0 +1,59 @@
+"""Structures (FINESS EJ/EG or SIRET), GHTs and habilitations of people on structures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from .base import optional_timestamp, timestamp
+
+
+class Ght(SQLModel, table=True):
+    """A groupement hospitalier de territoire: several EJs that may not share one EJ's certificates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=20, unique=True)
+    name: str = Field(max_length=200)
+
+
+class Structure(SQLModel, table=True):
+    """An entité juridique (EJ), a site (EG, with its parent EJ) or a structure outside FINESS (SIRET)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=3)  # EJ, EG, or ORG (outside FINESS)
+    name: str = Field(max_length=200)
+    finess: str | None = Field(default=None, max_length=9, unique=True)
+    siret: str | None = Field(default=None, max_length=14, index=True)
+    legal_form: str = Field(default="", max_length=100)
+    public: bool = False
+    dialysis: bool = False
+    parent_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    ght_id: int | None = Field(default=None, foreign_key="ght.id", index=True)
+    street: str = Field(default="", max_length=200)
+    postal_code: str = Field(default="", max_length=5)
+    city: str = Field(default="", max_length=100)
+    departement: str = Field(default="", max_length=3)
+    contract_signed_at: datetime | None = optional_timestamp()
+    created_at: datetime = timestamp()
+
+    @property
+    def national_id(self) -> str:
+        return f"1{self.finess}" if self.finess else f"3{self.siret}"
+
+    @property
+    def contract_signed(self) -> bool:
+        return self.contract_signed_at is not None
+
+
+class Habilitation(SQLModel, table=True):
+    """A person's role on a structure: legal representative, mandataire or technical administrator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    role: str = Field(max_length=30)
+    certificate_family: str | None = Field(default=None, max_length=4)  # ORG or SERV, technical admins only
+    granted_at: datetime = timestamp()
+    ended_at: datetime | None = optional_timestamp()
+    source: str = Field(default="", max_length=40)  # form reference that created it

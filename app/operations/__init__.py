@@ -1,0 +1,1 @@
+"""Use cases named by verbs. Each owns its transaction: audit (and outbox) rows commit with the change."""

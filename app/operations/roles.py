@@ -1,0 +1,31 @@
+"""Granting agency roles (ANS operator, ANSM evaluator)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.domain.identifiers import parse_national_id
+from app.domain.roles import AGENCY_ROLES
+from app.models import AgencyRole
+from app.operations import audit
+
+
+class RoleError(ValueError):
+    pass
+
+
+def grant_role(db: Session, national_id: str, role: str, *, granted_by: str) -> tuple[AgencyRole, bool]:
+    """Grant ``role`` to ``national_id``; returns (grant, created). Idempotent."""
+    if role not in AGENCY_ROLES:
+        raise RoleError(f"Rôle inconnu « {role} » : choisissez parmi {', '.join(sorted(AGENCY_ROLES))}.")
+    nid = str(parse_national_id(national_id))
+    existing = db.exec(select(AgencyRole).where(AgencyRole.national_id == nid, AgencyRole.role == role)).first()
+    if existing:
+        return existing, False
+    grant = AgencyRole(national_id=nid, role=role, granted_by=granted_by)
+    db.add(grant)
+    db.flush()
+    audit.record(db, actor=granted_by, action="role.granted", object_type="agency_role", object_id=grant.id,
+                 after={"national_id": nid, "role": role})
+    db.commit()
+    return grant, True

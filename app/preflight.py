@@ -1,0 +1,58 @@
+"""Start-up checks: one clear line naming what is wrong and how to fix it, never a traceback.
+
+Run as ``python -m app.preflight`` (gunicorn's ``on_starting`` hook does), so the PKCS#11 module is
+loaded in a throwaway process and never in the gunicorn master.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import sqlalchemy as sa
+
+from app.config import ConfigurationError, Settings, redact_url
+from app.db import make_engine
+from app.migrate import current_revision, head_revision
+from app.signing.hsm import Hsm
+
+
+def problems(settings: Settings) -> list[str]:
+    try:
+        settings.resolve_secrets()
+    except ConfigurationError as exc:
+        return [str(exc)]
+    settings.apply_process_environment()
+    found = []
+    found.extend(_database_problems(settings.database_url))
+    status = Hsm(settings.pkcs11_module, settings.hsm_token_label, settings.hsm_pin).status()
+    if not status["ok"]:
+        found.append(status["error"])
+    return found
+
+
+def _database_problems(url: str) -> list[str]:
+    engine = make_engine(url)
+    try:
+        revision = current_revision(engine)
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:160]
+        return [f"Base de données injoignable ({redact_url(url)}) : {reason}. Vérifiez que le serveur "
+                "tourne et la variable DATABASE_URL (sans elle, SQLite sous instance/ est utilisé)."]
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if revision != head:
+        return [f"Base de données non migrée (révision {revision or 'aucune'}, attendue {head}) : "
+                "lancez « flask db upgrade »."]
+    return []
+
+
+def main() -> int:
+    found = problems(Settings.from_env())
+    for line in found[:1]:
+        print(f"portail : {line}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

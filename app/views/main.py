@@ -1,0 +1,45 @@
+"""Public pages and the health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, url_for
+
+from app.views.rendering import render
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    tiles = [
+        {"title": "Référentiel des spécialités", "detail": "Médicaments en AAC, AAP et CPC",
+         "url": url_for("referential.index")},
+    ]
+    return render("main/home.html", tiles=tiles)
+
+
+@bp.get("/healthz")
+def healthz():
+    database = current_app.extensions["db"].ping()
+    hsm = current_app.extensions["hsm"].status()
+    ok = database["ok"] and hsm["ok"]
+    body = {"status": "ok" if ok else "degraded", "database": database, "hsm": hsm}
+    return jsonify(body), 200 if ok else 503
+
+
+@bp.get("/accessibilite")
+def accessibility():
+    return render("main/static_page.html", page_title="Accessibilité", paragraphs=[
+        "Ce portail vise la conformité au RGAA 4.1 : il utilise le Système de design de l’État, "
+        "reste utilisable au clavier et sur un écran de téléphone, et fonctionne sans JavaScript.",
+        "Signalez toute difficulté d’accès à l’assistance : une alternative vous sera proposée.",
+    ])
+
+
+@bp.get("/mentions-legales")
+def legal():
+    return render("main/static_page.html", page_title="Mentions légales et données personnelles", paragraphs=[
+        "Les données des patients saisies dans les demandes d’accès compassionnel se limitent aux initiales, "
+        "à l’âge, au sexe et au poids.",
+        "Les traces d’audit sont conservées et chaînées pour garantir leur intégrité.",
+    ])

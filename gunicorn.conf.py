@@ -1,0 +1,29 @@
+"""gunicorn settings: preflight in a subprocess, and per-process HSM state reset after fork."""
+
+import os
+import subprocess
+import sys
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+timeout = 60
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+preload_app = False
+
+
+def on_starting(server):
+    if os.environ.get("PORTAL_SKIP_PREFLIGHT") == "1":
+        return
+    proc = subprocess.run([sys.executable, "-m", "app.preflight"], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr.strip().splitlines()[-1] + "\n" if proc.stderr.strip() else
+                         "portail : vérification de démarrage en échec.\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+
+def post_fork(server, worker):
+    from app.signing.hsm import reset_all
+
+    reset_all()

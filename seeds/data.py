@@ -1,0 +1,113 @@
+"""Demo structures, test identities modelled on ANS test card kits, and référentiel medicines.
+
+Every identifier here passes the checks of app.domain.identifiers (tests/unit/test_seeds.py).
+"""
+
+GHTS = [
+    {"code": "GHT44-01", "name": "GHT Loire-Atlantique Nord"},
+]
+
+# kind: EJ (entité juridique), EG (site, with parent EJ), ORG (outside FINESS, SIRET only)
+STRUCTURES = [
+    {"key": "chu", "kind": "EJ", "name": "Centre hospitalier universitaire de Loire-Atlantique",
+     "finess": "440000016", "siret": None, "legal_form": "Établissement public de santé", "public": True,
+     "ght": "GHT44-01", "street": "5 allée de l’Île Gloriette", "postal_code": "44093", "city": "Nantes",
+     "departement": "44", "contract": True},
+    {"key": "chu-nord", "kind": "EG", "parent": "chu", "name": "Hôpital Nord Laennec", "finess": "440000024",
+     "public": True, "street": "Boulevard Jacques Monod", "postal_code": "44800", "city": "Saint-Herblain",
+     "departement": "44", "contract": True},
+    {"key": "chu-sj", "kind": "EG", "parent": "chu", "name": "Hôpital Saint-Jacques", "finess": "440000032",
+     "public": True, "street": "85 rue Saint-Jacques", "postal_code": "44093", "city": "Nantes",
+     "departement": "44", "contract": True},
+    {"key": "chsn", "kind": "EJ", "name": "Centre hospitalier de Saint-Nazaire", "finess": "440000040",
+     "legal_form": "Établissement public de santé", "public": True, "ght": "GHT44-01",
+     "street": "11 boulevard Georges Charpak", "postal_code": "44600", "city": "Saint-Nazaire",
+     "departement": "44", "contract": True},
+    {"key": "clinique", "kind": "EJ", "name": "Clinique du Parc SAS", "finess": "690000013",
+     "siret": "51234567900017", "legal_form": "Société par actions simplifiée", "public": False,
+     "street": "155 boulevard de Stalingrad", "postal_code": "69006", "city": "Lyon", "departement": "69",
+     "contract": True},
+    {"key": "clinique-site", "kind": "EG", "parent": "clinique", "name": "Clinique du Parc – site de Lyon",
+     "finess": "690000021", "public": False, "street": "155 boulevard de Stalingrad", "postal_code": "69006",
+     "city": "Lyon", "departement": "69", "contract": True},
+    {"key": "dialyse", "kind": "EJ", "name": "Association régionale de dialyse de Bretagne",
+     "finess": "350000014", "legal_form": "Association loi 1901", "public": False, "dialysis": True,
+     "street": "2 rue Henri Le Guilloux", "postal_code": "35033", "city": "Rennes", "departement": "35",
+     "contract": True},
+    {"key": "ajaccio", "kind": "EJ", "name": "Centre hospitalier d’Ajaccio", "finess": "2A0000016",
+     "legal_form": "Établissement public de santé", "public": True, "street": "27 avenue de l’Impératrice Eugénie",
+     "postal_code": "20000", "city": "Ajaccio", "departement": "2A", "contract": False},
+    {"key": "editeur", "kind": "ORG", "name": "Éditeur Santé Logiciels SAS", "finess": None,
+     "siret": "81234567600017", "legal_form": "Société par actions simplifiée", "public": False,
+     "street": "10 rue de la Paix", "postal_code": "75002", "city": "Paris", "departement": "75",
+     "contract": True},
+]
+
+# Test identities, after ANS's test card kits (F414) and PSC's test-identity generator.
+# profession codes (TRE_G15): 10 médecin, 21 pharmacien, 60 infirmier; category C civil, E étudiant.
+IDENTITIES = [
+    {"national_id": "899700000013", "civility": "DR", "given_name": "KIT", "family_name": "DOC0001",
+     "profession_code": "10", "category": "C", "cards": [("CPS", "2800000001", True)],
+     "activities": [{"structure": "chu-nord", "profession_code": "10", "specialty_code": "SM54"}]},
+    {"national_id": "899700000021", "civility": "DR", "given_name": "KIT", "family_name": "DOC0002",
+     "profession_code": "10", "category": "C", "cards": [("CPS", "2800000002", True)],
+     "activities": [{"structure": "chu-sj", "profession_code": "10", "specialty_code": "SM53"},
+                    {"structure": "clinique-site", "profession_code": "10", "specialty_code": "SM53",
+                     "practice_mode": "L"}]},
+    {"national_id": "899700000039", "civility": "M", "given_name": "KIT", "family_name": "PHARMA0003",
+     "profession_code": "21", "category": "C", "cards": [("CPS", "2800000003", True)],
+     "activities": [{"structure": "chu-nord", "profession_code": "21", "specialty_code": "",
+                     "pharmacy_pui": True}]},
+    {"national_id": "899700000047", "civility": "M", "given_name": "KIT", "family_name": "INTERNE0004",
+     "profession_code": "10", "category": "E", "cards": [("CPF", "2800000004", True)],
+     "activities": [{"structure": "chu-nord", "profession_code": "10", "specialty_code": ""}]},
+    {"national_id": "899700000054", "civility": "MME", "given_name": "KIT", "family_name": "INFIRMIER0005",
+     "profession_code": "60", "category": "C", "cards": [("CPS", "2800000005", True)],
+     "activities": [{"structure": "chu-sj", "profession_code": "60"}]},
+    {"national_id": "3440000016/DIR0001", "civility": "MME", "given_name": "KIT", "family_name": "DIRECTEUR0006",
+     "profession_code": "", "category": "", "cards": [("CDE", "3800000006", False)],
+     "habilitations": [("chu", "legal_representative", None)]},
+    {"national_id": "3440000016/ADM0007", "civility": "M", "given_name": "KIT", "family_name": "SECRETAIRE0007",
+     "profession_code": "", "category": "", "cards": [("CPE", "3800000007", False)],
+     "habilitations": [("chu", "mandataire", None)]},
+    {"national_id": "3690000013/DIR0008", "civility": "M", "given_name": "KIT", "family_name": "DIRECTEUR0008",
+     "profession_code": "", "category": "", "cards": [("CDE", "3800000008", False)],
+     "habilitations": [("clinique", "legal_representative", None)]},
+    {"national_id": "581234567600017/TECH0009", "civility": "MME", "given_name": "KIT",
+     "family_name": "ADMINTECH0009", "profession_code": "", "category": "", "cards": [("CPA", "3800000009", False)],
+     "habilitations": [("chu", "technical_admin", "ORG"), ("clinique-site", "technical_admin", "ORG"),
+                       ("editeur", "technical_admin", "SERV")]},
+    {"national_id": "899700000062", "civility": "DR", "given_name": "KIT", "family_name": "EVALUATEUR0010",
+     "profession_code": "21", "category": "C", "cards": [("CPS", "2800000010", True)],
+     "agency_roles": ["ansm_evaluator"]},
+    {"national_id": "899700000070", "civility": "M", "given_name": "KIT", "family_name": "OPERATEUR0011",
+     "profession_code": "10", "category": "C", "cards": [("CPS", "2800000011", True)],
+     "agency_roles": ["ans_operator"]},
+]
+
+MEDICINES = [
+    {"code": "AAC-0001", "name": "Rarexib 50 mg, comprimé", "dci": "rarexibumab", "pharmaceutical_form": "comprimé",
+     "strength": "50 mg", "status": "AAC", "laboratory": "Laboratoires Orphelins SA",
+     "indication": "Amylose héréditaire à transthyrétine avec polyneuropathie de stade 1 ou 2.",
+     "granting_criteria": [
+         "Patient adulte (18 ans ou plus) avec diagnostic génétique confirmé",
+         "Polyneuropathie de stade 1 ou 2 (score PND ≤ IIIb)",
+         "Absence d’alternative thérapeutique appropriée disponible",
+     ]},
+    {"code": "AAC-0002", "name": "Neurovan 10 mg/ml, solution injectable", "dci": "neurovanitide",
+     "pharmaceutical_form": "solution injectable", "strength": "10 mg/ml", "status": "AAC",
+     "laboratory": "BioNeuro France",
+     "indication": "Épilepsie pharmacorésistante du nourrisson (syndrome de Dravet).",
+     "granting_criteria": [
+         "Enfant âgé de 6 mois à 2 ans",
+         "Échec d’au moins deux antiépileptiques bien conduits",
+     ]},
+    {"code": "AAP-0001", "name": "Oncoplex 100 mg, poudre pour perfusion", "dci": "oncoplexumab",
+     "pharmaceutical_form": "poudre pour solution pour perfusion", "strength": "100 mg", "status": "AAP",
+     "laboratory": "OncoPharma", "indication": "Cancer bronchique non à petites cellules avec mutation KRAS G12C.",
+     "granting_criteria": ["Patient adulte", "Mutation KRAS G12C documentée", "Après au moins une ligne"]},
+    {"code": "CPC-0001", "name": "Baclofène 10 mg, comprimé", "dci": "baclofène", "pharmaceutical_form": "comprimé",
+     "strength": "10 mg", "status": "CPC", "laboratory": "Génériques France",
+     "indication": "Réduction de la consommation d’alcool chez l’adulte alcoolo-dépendant (hors AMM).",
+     "granting_criteria": []},
+]

@@ -1,0 +1,136 @@
+"""Shared fixtures: a throwaway SoftHSM token, a migrated database (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), the app, and a per-test session rolled back at the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+TOKEN_LABEL = "portail-tests"
+
+
+@pytest.fixture(scope="session")
+def hsm_env(tmp_path_factory) -> dict:
+    """A SoftHSM token of its own for this test session; SOFTHSM2_CONF is set before the module loads."""
+    from app.signing import softhsm
+
+    root = tmp_path_factory.mktemp("hsm")
+    conf = root / "softhsm2.conf"
+    softhsm.init_token(conf, root / "tokens", TOKEN_LABEL, root / "pins.json")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    pins = json.loads((root / "pins.json").read_text())
+    return {"SOFTHSM2_CONF": str(conf), "HSM_TOKEN_LABEL": TOKEN_LABEL, "HSM_PIN": pins["user_pin"],
+            "SO_PIN": pins["so_pin"], "root": root}
+
+
+def _fresh_database(tmp_path_factory, name: str):
+    """A new empty database: a SQLite file, or a new PostgreSQL database beside TEST_DATABASE_URL."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'portail.db'}", None
+    url = make_url(base)
+    db_name = f"portail_{name}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=db_name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def fresh_database(tmp_path_factory):
+    """Factory of new empty databases (migration tests); dropped at the end of the session."""
+    drops = []
+
+    def make(name: str = "scratch") -> str:
+        url, drop = _fresh_database(tmp_path_factory, name)
+        if drop:
+            drops.append(drop)
+        return url
+
+    yield make
+    for drop in drops:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database) -> str:
+    from app.migrate import upgrade
+
+    url = fresh_database("suite")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app_config(hsm_env, database_url, tmp_path_factory) -> dict:
+    instance = tmp_path_factory.mktemp("instance")
+    return {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": Path(instance),
+        "SECRET_KEY": "tests-only-secret",
+        "HSM_TOKEN_LABEL": hsm_env["HSM_TOKEN_LABEL"],
+        "HSM_PIN": hsm_env["HSM_PIN"],
+        "SOFTHSM2_CONF": hsm_env["SOFTHSM2_CONF"],
+        "TESTING": True,
+        "RATELIMIT_ENABLED": True,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_config):
+    from app import create_app
+
+    return create_app(dict(app_config))
+
+
+@pytest.fixture()
+def db(app):
+    """A session whose work is rolled back after the test, shared with the app's requests."""
+    database = app.extensions["db"]
+    connection = database.engine.connect()
+    outer = connection.begin()
+    database.bind = connection
+    session = database.session()
+    try:
+        yield session
+    finally:
+        session.close()
+        database.bind = database.engine
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture()
+def hsm(app):
+    return app.extensions["hsm"]
+
+
+@pytest.fixture()
+def make_structure(db):
+    from tests.factories import structure_factory
+
+    return structure_factory(db)
+
+
+@pytest.fixture()
+def make_person(db):
+    from tests.factories import person_factory
+
+    return person_factory(db)

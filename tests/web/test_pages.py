@@ -1,0 +1,77 @@
+from seeds.loader import load
+
+
+def test_home_is_a_french_dsfr_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert '<html lang="fr"' in html
+    assert 'class="fr-header"' in html and 'class="fr-footer"' in html and 'class="fr-skiplinks"' in html
+    assert "/static/vendor/dsfr/dsfr.min.css" in html and "/static/vendor/htmx/htmx.min.js" in html
+    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    assert "Portail des professionnels et établissements de santé" in html
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "HX-Request" in response.headers["Vary"]
+    assert "Strict-Transport-Security" not in response.headers
+    tls = client.get("/", base_url="https://portail.example")
+    assert tls.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_no_inline_script_in_pages(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "<script>" not in html and " on" + "click=" not in html and 'style="' not in html
+
+
+def test_healthz_reports_database_and_hsm(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["database"]["ok"] is True and body["database"]["revision"]
+    assert body["hsm"]["ok"] is True
+
+
+def test_healthz_is_503_when_the_hsm_is_down(app, client, monkeypatch):
+    from app.signing.hsm import Hsm
+
+    broken = Hsm("/nonexistent/module.so", "x", "1234")
+    monkeypatch.setitem(app.extensions, "hsm", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["hsm"]["ok"] is False
+
+
+def test_french_error_pages(client):
+    response = client.get("/n-existe-pas")
+    assert response.status_code == 404
+    assert "Page non trouvée" in response.get_data(as_text=True)
+    response = client.post("/")
+    assert response.status_code in (400, 405)
+    assert "fr-header" in response.get_data(as_text=True)
+
+
+def test_htmx_request_gets_the_block_only(client, db):
+    load(db)
+    full = client.get("/referentiel/?statut=AAC")
+    assert full.status_code == 200 and "fr-header" in full.get_data(as_text=True)
+    block = client.get("/referentiel/?statut=AAC", headers={"HX-Request": "true", "HX-Target": "resultats"})
+    html = block.get_data(as_text=True)
+    assert "fr-header" not in html and "<html" not in html
+    assert "Rarexib" in html and "Oncoplex" not in html
+    boosted = client.get("/referentiel/", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert "fr-header" in boosted.get_data(as_text=True)
+    restore = client.get("/referentiel/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "fr-header" in restore.get_data(as_text=True)
+
+
+def test_htmx_error_retargets_main(client):
+    response = client.get("/n-existe-pas", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#contenu"
+    assert "fr-header" not in response.get_data(as_text=True)
