@@ -9,7 +9,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db, errors
 from app.config import Settings
-from app.extensions import csrf, htmx, limiter, oauth, talisman
+from app.extensions import csrf, htmx, limiter, talisman
+from app.psc.oidc import PscClient, PscConfig
 from app.signing.hsm import Hsm
 
 CSP = {
@@ -56,11 +57,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app, settings.database_url)
     app.extensions["hsm"] = Hsm(settings.pkcs11_module, settings.hsm_token_label, settings.hsm_pin)
+    app.extensions["psc"] = PscClient(PscConfig(
+        discovery_url=settings.psc_discovery_url, client_id=settings.psc_client_id,
+        client_secret=settings.psc_client_secret, scope=settings.psc_scope, acr_values=settings.psc_acr_values,
+        client_auth=settings.psc_client_auth, tls_cert=settings.psc_tls_cert, tls_key=settings.psc_tls_key,
+    ))
 
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
-    oauth.init_app(app)
     talisman.init_app(
         app,
         force_https=False,
@@ -74,6 +79,9 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     _register_blueprints(app)
+    from app.views.security import load_actor
+
+    app.before_request(load_actor)
     errors.register(app)
     _register_template_helpers(app)
     from app import cli
@@ -93,15 +101,16 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.views import main, referential
+    from app.views import auth, dashboard, main, referential
 
-    for module in (main, referential):
+    for module in (main, auth, dashboard, referential):
         app.register_blueprint(module.bp)
 
 
-NAVIGATION = (
-    ("main.home", "Accueil"),
-    ("referential.index", "Référentiel des spécialités"),
+NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
+    ("main.home", "Accueil", None),
+    ("dashboard.index", "Tableau de bord", "dashboard.view"),
+    ("referential.index", "Référentiel des spécialités", None),
 )
 
 
@@ -110,8 +119,12 @@ def _register_template_helpers(app: Flask) -> None:
         return name in app.view_functions
 
     def main_navigation():
+        from app.domain.permissions import ANONYMOUS, can
+
         items = []
-        for endpoint, label in NAVIGATION:
+        for endpoint, label, action in NAVIGATION:
+            if action and not can(g.get("actor", ANONYMOUS), action):
+                continue
             if endpoint in app.view_functions:
                 items.append({"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint})
         return items

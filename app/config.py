@@ -52,6 +52,11 @@ class Settings:
     mail_port: int = 25
     ratelimit_storage_uri: str = "memory://"
     behind_proxy: int = 0
+    psc_client_auth: str = "client_secret_basic"
+    psc_tls_cert: str = ""
+    psc_tls_key: str = ""
+    cps_proxy_secret: str = ""
+    cps_trusted_proxies: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
     @property
@@ -85,12 +90,18 @@ class Settings:
         s.mail_port = int(env.get("MAIL_PORT", s.mail_port))
         s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
         s.behind_proxy = int(env.get("BEHIND_PROXY", "0") or 0)
+        s.psc_client_auth = env.get("PSC_CLIENT_AUTH", s.psc_client_auth)
+        s.psc_tls_cert = env.get("PSC_TLS_CERT", "")
+        s.psc_tls_key = env.get("PSC_TLS_KEY", "")
+        s.cps_proxy_secret = env.get("CPS_PROXY_SECRET", "")
+        s.cps_trusted_proxies = tuple(env.get("CPS_TRUSTED_PROXIES", "").split())
         return s
 
     def resolve_secrets(self) -> None:
         """Fill development secrets from instance/; refuse to guess them in production."""
         if self.is_production:
-            missing = [n for n in ("SECRET_KEY", "HSM_PIN") if not getattr(self, n.lower())]
+            required = ["SECRET_KEY", "HSM_PIN"] + (["PSC_CLIENT_SECRET"] if self.psc_client_auth == "client_secret_basic" else [])
+            missing = [n for n in required if not getattr(self, n.lower())]
             if missing:
                 raise ConfigurationError(
                     f"{', '.join(missing)} manquant en production : définissez ces variables d'environnement."
@@ -98,6 +109,8 @@ class Settings:
             return
         if not self.secret_key:
             self.secret_key = _instance_secret(self.instance_path / "secret_key")
+        if not self.psc_client_secret:
+            self.psc_client_secret = _instance_secret(self.instance_path / "psc_client_secret")
         if not self.hsm_pin and self.hsm_pins_file.exists():
             self.hsm_pin = json.loads(self.hsm_pins_file.read_text())["user_pin"]
 

@@ -25,6 +25,8 @@ class ErrorPage:
 PAGES = {
     400: ErrorPage(400, "Requête invalide", "La demande envoyée n’a pas pu être traitée.",
                    "Rechargez la page puis recommencez. Si le problème persiste, contactez l’assistance."),
+    401: ErrorPage(401, "Connexion impossible", "Vous n’êtes pas connecté.",
+                   "Reconnectez-vous avec Pro Santé Connect (carte CPS ou e-CPS) ou avec votre carte."),
     403: ErrorPage(403, "Accès refusé", "Vous n’avez pas les droits nécessaires pour accéder à cette page.",
                    "Vérifiez que vous êtes connecté avec le bon compte et que vos habilitations sont à jour."),
     404: ErrorPage(404, "Page non trouvée", "La page que vous cherchez est introuvable.",

@@ -1,6 +1,5 @@
 """Unbound extensions, initialised in create_app."""
 
-from authlib.integrations.flask_client import OAuth
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -9,6 +8,5 @@ from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 htmx = HTMX()
-oauth = OAuth()
 talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,7 +1,7 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
 from .audit import AuditEvent
-from .identity import AgencyRole, Card, Person, PracticeActivity
+from .identity import AgencyRole, Card, LoginSession, Person, PracticeActivity
 from .referential import ReferentialMedicine
 from .structures import Ght, Habilitation, Structure
 
@@ -11,6 +11,7 @@ __all__ = [
     "Card",
     "Ght",
     "Habilitation",
+    "LoginSession",
     "Person",
     "PracticeActivity",
     "ReferentialMedicine",

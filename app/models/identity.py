@@ -58,3 +58,21 @@ class AgencyRole(SQLModel, table=True):
     role: str = Field(max_length=30)
     granted_by: str = Field(default="cli", max_length=40)
     granted_at: datetime = timestamp()
+
+
+class LoginSession(SQLModel, table=True):
+    """A portal session, server-side so that logout and timeouts really end it.
+
+    The cookie carries only ``id`` (random, rotated at each login).
+    """
+
+    __tablename__ = "login_session"
+
+    id: str = Field(primary_key=True, max_length=64)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    auth_method: str = Field(max_length=20)
+    id_token: str = Field(default="")  # for the provider's end-session id_token_hint
+    created_at: datetime = timestamp()
+    last_seen_at: datetime = timestamp()
+    ended_at: datetime | None = optional_timestamp()
+    end_reason: str = Field(default="", max_length=20)

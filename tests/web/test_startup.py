@@ -67,7 +67,7 @@ def test_gunicorn_serves_home_and_healthz(server_env):
     ({"HSM_PIN": "99999999"}, "PIN refusé"),
     ({"HSM_TOKEN_LABEL": "absent"}, "flask hsm init"),
     ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}, "Base de données injoignable"),
-    ({"PORTAL_ENV": "production", "SECRET_KEY": ""}, "SECRET_KEY manquant en production"),
+    ({"PORTAL_ENV": "production", "SECRET_KEY": "", "PSC_CLIENT_SECRET": "x"}, "SECRET_KEY manquant en production"),
 ])
 def test_bad_configuration_stops_with_one_clear_line(server_env, tmp_path, change, expected):
     proc = start(dict(server_env, **change), free_port())

@@ -1,0 +1,119 @@
+"""Who may do what on which structure: one function, ``can(actor, action, target)``.
+
+Roles are derived server-side: from the profession (prescriber, hospital pharmacist), from
+habilitations on structures (legal representative, mandataire, technical administrator ORG/SERV),
+and from agency grants (ANS operator, ANSM evaluator). Nothing the client sends grants a role.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+PROFESSION_LABELS = {"10": "Médecin", "21": "Pharmacien", "60": "Infirmier", "40": "Chirurgien-dentiste",
+                     "50": "Sage-femme", "26": "Audioprothésiste"}
+STUDENT_CATEGORY = "E"
+
+
+@dataclass(frozen=True)
+class StructureRef:
+    """What a rule needs to know of a structure: its id and its parent EJ (for sites)."""
+
+    id: int
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True)
+class HabilitationRef:
+    structure_id: int
+    role: str
+    certificate_family: str | None = None
+
+
+@dataclass(frozen=True)
+class Actor:
+    national_id: str = ""
+    display_name: str = ""
+    profession_code: str = ""
+    profession_category: str = ""
+    auth_method: str = ""
+    activity_structure_ids: frozenset[int] = frozenset()
+    pui_structure_ids: frozenset[int] = frozenset()
+    habilitations: tuple[HabilitationRef, ...] = ()
+    agency_roles: frozenset[str] = frozenset()
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.national_id)
+
+    @property
+    def is_prescriber(self) -> bool:
+        """A médecin, or an interne en médecine (student category, CPF)."""
+        return self.profession_code == "10"
+
+    @property
+    def is_hospital_pharmacist(self) -> bool:
+        return self.profession_code == "21" and bool(self.activity_structure_ids)
+
+    def has_role_on(self, structure: StructureRef, *roles: str, family: str | None = None) -> bool:
+        """A habilitation on the structure itself, or on its EJ when the structure is a site."""
+        scope = {structure.id} | ({structure.parent_id} if structure.parent_id else set())
+        return any(
+            h.structure_id in scope and h.role in roles and (family is None or h.certificate_family == family)
+            for h in self.habilitations
+        )
+
+    def roles(self) -> list[str]:
+        labels = []
+        if self.is_prescriber:
+            labels.append("Prescripteur" + (" (interne)" if self.profession_category == STUDENT_CATEGORY else ""))
+        if self.is_hospital_pharmacist:
+            labels.append("Pharmacien hospitalier")
+        from .roles import AGENCY_ROLES, HABILITATION_ROLES
+
+        labels += sorted({HABILITATION_ROLES[h.role] for h in self.habilitations})
+        labels += sorted(AGENCY_ROLES[r] for r in self.agency_roles)
+        return labels
+
+
+ANONYMOUS = Actor()
+
+# Rules: action -> predicate(actor, target). Unknown actions are refused.
+Rule = Callable[[Actor, object], bool]
+
+
+def _authenticated(actor: Actor, _target) -> bool:
+    return actor.authenticated
+
+
+def _view_structure(actor: Actor, target) -> bool:
+    if "ans_operator" in actor.agency_roles:
+        return True
+    return (actor.has_role_on(target, "legal_representative", "mandataire", "technical_admin")
+            or target.id in actor.activity_structure_ids)
+
+
+def _manage_structure(actor: Actor, target) -> bool:
+    return actor.has_role_on(target, "legal_representative", "mandataire")
+
+
+def _agency(role: str) -> Rule:
+    return lambda actor, _target: role in actor.agency_roles
+
+
+RULES: dict[str, Rule] = {
+    "dashboard.view": _authenticated,
+    "structure.view": _view_structure,
+    "structure.manage": _manage_structure,
+    "agency.ans": _agency("ans_operator"),
+    "agency.ansm": _agency("ansm_evaluator"),
+}
+
+
+def can(actor: Actor, action: str, target=None) -> bool:
+    """Whether ``actor`` may perform ``action`` on ``target`` (a StructureRef or None)."""
+    rule = RULES.get(action)
+    if rule is None or not actor.authenticated:
+        return False
+    return bool(rule(actor, target))

@@ -1,0 +1,47 @@
+"""The professional's dashboard and the structures they act for."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g
+from sqlmodel import select
+
+from app.db import get_session
+from app.domain.permissions import PROFESSION_LABELS
+from app.domain.roles import HABILITATION_ROLES
+from app.models import Habilitation, Person, Structure
+from app.psc.identity import AUTH_METHODS
+from app.views.rendering import render
+from app.views.security import requires, structure_target
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/tableau-de-bord")
+@requires("dashboard.view")
+def index():
+    actor = g.actor
+    db = get_session()
+    ids = set(actor.activity_structure_ids) | {h.structure_id for h in actor.habilitations}
+    structures = db.exec(select(Structure).where(Structure.id.in_(ids)).order_by(Structure.name)).all() if ids else []
+    roles_by_structure = {
+        s.id: sorted({HABILITATION_ROLES[h.role] + (f" {h.certificate_family}" if h.certificate_family else "")
+                      for h in actor.habilitations if h.structure_id == s.id}
+                     | ({"Exercice"} if s.id in actor.activity_structure_ids else set()))
+        for s in structures
+    }
+    return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
+                  profession=PROFESSION_LABELS.get(actor.profession_code, ""),
+                  auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
+
+
+@bp.get("/structures/<int:structure_id>")
+@requires("structure.view", target=structure_target)
+def structure(structure_id: int):
+    db = get_session()
+    item = db.get(Structure, structure_id)
+    rows = db.exec(select(Habilitation, Person).join(Person, Person.id == Habilitation.person_id).where(
+        Habilitation.structure_id == structure_id, Habilitation.ended_at.is_(None))).all()
+    parent = db.get(Structure, item.parent_id) if item.parent_id else None
+    sites = db.exec(select(Structure).where(Structure.parent_id == item.id)).all()
+    return render("dashboard/structure.html", structure=item, parent=parent, sites=sites, holders=rows,
+                  role_labels=HABILITATION_ROLES)

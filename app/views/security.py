@@ -1,0 +1,70 @@
+"""Who is the actor of this request, and the ``requires`` decorator every protected view uses."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import abort, current_app, g, redirect, request, session, url_for
+
+from app.db import get_session
+from app.domain.permissions import ANONYMOUS, StructureRef, can
+from app.operations.login import build_actor, check_session
+
+SESSION_KEY = "sid"
+
+
+def load_actor() -> None:
+    """before_request: the live portal session's actor, or the anonymous one."""
+    g.actor = ANONYMOUS
+    g.login_session = None
+    if request.endpoint in (None, "static", "main.healthz"):
+        return
+    sid = session.get(SESSION_KEY)
+    if not sid:
+        return
+    db = get_session()
+    login = check_session(db, sid)
+    if login is None:
+        session.pop(SESSION_KEY, None)
+        return
+    g.login_session = login
+    g.actor = build_actor(db, login)
+
+
+def start_portal_session(login_id: str) -> None:
+    """Rotate: nothing of the pre-login cookie survives, the new session id is fresh."""
+    session.clear()
+    session[SESSION_KEY] = login_id
+    session.permanent = False
+
+
+def requires(action: str, target=None):
+    """Refuse the view unless ``can(actor, action, target(**view_args))``: 403, or login when anonymous."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            actor = g.get("actor", ANONYMOUS)
+            if not actor.authenticated:
+                if request.method == "GET":
+                    return redirect(url_for("auth.login", next=request.full_path), code=303)
+                abort(401)
+            resolved = target(**kwargs) if target else None
+            if not can(actor, action, resolved):
+                current_app.logger.info("refused %s to %s on %r", action, actor.national_id, resolved)
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_action = action
+        return wrapped
+
+    return decorator
+
+
+def structure_target(structure_id: int) -> StructureRef:
+    from app.models import Structure
+
+    structure = get_session().get(Structure, structure_id)
+    if structure is None:
+        abort(404)
+    return StructureRef(structure.id, structure.parent_id)
