@@ -100,7 +100,9 @@ class Settings:
     def resolve_secrets(self) -> None:
         """Fill development secrets from instance/; refuse to guess them in production."""
         if self.is_production:
-            required = ["SECRET_KEY", "HSM_PIN"] + (["PSC_CLIENT_SECRET"] if self.psc_client_auth == "client_secret_basic" else [])
+            required = ["SECRET_KEY", "HSM_PIN"]
+            if self.psc_client_auth == "client_secret_basic":
+                required.append("PSC_CLIENT_SECRET")
             missing = [n for n in required if not getattr(self, n.lower())]
             if missing:
                 raise ConfigurationError(

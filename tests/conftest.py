@@ -73,10 +73,71 @@ def database_url(fresh_database) -> str:
     return url
 
 
+PSC_TEST_SECRET = "sandbox-test-secret"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc, timeout: float = 20.0) -> None:
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=5)
+            return
+        except requests.RequestException:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{url}: process exited: {proc.stderr.read() if proc.stderr else ''}") from None
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
 @pytest.fixture(scope="session")
-def app_config(hsm_env, database_url, tmp_path_factory) -> dict:
+def e2e_portal_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def psc_sandbox(tmp_path_factory, e2e_portal_port):
+    """The PSC sandbox as its own process over real HTTP, with fault injection for negative tests."""
+    import subprocess
+    import sys
+
+    port = free_port()
+    env = dict(os.environ, PSC_SANDBOX_PORT=str(port), PSC_CLIENT_SECRET=PSC_TEST_SECRET,
+               PSC_SANDBOX_FAULTS="1", INSTANCE_PATH=str(tmp_path_factory.mktemp("sandbox")),
+               PSC_SANDBOX_REDIRECT_URIS=f"http://localhost/auth/psc/callback "
+                                          f"http://127.0.0.1:{e2e_portal_port}/auth/psc/callback",
+               PSC_SANDBOX_POST_LOGOUT_URIS=f"http://localhost/ http://127.0.0.1:{e2e_portal_port}/")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
+                             "app.psc.sandbox:create_sandbox_app()"],
+                            cwd=Path(__file__).resolve().parents[1], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://localhost:{port}"
+    wait_for(f"{url}/healthz", proc)
+    yield {"url": url, "port": port,
+           "discovery": f"http://127.0.0.1:{port}/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"}
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox) -> dict:
     instance = tmp_path_factory.mktemp("instance")
     return {
+        "PORTAL_BASE_URL": "http://localhost",
+        "PSC_DISCOVERY_URL": psc_sandbox["discovery"],
+        "PSC_CLIENT_SECRET": PSC_TEST_SECRET,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": Path(instance),
         "SECRET_KEY": "tests-only-secret",

@@ -55,7 +55,9 @@ def _sync_activities(db: Session, person: Person, identity: ProfessionalIdentity
     """Activities PSC reports at structures the portal knows (by FINESS site, FINESS EJ or SIRET)."""
     for act in identity.activities:
         keys = [k for k in (act.finess_site, act.finess_legal) if k]
-        clauses = [Structure.finess == k for k in keys] + ([Structure.siret == act.siret_site] if act.siret_site else [])
+        clauses = [Structure.finess == k for k in keys]
+        if act.siret_site:
+            clauses.append(Structure.siret == act.siret_site)
         if not clauses:
             continue
         structure = db.exec(select(Structure).where(or_(*clauses)).order_by(Structure.kind.desc())).first()

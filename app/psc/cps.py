@@ -43,24 +43,21 @@ def profession_code(cert: x509.Certificate) -> str:
         ext = cert.extensions.get_extension_for_oid(PROFESSION_EXTENSION)
     except x509.ExtensionNotFound:
         return ""
-    der = ext.value.value
     try:
-        parsed = core.load(der)
-        texts = _strings(parsed)
+        texts = _strings(core.load(ext.value.value).native)
     except ValueError:
         texts = []
     return next((t for t in texts if re.fullmatch(r"\d{2}", t)), "")
 
 
 def _strings(value) -> list[str]:
-    if isinstance(value, (core.Sequence, core.SequenceOf, core.Set, core.SetOf)) or value.__class__ is core.Any:
-        try:
-            children = list(value) if not isinstance(value, core.Any) else [value.parsed]
-        except (ValueError, TypeError):
-            return []
-        return [s for child in children for s in _strings(child)]
-    native = getattr(value, "native", None)
-    return [native.strip()] if isinstance(native, str) else []
+    if isinstance(value, str):
+        return [value.strip()]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 def identity_from_certificate(cert: x509.Certificate, now: datetime | None = None) -> ProfessionalIdentity:

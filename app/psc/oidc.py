@@ -164,7 +164,7 @@ class PscClient:
         if not id_token:
             raise PscError("Pro Santé Connect n’a pas renvoyé de jeton d’identité.")
         claims = self._verify_id_token(id_token, pending.nonce)
-        userinfo = self._userinfo(session, token, meta)
+        userinfo = self._userinfo(session, meta)
         if userinfo.get("sub") and userinfo["sub"] != claims["sub"]:
             raise PscError("Les informations de Pro Santé Connect ne concernent pas la personne connectée.")
         try:
@@ -198,12 +198,12 @@ class PscClient:
                            "ou votre e-CPS (niveau eIDAS substantiel).")
         return claims
 
-    def _userinfo(self, session: OAuth2Session, token: dict, meta: dict) -> dict:
+    def _userinfo(self, session: OAuth2Session, meta: dict) -> dict:
         endpoint = meta.get("userinfo_endpoint")
         if not endpoint:
             raise PscError("Pro Santé Connect ne publie pas de point d’accès aux informations du professionnel.")
         try:
-            response = session.get(endpoint, token=token, timeout=self.config.timeout)
+            response = session.get(endpoint, timeout=self.config.timeout)
             response.raise_for_status()
         except (OAuthError, requests.RequestException):
             raise PscError("Pro Santé Connect n’a pas fourni les informations du professionnel.") from None

@@ -6,10 +6,9 @@ Create Date: 2026-11-23
 
 Server-side login sessions (logout, idle and absolute timeouts).
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0002'
 down_revision = '0001'

@@ -222,7 +222,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
         if store.take_fault("acr_missing"):
             del claims["acr"]
         id_token = sign(claims, forged=store.take_fault("bad_signature"))
-        return jsonify(access_token=store.new_access_token(grant), token_type="Bearer",
+        return jsonify(access_token=store.new_access_token(grant), token_type="Bearer",  # noqa: S106
                        expires_in=ACCESS_TOKEN_TTL, id_token=id_token, scope="openid scope_all")
 
     @app.get(f"{issuer_path}/protocol/openid-connect/userinfo")

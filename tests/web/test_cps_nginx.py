@@ -1,0 +1,139 @@
+"""Direct CPS card login: a real nginx verifies the card certificate (mutual TLS) in front of gunicorn."""
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
+from tests.cards import CardCA, card_subject, write_pem
+from tests.conftest import free_port
+from tests.live import ROOT, start_nginx, start_portal, stop
+
+PROXY_SECRET = "nginx-shared-secret-for-tests"
+
+
+@pytest.fixture(scope="module")
+def cps_stack(tmp_path_factory, fresh_database, app_config):
+    from app.db import Database
+    from app.migrate import upgrade
+    from seeds.loader import load
+
+    work = tmp_path_factory.mktemp("cps")
+    url = fresh_database("cps")
+    upgrade(url)
+    database = Database(url)
+    with database.session() as db:
+        load(db)
+    database.engine.dispose()
+
+    personnes = CardCA("TEST AC IGC-SANTE PERSONNES")
+    rogue = CardCA("AC PIRATE")
+    server_ca = CardCA("TEST AC SERVEURS")
+    server, server_key = server_ca.issue(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
+                                         eku=x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, san=["localhost"])
+    paths = {}
+    paths["server"], paths["server_key"] = write_pem(work / "server.pem", server, server_key)
+    paths["client_ca"], _ = write_pem(work / "personnes-ca.pem", personnes.cert)
+    paths["server_ca"], _ = write_pem(work / "server-ca.pem", server_ca.cert)
+    doc = card_subject("899700000013", "DOC0001", "KIT", "Médecin")
+    cards = {
+        "doc": personnes.issue(doc, profession="10"),
+        "expired": personnes.issue(doc, expired=True),
+        "rogue": rogue.issue(doc, profession="10"),
+    }
+    for name, (cert, key) in cards.items():
+        paths[name], paths[name + "_key"] = write_pem(work / f"{name}.pem", cert, key)
+
+    portal_port, nginx_port = free_port(), free_port()
+    env = {
+        "DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "cps-tests",
+        "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"], "HSM_PIN": app_config["HSM_PIN"],
+        "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"], "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"],
+        "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"],
+        "PORTAL_BASE_URL": f"https://localhost:{nginx_port}", "BEHIND_PROXY": "1",
+        "CPS_PROXY_SECRET": PROXY_SECRET, "CPS_TRUSTED_PROXIES": "127.0.0.1",
+    }
+    portal = start_portal(env, portal_port)
+    block = (ROOT / "deploy" / "nginx-cps.conf").read_text()
+    for name, value in {
+        "CPS_LISTEN": f"127.0.0.1:{nginx_port}", "CPS_SERVER_NAME": "localhost",
+        "CPS_SERVER_CERT": paths["server"], "CPS_SERVER_KEY": paths["server_key"],
+        "CPS_CLIENT_CA": paths["client_ca"], "CPS_PROXY_SECRET": PROXY_SECRET,
+        "PORTAL_UPSTREAM": f"http://127.0.0.1:{portal_port}",
+    }.items():
+        block = block.replace("${" + name + "}", str(value))
+    nginx = start_nginx(work / "nginx", block)
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", nginx_port)) == 0:
+                break
+        if nginx.poll() is not None:
+            pytest.fail(nginx.stderr.read())
+        time.sleep(0.1)
+    yield {"https": f"https://localhost:{nginx_port}", "direct": f"http://127.0.0.1:{portal_port}", "paths": paths}
+    stop(nginx, portal)
+
+
+def card_session(stack, card: str | None) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override the test CA
+    session.verify = str(stack["paths"]["server_ca"])
+    if card:
+        session.cert = (str(stack["paths"][card]), str(stack["paths"][card + "_key"]))
+    return session
+
+
+def test_card_login_through_nginx_lands_on_dashboard(cps_stack):
+    browser = card_session(cps_stack, "doc")
+    response = browser.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+    assert response.status_code == 200, response.text[:500]
+    assert response.url.endswith("/tableau-de-bord")
+    assert "KIT DOC0001" in response.text
+    assert "Carte CPS (certificat d’authentification)" in response.text
+    cookie = next(c for c in browser.cookies if c.name == "portail_session")
+    assert cookie.secure
+
+
+def test_certificate_from_another_ca_is_refused(cps_stack):
+    browser = card_session(cps_stack, "rogue")
+    response = browser.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+    assert response.status_code == 400  # nginx refuses before the portal sees anything
+    assert "portail_session" not in browser.cookies
+    assert browser.get(f"{cps_stack['https']}/tableau-de-bord", timeout=15).status_code != 200
+
+
+def test_expired_certificate_is_refused(cps_stack):
+    browser = card_session(cps_stack, "expired")
+    response = browser.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+    assert response.status_code == 400  # nginx refuses before the portal sees anything
+    assert "portail_session" not in browser.cookies
+    assert browser.get(f"{cps_stack['https']}/tableau-de-bord", timeout=15).status_code != 200
+
+
+def test_no_card_gets_a_french_refusal(cps_stack):
+    browser = card_session(cps_stack, None)
+    response = browser.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+    assert response.status_code == 401 and "certificat de votre carte" in response.text
+
+
+def test_forged_headers_are_ignored(cps_stack):
+    pem = Path(cps_stack["paths"]["doc"]).read_text()
+    from urllib.parse import quote
+
+    forged = {"X-SSL-Client-Cert": quote(pem), "X-SSL-Client-Verify": "SUCCESS"}
+    # Straight to gunicorn, without the proxy secret.
+    direct = requests.get(f"{cps_stack['direct']}/auth/cps", headers=forged, timeout=15, allow_redirects=False)
+    assert direct.status_code == 401 and "frontal sécurisé" in direct.text
+    # With a guessed secret.
+    guessed = requests.get(f"{cps_stack['direct']}/auth/cps", headers={**forged, "X-Proxy-Secret": "devine"},
+                           timeout=15, allow_redirects=False)
+    assert guessed.status_code == 401
+    # Through nginx without a card: nginx replaces the forged headers.
+    browser = card_session(cps_stack, None)
+    through = browser.get(f"{cps_stack['https']}/auth/cps", headers={**forged, "X-Proxy-Secret": PROXY_SECRET},
+                          timeout=15, allow_redirects=False)
+    assert through.status_code == 401
