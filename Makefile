@@ -8,7 +8,11 @@ export FLASK_APP := wsgi.py
 .PHONY: run test install system-packages system-packages-test assets prepare lint clean
 
 run: system-packages install prepare
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	@echo "Portail : http://127.0.0.1:8000  –  bac à sable Pro Santé Connect : http://127.0.0.1:8001"
+	@trap 'kill 0' INT TERM; \
+	$(BIN)/gunicorn -c gunicorn.sandbox.conf.py 'app.psc.sandbox:create_sandbox_app()' & \
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; \
+	kill 0
 
 test: system-packages-test install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,0 +1,63 @@
+"""A live portal under gunicorn with the PSC sandbox, driven by Debian's Chromium through Playwright."""
+
+import shutil
+
+import pytest
+
+from tests.live import start_portal, stop
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port):
+    from app.db import Database
+    from app.migrate import upgrade
+    from seeds.loader import load
+
+    url = fresh_database("e2e")
+    upgrade(url)
+    database = Database(url)
+    with database.session() as db:
+        load(db)
+    database.engine.dispose()
+    env = {
+        "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path_factory.mktemp("e2e-instance")),
+        "SECRET_KEY": "e2e-tests", "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"],
+        "HSM_PIN": app_config["HSM_PIN"], "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"],
+        "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"], "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"],
+        "PORTAL_BASE_URL": f"http://127.0.0.1:{e2e_portal_port}",
+    }
+    proc = start_portal(env, e2e_portal_port)
+    yield f"http://127.0.0.1:{e2e_portal_port}"
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    path = chromium_path()
+    if path is None:
+        pytest.fail("Chromium is missing: `make test` installs it (apt-get install chromium).")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=["desktop", "phone"])
+def page(request, chromium):
+    viewport = {"width": 1280, "height": 900} if request.param == "desktop" else {"width": 375, "height": 812}
+    context = chromium.new_context(viewport=viewport, locale="fr-FR", is_mobile=request.param == "phone",
+                                   has_touch=request.param == "phone")
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    page.viewport_name = request.param
+    yield page
+    context.close()

@@ -1,0 +1,109 @@
+"""Every route × every role × own/foreign structure. A new route must be added here to pass."""
+
+import pytest
+from sqlmodel import select
+
+from app.models import Structure
+from app.operations.login import open_session
+from app.psc.identity import ProfessionalIdentity
+from seeds import data
+from seeds.loader import load
+
+# role -> (national id, own structure key, foreign structure key)
+ROLES = {
+    "anonymous": (None, "chu", "clinique"),
+    "prescriber": ("899700000013", "chu-nord", "clinique"),
+    "interne": ("899700000047", "chu-nord", "clinique"),
+    "pharmacist": ("899700000039", "chu-nord", "dialyse"),
+    "nurse": ("899700000054", "chu-sj", "clinique"),
+    "legal_rep": ("3440000016/DIR0001", "chu", "clinique"),
+    "mandataire": ("3440000016/ADM0007", "chu", "clinique"),
+    "tech_admin": ("581234567600017/TECH0009", "chu", "dialyse"),
+    "clinic_legal_rep": ("3690000013/DIR0008", "clinique", "chu"),
+    "ansm_evaluator": ("899700000062", None, "chu"),
+    "ans_operator": ("899700000070", "clinique", "dialyse"),
+}
+LOGGED_IN = [r for r in ROLES if r != "anonymous"]
+
+# (method, rule) -> expected status: one value for all, or a callable(role, which) for structure routes
+PUBLIC = {
+    ("GET", "/"): 200,
+    ("GET", "/healthz"): 200,
+    ("GET", "/accessibilite"): 200,
+    ("GET", "/mentions-legales"): 200,
+    ("GET", "/referentiel/"): 200,
+    ("GET", "/auth/connexion"): 200,
+    ("GET", "/auth/psc/login"): 303,
+    ("GET", "/auth/psc/callback"): 401,
+    ("GET", "/auth/cps"): 401,
+    ("POST", "/auth/logout"): 400,  # no CSRF token: refused for everyone
+}
+
+
+def structure_status(role: str, which: str) -> int:
+    if role == "anonymous":
+        return 303
+    if role == "ans_operator":
+        return 200
+    return 200 if which == "own" and ROLES[role][1] else 403
+
+
+PROTECTED = {
+    ("GET", "/tableau-de-bord"): lambda role, which: 303 if role == "anonymous" else 200,
+    ("GET", "/structures/<int:structure_id>"): structure_status,
+}
+
+
+def test_every_route_is_in_the_matrix(app):
+    routes = {(m, r.rule) for r in app.url_map.iter_rules() if r.endpoint != "static"
+              for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert routes == set(PUBLIC) | set(PROTECTED)
+
+
+@pytest.fixture()
+def as_role(client, db):
+    load(db)
+    people = {i["national_id"]: i for i in data.IDENTITIES}
+
+    def login(role: str):
+        national_id = ROLES[role][0]
+        if national_id is None:
+            return client
+        ident = people[national_id]
+        identity = ProfessionalIdentity(national_id=national_id, family_name=ident["family_name"],
+                                        given_name=ident["given_name"], auth_method="psc-card")
+        session = open_session(db, identity)
+        with client.session_transaction() as sess:
+            sess["sid"] = session.id
+        return client
+
+    return login
+
+
+def structure_id(db, key: str) -> int:
+    spec = next(s for s in data.STRUCTURES if s["key"] == key)
+    column, value = ("finess", spec["finess"]) if spec.get("finess") else ("siret", spec["siret"])
+    return db.exec(select(Structure).where(getattr(Structure, column) == value)).one().id
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("route", sorted(PUBLIC))
+def test_public_routes(as_role, role, route):
+    client = as_role(role)
+    method, rule = route
+    response = client.open(rule, method=method)
+    assert response.status_code == PUBLIC[route]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("which", ["own", "foreign"])
+@pytest.mark.parametrize("route", sorted(PROTECTED))
+def test_protected_routes(as_role, db, role, which, route):
+    client = as_role(role)
+    method, rule = route
+    key = ROLES[role][1 if which == "own" else 2] or ROLES[role][2]
+    url = rule.replace("<int:structure_id>", str(structure_id(db, key)))
+    response = client.open(url, method=method)
+    assert response.status_code == PROTECTED[route](role, which), (role, which, url)
+    if response.status_code == 403:
+        assert "Accès refusé" in response.get_data(as_text=True)
