@@ -39,6 +39,7 @@ app/static/vendor/.installed: package.json package-lock.json
 prepare:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask hsm init
+	$(BIN)/flask pki init
 	$(BIN)/flask seed
 
 lint: install

@@ -101,9 +101,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.views import auth, dashboard, main, referential
+    from app.views import auth, dashboard, main, pki, referential
 
-    for module in (main, auth, dashboard, referential):
+    for module in (main, auth, dashboard, pki, referential):
         app.register_blueprint(module.bp)
 
 

@@ -14,6 +14,8 @@ from app.signing.hsm import Hsm, HsmError
 db_cli = AppGroup("db", help="Migrations de la base de données.")
 hsm_cli = AppGroup("hsm", help="Jeton PKCS#11 (SoftHSM2 en développement).")
 roles_cli = AppGroup("roles", help="Rôles des agences (opérateur ANS, évaluateur ANSM).")
+pki_cli = AppGroup("pki", help="Autorités de certification du portail.")
+jobs_cli = AppGroup("jobs", help="Tâches périodiques (cron).")
 
 
 def one_line_errors(func):
@@ -21,7 +23,7 @@ def one_line_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (HsmError, ConfigurationError, ValueError) as exc:
+        except (HsmError, ConfigurationError, ValueError, LookupError) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -111,6 +113,28 @@ def roles_grant(national_id, role):
     click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
 
 
+@pki_cli.command("init")
+@one_line_errors
+def pki_init():
+    """Créer la hiérarchie (racine, ORGANISATIONS, PERSONNES), les CRL et le cachet du portail (idempotent)."""
+    from app.db import get_session
+    from app.operations.pki import init_pki
+
+    done = init_pki(get_session(), current_app.extensions["hsm"], _settings().portal_base_url)
+    click.echo(f"PKI : {', '.join(done) + ' créé(s)' if done else 'déjà en place'}.")
+
+
+@jobs_cli.command("run")
+@one_line_errors
+def jobs_run():
+    """Tâches périodiques idempotentes : renouveler les CRL avant leur nextUpdate."""
+    from app.db import get_session
+    from app.operations.pki import refresh_crls
+
+    refreshed = refresh_crls(get_session(), current_app.extensions["hsm"])
+    click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
+
+
 @click.command("preflight")
 def preflight():
     """Vérifier base de données et HSM comme au démarrage."""
@@ -123,5 +147,5 @@ def preflight():
 
 
 def register(app: Flask) -> None:
-    for command in (db_cli, hsm_cli, roles_cli, seed, preflight):
+    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, seed, preflight):
         app.cli.add_command(command)

@@ -2,15 +2,18 @@
 
 from .audit import AuditEvent
 from .identity import AgencyRole, Card, LoginSession, Person, PracticeActivity
+from .pki import Authority, IssuedCertificate
 from .referential import ReferentialMedicine
 from .structures import Ght, Habilitation, Structure
 
 __all__ = [
     "AgencyRole",
+    "Authority",
     "AuditEvent",
     "Card",
     "Ght",
     "Habilitation",
+    "IssuedCertificate",
     "LoginSession",
     "Person",
     "PracticeActivity",

@@ -1,0 +1,1 @@
+"""PDF renderers (reportlab). No Flask."""

@@ -1,0 +1,55 @@
+"""Certification authorities and the certificates they issued. Public material only: keys stay in the HSM."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from .base import optional_timestamp, timestamp
+
+
+class Authority(SQLModel, table=True):
+    """A CA of the hierarchy (root, organisations, personnes), its certificate and its current CRL."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=30, unique=True)
+    key_label: str = Field(max_length=64)
+    parent_id: int | None = Field(default=None, foreign_key="authority.id")
+    certificate_der: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
+    crl_number: int = 0
+    crl_der: bytes | None = Field(default=None, sa_column=Column(sa.LargeBinary, nullable=True))
+    crl_next_update: datetime | None = optional_timestamp()
+    created_at: datetime = timestamp()
+
+
+class IssuedCertificate(SQLModel, table=True):
+    """An issued certificate: stored only together with its signed DER, in the issuing transaction."""
+
+    __tablename__ = "issued_certificate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    serial_hex: str = Field(max_length=40, unique=True, index=True)
+    authority_id: int = Field(foreign_key="authority.id", index=True)
+    profile: str = Field(max_length=20)
+    structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    subject: str = Field(max_length=500)
+    common_name: str = Field(max_length=200)
+    dns_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    spki_sha256: str = Field(max_length=64, unique=True)
+    key_description: str = Field(max_length=30)
+    der: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
+    not_before: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    not_after: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    requested_by: str = Field(max_length=40)
+    contact_emails: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    renewed_from_id: int | None = Field(default=None, foreign_key="issued_certificate.id")
+    revoked_at: datetime | None = optional_timestamp()
+    revocation_reason: str = Field(default="", max_length=30)
+    created_at: datetime = timestamp()
+
+    @property
+    def status(self) -> str:
+        return "revoked" if self.revoked_at else "valid"
