@@ -23,6 +23,9 @@ def make_engine(url: str) -> sa.Engine:
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: a commit survives an application crash; only a power loss may undo the last ones.
+    # SQLite is the embedded development default; production runs on PostgreSQL.
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()

@@ -13,6 +13,9 @@ from app.models import AuditEvent
 from app.models.base import utcnow
 
 GENESIS = "0" * 64
+_TABLE = AuditEvent.__table__
+_LAST_HASH = sa.select(_TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+_INSERT = sa.insert(_TABLE).returning(_TABLE.c.id)
 
 
 def _digest(prev_hash: str, event: AuditEvent) -> str:
@@ -44,8 +47,7 @@ def record(
     """Append an event in the caller's transaction (it commits with the change it describes)."""
     if db.get_bind().dialect.name == "postgresql":
         db.execute(sa.text("SELECT pg_advisory_xact_lock(727001)"))
-    last = db.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
+    prev = db.execute(_LAST_HASH).scalar() or GENESIS
     event = AuditEvent(
         at=utcnow(),
         actor=actor,
@@ -58,8 +60,9 @@ def record(
         hash="",
     )
     event.hash = _digest(prev, event)
-    db.add(event)
-    db.flush()
+    values = {c: getattr(event, c) for c in ("at", "actor", "action", "object_type", "object_id", "before",
+                                             "after", "prev_hash", "hash")}
+    event.id = db.execute(_INSERT, values).scalar_one()
     return event
 
 

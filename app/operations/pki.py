@@ -6,6 +6,7 @@ regenerated CRL together: a token failure leaves no half-issued certificate and 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -51,7 +52,9 @@ HIERARCHY = (
     AuthoritySpec(ORGANISATIONS, "ca-organisations", ROOT, "Portail santé – AC ORGANISATIONS", 10),
     AuthoritySpec(PERSONNES, "ca-personnes", ROOT, "Portail santé – AC PERSONNES", 10),
 )
-CA_KEY_ALGORITHM = "rsa3072"
+# RSA-4096: CA keys live 10 to 20 years (ANSSI's RGS asks 3072 bits beyond 2030, and relying parties of
+# IGC-Santé-style chains all accept RSA); issued certificates may use RSA >= 2048 or P-256/P-384.
+CA_KEY_ALGORITHM = "rsa4096"
 SEAL_KEY_LABEL = "seal-portail"
 SEAL_ORGANISATION = ("Portail santé", "313000000000005")  # raison sociale, OU (3 + SIRET)
 CRL_REFRESH_MARGIN = timedelta(days=2)
@@ -76,7 +79,25 @@ def authority(db: Session, name: str) -> Authority:
 
 
 def issuer(row: Authority) -> ca.Issuer:
-    return ca.Issuer(row.name, row.key_label, x509.load_der_x509_certificate(row.certificate_der))
+    return _issuer(row.name, row.key_label, row.certificate_der)
+
+
+@functools.lru_cache(maxsize=32)
+def _issuer(name: str, key_label: str, certificate_der: bytes) -> ca.Issuer:
+    return ca.Issuer(name, key_label, x509.load_der_x509_certificate(certificate_der))
+
+
+_AUTHORITY_BY_NAME = sa.select(Authority.id, Authority.key_label, Authority.certificate_der).where(
+    Authority.name == sa.bindparam("name"))
+_KEY_ALREADY_CERTIFIED = sa.select(IssuedCertificate.id).where(IssuedCertificate.spki_sha256 == sa.bindparam("h"))
+
+
+def _issuing_authority(db: Session, name: str) -> tuple[int, ca.Issuer]:
+    """Id and issuer of a CA, read without loading the ORM row (issuance's hot path)."""
+    found = db.execute(_AUTHORITY_BY_NAME, {"name": name}).first()
+    if found is None:
+        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
+    return found.id, _issuer(name, found.key_label, found.certificate_der)
 
 
 def init_pki(db: Session, hsm: Hsm, base_url: str) -> list[str]:
@@ -127,32 +148,32 @@ def _store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Nam
                   person_id, requested_by: str, dns_names, emails, urls: ca.Urls, key_description: str,
                   profession_code: str = "", renewed_from_id: int | None = None) -> IssuedCertificate:
     profile = PROFILES[profile_code]
-    row_ca = authority(db, profile.issuer)
+    authority_id, signer = _issuing_authority(db, profile.issuer)
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     spki_hash = hashlib.sha256(spki).hexdigest()
-    if db.exec(select(IssuedCertificate.id).where(IssuedCertificate.spki_sha256 == spki_hash)).first():
+    if db.execute(_KEY_ALREADY_CERTIFIED, {"h": spki_hash}).first():
         raise CertificateRequestError("Cette clé publique est déjà certifiée : une clé par serveur. "
                                       "Générez une nouvelle paire de clés et une nouvelle CSR.")
     now = utcnow().replace(microsecond=0)
     serial = _serial()
-    der = ca.end_entity_certificate(hsm, issuer(row_ca), profile=profile, subject=subject, public_key=public_key,
+    der = ca.end_entity_certificate(hsm, signer, profile=profile, subject=subject, public_key=public_key,
                                     serial=serial, not_before=now, not_after=validity_end(now), urls=urls,
                                     dns_names=tuple(dns_names), profession_code=profession_code)
     cn = subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-    row = IssuedCertificate(serial_hex=format(serial, "x"), authority_id=row_ca.id, profile=profile_code,
+    row = IssuedCertificate(serial_hex=format(serial, "x"), authority_id=authority_id, profile=profile_code,
                             structure_id=structure_id, person_id=person_id, subject=subject.rfc4514_string(),
                             common_name=cn, dns_names=list(dns_names), spki_sha256=spki_hash,
                             key_description=key_description, der=der, not_before=now, not_after=validity_end(now),
                             requested_by=requested_by, contact_emails=list(emails), renewed_from_id=renewed_from_id)
+    db.add(row)
     try:
-        with db.begin_nested():
-            db.add(row)
-            db.flush()
-    except sa.exc.IntegrityError:
+        db.flush()
+        audit.record(db, actor=requested_by, action="certificate.issued", object_type="certificate", object_id=row.id,
+                     after={"serial": row.serial_hex, "profile": profile_code, "subject": row.subject})
+        db.commit()
+    except sa.exc.IntegrityError:  # a concurrent request certified the same key first
+        db.rollback()
         raise CertificateRequestError("Cette clé publique est déjà certifiée : une clé par serveur.") from None
-    audit.record(db, actor=requested_by, action="certificate.issued", object_type="certificate", object_id=row.id,
-                 after={"serial": row.serial_hex, "profile": profile_code, "subject": row.subject})
-    db.commit()
     return row
 
 
@@ -226,7 +247,8 @@ def _sign_crl(db: Session, hsm: Hsm, row: Authority, now: datetime) -> None:
     db.flush()
 
 
-def refresh_crls(db: Session, hsm: Hsm, now: datetime | None = None, margin: timedelta = CRL_REFRESH_MARGIN) -> list[str]:
+def refresh_crls(db: Session, hsm: Hsm, now: datetime | None = None,
+                 margin: timedelta = CRL_REFRESH_MARGIN) -> list[str]:
     """Re-sign every CRL whose nextUpdate is within ``margin`` (``flask jobs run``)."""
     now = now or utcnow()
     refreshed = []

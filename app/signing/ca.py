@@ -1,8 +1,9 @@
 """Certificates, CRLs and OCSP responses signed by CA keys that never leave the token.
 
-cryptography's builders insist on a private key object, so each artefact is first built with a
-per-process throwaway P-256 key whose signature is never emitted: the to-be-signed part is then
-re-labelled with the CA's algorithm (asn1crypto), signed in the HSM, and the final DER assembled.
+cryptography's builders insist on a private key object, so each certificate and CRL is first built
+with a per-process throwaway P-256 key whose signature is never emitted: the to-be-signed part is then
+re-labelled with the CA's algorithm, signed in the HSM, and the final DER assembled with asn1crypto's
+DER parser and emitter. OCSP responses are built with asn1crypto directly.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from asn1crypto import core
-from asn1crypto import crl as a_crl
+from asn1crypto import core, parser
 from asn1crypto import ocsp as a_ocsp
 from asn1crypto import x509 as a_x509
 from cryptography import x509
@@ -80,15 +80,45 @@ def _hash_name(algorithm: dict) -> str:
     return "sha384" if algorithm["algorithm"].startswith("sha384") else "sha256"
 
 
-def _resign_certificate(hsm: Hsm, key_label: str, key_public, placeholder: x509.Certificate) -> bytes:
-    cert = a_x509.Certificate.load(placeholder.public_bytes(serialization.Encoding.DER))
+def _tlvs(data: bytes) -> list[bytes]:
+    """Split concatenated DER values."""
+    parts = []
+    while data:
+        _cls, _method, _tag, header, contents, trailer = parser.parse(data, strict=False)
+        size = len(header) + len(contents) + len(trailer)
+        parts.append(data[:size])
+        data = data[size:]
+    return parts
+
+
+def _sign_tbs(hsm: Hsm, key_label: str, key_public, placeholder_der: bytes, algorithm_slot) -> bytes:
+    """Replace the placeholder's signature: re-label the to-be-signed part with the CA's algorithm, sign it in
+    the token, and assemble SEQUENCE { tbs, algorithm, BIT STRING signature } (certificate or CRL).
+
+    Works on the DER values rather than re-encoding the parsed structure, which costs more than the signature.
+    """
     algorithm = a_x509.SignedDigestAlgorithm(_algorithm(key_public))
-    tbs = cert["tbs_certificate"]
-    tbs["signature"] = algorithm
-    tbs_der = tbs.dump(force=True)
+    algorithm_der = algorithm.dump()
+    tbs_der = _tlvs(parser.parse(placeholder_der)[4])[0]
+    cls, method, tag, _header, contents, _trailer = parser.parse(tbs_der)
+    fields = _tlvs(contents)
+    fields[algorithm_slot(fields)] = algorithm_der
+    tbs_der = parser.emit(cls, method, tag, b"".join(fields))
     signature = hsm.sign(key_label, tbs_der, _hash_name(algorithm.native))
-    return a_x509.Certificate({"tbs_certificate": tbs, "signature_algorithm": algorithm,
-                               "signature_value": signature}).dump()
+    return parser.emit(0, 1, 16, tbs_der + algorithm_der + parser.emit(0, 0, 3, b"\x00" + signature))
+
+
+def _certificate_algorithm_slot(fields: list[bytes]) -> int:
+    return 2 if fields[0][0] == 0xA0 else 1  # after [0] version (when present) and serialNumber
+
+
+def _crl_algorithm_slot(fields: list[bytes]) -> int:
+    return 1 if fields[0][0] == 0x02 else 0  # after the optional version INTEGER
+
+
+def _resign_certificate(hsm: Hsm, key_label: str, key_public, placeholder: x509.Certificate) -> bytes:
+    return _sign_tbs(hsm, key_label, key_public, placeholder.public_bytes(serialization.Encoding.DER),
+                     _certificate_algorithm_slot)
 
 
 def _ski(public_key) -> x509.SubjectKeyIdentifier:
@@ -124,9 +154,10 @@ def _crl_dp(url: str) -> x509.CRLDistributionPoints:
 
 
 def _aia(urls: Urls, issuer: str) -> x509.AuthorityInformationAccess:
+    uri = x509.UniformResourceIdentifier
     return x509.AuthorityInformationAccess([
-        x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(urls.ocsp)),
-        x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(urls.ca(issuer))),
+        x509.AccessDescription(AuthorityInformationAccessOID.OCSP, uri(urls.ocsp)),
+        x509.AccessDescription(AuthorityInformationAccessOID.CA_ISSUERS, uri(urls.ca(issuer))),
     ])
 
 
@@ -179,14 +210,8 @@ def certificate_revocation_list(hsm: Hsm, issuer: Issuer, *, revoked: list[Revoc
         if item.reason != "unspecified":
             entry = entry.add_extension(x509.CRLReason(REASONS[item.reason]), critical=False)
         builder = builder.add_revoked_certificate(entry.build())
-    placeholder = a_crl.CertificateList.load(
-        builder.sign(_PLACEHOLDER, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
-    algorithm = a_x509.SignedDigestAlgorithm(_algorithm(issuer.certificate.public_key()))
-    tbs = placeholder["tbs_cert_list"]
-    tbs["signature"] = algorithm
-    signature = hsm.sign(issuer.key_label, tbs.dump(force=True), _hash_name(algorithm.native))
-    return a_crl.CertificateList({"tbs_cert_list": tbs, "signature_algorithm": algorithm,
-                                  "signature": signature}).dump()
+    placeholder = builder.sign(_PLACEHOLDER, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    return _sign_tbs(hsm, issuer.key_label, issuer.certificate.public_key(), placeholder, _crl_algorithm_slot)
 
 
 # OCSP -----------------------------------------------------------------------------------------------

@@ -63,12 +63,14 @@ class Hsm:
         self._lock = threading.RLock()
         self._session: pkcs11.Session | None = None
         self._pid: int | None = None
+        self._private_keys: dict[str, object] = {}
         _instances.add(self)
 
     def reset(self) -> None:
         """Forget the session without touching the token (used after fork)."""
         self._session = None
         self._pid = None
+        self._private_keys = {}
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -119,12 +121,14 @@ class Hsm:
         """The process's logged-in session, held under the lock for the duration of the block."""
         with self._lock:
             if self._session is None or self._pid != os.getpid():
+                self._private_keys = {}
                 self._session = self._open()
                 self._pid = os.getpid()
             try:
                 yield self._session
             except _SESSION_LOST as exc:
                 self._session = None
+                self._private_keys = {}
                 raise HsmUnavailable(f"Le jeton HSM ne répond plus ({type(exc).__name__}).") from exc
 
     def status(self) -> dict:
@@ -206,9 +210,12 @@ class Hsm:
         SoftHSM has no CKM_ECDSA_SHA256, so EC data is hashed here and signed with raw CKM_ECDSA.
         """
         with self.session() as s:
-            key = self._find(s, label, ObjectClass.PRIVATE_KEY)
+            key = self._private_keys.get(label)
             if key is None:
-                raise HsmError(f"Clé « {label} » absente du jeton.")
+                key = self._find(s, label, ObjectClass.PRIVATE_KEY)
+                if key is None:
+                    raise HsmError(f"Clé « {label} » absente du jeton.")
+                self._private_keys[label] = key  # object handles stay valid for the session's life
             if key.key_type == KeyType.RSA:
                 mech = {"sha256": Mechanism.SHA256_RSA_PKCS, "sha384": Mechanism.SHA384_RSA_PKCS,
                         "sha512": Mechanism.SHA512_RSA_PKCS}[hash_name]

@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from app.domain.certificates import CertificateRequestError
 from app.models import AuditEvent, IssuedCertificate, Structure
 from app.operations.pki import issue_certificate, revoke_certificate
-from tests.pki.conftest import BASE_URL, make_csr, openssl, write_chain, write_cert
+from tests.pki.conftest import BASE_URL, make_csr, openssl, write_cert, write_chain
 
 
 def chu(db):

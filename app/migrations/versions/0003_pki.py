@@ -6,10 +6,9 @@ Create Date: 2026-11-23
 
 Certification authorities and issued certificates (public material; keys stay in the HSM).
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'
