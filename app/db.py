@@ -16,11 +16,15 @@ def make_engine(url: str) -> sa.Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own implicit BEGIN breaks SAVEPOINTs (a RELEASE would commit the whole transaction):
+        # let SQLAlchemy open transactions itself, as its documentation recommends.
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
     return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     # WAL + NORMAL: a commit survives an application crash; only a power loss may undo the last ones.

@@ -35,8 +35,10 @@ def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port):
     stop(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Module-scoped: Playwright's sync API keeps an event loop running until it stops, which would
+    block asyncio.run() in later tests (pyHanko's synchronous API uses it)."""
     from playwright.sync_api import sync_playwright
 
     path = chromium_path()
