@@ -7,7 +7,7 @@ from sqlmodel import select
 from app.models import Person
 from app.operations.pki import issue_card_certificate
 from app.psc.cps import identity_from_certificate
-from tests.pki.conftest import BASE_URL, openssl, write_chain, write_cert
+from tests.pki.conftest import BASE_URL, openssl, write_cert, write_chain
 
 
 def test_card_certificate_chains_to_the_root_and_logs_in(pki, hsm, tmp_path):
@@ -17,7 +17,8 @@ def test_card_certificate_chains_to_the_root_and_logs_in(pki, hsm, tmp_path):
                                  base_url=BASE_URL)
     paths = write_chain(pki, tmp_path)
     leaf = write_cert(row.der, tmp_path / "card.pem")
-    result = openssl("verify", "-purpose", "sslclient", "-CAfile", paths["root"], "-untrusted", paths["personnes"], leaf)
+    result = openssl("verify", "-purpose", "sslclient", "-CAfile", paths["root"],
+                     "-untrusted", paths["personnes"], leaf)
     assert result.returncode == 0, result.stdout + result.stderr
     wrong_branch = openssl("verify", "-CAfile", paths["root"], "-untrusted", paths["organisations"], leaf)
     assert wrong_branch.returncode != 0

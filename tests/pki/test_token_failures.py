@@ -61,3 +61,20 @@ def test_users_get_a_french_503_when_the_token_is_down(app, client, pki, hsm, mo
     assert "Service indisponible" in response.get_data(as_text=True)
     assert response.headers["Retry-After"] == "60"
 
+
+
+def test_jobs_refresh_crls_before_next_update_only(pki, hsm):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+    from app.operations.pki import refresh_crls
+
+    assert refresh_crls(pki, hsm) == []  # fresh CRLs: nothing to do
+    before = authority(pki, "organisations").crl_number
+    later = utcnow() + timedelta(days=6)  # nextUpdate is 7 days out, the margin 2 days
+    assert set(refresh_crls(pki, hsm, now=later)) == {"root", "organisations", "personnes"}
+    row = authority(pki, "organisations")
+    assert row.crl_number == before + 1
+    crl = x509.load_der_x509_crl(row.crl_der)
+    assert crl.next_update_utc > later + timedelta(days=6)
+    assert refresh_crls(pki, hsm, now=later) == []
