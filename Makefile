@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install system-packages system-packages-test assets prepare lint clean
+.PHONY: run test install system-packages system-packages-test prepare clean
 
 run: system-packages install prepare
 	@echo "Portail : http://127.0.0.1:8000  –  bac à sable Pro Santé Connect : http://127.0.0.1:8001"
@@ -15,6 +15,7 @@ run: system-packages install prepare
 	kill 0
 
 test: system-packages-test install
+	$(BIN)/ruff check app seeds tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 system-packages:
@@ -41,9 +42,6 @@ prepare:
 	$(BIN)/flask hsm init
 	$(BIN)/flask pki init
 	$(BIN)/flask seed
-
-lint: install
-	$(BIN)/ruff check app seeds tests bench
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor

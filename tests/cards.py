@@ -55,15 +55,9 @@ class CardCA:
 
 
 def card_subject(national_id: str, family: str, given: str, title: str) -> x509.Name:
-    return x509.Name([
-        x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COUNTRY_NAME, "FR")]),
-        x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.TITLE, title)]),
-        x509.RelativeDistinguishedName([
-            x509.NameAttribute(NameOID.COMMON_NAME, national_id),
-            x509.NameAttribute(NameOID.SURNAME, family),
-            x509.NameAttribute(NameOID.GIVEN_NAME, given),
-        ]),
-    ])
+    from app.domain.certificates import card_subject as build
+
+    return build(national_id=national_id, family_name=family, given_name=given, title=title)
 
 
 def write_pem(path: Path, cert: x509.Certificate, key=None) -> tuple[Path, Path | None]:

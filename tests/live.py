@@ -12,6 +12,33 @@ from tests.conftest import wait_for
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def seeded_database(fresh_database, name: str) -> str:
+    """A new database, migrated and loaded with the demo data, for a server process of its own."""
+    from app.db import Database
+    from app.migrate import upgrade
+    from seeds.loader import load
+
+    url = fresh_database(name)
+    upgrade(url)
+    database = Database(url)
+    with database.session() as db:
+        load(db)
+    database.engine.dispose()
+    return url
+
+
+def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url: str, **extra) -> dict:
+    """Environment of a portal process sharing the test session's HSM token and PSC sandbox."""
+    env = {
+        "DATABASE_URL": database_url, "INSTANCE_PATH": str(instance), "SECRET_KEY": "live-tests",
+        "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"], "HSM_PIN": app_config["HSM_PIN"],
+        "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"], "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"],
+        "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"], "PORTAL_BASE_URL": base_url,
+    }
+    env.update(extra)
+    return env
+
+
 def start_portal(env: dict, port: int) -> subprocess.Popen:
     full = dict(os.environ, **env, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,

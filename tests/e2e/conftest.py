@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from tests.live import start_portal, stop
+from tests.live import portal_env, seeded_database, start_portal, stop
 
 
 def chromium_path() -> str | None:
@@ -13,23 +13,9 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port):
-    from app.db import Database
-    from app.migrate import upgrade
-    from seeds.loader import load
-
-    url = fresh_database("e2e")
-    upgrade(url)
-    database = Database(url)
-    with database.session() as db:
-        load(db)
-    database.engine.dispose()
-    env = {
-        "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path_factory.mktemp("e2e-instance")),
-        "SECRET_KEY": "e2e-tests", "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"],
-        "HSM_PIN": app_config["HSM_PIN"], "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"],
-        "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"], "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"],
-        "PORTAL_BASE_URL": f"http://127.0.0.1:{e2e_portal_port}",
-    }
+    env = portal_env(app_config, database_url=seeded_database(fresh_database, "e2e"),
+                     instance=tmp_path_factory.mktemp("e2e-instance"),
+                     base_url=f"http://127.0.0.1:{e2e_portal_port}")
     proc = start_portal(env, e2e_portal_port)
     yield f"http://127.0.0.1:{e2e_portal_port}"
     stop(proc)

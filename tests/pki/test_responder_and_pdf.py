@@ -19,13 +19,11 @@ from sqlmodel import select
 from app.config import default_pkcs11_module
 from app.db import Database
 from app.documents.notice import render_notice
-from app.migrate import upgrade
 from app.models import IssuedCertificate, Structure
 from app.operations.pki import authority, init_pki, issue_certificate, revoke_certificate, seal_pdf
 from app.signing.hsm import Hsm
-from seeds.loader import load
 from tests.conftest import free_port
-from tests.live import start_portal, stop
+from tests.live import portal_env, seeded_database, start_portal, stop
 from tests.pki.conftest import make_csr, openssl, write_cert, write_chain
 
 
@@ -33,14 +31,12 @@ from tests.pki.conftest import make_csr, openssl, write_cert, write_chain
 def responder(tmp_path_factory, fresh_database, app_config):
     """A live portal on its own database, with the PKI initialised and one issued certificate."""
     work = tmp_path_factory.mktemp("ocsp")
-    url = fresh_database("ocsp")
-    upgrade(url)
+    url = seeded_database(fresh_database, "ocsp")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
     database = Database(url)
     with database.session() as db:
-        load(db)
         init_pki(db, hsm, base)
         structure = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
         csr, _ = make_csr()
@@ -49,11 +45,7 @@ def responder(tmp_path_factory, fresh_database, app_config):
         paths = write_chain(db, work)
         leaf = write_cert(issued.der, work / "leaf.pem")
         cert_id = issued.id
-    env = {"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "ocsp",
-           "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"], "HSM_PIN": app_config["HSM_PIN"],
-           "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"], "PORTAL_BASE_URL": base,
-           "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"], "PSC_CLIENT_SECRET": "x"}
-    proc = start_portal(env, port)
+    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base), port)
     yield {"base": base, "paths": paths, "leaf": leaf, "database": database, "hsm": hsm, "cert_id": cert_id}
     stop(proc)
     database.engine.dispose()

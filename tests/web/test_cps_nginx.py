@@ -11,24 +11,15 @@ from cryptography.x509.oid import NameOID
 
 from tests.cards import CardCA, card_subject, write_pem
 from tests.conftest import free_port
-from tests.live import ROOT, start_nginx, start_portal, stop
+from tests.live import ROOT, portal_env, seeded_database, start_nginx, start_portal, stop
 
 PROXY_SECRET = "nginx-shared-secret-for-tests"
 
 
 @pytest.fixture(scope="module")
 def cps_stack(tmp_path_factory, fresh_database, app_config):
-    from app.db import Database
-    from app.migrate import upgrade
-    from seeds.loader import load
-
     work = tmp_path_factory.mktemp("cps")
-    url = fresh_database("cps")
-    upgrade(url)
-    database = Database(url)
-    with database.session() as db:
-        load(db)
-    database.engine.dispose()
+    url = seeded_database(fresh_database, "cps")
 
     personnes = CardCA("TEST AC IGC-SANTE PERSONNES")
     rogue = CardCA("AC PIRATE")
@@ -49,14 +40,9 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
         paths[name], paths[name + "_key"] = write_pem(work / f"{name}.pem", cert, key)
 
     portal_port, nginx_port = free_port(), free_port()
-    env = {
-        "DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "cps-tests",
-        "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"], "HSM_PIN": app_config["HSM_PIN"],
-        "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"], "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"],
-        "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"],
-        "PORTAL_BASE_URL": f"https://localhost:{nginx_port}", "BEHIND_PROXY": "1",
-        "CPS_PROXY_SECRET": PROXY_SECRET, "CPS_TRUSTED_PROXIES": "127.0.0.1",
-    }
+    env = portal_env(app_config, database_url=url, instance=work / "instance",
+                     base_url=f"https://localhost:{nginx_port}", BEHIND_PROXY="1",
+                     CPS_PROXY_SECRET=PROXY_SECRET, CPS_TRUSTED_PROXIES="127.0.0.1")
     portal = start_portal(env, portal_port)
     block = (ROOT / "deploy" / "nginx-cps.conf").read_text()
     for name, value in {
