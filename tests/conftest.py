@@ -109,25 +109,16 @@ def e2e_portal_port() -> int:
 @pytest.fixture(scope="session")
 def psc_sandbox(tmp_path_factory, e2e_portal_port):
     """The PSC sandbox as its own process over real HTTP, with fault injection for negative tests."""
-    import subprocess
-    import sys
+    from tests.live import start_sandbox, stop
 
-    port = free_port()
-    env = dict(os.environ, PSC_SANDBOX_PORT=str(port), PSC_CLIENT_SECRET=PSC_TEST_SECRET,
-               PSC_SANDBOX_FAULTS="1", INSTANCE_PATH=str(tmp_path_factory.mktemp("sandbox")),
-               PSC_SANDBOX_REDIRECT_URIS=f"http://localhost/auth/psc/callback "
-                                          f"http://127.0.0.1:{e2e_portal_port}/auth/psc/callback",
-               PSC_SANDBOX_POST_LOGOUT_URIS=f"http://localhost/ http://127.0.0.1:{e2e_portal_port}/")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
-                             "app.psc.sandbox:create_sandbox_app()"],
-                            cwd=Path(__file__).resolve().parents[1], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://localhost:{port}"
-    wait_for(f"{url}/healthz", proc)
-    yield {"url": url, "port": port,
-           "discovery": f"http://127.0.0.1:{port}/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"}
-    proc.terminate()
-    proc.wait(timeout=10)
+    proc, sandbox = start_sandbox(tmp_path_factory.mktemp("sandbox"), {
+        "PSC_CLIENT_SECRET": PSC_TEST_SECRET, "PSC_SANDBOX_FAULTS": "1",
+        "PSC_SANDBOX_REDIRECT_URIS": f"http://localhost/auth/psc/callback "
+                                     f"http://127.0.0.1:{e2e_portal_port}/auth/psc/callback",
+        "PSC_SANDBOX_POST_LOGOUT_URIS": f"http://localhost/ http://127.0.0.1:{e2e_portal_port}/",
+    })
+    yield sandbox
+    stop(proc)
 
 
 @pytest.fixture(scope="session")

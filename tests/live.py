@@ -47,6 +47,21 @@ def start_portal(env: dict, port: int) -> subprocess.Popen:
     return proc
 
 
+def start_sandbox(instance: Path, env: dict) -> tuple[subprocess.Popen, dict]:
+    """A PSC sandbox process on a free port; returns it with its browser URL and discovery URL."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    full = dict(os.environ, **env, PSC_SANDBOX_PORT=str(port), INSTANCE_PATH=str(instance))
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
+                             "app.psc.sandbox:create_sandbox_app()"], cwd=ROOT, env=full,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    url = f"http://localhost:{port}"
+    wait_for(f"{url}/healthz", proc)
+    return proc, {"url": url, "port": port, "discovery":
+                  f"http://127.0.0.1:{port}/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"}
+
+
 def start_nginx(workdir: Path, server_block: str) -> subprocess.Popen:
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (workdir / sub).mkdir(parents=True, exist_ok=True)

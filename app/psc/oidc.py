@@ -129,7 +129,15 @@ class PscClient:
             default_timeout=self.config.timeout,
         )
         session.cert = self.http.cert
+        session.verify = self.http.verify
+        session.trust_env = self.http.trust_env
         return session
+
+    def _token_endpoint(self, meta: dict) -> str:
+        """With mutual TLS, the provider may publish its token endpoint on another host (RFC 8705 aliases)."""
+        if self.config.client_auth == "tls_client_auth":
+            return (meta.get("mtls_endpoint_aliases") or {}).get("token_endpoint") or meta["token_endpoint"]
+        return meta["token_endpoint"]
 
     def begin(self, redirect_uri: str) -> tuple[str, PendingLogin]:
         """The authorize URL to send the browser to, and what to keep until the callback."""
@@ -156,7 +164,7 @@ class PscClient:
         meta = self.metadata()
         session = self._session(pending.redirect_uri)
         try:
-            token = session.fetch_token(meta["token_endpoint"], code=code, code_verifier=pending.code_verifier,
+            token = session.fetch_token(self._token_endpoint(meta), code=code, code_verifier=pending.code_verifier,
                                         grant_type="authorization_code")
         except (OAuthError, requests.RequestException, ValueError):
             raise PscError("Pro Santé Connect a refusé le code d’autorisation (déjà utilisé ou expiré).") from None

@@ -45,6 +45,10 @@ def _settings() -> dict:
         "post_logout_uris": os.environ.get("PSC_SANDBOX_POST_LOGOUT_URIS", f"{portal.portal_base_url}/").split(),
         "userinfo_format": os.environ.get("PSC_SANDBOX_USERINFO", "jwt"),
         "faults_enabled": os.environ.get("PSC_SANDBOX_FAULTS") == "1",
+        # tls_client_auth (RFC 8705): token endpoint alias behind a TLS proxy that verifies client certificates
+        "mtls_url": os.environ.get("PSC_SANDBOX_MTLS_URL", ""),
+        "mtls_proxy_secret": os.environ.get("PSC_SANDBOX_MTLS_PROXY_SECRET", ""),
+        "tls_client_subject": os.environ.get("PSC_SANDBOX_TLS_SUBJECT", ""),
     }
 
 
@@ -80,7 +84,11 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
 
     @app.get(f"{issuer_path}/.well-known/wallet-openid-configuration")
     def discovery():
+        aliases = ({"mtls_endpoint_aliases": {
+            "token_endpoint": f"{cfg['mtls_url']}{issuer_path}/protocol/openid-connect/token"}}
+            if cfg["mtls_url"] else {})
         return jsonify({
+            **aliases,
             "issuer": cfg["issuer"],
             "authorization_endpoint": f"{cfg['wallet_url']}/auth",
             "token_endpoint": endpoint("/protocol/openid-connect/token"),
@@ -187,11 +195,35 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
 
     # Back channel ---------------------------------------------------------------------------------
 
+    def client_authenticated() -> bool:
+        auth = request.authorization
+        if auth:
+            return auth.username == cfg["client_id"] and secrets.compare_digest(auth.password or "",
+                                                                                 cfg["client_secret"])
+        return tls_client_authenticated()
+
+    def tls_client_authenticated() -> bool:
+        """RFC 8705 tls_client_auth: the proxy verified the certificate; its subject must be the registered one."""
+        if not (cfg["mtls_proxy_secret"] and cfg["tls_client_subject"]):
+            return False
+        if not secrets.compare_digest(request.headers.get("X-Proxy-Secret", ""), cfg["mtls_proxy_secret"]):
+            return False
+        if request.headers.get("X-SSL-Client-Verify") != "SUCCESS":
+            return False
+        from urllib.parse import unquote
+
+        from cryptography import x509
+
+        try:
+            cert = x509.load_pem_x509_certificate(unquote(request.headers.get("X-SSL-Client-Cert", "")).encode())
+        except ValueError:
+            return False
+        return (request.form.get("client_id") == cfg["client_id"]
+                and cert.subject.rfc4514_string() == cfg["tls_client_subject"])
+
     @app.post(f"{issuer_path}/protocol/openid-connect/token")
     def token():
-        auth = request.authorization
-        if not auth or auth.username != cfg["client_id"] or not secrets.compare_digest(
-                auth.password or "", cfg["client_secret"]):
+        if not client_authenticated():
             return jsonify(error="invalid_client"), 401
         form = request.form
         if form.get("grant_type") != "authorization_code":
