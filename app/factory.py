@@ -1,0 +1,138 @@
+"""Application factory: configuration, extensions, blueprints, error handlers."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, request, url_for
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import db, errors
+from app.config import Settings
+from app.extensions import csrf, htmx, limiter, talisman
+from app.psc.oidc import PscClient, PscConfig
+from app.signing.hsm import Hsm
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": ["'self'", "data:"],
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the portal. ``config`` overrides settings by their environment names (tests)."""
+    overrides = dict(config or {})
+    settings = Settings.from_env()
+    for key in list(overrides):
+        if hasattr(settings, key.lower()):
+            setattr(settings, key.lower(), overrides.pop(key))
+    settings.resolve_secrets()
+    settings.apply_process_environment()
+
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    secure = settings.portal_base_url.startswith("https://")
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="portail_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    app.config.update(overrides)
+    if settings.behind_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.behind_proxy, x_proto=settings.behind_proxy,
+                                x_host=settings.behind_proxy)
+
+    db.init_app(app, settings.database_url)
+    app.extensions["hsm"] = Hsm(settings.pkcs11_module, settings.hsm_token_label, settings.hsm_pin)
+    app.extensions["psc"] = PscClient(PscConfig(
+        discovery_url=settings.psc_discovery_url, client_id=settings.psc_client_id,
+        client_secret=settings.psc_client_secret, scope=settings.psc_scope, acr_values=settings.psc_acr_values,
+        client_auth=settings.psc_client_auth, tls_cert=settings.psc_tls_cert, tls_key=settings.psc_tls_key,
+    ))
+
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        force_https=False,
+        strict_transport_security=True,
+        strict_transport_security_include_subdomains=False,
+        session_cookie_secure=secure,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        content_security_policy=CSP,
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+
+    _register_blueprints(app)
+    from app.views.security import load_actor
+
+    app.before_request(load_actor)
+    errors.register(app)
+    _register_template_helpers(app)
+    from app import cli
+
+    cli.register(app)
+
+    @app.after_request
+    def _vary_on_htmx(response):
+        response.vary.add("HX-Request")
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.views import auth, dashboard, main, pki, referential
+
+    for module in (main, auth, dashboard, pki, referential):
+        app.register_blueprint(module.bp)
+
+
+NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
+    ("main.home", "Accueil", None),
+    ("dashboard.index", "Tableau de bord", "dashboard.view"),
+    ("referential.index", "Référentiel des spécialités", None),
+)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    def has_endpoint(name: str) -> bool:
+        return name in app.view_functions
+
+    def main_navigation():
+        from app.domain.permissions import ANONYMOUS, can
+
+        items = []
+        for endpoint, label, action in NAVIGATION:
+            if action and not can(g.get("actor", ANONYMOUS), action):
+                continue
+            if endpoint in app.view_functions:
+                items.append({"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint})
+        return items
+
+    @app.context_processor
+    def _helpers():
+        # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
+        if "ui" not in app.jinja_env.globals:
+            app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
+        return {"has_endpoint": has_endpoint, "main_navigation": main_navigation,
+                "current_actor": g.get("actor")}
