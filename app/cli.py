@@ -6,7 +6,7 @@ import functools
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.config import ConfigurationError
 from app.signing.hsm import Hsm, HsmError
@@ -86,6 +86,7 @@ def hsm_keys():
 
 
 @click.command("seed")
+@with_appcontext
 @one_line_errors
 def seed():
     """Charger les données de démonstration (idempotent ; refusé en production)."""
@@ -136,6 +137,7 @@ def jobs_run():
 
 
 @click.command("preflight")
+@with_appcontext
 def preflight():
     """Vérifier base de données et HSM comme au démarrage."""
     from app.preflight import problems

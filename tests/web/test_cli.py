@@ -1,0 +1,35 @@
+"""Operator commands: one clear line on refusal, idempotent where they say so."""
+
+from sqlmodel import select
+
+from app.models import AgencyRole
+
+
+def test_seed_is_refused_in_production(app_config):
+    from app import create_app
+
+    production = create_app({**app_config, "ENV": "production"})
+    result = production.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code != 0
+    assert "Refusé : PORTAL_ENV=production" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_roles_grant_from_the_command_line(app, db):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["roles", "grant", "899700000013", "ansm_evaluator"])
+    assert first.exit_code == 0 and "attribué" in first.output
+    again = runner.invoke(args=["roles", "grant", "899700000013", "ansm_evaluator"])
+    assert "déjà attribué" in again.output
+    assert db.exec(select(AgencyRole).where(AgencyRole.national_id == "899700000013")).first()
+    bad = runner.invoke(args=["roles", "grant", "899700000013", "administrateur"])
+    assert bad.exit_code != 0 and "Rôle inconnu" in bad.output and "Traceback" not in bad.output
+
+
+def test_pki_init_is_idempotent_and_keys_are_listed(app, db):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["pki", "init"])
+    second = runner.invoke(args=["pki", "init"])
+    assert second.exit_code == 0 and "déjà en place" in second.output
+    keys = runner.invoke(args=["hsm", "keys"]).output
+    assert "ca-root\tRSA\textractible=False\tsensible=True" in keys
