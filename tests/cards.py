@@ -1,8 +1,5 @@
-"""Test CPS card certificates from a throwaway "PERSONNES" CA (test fixture, software keys in tmp).
-
-Once the PKI issues card certificates from the HSM, tests/pki covers that path; this fixture keeps the
-login tests independent of it.
-"""
+"""A throwaway software CA for what the portal's PKI must not issue: a rogue card CA, a TLS server
+certificate for nginx, and unit-test certificates (software keys, in tmp only)."""
 
 from __future__ import annotations
 

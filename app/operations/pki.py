@@ -146,7 +146,8 @@ def seal_certificate(db: Session) -> IssuedCertificate | None:
 
 def _store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name, public_key, structure_id,
                   person_id, requested_by: str, dns_names, emails, urls: ca.Urls, key_description: str,
-                  profession_code: str = "", renewed_from_id: int | None = None) -> IssuedCertificate:
+                  profession_code: str = "", renewed_from_id: int | None = None,
+                  validity: tuple[datetime, datetime] | None = None) -> IssuedCertificate:
     profile = PROFILES[profile_code]
     authority_id, signer = _issuing_authority(db, profile.issuer)
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -155,15 +156,16 @@ def _store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Nam
         raise CertificateRequestError("Cette clé publique est déjà certifiée : une clé par serveur. "
                                       "Générez une nouvelle paire de clés et une nouvelle CSR.")
     now = utcnow().replace(microsecond=0)
+    not_before, not_after = validity or (now, validity_end(now))
     serial = _serial()
     der = ca.end_entity_certificate(hsm, signer, profile=profile, subject=subject, public_key=public_key,
-                                    serial=serial, not_before=now, not_after=validity_end(now), urls=urls,
+                                    serial=serial, not_before=not_before, not_after=not_after, urls=urls,
                                     dns_names=tuple(dns_names), profession_code=profession_code)
     cn = subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
     row = IssuedCertificate(serial_hex=format(serial, "x"), authority_id=authority_id, profile=profile_code,
                             structure_id=structure_id, person_id=person_id, subject=subject.rfc4514_string(),
                             common_name=cn, dns_names=list(dns_names), spki_sha256=spki_hash,
-                            key_description=key_description, der=der, not_before=now, not_after=validity_end(now),
+                            key_description=key_description, der=der, not_before=not_before, not_after=not_after,
                             requested_by=requested_by, contact_emails=list(emails), renewed_from_id=renewed_from_id)
     db.add(row)
     try:
@@ -200,15 +202,18 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
                          key_description=checked.key_description, renewed_from_id=renewed_from_id)
 
 
-def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key, title: str,
-                           base_url: str) -> IssuedCertificate:
-    """A test CPS/CPE card authentication certificate from the PERSONNES CA (development and tests)."""
+def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key, title: str, base_url: str,
+                           validity: tuple[datetime, datetime] | None = None) -> IssuedCertificate:
+    """A test CPS/CPE card authentication certificate from the PERSONNES CA (development and tests).
+
+    Like ANS's test card kits, a kit may hold an expired card: ``validity`` sets its window.
+    """
     subject = card_subject(national_id=person.national_id, family_name=person.family_name,
                            given_name=person.given_name, title=title)
     return _store_issued(db, hsm, profile_code="CARD_AUTH", subject=subject, public_key=public_key, structure_id=None,
                          person_id=person.id, requested_by="system", dns_names=(), emails=[],
                          urls=ca.Urls(base_url), key_description="carte de test",
-                         profession_code=person.profession_code)
+                         profession_code=person.profession_code, validity=validity)
 
 
 def revoke_certificate(db: Session, hsm: Hsm, certificate: IssuedCertificate, *, reason: str,

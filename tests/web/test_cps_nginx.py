@@ -2,13 +2,22 @@
 
 import socket
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlmodel import select
 
+from app.config import default_pkcs11_module
+from app.db import Database
+from app.models import Person
+from app.operations.pki import authority, init_pki, issue_card_certificate
+from app.signing.hsm import Hsm
 from tests.cards import CardCA, card_subject, write_pem
 from tests.conftest import free_port
 from tests.live import ROOT, portal_env, seeded_database, start_nginx, start_portal, stop
@@ -21,21 +30,32 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
     work = tmp_path_factory.mktemp("cps")
     url = seeded_database(fresh_database, "cps")
 
-    personnes = CardCA("TEST AC IGC-SANTE PERSONNES")
-    rogue = CardCA("AC PIRATE")
+    # Card certificates come from the portal's own PERSONNES CA in the HSM; the rogue one from elsewhere.
+    hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
+    database = Database(url)
+    cards = {}
+    with database.session() as db:
+        init_pki(db, hsm, "https://localhost")
+        doc = db.exec(select(Person).where(Person.national_id == "899700000013")).one()
+        now = datetime.now(UTC)
+        for name, validity in (("doc", None), ("expired", (now - timedelta(days=400), now - timedelta(days=1)))):
+            key = ec.generate_private_key(ec.SECP256R1())
+            row = issue_card_certificate(db, hsm, person=doc, public_key=key.public_key(), title="Médecin",
+                                         base_url="https://localhost", validity=validity)
+            cards[name] = (x509.load_der_x509_certificate(row.der), key)
+        client_ca = b"".join(x509.load_der_x509_certificate(authority(db, n).certificate_der)
+                             .public_bytes(serialization.Encoding.PEM) for n in ("personnes", "root"))
+    database.engine.dispose()
+    cards["rogue"] = CardCA("AC PIRATE").issue(card_subject("899700000013", "DOC0001", "KIT", "Médecin"),
+                                               profession="10")
     server_ca = CardCA("TEST AC SERVEURS")
     server, server_key = server_ca.issue(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
                                          eku=x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, san=["localhost"])
     paths = {}
     paths["server"], paths["server_key"] = write_pem(work / "server.pem", server, server_key)
-    paths["client_ca"], _ = write_pem(work / "personnes-ca.pem", personnes.cert)
+    paths["client_ca"] = work / "personnes-chain.pem"
+    paths["client_ca"].write_bytes(client_ca)
     paths["server_ca"], _ = write_pem(work / "server-ca.pem", server_ca.cert)
-    doc = card_subject("899700000013", "DOC0001", "KIT", "Médecin")
-    cards = {
-        "doc": personnes.issue(doc, profession="10"),
-        "expired": personnes.issue(doc, expired=True),
-        "rogue": rogue.issue(doc, profession="10"),
-    }
     for name, (cert, key) in cards.items():
         paths[name], paths[name + "_key"] = write_pem(work / f"{name}.pem", cert, key)
 
