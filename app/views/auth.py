@@ -95,7 +95,9 @@ def _from_trusted_proxy(settings) -> bool:
     if settings.cps_proxy_secret and not hmac.compare_digest(
             request.headers.get("X-Proxy-Secret", "").encode(), settings.cps_proxy_secret.encode()):
         return False
-    return not settings.cps_trusted_proxies or request.remote_addr in settings.cps_trusted_proxies
+    # The peer that connected to us, before ProxyFix replaced it with the client's forwarded address.
+    peer = request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR", request.remote_addr)
+    return not settings.cps_trusted_proxies or peer in settings.cps_trusted_proxies
 
 
 def _finish_login(login):

@@ -143,3 +143,18 @@ def test_forged_headers_are_ignored(cps_stack):
     through = browser.get(f"{cps_stack['https']}/auth/cps", headers={**forged, "X-Proxy-Secret": PROXY_SECRET},
                           timeout=15, allow_redirects=False)
     assert through.status_code == 401
+
+
+def test_trusted_address_is_the_proxy_not_the_forwarded_client(app, client, monkeypatch):
+    """With the secret right but the request not coming from the trusted proxy address, refuse."""
+    settings = app.config["SETTINGS"]
+    monkeypatch.setattr(settings, "cps_proxy_secret", PROXY_SECRET)
+    monkeypatch.setattr(settings, "cps_trusted_proxies", ("10.0.0.5",))
+    headers = {"X-Proxy-Secret": PROXY_SECRET, "X-SSL-Client-Verify": "SUCCESS", "X-SSL-Client-Cert": "x"}
+    # As ProxyFix leaves it: REMOTE_ADDR is the forwarded client, the original peer is kept aside.
+    spoofed = {"REMOTE_ADDR": "10.0.0.5", "werkzeug.proxy_fix.orig": {"REMOTE_ADDR": "192.0.2.7"}}
+    response = client.get("/auth/cps", headers=headers, environ_base=spoofed)
+    assert response.status_code == 401 and "frontal sécurisé" in response.get_data(as_text=True)
+    from_proxy = {"REMOTE_ADDR": "192.0.2.7", "werkzeug.proxy_fix.orig": {"REMOTE_ADDR": "10.0.0.5"}}
+    trusted = client.get("/auth/cps", headers=headers, environ_base=from_proxy)
+    assert trusted.status_code == 401 and "Aucun certificat" in trusted.get_data(as_text=True)  # past the proxy check
