@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +57,6 @@ class Settings:
     psc_tls_key: str = ""
     cps_proxy_secret: str = ""
     cps_trusted_proxies: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict)
 
     @property
     def is_production(self) -> bool:

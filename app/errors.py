@@ -69,8 +69,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        detail = exc.description if getattr(exc, "portal_message", False) else None
-        return render_error(exc.code or 500, detail)
+        return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected(exc):

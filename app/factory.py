@@ -129,10 +129,10 @@ def _register_template_helpers(app: Flask) -> None:
                 items.append({"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint})
         return items
 
+    # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
+    app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
+
     @app.context_processor
     def _helpers():
-        # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
-        if "ui" not in app.jinja_env.globals:
-            app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
         return {"has_endpoint": has_endpoint, "main_navigation": main_navigation,
                 "current_actor": g.get("actor")}

@@ -172,17 +172,3 @@ def client(app, db):
 @pytest.fixture()
 def hsm(app):
     return app.extensions["hsm"]
-
-
-@pytest.fixture()
-def make_structure(db):
-    from tests.factories import structure_factory
-
-    return structure_factory(db)
-
-
-@pytest.fixture()
-def make_person(db):
-    from tests.factories import person_factory
-
-    return person_factory(db)

@@ -134,9 +134,6 @@ def parse_national_id(value: str) -> NationalId:
     )
 
 
-STRUCTURE_ID_PREFIX = {"FINESS": "1", "SIREN": "2", "SIRET": "3"}
-
-
 def structure_national_id(*, finess: str | None = None, siret: str | None = None) -> str:
     """IGC-Santé structure id: ``1``+FINESS, or ``3``+SIRET when the structure is outside FINESS."""
     if finess:

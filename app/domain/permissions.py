@@ -8,7 +8,7 @@ and from agency grants (ANS operator, ANSM evaluator). Nothing the client sends 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 PROFESSION_LABELS = {"10": "Médecin", "21": "Pharmacien", "60": "Infirmier", "40": "Chirurgien-dentiste",
                      "50": "Sage-femme", "26": "Audioprothésiste"}
@@ -38,10 +38,8 @@ class Actor:
     profession_category: str = ""
     auth_method: str = ""
     activity_structure_ids: frozenset[int] = frozenset()
-    pui_structure_ids: frozenset[int] = frozenset()
     habilitations: tuple[HabilitationRef, ...] = ()
     agency_roles: frozenset[str] = frozenset()
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def authenticated(self) -> bool:

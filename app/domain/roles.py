@@ -11,5 +11,4 @@ HABILITATION_ROLES = {
     "technical_admin": "Administrateur technique",
 }
 
-CERTIFICATE_FAMILIES = ("ORG", "SERV")
 CARD_TYPES = ("CPS", "CPF", "CPE", "CDE", "CPA", "CDA")

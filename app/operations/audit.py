@@ -74,10 +74,3 @@ def verify_chain(db: Session) -> int | None:
             return event.id
         prev = event.hash
     return None
-
-
-def latest(db: Session, limit: int = 20) -> list[AuditEvent]:
-    return list(db.exec(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)))
-
-
-__all__ = ["GENESIS", "latest", "record", "verify_chain"]

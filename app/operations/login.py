@@ -117,8 +117,6 @@ def build_actor(db: Session, login: LoginSession) -> Actor:
         profession_category=person.profession_category,
         auth_method=login.auth_method,
         activity_structure_ids=frozenset(a.structure_id for a in activities),
-        pui_structure_ids=frozenset(a.structure_id for a in activities if a.profession_code == "21"),
         habilitations=tuple(HabilitationRef(h.structure_id, h.role, h.certificate_family) for h in habilitations),
         agency_roles=frozenset(grants),
-        extra={"person_id": person.id},
     )

@@ -18,7 +18,7 @@ from asn1crypto import x509 as a_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID
 
 from app.domain.certificates import PROFESSION_EXTENSION, Profile, key_usage
 
@@ -287,8 +287,3 @@ def ocsp_response(hsm: Hsm, issuers: list[Issuer], request_der: bytes, lookup, n
 
 def _unsuccessful(status: str) -> bytes:
     return a_ocsp.OCSPResponse({"response_status": status}).dump()
-
-
-def issuer_common_name(cert: x509.Certificate) -> str:
-    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    return values[0].value if values else ""
