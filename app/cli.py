@@ -110,7 +110,9 @@ def roles_grant(national_id, role):
     from app.db import get_session
     from app.operations.roles import grant_role
 
-    grant, created = grant_role(get_session(), national_id, role, granted_by="cli")
+    db = get_session()
+    grant, created = grant_role(db, national_id, role, granted_by="cli")
+    db.commit()
     click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
 
 

@@ -6,11 +6,13 @@ PKCS11_MODULE, SOFTHSM2_CONF, HSM_TOKEN_LABEL, HSM_PIN, PSC_*, MAIL_SERVER, MAIL
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOFTHSM_MODULE_CANDIDATES = (
@@ -19,6 +21,9 @@ SOFTHSM_MODULE_CANDIDATES = (
     "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so",
     "/usr/local/lib/softhsm/libsofthsm2.so",
 )
+
+
+SANDBOX_DISCOVERY_URL = "http://127.0.0.1:8001/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"
 
 
 class ConfigurationError(Exception):
@@ -43,7 +48,8 @@ class Settings:
     softhsm2_conf: str = ""
     hsm_token_label: str = "portail-sante"  # noqa: S105 - a label, not a secret
     hsm_pin: str = ""
-    psc_discovery_url: str = "http://127.0.0.1:8001/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"
+    psc_discovery_url: str = SANDBOX_DISCOVERY_URL
+    psc_issuer: str = ""
     psc_client_id: str = "portail-sante"
     psc_client_secret: str = ""
     psc_scope: str = "openid scope_all"
@@ -83,7 +89,8 @@ class Settings:
         s.softhsm2_conf = env.get("SOFTHSM2_CONF") or str(s.hsm_dir / "softhsm2.conf")
         s.hsm_token_label = env.get("HSM_TOKEN_LABEL", s.hsm_token_label)
         s.hsm_pin = env.get("HSM_PIN", "")
-        for name in ("psc_discovery_url", "psc_client_id", "psc_client_secret", "psc_scope", "psc_acr_values"):
+        for name in ("psc_discovery_url", "psc_issuer", "psc_client_id", "psc_client_secret", "psc_scope",
+                     "psc_acr_values"):
             setattr(s, name, env.get(name.upper(), getattr(s, name)))
         s.mail_server = env.get("MAIL_SERVER", s.mail_server)
         s.mail_port = int(env.get("MAIL_PORT", s.mail_port))
@@ -107,6 +114,7 @@ class Settings:
                 raise ConfigurationError(
                     f"{', '.join(missing)} manquant en production : définissez ces variables d'environnement."
                 )
+            self._check_production_endpoints()
             return
         if not self.secret_key:
             self.secret_key = _instance_secret(self.instance_path / "secret_key")
@@ -114,6 +122,20 @@ class Settings:
             self.psc_client_secret = _instance_secret(self.instance_path / "psc_client_secret")
         if not self.hsm_pin and self.hsm_pins_file.exists():
             self.hsm_pin = json.loads(self.hsm_pins_file.read_text())["user_pin"]
+
+    def _check_production_endpoints(self) -> None:
+        """Production never falls back to the loopback sandbox or to plain HTTP."""
+        if not _public_https(self.psc_discovery_url):
+            raise ConfigurationError("PSC_DISCOVERY_URL doit être l'URL https du vrai Pro Santé Connect en "
+                                     "production (pas le bac à sable local ni une adresse de bouclage).")
+        if not _public_https(self.psc_issuer):
+            raise ConfigurationError("PSC_ISSUER manquant ou non https en production : indiquez l'émetteur "
+                                     "attendu de Pro Santé Connect (comparé à la découverte et à chaque jeton).")
+        if not self.portal_base_url.startswith("https://"):
+            raise ConfigurationError("PORTAL_BASE_URL doit commencer par https:// en production.")
+        if self.cps_trusted_proxies and not self.cps_proxy_secret:
+            raise ConfigurationError("CPS_TRUSTED_PROXIES sans CPS_PROXY_SECRET est refusé en production : "
+                                     "définissez le secret partagé avec le frontal nginx.")
 
     def apply_process_environment(self) -> None:
         """SoftHSM reads SOFTHSM2_CONF from the process environment when the module loads."""
@@ -129,6 +151,17 @@ def _instance_secret(path: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(value)
     return value
+
+
+def _public_https(url: str) -> bool:
+    parts = urlsplit(url or "")
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not host or host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def redact_url(url: str) -> str:

@@ -67,6 +67,15 @@ def init_app(app, url: str) -> None:
             session.close()
 
 
+def commit() -> None:
+    """Commit the request's work once, at the edge (views, CLI commands, jobs): operations only flush."""
+    from flask import g
+
+    session = g.get("db_session")
+    if session is not None:
+        session.commit()
+
+
 def get_session() -> Session:
     """The request's session (Flask side only)."""
     from flask import current_app, g

@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         discovery_url=settings.psc_discovery_url, client_id=settings.psc_client_id,
         client_secret=settings.psc_client_secret, scope=settings.psc_scope, acr_values=settings.psc_acr_values,
         client_auth=settings.psc_client_auth, tls_cert=settings.psc_tls_cert, tls_key=settings.psc_tls_key,
+        issuer=settings.psc_issuer,
     ))
 
     csrf.init_app(app)

@@ -68,6 +68,7 @@ def load(db: Session) -> Counter:
         for role in ident.get("agency_roles", []):
             _, new = grant_role(db, ident["national_id"], role, granted_by=ACTOR)
             created["AgencyRole"] += int(new)
+    db.commit()
     return created
 
 

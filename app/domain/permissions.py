@@ -38,6 +38,7 @@ class Actor:
     profession_category: str = ""
     auth_method: str = ""
     activity_structure_ids: frozenset[int] = frozenset()
+    pui_structure_ids: frozenset[int] = frozenset()  # where the person practises as a PUI pharmacist
     habilitations: tuple[HabilitationRef, ...] = ()
     agency_roles: frozenset[str] = frozenset()
 
@@ -52,7 +53,8 @@ class Actor:
 
     @property
     def is_hospital_pharmacist(self) -> bool:
-        return self.profession_code == "21" and bool(self.activity_structure_ids)
+        """A pharmacist with a current activity in a PUI: the profession alone is not enough."""
+        return self.profession_code == "21" and bool(self.pui_structure_ids)
 
     def has_role_on(self, structure: StructureRef, *roles: str, family: str | None = None) -> bool:
         """A habilitation on the structure itself, or on its EJ when the structure is a site."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, or_, select
+from sqlmodel import Session, select
 
 from app.domain.permissions import Actor, HabilitationRef
 from app.models import AgencyRole, Habilitation, LoginSession, Person, PracticeActivity, Structure
@@ -23,7 +23,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def open_session(db: Session, identity: ProfessionalIdentity, *, id_token: str = "") -> LoginSession:
-    """Record the login: create or refresh the person, sync PSC activities, start a new session."""
+    """Record the login: create or refresh the person, take PSC's activities as they are, start a session."""
     person = db.exec(select(Person).where(Person.national_id == identity.national_id)).first()
     before = None
     if person is None:
@@ -36,40 +36,65 @@ def open_session(db: Session, identity: ProfessionalIdentity, *, id_token: str =
     person.family_name = identity.family_name
     person.given_name = identity.given_name or person.given_name
     person.civility = identity.civility or person.civility
-    if identity.profession_code:
+    if identity.profession_code or identity.auth_method.startswith("psc"):
+        # PSC reports the current profession (none when the person no longer practises); a card keeps it.
         person.profession_code = identity.profession_code
         person.profession_category = identity.profession_category
     db.flush()
-    _sync_activities(db, person, identity)
+    if identity.auth_method.startswith("psc"):
+        _replace_activities(db, person, identity)
     login = LoginSession(id=secrets.token_urlsafe(32), person_id=person.id, auth_method=identity.auth_method,
                          id_token=id_token)
     db.add(login)
     db.flush()
     audit.record(db, actor=identity.national_id, action="session.opened", object_type="person",
                  object_id=person.id, before=before, after={"auth_method": identity.auth_method})
-    db.commit()
     return login
 
 
-def _sync_activities(db: Session, person: Person, identity: ProfessionalIdentity) -> None:
-    """Activities PSC reports at structures the portal knows (by FINESS site, FINESS EJ or SIRET)."""
+def _replace_activities(db: Session, person: Person, identity: ProfessionalIdentity) -> None:
+    """PSC is the source of truth for practice: what it no longer reports (a structure left, a role
+    dropped) goes, so rights derived from activities never outlive them. The card path reports no
+    activities and keeps what is known."""
+    wanted: dict[tuple, PracticeActivity] = {}
     for act in identity.activities:
-        keys = [k for k in (act.finess_site, act.finess_legal) if k]
-        clauses = [Structure.finess == k for k in keys]
-        if act.siret_site:
-            clauses.append(Structure.siret == act.siret_site)
-        if not clauses:
-            continue
-        structure = db.exec(select(Structure).where(or_(*clauses)).order_by(Structure.kind.desc())).first()
+        structure = _practice_structure(db, act)
         if structure is None:
             continue
-        existing = db.exec(select(PracticeActivity).where(
-            PracticeActivity.person_id == person.id, PracticeActivity.structure_id == structure.id,
-            PracticeActivity.profession_code == act.profession_code)).first()
-        if existing is None:
-            db.add(PracticeActivity(person_id=person.id, structure_id=structure.id,
-                                    profession_code=act.profession_code, specialty_code=act.specialty_code,
-                                    practice_mode=act.practice_mode, sector_code=act.sector_code))
+        key = (structure.id, act.profession_code)
+        previous = wanted.get(key)
+        wanted[key] = PracticeActivity(
+            person_id=person.id, structure_id=structure.id, profession_code=act.profession_code,
+            specialty_code=act.specialty_code, practice_mode=act.practice_mode, sector_code=act.sector_code,
+            pharmacy_pui=act.in_pui or bool(previous and previous.pharmacy_pui))
+    current = db.exec(select(PracticeActivity).where(PracticeActivity.person_id == person.id)).all()
+    before = sorted(_describe(a) for a in current)
+    after = sorted(_describe(a) for a in wanted.values())
+    if before == after:
+        return
+    for row in current:
+        db.delete(row)
+    db.flush()
+    db.add_all(wanted.values())
+    db.flush()
+    audit.record(db, actor=identity.national_id, action="person.activities_replaced", object_type="person",
+                 object_id=person.id, before={"activities": before}, after={"activities": after})
+
+
+def _practice_structure(db: Session, act) -> Structure | None:
+    """The most precise structure the portal knows for an activity: the site, then its EJ, then SIRET."""
+    for column, value in ((Structure.finess, act.finess_site), (Structure.finess, act.finess_legal),
+                          (Structure.siret, act.siret_site)):
+        if value:
+            found = db.exec(select(Structure).where(column == value)).first()
+            if found is not None:
+                return found
+    return None
+
+
+def _describe(activity: PracticeActivity) -> str:
+    return (f"{activity.structure_id}:{activity.profession_code}:{activity.specialty_code}:"
+            f"{activity.practice_mode}:{activity.sector_code}:{int(activity.pharmacy_pui)}")
 
 
 def check_session(db: Session, session_id: str | None, now: datetime | None = None) -> LoginSession | None:
@@ -90,17 +115,18 @@ def check_session(db: Session, session_id: str | None, now: datetime | None = No
         return None
     if now - _aware(login.last_seen_at) > TOUCH_EVERY:
         login.last_seen_at = now
-        db.commit()
+        db.flush()
     return login
 
 
 def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now: datetime | None = None) -> None:
+    """End the server-side session; its cookie opens nothing any more once the caller commits."""
     login.ended_at = now or utcnow()
     login.end_reason = reason
     person = db.get(Person, login.person_id)
     audit.record(db, actor=person.national_id if person else "?", action="session.ended",
                  object_type="login_session", object_id=login.id[:12], after={"reason": reason})
-    db.commit()
+    db.flush()
 
 
 def build_actor(db: Session, login: LoginSession) -> Actor:
@@ -117,6 +143,7 @@ def build_actor(db: Session, login: LoginSession) -> Actor:
         profession_category=person.profession_category,
         auth_method=login.auth_method,
         activity_structure_ids=frozenset(a.structure_id for a in activities),
+        pui_structure_ids=frozenset(a.structure_id for a in activities if a.pharmacy_pui),
         habilitations=tuple(HabilitationRef(h.structure_id, h.role, h.certificate_family) for h in habilitations),
         agency_roles=frozenset(grants),
     )

@@ -27,5 +27,4 @@ def grant_role(db: Session, national_id: str, role: str, *, granted_by: str) -> 
     db.flush()
     audit.record(db, actor=granted_by, action="role.granted", object_type="agency_role", object_id=grant.id,
                  after={"national_id": nid, "role": role})
-    db.commit()
     return grant, True

@@ -67,6 +67,7 @@ def identity_from_userinfo(claims: dict, *, auth_method: str | None = None) -> P
                 finess_legal=_s(_get(act, "numeroFinessetablissementJuridique")),
                 siret_site=_s(_get(act, "numeroSiretSite")),
                 site_name=_s(_get(act, "raisonSocialeSite")),
+                pharmacist_section=_s(_get(act, "codeSectionPharmacien")),
             ))
     first = next((ex for ex in exercises if isinstance(ex, dict)), {})
     family = _s(_get(claims, "family_name")) or _s(_get(first, "nomDexercice"))

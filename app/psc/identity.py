@@ -24,6 +24,12 @@ class Activity:
     finess_legal: str = ""
     siret_site: str = ""
     site_name: str = ""
+    pharmacist_section: str = ""  # Ordre des pharmaciens table section; H: établissements de santé (PUI)
+
+    @property
+    def in_pui(self) -> bool:
+        """A pharmacist practising in a pharmacie à usage intérieur (the table's section H)."""
+        return self.profession_code == "21" and self.pharmacist_section.upper() == "H"
 
 
 @dataclass(frozen=True)

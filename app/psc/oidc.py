@@ -7,6 +7,7 @@ the :class:`PendingLogin` between :meth:`PscClient.begin` and :meth:`PscClient.c
 
 from __future__ import annotations
 
+import hmac
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -43,6 +44,7 @@ class PscConfig:
     tls_cert: str = ""  # ORG AUTH_CLI certificate and key files, for tls_client_auth
     tls_key: str = ""
     timeout: float = 10.0
+    issuer: str = ""  # expected issuer; when set, the discovery document and every token must name it
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class PendingLogin:
     @classmethod
     def from_dict(cls, data: dict) -> PendingLogin:
         return cls(**data)
+
+
+def pending_matches(pending: PendingLogin | None, state: str | None) -> bool:
+    """Whether a callback's ``state`` answers the login this browser started."""
+    return bool(pending and state and hmac.compare_digest(state.encode(), pending.state.encode()))
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class PscClient:
                 for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri"):
                     if not doc.get(key):
                         raise PscError("Le fournisseur d’identité a publié une configuration incomplète.")
+                if self.config.issuer and doc["issuer"] != self.config.issuer:
+                    raise PscError("Le fournisseur d’identité n’est pas celui attendu (émetteur différent).")
                 self._metadata, self._metadata_at, self._jwks = doc, time.monotonic(), None
             return self._metadata
 
@@ -152,10 +161,10 @@ class PscClient:
 
     def complete(self, params: dict, pending: PendingLogin | None) -> LoginResult:
         """Check the callback, exchange the code, verify the ID token and read userinfo."""
+        if not pending_matches(pending, params.get("state")):
+            raise PscError("La réponse de Pro Santé Connect ne correspond à aucune connexion en cours.")
         if params.get("error"):
             raise PscError("La connexion a été annulée ou refusée par Pro Santé Connect.")
-        if pending is None or not params.get("state") or params.get("state") != pending.state:
-            raise PscError("La réponse de Pro Santé Connect ne correspond à aucune connexion en cours.")
         if time.time() - pending.started_at > 600:
             raise PscError("La connexion a pris trop de temps : recommencez.")
         code = params.get("code")
@@ -173,7 +182,7 @@ class PscClient:
             raise PscError("Pro Santé Connect n’a pas renvoyé de jeton d’identité.")
         claims = self._verify_id_token(id_token, pending.nonce)
         userinfo = self._userinfo(session, meta)
-        if userinfo.get("sub") and userinfo["sub"] != claims["sub"]:
+        if userinfo.get("sub") != claims["sub"]:  # OIDC Core 5.3.2: absent or different, refuse
             raise PscError("Les informations de Pro Santé Connect ne concernent pas la personne connectée.")
         try:
             identity = identity_from_userinfo(userinfo)
@@ -218,10 +227,10 @@ class PscClient:
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type == "application/jwt":
             claims = self._decode(response.text.strip()).claims
-            if claims.get("iss") and claims["iss"] != meta["issuer"]:
+            if claims.get("iss") != meta["issuer"]:
                 raise PscError("Les informations du professionnel ne viennent pas de Pro Santé Connect.")
             aud = claims.get("aud")
-            if aud and self.config.client_id not in (aud if isinstance(aud, list) else [aud]):
+            if self.config.client_id not in (aud if isinstance(aud, list) else [aud]):
                 raise PscError("Les informations du professionnel ne sont pas destinées à ce portail.")
             return claims
         try:

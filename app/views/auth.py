@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hmac
+import unicodedata
+from urllib.parse import unquote, urlsplit
 
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
-from app.db import get_session
+from app.db import commit, get_session
 from app.errors import render_error
 from app.extensions import limiter
 from app.operations.login import end_session, open_session
 from app.psc.cps import identity_from_certificate, load_forwarded_certificate
 from app.psc.identity import IdentityError
-from app.psc.oidc import PendingLogin, PscError
+from app.psc.oidc import PendingLogin, PscError, pending_matches
 from app.views.rendering import render
 from app.views.security import start_portal_session
 
@@ -28,12 +32,38 @@ def _external(endpoint: str) -> str:
 
 
 def _safe_next(value: str | None) -> str | None:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
+    """``value`` if it is a path to one of the portal's own GET pages, else None.
+
+    Browsers and Werkzeug drop control characters and whitespace and read ``\\`` as ``/`` when they resolve
+    a Location, so any of them (raw or percent-encoded) could turn a path into another host: refuse them all,
+    then require the path to match a route.
+    """
+    if not value or len(value) > 1024 or not value.startswith("/"):
+        return None
+    for text in (value, unquote(value)):
+        if text.startswith("//") or "\\" in text or any(unicodedata.category(ch)[0] in "CZ" for ch in text):
+            return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    try:
+        current_app.url_map.bind("portail").match(parts.path, method="GET")
+    except (HTTPException, RequestRedirect):
+        return None
+    return value
+
+
+def _end_current_session(reason: str) -> None:
+    """The server-side session dies with the cookie: a stolen copy of the cookie is worth nothing."""
+    login = g.get("login_session")
+    if login is not None:
+        end_session(get_session(), login, reason=reason)
+        g.login_session = None
 
 
 def _login_failed(message: str):
+    _end_current_session("login_failed")
+    commit()
     session.clear()
     return render_error(401, message)
 
@@ -61,14 +91,18 @@ def psc_login():
 @bp.get("/psc/callback")
 @limiter.limit(_login_limit)
 def psc_callback():
-    stored = session.pop("psc_pending", None)
+    stored = session.get("psc_pending")
     pending = PendingLogin.from_dict(stored) if isinstance(stored, dict) else None
+    if not pending_matches(pending, request.args.get("state")):
+        # Not the answer to a login this browser started (forged or replayed link): touch nothing.
+        return render_error(400, "La réponse de Pro Santé Connect ne correspond à aucune connexion en cours.")
+    session.pop("psc_pending", None)
     try:
         result = current_app.extensions["psc"].complete(request.args.to_dict(), pending)
     except PscError as exc:
         current_app.logger.warning("PSC login refused: %s", exc)
         return _login_failed(str(exc))
-    return _finish_login(open_session(get_session(), result.identity, id_token=result.id_token))
+    return _finish_login(result.identity, id_token=result.id_token)
 
 
 @bp.get("/cps")
@@ -85,7 +119,7 @@ def cps():
         identity = identity_from_certificate(cert)
     except IdentityError as exc:
         return _login_failed(str(exc))
-    return _finish_login(open_session(get_session(), identity))
+    return _finish_login(identity)
 
 
 def _from_trusted_proxy(settings) -> bool:
@@ -100,8 +134,11 @@ def _from_trusted_proxy(settings) -> bool:
     return not settings.cps_trusted_proxies or peer in settings.cps_trusted_proxies
 
 
-def _finish_login(login):
+def _finish_login(identity, id_token: str = ""):
     next_url = _safe_next(session.get("next"))
+    _end_current_session("relogin")
+    login = open_session(get_session(), identity, id_token=id_token)
+    commit()
     start_portal_session(login.id)
     return redirect(next_url or url_for("dashboard.index"), code=303)
 
@@ -112,6 +149,7 @@ def logout():
     target = url_for("main.home")
     if login is not None:
         end_session(get_session(), login)
+        commit()
         if login.auth_method.startswith("psc") and login.id_token:
             target = current_app.extensions["psc"].logout_url(
                 login.id_token, current_app.config["SETTINGS"].portal_base_url + "/") or target

@@ -6,7 +6,7 @@ import functools
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from app.db import get_session
+from app.db import commit, get_session
 from app.domain.permissions import ANONYMOUS, StructureRef, can
 from app.operations.login import build_actor, check_session
 
@@ -24,6 +24,7 @@ def load_actor() -> None:
         return
     db = get_session()
     login = check_session(db, sid)
+    commit()  # the touch, or the end of a timed-out session
     if login is None:
         session.pop(SESSION_KEY, None)
         return

@@ -27,8 +27,12 @@ def test_technical_admin_sees_but_does_not_manage():
 def test_derived_roles():
     interne = Actor(national_id="899700000047", profession_code="10", profession_category="E")
     assert interne.is_prescriber and "Prescripteur (interne)" in interne.roles()
-    pharmacist = Actor(national_id="899700000039", profession_code="21", activity_structure_ids=frozenset({2}))
+    pharmacist = Actor(national_id="899700000039", profession_code="21", activity_structure_ids=frozenset({2}),
+                       pui_structure_ids=frozenset({2}))
     assert pharmacist.is_hospital_pharmacist and not pharmacist.is_prescriber
+    # A pharmacist practising in a structure, but not in its PUI (e.g. an officine), is not one.
+    assert not Actor(national_id="899700000039", profession_code="21",
+                     activity_structure_ids=frozenset({2})).is_hospital_pharmacist
     assert not Actor(national_id="899700000062", profession_code="21").is_hospital_pharmacist
     nurse = Actor(national_id="899700000054", profession_code="60")
     assert not nurse.is_prescriber

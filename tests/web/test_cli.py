@@ -8,7 +8,9 @@ from app.models import AgencyRole
 def test_seed_is_refused_in_production(app_config):
     from app import create_app
 
-    production = create_app({**app_config, "ENV": "production"})
+    production = create_app({**app_config, "ENV": "production", "PORTAL_BASE_URL": "https://portail.example.fr",
+                             "PSC_DISCOVERY_URL": "https://auth.esante.gouv.fr/.well-known/openid-configuration",
+                             "PSC_ISSUER": "https://auth.esante.gouv.fr"})
     result = production.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code != 0
     assert "Refusé : PORTAL_ENV=production" in result.output

@@ -5,7 +5,8 @@ from sqlmodel import select
 
 from app.models import Structure
 from app.operations.login import open_session
-from app.psc.identity import ProfessionalIdentity
+from app.psc.claims import identity_from_userinfo
+from app.psc.sandbox.identities import psc_claims
 from seeds import data
 from seeds.loader import load
 
@@ -34,7 +35,7 @@ PUBLIC = {
     ("GET", "/referentiel/"): 200,
     ("GET", "/auth/connexion"): 200,
     ("GET", "/auth/psc/login"): 303,
-    ("GET", "/auth/psc/callback"): 401,
+    ("GET", "/auth/psc/callback"): 400,  # answers no login this browser started
     ("GET", "/auth/cps"): 401,
     ("POST", "/auth/logout"): 400,  # no CSRF token: refused for everyone
     ("GET", "/pki/ca/<name>.cer"): 404,  # public; the test database has no PKI (tests/pki covers them)
@@ -73,9 +74,7 @@ def as_role(client, db):
         national_id = ROLES[role][0]
         if national_id is None:
             return client
-        ident = people[national_id]
-        identity = ProfessionalIdentity(national_id=national_id, family_name=ident["family_name"],
-                                        given_name=ident["given_name"], auth_method="psc-card")
+        identity = identity_from_userinfo(psc_claims(people[national_id], "CARD"))  # as PSC reports them
         session = open_session(db, identity)
         with client.session_transaction() as sess:
             sess["sid"] = session.id

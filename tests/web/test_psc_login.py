@@ -76,9 +76,124 @@ def test_wrong_state_is_refused(client, seeded, psc_sandbox):
     url = psc_callback_url(client, psc_sandbox["url"], DOC)
     tampered = url.replace("state=", "state=x")
     response = client.get(callback_path(tampered))
-    assert response.status_code == 401
+    assert response.status_code == 400
     assert "ne correspond à aucune connexion" in response.get_data(as_text=True)
     assert_logged_out(client)
+    # The login this browser did start still completes: the forged answer consumed nothing.
+    assert client.get(callback_path(url)).status_code == 303
+
+
+def _sid(client) -> str:
+    with client.session_transaction() as sess:
+        return sess["sid"]
+
+
+def _replay_cookie(client, sid: str):
+    with client.session_transaction() as sess:
+        sess.clear()
+        sess["sid"] = sid
+    return client.get("/tableau-de-bord")
+
+
+@pytest.mark.parametrize("query", ["error=access_denied", "error=access_denied&state=forged", "code=x&state=y"])
+def test_forged_callback_does_not_log_the_user_out(client, seeded, psc_sandbox, query):
+    psc_login(client, psc_sandbox["url"], DOC)
+    response = client.get(f"/auth/psc/callback?{query}")
+    assert response.status_code == 400 and "aucune connexion en cours" in response.get_data(as_text=True)
+    assert client.get("/tableau-de-bord").status_code == 200
+
+
+def test_failed_login_ends_the_server_side_session(client, seeded, psc_sandbox):
+    psc_login(client, psc_sandbox["url"], DOC)
+    old = _sid(client)
+    url = psc_callback_url(client, psc_sandbox["url"], DOC)
+    SandboxBrowser(psc_sandbox["url"]).faults("bad_signature")
+    assert client.get(callback_path(url)).status_code == 401
+    assert_logged_out(client)
+    assert _replay_cookie(client, old).status_code == 303  # a copy of the old cookie opens nothing
+
+
+def test_relogin_ends_the_previous_server_side_session(client, seeded, psc_sandbox):
+    psc_login(client, psc_sandbox["url"], DOC)
+    old = _sid(client)
+    psc_login(client, psc_sandbox["url"], DOC)
+    new = _sid(client)
+    assert _replay_cookie(client, old).status_code == 303
+    assert _replay_cookie(client, new).status_code == 200
+
+
+HOSTILE_NEXT = [
+    "/%09/evil.example/x", "/\t/evil.example", "/%0d%0a/evil.example", "/\r\n/evil.example",
+    "/%0b/evil.example", "/\x0b/evil.example", "/%C2%A0/evil.example", "/\u00a0/evil.example",
+    "/%5Cevil.example", "/\\x5cevil.example", "/%2F/evil.example", "/%2f%2fevil.example", "/.//evil.example",
+    "//evil.example", "///evil.example", "https://evil.example/", "http:/evil.example", "javascript:alert(1)",
+    "/\u3002evil.example", "//evil\u3002example", "/\uff0e\uff0e/evil.example", " /tableau-de-bord",
+    "/tableau-de-bord/../../evil", "evil.example", "/n-existe-pas",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NEXT)
+def test_hostile_next_lands_on_the_portal(client, seeded, psc_sandbox, hostile):
+    from urllib.parse import quote
+
+    client.get("/auth/connexion?next=" + quote(hostile.encode().decode("unicode_escape"), safe="%/:"))
+    response = psc_login(client, psc_sandbox["url"], DOC)
+    location = response.headers["Location"]
+    assert response.status_code == 303
+    assert location == "/tableau-de-bord", location
+
+
+@pytest.mark.parametrize("wanted", ["/tableau-de-bord", "/referentiel/?q=rare", "/accessibilite"])
+def test_next_to_a_portal_page_is_honoured(client, seeded, psc_sandbox, wanted):
+    from urllib.parse import quote
+
+    client.get("/auth/connexion?next=" + quote(wanted))
+    assert psc_login(client, psc_sandbox["url"], DOC).headers["Location"] == wanted
+
+
+@pytest.mark.parametrize("fault, message", [
+    ("userinfo_other_sub", "ne concernent pas la personne connectée"),
+    ("userinfo_no_sub", "ne concernent pas la personne connectée"),
+    ("userinfo_no_iss", "ne viennent pas de Pro Santé Connect"),
+    ("userinfo_no_aud", "pas destinées à ce portail"),
+])
+def test_userinfo_is_bound_to_the_id_token(client, seeded, psc_sandbox, fault, message):
+    url = psc_callback_url(client, psc_sandbox["url"], DOC)
+    SandboxBrowser(psc_sandbox["url"]).faults(fault)
+    response = client.get(callback_path(url))
+    assert response.status_code == 401 and message in response.get_data(as_text=True)
+    assert_logged_out(client)
+
+
+def test_userinfo_json_without_sub_is_refused(client, seeded, psc_sandbox):
+    url = psc_callback_url(client, psc_sandbox["url"], DOC)
+    SandboxBrowser(psc_sandbox["url"]).faults("userinfo_json", "userinfo_no_sub")
+    assert client.get(callback_path(url)).status_code == 401
+
+
+def test_rights_follow_what_psc_reports_at_each_login(client, seeded, psc_sandbox):
+    psc_login(client, psc_sandbox["url"], PHARMA)
+    page = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert "Pharmacien hospitalier" in page and "Hôpital Nord Laennec" in page
+    SandboxBrowser(psc_sandbox["url"]).faults("left_structures")
+    psc_login(client, psc_sandbox["url"], PHARMA)
+    page = client.get("/tableau-de-bord").get_data(as_text=True)
+    assert "KIT PHARMA0003" in page
+    assert "Pharmacien hospitalier" not in page and "Hôpital Nord Laennec" not in page
+    psc_login(client, psc_sandbox["url"], PHARMA)  # back in the PUI
+    assert "Pharmacien hospitalier" in client.get("/tableau-de-bord").get_data(as_text=True)
+
+
+def test_unexpected_issuer_is_refused(psc_sandbox):
+    from app.psc.oidc import PscClient, PscConfig, PscError
+
+    client = PscClient(PscConfig(discovery_url=psc_sandbox["discovery"], client_id="portail-sante",
+                                 issuer="https://auth.esante.gouv.fr/auth/realms/esante-wallet"))
+    with pytest.raises(PscError, match="pas celui attendu"):
+        client.begin("http://localhost/auth/psc/callback")
+    expected = PscClient(PscConfig(discovery_url=psc_sandbox["discovery"], client_id="portail-sante",
+                                   issuer=psc_sandbox["discovery"].split("/.well-known")[0]))
+    assert expected.begin("http://localhost/auth/psc/callback")[0].startswith("http")
 
 
 def test_replayed_code_is_refused(client, seeded, psc_sandbox):

@@ -68,6 +68,7 @@ def test_gunicorn_serves_home_and_healthz(server_env):
     ({"HSM_TOKEN_LABEL": "absent"}, "flask hsm init"),
     ({"DATABASE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}, "Base de données injoignable"),
     ({"PORTAL_ENV": "production", "SECRET_KEY": "", "PSC_CLIENT_SECRET": "x"}, "SECRET_KEY manquant en production"),
+    ({"PORTAL_ENV": "production", "PSC_CLIENT_SECRET": "x"}, "PSC_DISCOVERY_URL doit être l'URL https"),
 ])
 def test_bad_configuration_stops_with_one_clear_line(server_env, tmp_path, change, expected):
     proc = start(dict(server_env, **change), free_port())

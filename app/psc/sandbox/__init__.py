@@ -26,7 +26,8 @@ from .store import ACCESS_TOKEN_TTL, Store
 
 REALM_PATH = "/auth/realms/esante-wallet"
 FAULTS = {"wrong_issuer", "wrong_audience", "expired", "bad_signature", "nonce_mismatch", "acr_low",
-          "acr_missing", "userinfo_bad_signature", "no_subject", "userinfo_json"}
+          "acr_missing", "userinfo_bad_signature", "no_subject", "userinfo_json", "userinfo_other_sub",
+          "userinfo_no_sub", "userinfo_no_iss", "userinfo_no_aud", "left_structures"}
 
 
 def _settings() -> dict:
@@ -267,9 +268,19 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
         claims = {"sub": national_id, **identities.psc_claims(identities.find(national_id), auth_mode)}
         if store.take_fault("no_subject"):
             claims["SubjectNameID"] = claims["preferred_username"] = ""
+        if store.take_fault("userinfo_other_sub"):
+            claims["sub"] = "899700000021"
+        if store.take_fault("userinfo_no_sub"):
+            del claims["sub"]
+        if store.take_fault("left_structures"):  # still registered, but practising in none of its structures
+            for exercise in claims["SubjectRefPro"]["exercices"]:
+                exercise["activities"] = []
         if cfg["userinfo_format"] == "json" or store.take_fault("userinfo_json"):
             return jsonify(claims)
         claims.update({"iss": cfg["issuer"], "aud": cfg["client_id"], "iat": int(time.time())})
+        for fault, claim in (("userinfo_no_iss", "iss"), ("userinfo_no_aud", "aud")):
+            if store.take_fault(fault):
+                del claims[claim]
         body = sign(claims, forged=store.take_fault("userinfo_bad_signature"))
         return body, 200, {"Content-Type": "application/jwt"}
 

@@ -28,6 +28,7 @@ def _activity(act: dict) -> dict:
     return {
         "codeModeExercice": act.get("practice_mode", "S"),
         "codeSecteurDactivite": SECTORS.get(site["kind"], ""),
+        "codeSectionPharmacien": "H" if act.get("pharmacy_pui") else "",
         "numeroFinessSite": site.get("finess") or "",
         "numeroFinessetablissementJuridique": legal.get("finess") or "",
         "numeroSiretSite": site.get("siret") or "",
