@@ -119,23 +119,36 @@ def roles_grant(national_id, role):
 @pki_cli.command("init")
 @one_line_errors
 def pki_init():
-    """Créer la hiérarchie (racine, ORGANISATIONS, PERSONNES), les CRL et le cachet du portail (idempotent)."""
+    """Créer la hiérarchie (racine, ORGANISATIONS, PERSONNES), les CRL, le cachet du portail et les
+    répondeurs OCSP délégués (idempotent)."""
     from app.db import get_session
     from app.operations.pki import init_pki
 
-    done = init_pki(get_session(), current_app.extensions["hsm"], _settings().portal_base_url)
+    db = get_session()
+    done = init_pki(db, current_app.extensions["hsm"], _settings().portal_base_url)
+    db.commit()
     click.echo(f"PKI : {', '.join(done) + ' créé(s)' if done else 'déjà en place'}.")
 
 
 @jobs_cli.command("run")
 @one_line_errors
 def jobs_run():
-    """Tâches périodiques idempotentes : renouveler les CRL avant leur nextUpdate."""
+    """Tâches périodiques idempotentes : CRL avant leur nextUpdate, répondeurs OCSP avant leur expiration,
+    fichier des CRL des AC de cartes pour nginx (CPS_CRL_FILE)."""
     from app.db import get_session
-    from app.operations.pki import refresh_crls
+    from app.operations.pki import refresh_crls, renew_responders
 
-    refreshed = refresh_crls(get_session(), current_app.extensions["hsm"])
+    db, hsm, settings = get_session(), current_app.extensions["hsm"], _settings()
+    refreshed = refresh_crls(db, hsm)
+    responders = renew_responders(db, hsm, settings.portal_base_url)
+    db.commit()
     click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
+    click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
+    if settings.cps_crl_file:
+        from app.operations.cards import write_card_crls
+
+        changed = write_card_crls(db, settings.cps_crl_file)
+        click.echo(f"CRL des cartes pour nginx : {settings.cps_crl_file} ({'mis à jour' if changed else 'inchangé'}).")
 
 
 @click.command("preflight")

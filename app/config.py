@@ -63,6 +63,8 @@ class Settings:
     psc_tls_key: str = ""
     cps_proxy_secret: str = ""
     cps_trusted_proxies: tuple[str, ...] = ()
+    cps_crl_file: str = ""  # where `flask jobs run` writes the card CAs' CRLs for nginx's ssl_crl
+    ocsp_rate_limit: str = "600 per minute"
 
     @property
     def is_production(self) -> bool:
@@ -101,6 +103,8 @@ class Settings:
         s.psc_tls_key = env.get("PSC_TLS_KEY", "")
         s.cps_proxy_secret = env.get("CPS_PROXY_SECRET", "")
         s.cps_trusted_proxies = tuple(env.get("CPS_TRUSTED_PROXIES", "").split())
+        s.cps_crl_file = env.get("CPS_CRL_FILE", "")
+        s.ocsp_rate_limit = env.get("OCSP_RATE_LIMIT", s.ocsp_rate_limit)
         return s
 
     def resolve_secrets(self) -> None:

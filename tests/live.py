@@ -81,9 +81,12 @@ http {{
     include {workdir}/server.conf;
 }}
 """)
-    nginx = "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "nginx"
-    return subprocess.Popen([nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    command = [nginx_binary(), "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def nginx_binary() -> str:
+    return "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else "nginx"
 
 
 def stop(*procs) -> None:

@@ -37,6 +37,8 @@ class Profile:
     extended_key_usage: tuple[ObjectIdentifier, ...]
     san_dns_required: bool = False
     policy: str = ""
+    ocsp_nocheck: bool = False  # delegated OCSP responders: clients do not check their status (RFC 6960)
+    validity_days: int = 0  # 0: VALIDITY_YEARS
 
 
 def _ku(*names: str) -> frozenset[str]:
@@ -58,7 +60,11 @@ PROFILES: dict[str, Profile] = {p.code: p for p in (
             policy=f"{POLICY_ARC}.2.1"),
     Profile("CARD_AUTH", "CARD", "Carte de test – authentification", "personnes",
             _ku("digital_signature"), (ExtendedKeyUsageOID.CLIENT_AUTH,), policy=f"{POLICY_ARC}.3.1"),
+    # Issued by each CA to its own responder, short-lived because nobody checks its revocation.
+    Profile("OCSP_SIGNING", "PKI", "Répondeur OCSP délégué", "", _ku("digital_signature"),
+            (ExtendedKeyUsageOID.OCSP_SIGNING,), policy=f"{POLICY_ARC}.4.1", ocsp_nocheck=True, validity_days=90),
 )}
+CARD_PROFILE = PROFILES["CARD_AUTH"]
 
 DEPARTEMENTS = {"44": "Loire-Atlantique", "69": "Rhône", "35": "Ille-et-Vilaine", "75": "Paris", "2A": "Corse-du-Sud",
                 "2B": "Haute-Corse", "13": "Bouches-du-Rhône", "33": "Gironde", "59": "Nord", "67": "Bas-Rhin"}

@@ -40,6 +40,7 @@ class IssuedCertificate(SQLModel, table=True):
     dns_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     spki_sha256: str = Field(max_length=64, unique=True)
     key_description: str = Field(max_length=30)
+    key_label: str | None = Field(default=None, max_length=64)  # private key held in the portal's token
     der: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))
     not_before: datetime = Field(sa_type=sa.DateTime(timezone=True))
     not_after: datetime = Field(sa_type=sa.DateTime(timezone=True))

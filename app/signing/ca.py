@@ -8,6 +8,7 @@ DER parser and emitter. OCSP responses are built with asn1crypto directly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -179,6 +180,8 @@ def end_entity_certificate(hsm: Hsm, issuer: Issuer, *, profile: Profile, subjec
     )
     if profile.extended_key_usage:
         builder = builder.add_extension(x509.ExtendedKeyUsage(list(profile.extended_key_usage)), critical=False)
+    if profile.ocsp_nocheck:
+        builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
     if dns_names:
         builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]),
                                         critical=False)
@@ -216,11 +219,48 @@ def certificate_revocation_list(hsm: Hsm, issuer: Issuer, *, revoked: list[Revoc
 
 # OCSP -----------------------------------------------------------------------------------------------
 
+MAX_CERT_IDS = 10
+MAX_NONCE = 32  # RFC 8954
+HASHES = {"sha1", "sha256", "sha384", "sha512"}
+
+
+class OcspRefusal(Exception):
+    """The request gets an unsuccessful OCSP status: ``malformed_request`` or ``unauthorized``."""
+
+    def __init__(self, status: str):
+        super().__init__(status)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class OcspStatus:
     status: str  # good, revoked, unknown
     revoked_at: datetime | None = None
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class Responder:
+    """A CA's delegated OCSP responder: its own key in the token and a certificate with id-kp-OCSPSigning."""
+
+    issuer: Issuer
+    key_label: str
+    certificate_der: bytes
+
+    @functools.cached_property
+    def certificate(self) -> a_x509.Certificate:
+        return a_x509.Certificate.load(self.certificate_der)
+
+
+@dataclass(frozen=True)
+class OcspQuery:
+    """A parsed, bounded request: one issuer, its CertIDs and serials, the nonce if any."""
+
+    issuer: Issuer
+    cert_ids: tuple
+    serials: tuple[int, ...]
+    nonce: bytes | None
+    cache_key: bytes  # DER of the request list: identical questions share a pre-signed answer
 
 
 def _key_hash(cert: x509.Certificate, algorithm: str) -> bytes:
@@ -232,33 +272,54 @@ def _name_hash(cert: x509.Certificate, algorithm: str) -> bytes:
     return hashlib.new(algorithm, cert.subject.public_bytes()).digest()
 
 
-def ocsp_response(hsm: Hsm, issuers: list[Issuer], request_der: bytes, lookup, now: datetime) -> bytes:
-    """Answer an RFC 6960 request: ``lookup(issuer, serial) -> OcspStatus``; the issuing CA signs.
+@functools.lru_cache(maxsize=64)
+def _issuer_hashes(issuer: Issuer, algorithm: str) -> tuple[bytes, bytes]:
+    return _name_hash(issuer.certificate, algorithm), _key_hash(issuer.certificate, algorithm)
+
+
+def parse_ocsp_request(request_der: bytes, issuers: list[Issuer]) -> OcspQuery:
+    """Read an RFC 6960 request, refusing anything malformed or oversized before any lookup or signature."""
+    try:
+        request = a_ocsp.OCSPRequest.load(request_der, strict=True)
+        tbs_request = request["tbs_request"]
+        items = list(tbs_request["request_list"])
+        if not 1 <= len(items) <= MAX_CERT_IDS:
+            raise OcspRefusal("malformed_request")
+        nonce = None
+        for ext in tbs_request["request_extensions"] or []:
+            if ext["extn_id"].native == "nonce":
+                nonce = ext["extn_value"].parsed.native
+                if not isinstance(nonce, bytes) or not 1 <= len(nonce) <= MAX_NONCE:
+                    raise OcspRefusal("malformed_request")
+        cert_ids, serials, issuer = [], [], None
+        for item in items:
+            cert_id = item["req_cert"]
+            algorithm = cert_id["hash_algorithm"]["algorithm"].native
+            if algorithm not in HASHES:
+                raise OcspRefusal("malformed_request")
+            found = next((i for i in issuers if _issuer_hashes(i, algorithm) == (
+                cert_id["issuer_name_hash"].native, cert_id["issuer_key_hash"].native)), None)
+            if found is None or (issuer is not None and found is not issuer):
+                raise OcspRefusal("unauthorized")
+            issuer = found
+            cert_ids.append(cert_id)
+            serials.append(cert_id["serial_number"].native)
+        return OcspQuery(issuer, tuple(cert_ids), tuple(serials), nonce, tbs_request["request_list"].dump())
+    except OcspRefusal:
+        raise
+    except Exception:  # asn1crypto raises ValueError, TypeError, KeyError… on hostile input
+        raise OcspRefusal("malformed_request") from None
+
+
+def ocsp_response(hsm: Hsm, responder: Responder, query: OcspQuery, statuses: list[OcspStatus],
+                  now: datetime, lifetime: timedelta = OCSP_LIFETIME) -> bytes:
+    """A successful response for ``query``, signed by the delegated responder's key and carrying its certificate.
 
     Built with asn1crypto: cryptography's OCSP builder wants the responder's private key itself.
     """
     now = now.replace(microsecond=0)
-    try:
-        request = a_ocsp.OCSPRequest.load(request_der)
-        tbs_request = request["tbs_request"]
-        cert_ids = [item["req_cert"] for item in tbs_request["request_list"]]
-        if not cert_ids:
-            raise ValueError("empty request")
-        nonce = next((ext["extn_value"].parsed for ext in tbs_request["request_extensions"] or []
-                      if ext["extn_id"].native == "nonce"), None)
-    except (ValueError, TypeError, KeyError):
-        return _unsuccessful("malformed_request")
     single_responses = []
-    signer = None
-    for cert_id in cert_ids:
-        algorithm = cert_id["hash_algorithm"]["algorithm"].native
-        issuer = next((i for i in issuers
-                       if _key_hash(i.certificate, algorithm) == cert_id["issuer_key_hash"].native
-                       and _name_hash(i.certificate, algorithm) == cert_id["issuer_name_hash"].native), None)
-        if issuer is None or (signer is not None and issuer is not signer):
-            return _unsuccessful("unauthorized")
-        signer = issuer
-        state = lookup(issuer, cert_id["serial_number"].native)
+    for cert_id, state in zip(query.cert_ids, statuses, strict=True):
         if state.status == "revoked":
             info = {"revocation_time": state.revoked_at.replace(microsecond=0)}
             if state.reason and state.reason != "unspecified":
@@ -267,23 +328,26 @@ def ocsp_response(hsm: Hsm, issuers: list[Issuer], request_der: bytes, lookup, n
         else:
             status = a_ocsp.CertStatus(name=state.status, value=core.Null())
         single_responses.append({"cert_id": cert_id, "cert_status": status, "this_update": now,
-                                 "next_update": now + OCSP_LIFETIME})
+                                 "next_update": now + lifetime})
+    public = responder.certificate.public_key
+    key_hash = hashlib.sha1(public["public_key"].contents[1:]).digest()  # noqa: S324 - RFC 6960's KeyHash
     data = {
         "version": "v1",
-        "responder_id": a_ocsp.ResponderId(name="by_key", value=_key_hash(signer.certificate, "sha1")),
+        "responder_id": a_ocsp.ResponderId(name="by_key", value=key_hash),
         "produced_at": now,
         "responses": single_responses,
     }
-    if nonce is not None:
-        data["response_extensions"] = [{"extn_id": "nonce", "critical": False, "extn_value": nonce}]
+    if query.nonce is not None:
+        data["response_extensions"] = [{"extn_id": "nonce", "critical": False, "extn_value": query.nonce}]
     tbs = a_ocsp.ResponseData(data)
-    algorithm = a_x509.SignedDigestAlgorithm(_algorithm(signer.certificate.public_key()))
-    signature = hsm.sign(signer.key_label, tbs.dump(), _hash_name(algorithm.native))
+    algorithm = a_x509.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"} if public.algorithm == "ec"
+                                             else {"algorithm": "sha256_rsa", "parameters": core.Null()})
+    signature = hsm.sign(responder.key_label, tbs.dump(), "sha256")
     signed = a_ocsp.BasicOCSPResponse({"tbs_response_data": tbs, "signature_algorithm": algorithm,
-                                       "signature": signature})
+                                       "signature": signature, "certs": [responder.certificate]})
     return a_ocsp.OCSPResponse({"response_status": "successful", "response_bytes": {
         "response_type": "basic_ocsp_response", "response": signed}}).dump()
 
 
-def _unsuccessful(status: str) -> bytes:
+def unsuccessful_ocsp_response(status: str) -> bytes:
     return a_ocsp.OCSPResponse({"response_status": status}).dump()

@@ -13,6 +13,7 @@ from werkzeug.routing import RequestRedirect
 from app.db import commit, get_session
 from app.errors import render_error
 from app.extensions import limiter
+from app.operations.cards import check_card_certificate
 from app.operations.login import end_session, open_session
 from app.psc.cps import identity_from_certificate, load_forwarded_certificate
 from app.psc.identity import IdentityError
@@ -112,14 +113,27 @@ def cps():
     if not _from_trusted_proxy(settings):
         return _login_failed("La connexion par carte CPS passe par le frontal sécurisé du portail : "
                              "utilisez le bouton « Carte CPS » de la page de connexion.")
-    if request.headers.get("X-SSL-Client-Verify", "") != "SUCCESS":
-        return _login_failed("Le certificat de votre carte n’a pas été reconnu.")
+    verify = request.headers.get("X-SSL-Client-Verify", "")
+    if verify != "SUCCESS":
+        return _login_failed(_VERIFY_FAILURES.get(verify.partition(":")[2].strip(), _UNRECOGNISED)
+                             if verify.startswith("FAILED") else _UNRECOGNISED)
     try:
         cert = load_forwarded_certificate(request.headers.get("X-SSL-Client-Cert", ""))
         identity = identity_from_certificate(cert)
+        check_card_certificate(get_session(), cert)
     except IdentityError as exc:
         return _login_failed(str(exc))
     return _finish_login(identity)
+
+
+_UNRECOGNISED = "Le certificat de votre carte n’a pas été reconnu."
+_VERIFY_FAILURES = {  # what nginx reports in $ssl_client_verify after "FAILED:" (OpenSSL's texts)
+    "certificate revoked": "Cette carte a été révoquée (opposition ou remplacement) : elle ne permet plus de se "
+                           "connecter. Connectez-vous avec e-CPS ou contactez votre gestionnaire de cartes.",
+    "certificate has expired": "Le certificat de la carte n’est pas en cours de validité.",
+    "issuer is not a card CA": "Ce certificat n’a pas été émis par une autorité de cartes CPS : utilisez votre "
+                               "carte CPS, CPF, CPE ou CDE.",
+}
 
 
 def _from_trusted_proxy(settings) -> bool:

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, request
 from sqlmodel import select
 
 from app.db import get_session
-from app.extensions import csrf
+from app.extensions import csrf, limiter
 from app.models import Authority
 from app.operations.pki import ocsp_answer
 
@@ -38,8 +38,13 @@ def crl(name: str):
     return Response(row.crl_der, mimetype="application/pkix-crl", headers={"Cache-Control": "public, max-age=3600"})
 
 
+def _ocsp_limit() -> str:
+    return current_app.config["SETTINGS"].ocsp_rate_limit
+
+
 @bp.post("/ocsp")
 @csrf.exempt
+@limiter.limit(_ocsp_limit)
 def ocsp_post():
     if request.content_length and request.content_length > MAX_OCSP_REQUEST:
         abort(413)
@@ -47,6 +52,7 @@ def ocsp_post():
 
 
 @bp.get("/ocsp/<path:encoded>")
+@limiter.limit(_ocsp_limit)
 def ocsp_get(encoded: str):
     try:
         der = base64.b64decode(encoded.replace("%2F", "/").replace("%2B", "+").replace("%3D", "="), validate=True)

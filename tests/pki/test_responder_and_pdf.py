@@ -42,6 +42,7 @@ def responder(tmp_path_factory, fresh_database, app_config):
         csr, _ = make_csr()
         issued = issue_certificate(db, hsm, requested_by="test", structure=structure, profile_code="ORG_AUTH_CLI",
                                    csr=csr, service_name="Proxy DMP", base_url=base)
+        db.commit()
         paths = write_chain(db, work)
         leaf = write_cert(issued.der, work / "leaf.pem")
         cert_id = issued.id
@@ -65,6 +66,7 @@ def test_openssl_ocsp_good_then_revoked(responder):
     with responder["database"].session() as db:
         row = db.get(IssuedCertificate, responder["cert_id"])
         revoke_certificate(db, responder["hsm"], row, reason="key_compromise", revoked_by="test")
+        db.commit()
     second = ask(responder)
     assert "Response verify OK" in second.stderr
     assert f"{responder['leaf']}: revoked" in second.stdout and "keyCompromise" in second.stdout

@@ -1,6 +1,7 @@
 """Direct CPS card login: a real nginx verifies the card certificate (mutual TLS) in front of gunicorn."""
 
 import socket
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,12 +16,15 @@ from sqlmodel import select
 
 from app.config import default_pkcs11_module
 from app.db import Database
-from app.models import Person
-from app.operations.pki import authority, init_pki, issue_card_certificate
+from app.models import IssuedCertificate, Person
+from app.operations.cards import write_card_crls
+from app.operations.pki import authority, init_pki, issue_card_certificate, revoke_certificate
+from app.operations.pki.issuance import store_issued
+from app.signing.ca import Urls
 from app.signing.hsm import Hsm
 from tests.cards import CardCA, card_subject, write_pem
 from tests.conftest import free_port
-from tests.live import ROOT, portal_env, seeded_database, start_nginx, start_portal, stop
+from tests.live import ROOT, nginx_binary, portal_env, seeded_database, start_nginx, start_portal, stop
 
 PROXY_SECRET = "nginx-shared-secret-for-tests"
 
@@ -33,25 +37,36 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
     # Card certificates come from the portal's own PERSONNES CA in the HSM; the rogue one from elsewhere.
     hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
     database = Database(url)
-    cards = {}
+    cards, serials = {}, {}
     with database.session() as db:
         init_pki(db, hsm, "https://localhost")
         doc = db.exec(select(Person).where(Person.national_id == "899700000013")).one()
         now = datetime.now(UTC)
-        for name, validity in (("doc", None), ("expired", (now - timedelta(days=400), now - timedelta(days=1)))):
+        for name, validity in (("doc", None), ("revocable", None),
+                               ("expired", (now - timedelta(days=400), now - timedelta(days=1)))):
             key = ec.generate_private_key(ec.SECP256R1())
             row = issue_card_certificate(db, hsm, person=doc, public_key=key.public_key(), title="Médecin",
                                          base_url="https://localhost", validity=validity)
             cards[name] = (x509.load_der_x509_certificate(row.der), key)
+            serials[name] = row.id
+        # Same name shape as a card, clientAuth too, but from the ORGANISATIONS CA (an ORG AUTH_CLI).
+        key = ec.generate_private_key(ec.SECP256R1())
+        row = store_issued(db, hsm, profile_code="ORG_AUTH_CLI", subject=card_subject("899700000013", "DOC0001",
+                                                                                     "KIT", "Médecin"),
+                           public_key=key.public_key(), structure_id=None, person_id=None, requested_by="test",
+                           dns_names=(), emails=[], urls=Urls("https://localhost"), key_description="test")
+        cards["organisation"] = (x509.load_der_x509_certificate(row.der), key)
+        db.commit()
         client_ca = b"".join(x509.load_der_x509_certificate(authority(db, n).certificate_der)
                              .public_bytes(serialization.Encoding.PEM) for n in ("personnes", "root"))
+        write_card_crls(db, work / "cards.crl.pem")
     database.engine.dispose()
     cards["rogue"] = CardCA("AC PIRATE").issue(card_subject("899700000013", "DOC0001", "KIT", "Médecin"),
                                                profession="10")
     server_ca = CardCA("TEST AC SERVEURS")
     server, server_key = server_ca.issue(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
                                          eku=x509.oid.ExtendedKeyUsageOID.SERVER_AUTH, san=["localhost"])
-    paths = {}
+    paths = {"crl": work / "cards.crl.pem"}
     paths["server"], paths["server_key"] = write_pem(work / "server.pem", server, server_key)
     paths["client_ca"] = work / "personnes-chain.pem"
     paths["client_ca"].write_bytes(client_ca)
@@ -68,7 +83,8 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
     for name, value in {
         "CPS_LISTEN": f"127.0.0.1:{nginx_port}", "CPS_SERVER_NAME": "localhost",
         "CPS_SERVER_CERT": paths["server"], "CPS_SERVER_KEY": paths["server_key"],
-        "CPS_CLIENT_CA": paths["client_ca"], "CPS_PROXY_SECRET": PROXY_SECRET,
+        "CPS_CLIENT_CA": paths["client_ca"], "CPS_PROXY_SECRET": PROXY_SECRET, "CPS_CRL_FILE": paths["crl"],
+        "CPS_CARD_CA_CN": "AC PERSONNES",
         "PORTAL_UPSTREAM": f"http://127.0.0.1:{portal_port}",
     }.items():
         block = block.replace("${" + name + "}", str(value))
@@ -80,7 +96,8 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
         if nginx.poll() is not None:
             pytest.fail(nginx.stderr.read())
         time.sleep(0.1)
-    yield {"https": f"https://localhost:{nginx_port}", "direct": f"http://127.0.0.1:{portal_port}", "paths": paths}
+    yield {"https": f"https://localhost:{nginx_port}", "direct": f"http://127.0.0.1:{portal_port}", "paths": paths,
+           "database_url": url, "hsm": hsm, "serials": serials, "nginx_dir": work / "nginx"}
     stop(nginx, portal)
 
 
@@ -104,13 +121,67 @@ def test_card_login_through_nginx_lands_on_dashboard(cps_stack):
     assert cookie.secure
 
 
-@pytest.mark.parametrize("card", ["rogue", "expired"])  # from another CA; from ours but expired
-def test_untrusted_or_expired_certificate_is_refused(cps_stack, card):
+@pytest.mark.parametrize("card, message", [
+    ("rogue", "pas été émis par une autorité de cartes"),  # from a CA nobody trusts
+    ("expired", "pas en cours de validité"),  # from ours, expired
+    ("organisation", "pas été émis par une autorité de cartes"),  # from ours, but the ORGANISATIONS CA
+])
+def test_untrusted_expired_or_non_card_certificate_is_refused(cps_stack, card, message):
     browser = card_session(cps_stack, card)
     response = browser.get(f"{cps_stack['https']}/auth/cps", timeout=15)
-    assert response.status_code == 400  # nginx refuses before the portal sees anything
-    assert "portail_session" not in browser.cookies
+    # nginx refuses the certificate and hands the portal only its verdict, for a French page
+    assert response.status_code == 401 and message in response.text, response.text[:300]
     assert browser.get(f"{cps_stack['https']}/tableau-de-bord", timeout=15).status_code != 200
+
+
+def _forward(stack, card: str, verify: str = "SUCCESS") -> requests.Response:
+    """What a misconfigured or bypassed proxy would pass: the portal must still judge the certificate."""
+    from urllib.parse import quote
+
+    pem = Path(stack["paths"][card]).read_text()
+    return requests.get(f"{stack['direct']}/auth/cps", timeout=15, allow_redirects=False, headers={
+        "X-SSL-Client-Cert": quote(pem), "X-SSL-Client-Verify": verify, "X-Proxy-Secret": PROXY_SECRET})
+
+
+@pytest.mark.parametrize("card, message", [
+    ("organisation", "pas été émis par une autorité de cartes"),
+    ("rogue", "pas été émis par une autorité de cartes"),
+])
+def test_portal_checks_issuer_and_profile_itself(cps_stack, card, message):
+    response = _forward(cps_stack, card)
+    assert response.status_code == 401 and message in response.text
+
+
+def test_revoked_card_is_refused_by_the_portal_then_by_nginx(cps_stack):
+    browser = card_session(cps_stack, "revocable")
+    assert browser.get(f"{cps_stack['https']}/auth/cps", timeout=15).url.endswith("/tableau-de-bord")
+    database = Database(cps_stack["database_url"])
+    with database.session() as db:
+        row = db.get(IssuedCertificate, cps_stack["serials"]["revocable"])
+        revoke_certificate(db, cps_stack["hsm"], row, reason="key_compromise", revoked_by="test")
+        db.commit()
+    # At once, before nginx has the new CRL: the portal asks the issuer's status. nginx still lets the card
+    # through elsewhere (the home page answers 200).
+    browser = card_session(cps_stack, "revocable")
+    again = browser.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+    assert again.status_code == 401 and "Cette carte a été révoquée" in again.text
+    assert "/auth/connexion" in browser.get(f"{cps_stack['https']}/tableau-de-bord", timeout=15).url
+    assert card_session(cps_stack, "revocable").get(f"{cps_stack['https']}/", timeout=15).status_code == 200
+    # After `flask jobs run` wrote the CRLs and nginx reloaded: nginx itself refuses the card on any page.
+    with database.session() as db:
+        assert write_card_crls(db, cps_stack["paths"]["crl"])
+    database.engine.dispose()
+    nginx_dir = cps_stack["nginx_dir"]
+    subprocess.run([nginx_binary(), "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf"), "-s", "reload"],
+                   check=True, capture_output=True)
+    for _ in range(100):
+        home = card_session(cps_stack, "revocable").get(f"{cps_stack['https']}/", timeout=15)
+        if home.status_code != 200:
+            break
+        time.sleep(0.1)
+    assert home.status_code == 401 and "Cette carte a été révoquée" in home.text
+    assert card_session(cps_stack, "doc").get(f"{cps_stack['https']}/auth/cps", timeout=15).url.endswith(
+        "/tableau-de-bord")
 
 
 def test_no_card_gets_a_french_refusal(cps_stack):

@@ -41,6 +41,7 @@ def mtls_sandbox(tmp_path_factory, fresh_database, app_config):
         csr, _ = make_csr(key)
         issued = issue_certificate(db, hsm, requested_by="test", structure=editor, profile_code="ORG_AUTH_CLI",
                                    csr=csr, service_name="Portail santé PSC", base_url="http://localhost")
+        db.commit()
         client_cert = x509.load_der_x509_certificate(issued.der)
         chain = work / "chain.pem"
         chain.write_bytes(b"".join(x509.load_der_x509_certificate(authority(db, n).certificate_der)

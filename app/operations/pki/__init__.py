@@ -1,0 +1,31 @@
+"""The PKI's use cases, by concern: the hierarchy, issuance, revocation and CRLs, the OCSP responder, sealing.
+
+Operations sign in the HSM before writing anything and only flush: the caller (view, CLI command, job)
+commits once.
+"""
+
+from .hierarchy import (
+    CARD_AUTHORITIES,
+    HIERARCHY,
+    ORGANISATIONS,
+    PERSONNES,
+    ROOT,
+    SEAL_KEY_LABEL,
+    authority,
+    current_responder,
+    init_pki,
+    issuer,
+    renew_responders,
+    seal_certificate,
+)
+from .issuance import issue_card_certificate, issue_certificate
+from .responder import ocsp_answer, process_responder
+from .revocation import certificate_status, refresh_crls, revoke_certificate
+from .sealing import seal_material, seal_pdf
+
+__all__ = [
+    "CARD_AUTHORITIES", "HIERARCHY", "ORGANISATIONS", "PERSONNES", "ROOT", "SEAL_KEY_LABEL", "authority",
+    "certificate_status", "current_responder", "init_pki", "issue_card_certificate", "issue_certificate", "issuer",
+    "ocsp_answer", "process_responder", "refresh_crls", "renew_responders", "revoke_certificate", "seal_certificate",
+    "seal_material", "seal_pdf",
+]

@@ -1,0 +1,179 @@
+"""The CA hierarchy: creating it, reading it, and the keys the portal itself holds (seal, OCSP responders)."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from sqlmodel import Session, select
+
+from app.domain.certificates import organisation_subject, validity_end
+from app.models import Authority, IssuedCertificate
+from app.models.base import utcnow
+from app.operations import audit
+from app.signing import ca
+from app.signing.hsm import Hsm
+
+ROOT, ORGANISATIONS, PERSONNES = "root", "organisations", "personnes"
+CARD_AUTHORITIES = (PERSONNES,)  # the CAs whose certificates open a card login
+
+
+@dataclass(frozen=True)
+class AuthoritySpec:
+    name: str
+    key_label: str
+    parent: str | None
+    common_name: str
+    years: int
+
+
+HIERARCHY = (
+    AuthoritySpec(ROOT, "ca-root", None, "Portail santé – AC racine", 20),
+    AuthoritySpec(ORGANISATIONS, "ca-organisations", ROOT, "Portail santé – AC ORGANISATIONS", 10),
+    AuthoritySpec(PERSONNES, "ca-personnes", ROOT, "Portail santé – AC PERSONNES", 10),
+)
+# RSA-4096: CA keys live 10 to 20 years (ANSSI's RGS asks 3072 bits beyond 2030, and relying parties of
+# IGC-Santé-style chains all accept RSA); issued certificates may use RSA >= 2048 or P-256/P-384.
+CA_KEY_ALGORITHM = "rsa4096"
+SEAL_KEY_LABEL = "seal-portail"
+SEAL_ORGANISATION = ("Portail santé", "313000000000005")  # raison sociale, OU (3 + SIRET)
+RESPONDER_RENEWAL_MARGIN = timedelta(days=30)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "FR"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Portail santé"),
+                      x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "IGC du portail"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def new_serial() -> int:
+    return int.from_bytes(secrets.token_bytes(16), "big") or 1
+
+
+def authority(db: Session, name: str) -> Authority:
+    row = db.exec(select(Authority).where(Authority.name == name)).first()
+    if row is None:
+        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
+    return row
+
+
+def locked_authority(db: Session, authority_id: int) -> Authority:
+    """The CA row, locked until the transaction ends (PostgreSQL ``FOR UPDATE``; SQLite serialises writers):
+    whoever publishes a CRL reads the revocations and the CRL number after the previous publisher committed."""
+    return db.exec(select(Authority).where(Authority.id == authority_id).with_for_update()
+                   .execution_options(populate_existing=True)).one()
+
+
+def issuer(row: Authority) -> ca.Issuer:
+    return _issuer(row.name, row.key_label, row.certificate_der)
+
+
+@functools.lru_cache(maxsize=32)
+def _issuer(name: str, key_label: str, certificate_der: bytes) -> ca.Issuer:
+    return ca.Issuer(name, key_label, x509.load_der_x509_certificate(certificate_der))
+
+
+_AUTHORITIES = sa.select(Authority.id, Authority.name, Authority.key_label, Authority.certificate_der)
+
+
+def issuing_authority(db: Session, name: str) -> tuple[int, ca.Issuer]:
+    """Id and issuer of a CA, read without loading the ORM row (issuance's hot path)."""
+    found = db.execute(_AUTHORITIES.where(Authority.name == name)).first()
+    if found is None:
+        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
+    return found.id, _issuer(name, found.key_label, found.certificate_der)
+
+
+def all_issuers(db: Session) -> dict[int, ca.Issuer]:
+    """Every CA by id, without loading CRLs."""
+    return {r.id: _issuer(r.name, r.key_label, r.certificate_der) for r in db.execute(_AUTHORITIES)}
+
+
+def init_pki(db: Session, hsm: Hsm, base_url: str) -> list[str]:
+    """Create what is missing of the hierarchy, the CRLs, the seal and the OCSP responders (idempotent)."""
+    from .issuance import store_issued
+    from .revocation import sign_crl
+
+    done = []
+    urls = ca.Urls(base_url)
+    now = utcnow()
+    for spec in HIERARCHY:
+        if db.exec(select(Authority).where(Authority.name == spec.name)).first():
+            continue
+        if not hsm.has_key(spec.key_label):
+            hsm.generate_keypair(spec.key_label, CA_KEY_ALGORITHM)
+        parent = authority(db, spec.parent) if spec.parent else None
+        der = ca.ca_certificate(hsm, key_label=spec.key_label, subject=_name(spec.common_name), serial=new_serial(),
+                                not_before=now, not_after=validity_end(now, spec.years),
+                                parent=issuer(parent) if parent else None, urls=urls,
+                                path_length=1 if parent is None else 0)
+        row = Authority(name=spec.name, key_label=spec.key_label, parent_id=parent.id if parent else None,
+                        certificate_der=der)
+        db.add(row)
+        db.flush()
+        sign_crl(db, hsm, row, now)
+        audit.record(db, actor="system", action="pki.authority_created", object_type="authority",
+                     object_id=row.id, after={"name": spec.name, "key_label": spec.key_label})
+        done.append(spec.name)
+    if seal_certificate(db) is None:
+        if not hsm.has_key(SEAL_KEY_LABEL):
+            hsm.generate_keypair(SEAL_KEY_LABEL, "ec-p256")
+        public = serialization.load_der_public_key(hsm.public_key(SEAL_KEY_LABEL))
+        subject = organisation_subject(structure_name=SEAL_ORGANISATION[0], structure_national_id=SEAL_ORGANISATION[1],
+                                       departement="75", common_name="Cachet du portail santé")
+        store_issued(db, hsm, profile_code="ORG_SIGN", subject=subject, public_key=public, structure_id=None,
+                     person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
+                     key_description="ECDSA P-256", key_label=SEAL_KEY_LABEL)
+        done.append("seal")
+    done += [f"ocsp-{name}" for name in renew_responders(db, hsm, base_url, now=now)]
+    db.flush()
+    return done
+
+
+def seal_certificate(db: Session) -> IssuedCertificate | None:
+    return db.exec(select(IssuedCertificate).where(IssuedCertificate.profile == "ORG_SIGN",
+                                                   IssuedCertificate.requested_by == "system",
+                                                   IssuedCertificate.revoked_at.is_(None))
+                   .order_by(IssuedCertificate.id.desc())).first()
+
+
+def current_responder(db: Session, authority_id: int, now=None) -> IssuedCertificate | None:
+    """The newest unexpired, unrevoked delegated OCSP certificate of a CA."""
+    return db.exec(select(IssuedCertificate).where(
+        IssuedCertificate.authority_id == authority_id, IssuedCertificate.profile == "OCSP_SIGNING",
+        IssuedCertificate.revoked_at.is_(None), IssuedCertificate.not_after > (now or utcnow()))
+        .order_by(IssuedCertificate.not_after.desc())).first()
+
+
+def renew_responders(db: Session, hsm: Hsm, base_url: str, now=None) -> list[str]:
+    """Give each CA a delegated OCSP responder (new key, new certificate) when it has none valid for the next
+    30 days; the previous one keeps answering until its replacement is read."""
+    from .issuance import store_issued
+
+    now = now or utcnow()
+    renewed = []
+    for row in db.exec(select(Authority).order_by(Authority.id)).all():
+        current = current_responder(db, row.id, now)
+        if current is not None and ca_aware(current.not_after) - now > RESPONDER_RENEWAL_MARGIN:
+            continue
+        label = f"ocsp-{row.name}-{secrets.token_hex(4)}"
+        public = serialization.load_der_public_key(hsm.generate_keypair(label, "ec-p256"))
+        store_issued(db, hsm, profile_code="OCSP_SIGNING", subject=_name(f"Répondeur OCSP – {row.name}"),
+                     public_key=public, structure_id=None, person_id=None, requested_by="system", dns_names=(),
+                     emails=[], urls=ca.Urls(base_url), key_description="ECDSA P-256", key_label=label,
+                     authority_name=row.name)
+        renewed.append(row.name)
+    return renewed
+
+
+def ca_aware(value):
+    from datetime import UTC
+
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

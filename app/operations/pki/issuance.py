@@ -1,0 +1,108 @@
+"""Issuing certificates from a CSR (ORG, SERV), test card certificates, and the portal's own ones."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from sqlmodel import Session
+
+from app.domain.certificates import (
+    PROFILES,
+    CertificateRequestError,
+    card_subject,
+    organisation_subject,
+    validate_dns_name,
+    validate_service_name,
+    validity_end,
+)
+from app.models import IssuedCertificate, Person, Structure
+from app.models.base import utcnow
+from app.operations import audit
+from app.signing import ca
+from app.signing.csr import load_csr
+from app.signing.hsm import Hsm
+
+from .hierarchy import issuing_authority, new_serial
+
+_KEY_ALREADY_CERTIFIED = sa.select(IssuedCertificate.id).where(IssuedCertificate.spki_sha256 == sa.bindparam("h"))
+_REUSED_KEY = "Cette clé publique est déjà certifiée : une clé par serveur. Générez une nouvelle paire de clés et " \
+              "une nouvelle CSR."
+
+
+def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name, public_key, structure_id,
+                 person_id, requested_by: str, dns_names, emails, urls: ca.Urls, key_description: str,
+                 profession_code: str = "", renewed_from_id: int | None = None,
+                 validity: tuple[datetime, datetime] | None = None, key_label: str | None = None,
+                 authority_name: str | None = None) -> IssuedCertificate:
+    """Sign in the token, then add the row and its audit event (flushed, committed by the caller)."""
+    profile = PROFILES[profile_code]
+    authority_id, signer = issuing_authority(db, authority_name or profile.issuer)
+    spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki_hash = hashlib.sha256(spki).hexdigest()
+    if db.execute(_KEY_ALREADY_CERTIFIED, {"h": spki_hash}).first():
+        raise CertificateRequestError(_REUSED_KEY)
+    now = utcnow().replace(microsecond=0)
+    default_end = now + timedelta(days=profile.validity_days) if profile.validity_days else validity_end(now)
+    not_before, not_after = validity or (now, default_end)
+    serial = new_serial()
+    der = ca.end_entity_certificate(hsm, signer, profile=profile, subject=subject, public_key=public_key,
+                                    serial=serial, not_before=not_before, not_after=not_after, urls=urls,
+                                    dns_names=tuple(dns_names), profession_code=profession_code)
+    cn = subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    row = IssuedCertificate(serial_hex=format(serial, "x"), authority_id=authority_id, profile=profile_code,
+                            structure_id=structure_id, person_id=person_id, subject=subject.rfc4514_string(),
+                            common_name=cn, dns_names=list(dns_names), spki_sha256=spki_hash,
+                            key_description=key_description, der=der, not_before=not_before, not_after=not_after,
+                            requested_by=requested_by, contact_emails=list(emails), renewed_from_id=renewed_from_id,
+                            key_label=key_label)
+    try:
+        with db.begin_nested():  # a concurrent request certified the same key first: undo this row only
+            db.add(row)
+            db.flush()
+    except sa.exc.IntegrityError:
+        raise CertificateRequestError(_REUSED_KEY) from None
+    audit.record(db, actor=requested_by, action="certificate.issued", object_type="certificate", object_id=row.id,
+                 after={"serial": row.serial_hex, "profile": profile_code, "subject": row.subject})
+    return row
+
+
+def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: Structure, profile_code: str,
+                      csr: bytes, service_name: str = "", dns_names: list[str] | tuple = (),
+                      emails: list[str] | tuple = (), product: str = "", base_url: str,
+                      renewed_from_id: int | None = None) -> IssuedCertificate:
+    """Issue an ORG or SERV certificate for ``structure`` from a CSR; the subject comes from the structure."""
+    profile = PROFILES.get(profile_code)
+    if profile is None or profile.family not in ("ORG", "SERV"):
+        raise CertificateRequestError("Type de certificat inconnu.", field="profile")
+    if not structure.contract_signed:
+        raise CertificateRequestError("La structure n’a pas signé le contrat d’adhésion avec l’ANS.", field="structure")
+    checked = load_csr(csr)
+    names = [validate_dns_name(n) for n in (dns_names or checked.requested_dns)]
+    if profile.san_dns_required and not names:
+        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS.", field="dns_names")
+    common_name = names[0] if profile.code == "SERV_SSL" else validate_service_name(service_name, product)
+    subject = organisation_subject(structure_name=structure.name, structure_national_id=structure.national_id,
+                                   departement=structure.departement, common_name=common_name)
+    return store_issued(db, hsm, profile_code=profile_code, subject=subject, public_key=checked.public_key,
+                        structure_id=structure.id, person_id=None, requested_by=requested_by,
+                        dns_names=tuple(dict.fromkeys(names)), emails=emails, urls=ca.Urls(base_url),
+                        key_description=checked.key_description, renewed_from_id=renewed_from_id)
+
+
+def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key, title: str, base_url: str,
+                           validity: tuple[datetime, datetime] | None = None) -> IssuedCertificate:
+    """A test CPS/CPE card authentication certificate from the PERSONNES CA (development and tests).
+
+    Like ANS's test card kits, a kit may hold an expired card: ``validity`` sets its window.
+    """
+    subject = card_subject(national_id=person.national_id, family_name=person.family_name,
+                           given_name=person.given_name, title=title)
+    return store_issued(db, hsm, profile_code="CARD_AUTH", subject=subject, public_key=public_key, structure_id=None,
+                        person_id=person.id, requested_by="system", dns_names=(), emails=[],
+                        urls=ca.Urls(base_url), key_description="carte de test",
+                        profession_code=person.profession_code, validity=validity)

@@ -1,0 +1,88 @@
+"""Revocation and CRLs: each CRL is signed after the CA row is locked, so no revocation is lost and no two
+CRLs share a number, whatever runs concurrently (another revocation, ``flask jobs run``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.domain.certificates import CertificateRequestError
+from app.models import Authority, IssuedCertificate
+from app.models.base import utcnow
+from app.operations import audit
+from app.signing import ca
+from app.signing.hsm import Hsm
+
+from .hierarchy import ca_aware, issuer, locked_authority
+
+CRL_REFRESH_MARGIN = timedelta(days=2)
+
+
+def revoke_certificate(db: Session, hsm: Hsm, certificate: IssuedCertificate, *, reason: str,
+                       revoked_by: str) -> IssuedCertificate:
+    """Revoke with an RFC 5280 reason and publish the issuing CA's new CRL in the same transaction.
+
+    The CRL is signed before anything is written: a token failure changes nothing.
+    """
+    if reason not in ca.REASONS:
+        raise CertificateRequestError("Motif de révocation inconnu.", field="reason")
+    row = locked_authority(db, certificate.authority_id)
+    db.refresh(certificate)  # a concurrent revocation committed while we waited for the lock
+    if certificate.revoked_at is not None:
+        raise CertificateRequestError("Ce certificat est déjà révoqué.", field="reason")
+    now = utcnow().replace(microsecond=0)
+    sign_crl(db, hsm, row, now, also=ca.Revocation(int(certificate.serial_hex, 16), now, reason))
+    certificate.revoked_at = now
+    certificate.revocation_reason = reason
+    db.add(certificate)
+    audit.record(db, actor=revoked_by, action="certificate.revoked", object_type="certificate",
+                 object_id=certificate.id, before={"status": "valid"}, after={"status": "revoked", "reason": reason})
+    db.flush()
+    return certificate
+
+
+def sign_crl(db: Session, hsm: Hsm, row: Authority, now: datetime, also: ca.Revocation | None = None) -> None:
+    """Publish a new CRL for ``row`` (locked by the caller, or just created), with ``also`` added."""
+    revoked = db.exec(select(IssuedCertificate.serial_hex, IssuedCertificate.revoked_at,
+                             IssuedCertificate.revocation_reason)
+                      .where(IssuedCertificate.authority_id == row.id, IssuedCertificate.revoked_at.is_not(None))).all()
+    entries = [ca.Revocation(int(serial, 16), ca_aware(at), reason) for serial, at, reason in revoked]
+    if also is not None:
+        entries.append(also)
+    number = row.crl_number + 1
+    this_update = now.replace(microsecond=0)
+    next_update = this_update + ca.CRL_LIFETIME
+    crl = ca.certificate_revocation_list(hsm, issuer(row), number=number, this_update=this_update,
+                                         next_update=next_update, revoked=entries)
+    row.crl_der, row.crl_number, row.crl_next_update = crl, number, next_update
+    db.add(row)
+    db.flush()
+
+
+def refresh_crls(db: Session, hsm: Hsm, now: datetime | None = None,
+                 margin: timedelta = CRL_REFRESH_MARGIN) -> list[str]:
+    """Re-sign every CRL whose nextUpdate is within ``margin`` (``flask jobs run``)."""
+    now = now or utcnow()
+    refreshed = []
+    # Lock every CA first, in id order, before the audit trail's own lock: a revocation (CA, then audit)
+    # running meanwhile then waits instead of deadlocking.
+    rows = [locked_authority(db, i) for i in db.exec(select(Authority.id).order_by(Authority.id)).all()]
+    for row in rows:
+        if row.crl_next_update is None or ca_aware(row.crl_next_update) - now < margin:
+            sign_crl(db, hsm, row, now)
+            audit.record(db, actor="system", action="pki.crl_refreshed", object_type="authority", object_id=row.id,
+                         after={"crl_number": row.crl_number})
+            refreshed.append(row.name)
+    return refreshed
+
+
+def certificate_status(db: Session, authority_id: int, serial: int) -> ca.OcspStatus:
+    """What the CA says of a serial now: good, revoked (with time and reason) or unknown."""
+    found = db.exec(select(IssuedCertificate.revoked_at, IssuedCertificate.revocation_reason).where(
+        IssuedCertificate.serial_hex == format(serial, "x"), IssuedCertificate.authority_id == authority_id)).first()
+    if found is None:
+        return ca.OcspStatus("unknown")
+    if found[0] is not None:
+        return ca.OcspStatus("revoked", ca_aware(found[0]), found[1])
+    return ca.OcspStatus("good")
