@@ -5,16 +5,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test install system-packages system-packages-test prepare clean
+.PHONY: run test install install-dev system-packages system-packages-test prepare clean
 
 run: system-packages install prepare
 	@echo "Portail : http://127.0.0.1:8000  –  bac à sable Pro Santé Connect : http://127.0.0.1:8001"
-	@trap 'kill 0' INT TERM; \
-	$(BIN)/gunicorn -c gunicorn.sandbox.conf.py 'app.psc.sandbox:create_sandbox_app()' & \
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; \
-	kill 0
+	@# Ctrl-C reaches both servers, which stop cleanly; the shell then stops the sandbox if it still runs.
+	@# (The former `trap 'kill 0' INT TERM` re-entered its own trap on the TERM it sent and crashed the shell.)
+	@trap 'trap - INT TERM; kill $$sandbox 2>/dev/null' INT TERM; \
+	$(BIN)/gunicorn -c gunicorn.sandbox.conf.py 'app.psc.sandbox:create_sandbox_app()' & sandbox=$$!; \
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; status=$$?; \
+	kill $$sandbox 2>/dev/null; wait $$sandbox; exit $$status
 
-test: system-packages-test install
+test: system-packages-test install-dev
 	$(BIN)/ruff check app seeds tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -26,9 +28,16 @@ system-packages-test:
 
 install: $(VENV)/.installed app/static/vendor/.installed
 
+install-dev: install $(VENV)/.installed-dev
+
+# make run needs only the runtime dependencies; make test adds pytest, ruff and Playwright.
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Flask, g, request, url_for
+from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db, errors
 from app.config import Settings
-from app.extensions import csrf, htmx, limiter, talisman
+from app.extensions import csrf, htmx, limiter
 from app.psc.oidc import PscClient, PscConfig
 from app.signing.hsm import Hsm
 
@@ -37,11 +39,16 @@ def create_app(config: dict | None = None) -> Flask:
     settings.apply_process_environment()
 
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    # Forms post only to the portal; the logout form's 303 continues to PSC's end-session endpoint, which
+    # browsers check against form-action too: allow that one origin (PSC's issuer), nothing else.
+    psc = urlsplit(settings.psc_issuer or settings.psc_discovery_url)
+    csp = {**CSP, "form-action": ["'self'", f"{psc.scheme}://{psc.netloc}"]}
     secure = settings.portal_base_url.startswith("https://")
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_NAME="portail_session",
+        # __Host-: the browser refuses it unless Secure, host-only and for the whole path (no sibling can set it).
+        SESSION_COOKIE_NAME="__Host-portail_session" if secure else "portail_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
@@ -67,7 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
-    talisman.init_app(
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=False,
         strict_transport_security=True,
@@ -75,7 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
         session_cookie_secure=secure,
         frame_options="DENY",
         referrer_policy="strict-origin-when-cross-origin",
-        content_security_policy=CSP,
+        content_security_policy=csp,
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
 

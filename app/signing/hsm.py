@@ -64,6 +64,7 @@ class Hsm:
         self._session: pkcs11.Session | None = None
         self._pid: int | None = None
         self._private_keys: dict[str, object] = {}
+        self._pin_refused = False  # never try a refused PIN again: a rotated PIN would lock the token
         _instances.add(self)
 
     def reset(self) -> None:
@@ -100,12 +101,19 @@ class Hsm:
             raise HsmUnavailable(f"Module PKCS#11 inutilisable ({self.module_path}) : {exc!r}.") from None
         if not self._pin:
             raise HsmUnavailable("PIN du jeton HSM absent : définissez HSM_PIN (ou lancez « flask hsm init »).")
+        if self._pin_refused:
+            raise HsmUnavailable(f"PIN refusé par le jeton HSM « {self.token_label} » : corrigez HSM_PIN puis "
+                                 "redémarrez (aucun nouvel essai, pour ne pas bloquer le jeton).")
+        return self._login(token)
+
+    def _login(self, token) -> pkcs11.Session:
         try:
             return token.open(user_pin=self._pin, rw=True)
         except p11.UserAlreadyLoggedIn:
             # PKCS#11 login state is per process: another session of ours already logged in.
             return token.open(rw=True)
         except (p11.PinIncorrect, p11.PinLenRange, p11.PinInvalid):
+            self._pin_refused = True
             raise HsmUnavailable(
                 f"PIN refusé par le jeton HSM « {self.token_label} » : corrigez HSM_PIN."
             ) from None

@@ -20,11 +20,12 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    database = current_app.extensions["db"].ping()
-    hsm = current_app.extensions["hsm"].status()
-    ok = database["ok"] and hsm["ok"]
-    body = {"status": "ok" if ok else "degraded", "database": database, "hsm": hsm}
-    return jsonify(body), 200 if ok else 503
+    """Public: only up or down, nothing about paths, labels or errors (``flask preflight`` tells operators)."""
+    database = current_app.extensions["db"].ping()["ok"]
+    hsm = current_app.extensions["hsm"].status()["ok"]
+    body = {"status": "ok" if database and hsm else "degraded", "database": "ok" if database else "down",
+            "hsm": "ok" if hsm else "down"}
+    return jsonify(body), 200 if database and hsm else 503
 
 
 @bp.get("/accessibilite")

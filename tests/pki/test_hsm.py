@@ -75,6 +75,40 @@ def test_wrong_pin_is_reported_clearly(hsm_env):
     assert "PIN refusé" in status["error"] and "HSM_PIN" in status["error"]
 
 
+def test_a_refused_pin_is_never_tried_again(tmp_path):
+    """Each try counts towards the token's lock-out: after one refusal, report without logging in again."""
+    from app.signing import softhsm
+
+    conf = tmp_path / "softhsm2.conf"
+    softhsm.init_token(conf, tmp_path / "tokens", "jeton-pin", tmp_path / "pins.json")
+    code = (
+        "import json; from app.signing.hsm import Hsm; "
+        f"h = Hsm({Hsm_module()!r}, 'jeton-pin', '00000000'); tries = []; login = h._login; "
+        "h._login = lambda token: (tries.append(1), login(token))[1]; "
+        "print(json.dumps([h.status()['error'], h.status()['error'], len(tries)]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ, SOFTHSM2_CONF=str(conf)))
+    first, second, tries = json.loads(out.stdout)
+    assert tries == 1
+    assert "PIN refusé" in first and "aucun nouvel essai" in second
+
+
+def test_token_pins_never_go_on_a_command_line(tmp_path, monkeypatch):
+    from app.signing import softhsm
+
+    commands = []
+    real_popen, real_run = subprocess.Popen, subprocess.run
+    monkeypatch.setattr(subprocess, "Popen", lambda args, **kw: (commands.append(args), real_popen(args, **kw))[1])
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: (commands.append(args), real_run(args, **kw))[1])
+    assert softhsm.init_token(tmp_path / "c.conf", tmp_path / "tokens", "jeton-ps", tmp_path / "pins.json")
+    pins = json.loads((tmp_path / "pins.json").read_text())
+    assert commands and oct((tmp_path / "pins.json").stat().st_mode)[-3:] == "600"
+    for args in commands:
+        assert pins["user_pin"] not in " ".join(args) and pins["so_pin"] not in " ".join(args)
+    assert softhsm.token_exists(tmp_path / "c.conf", "jeton-ps")
+
+
 def test_missing_module_and_token_are_reported_clearly(hsm_env):
     missing = Hsm("/nonexistent/libsofthsm2.so", hsm_env["HSM_TOKEN_LABEL"], hsm_env["HSM_PIN"])
     with pytest.raises(HsmUnavailable, match="apt-get install softhsm2"):

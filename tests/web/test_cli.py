@@ -35,3 +35,24 @@ def test_pki_init_is_idempotent_and_keys_are_listed(app, db):
     assert second.exit_code == 0 and "déjà en place" in second.output
     keys = runner.invoke(args=["hsm", "keys"]).output
     assert "ca-root\tRSA\textractible=False\tsensible=True" in keys
+
+
+def test_jobs_run_writes_card_crls_for_nginx_and_keeps_responders(app, db, hsm, tmp_path, monkeypatch):
+    from cryptography import x509
+
+    from app.operations.pki import authority, current_responder, init_pki
+
+    assert "ocsp-organisations" in init_pki(db, hsm, "http://localhost")
+    target = tmp_path / "nginx" / "cards.crl.pem"
+    monkeypatch.setattr(app.config["SETTINGS"], "cps_crl_file", str(target))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["jobs", "run"])
+    assert first.exit_code == 0, first.output
+    assert "Répondeurs OCSP renouvelés : aucun" in first.output and "mis à jour" in first.output
+    issuers = {x509.load_pem_x509_crl(("-----BEGIN X509 CRL-----" + part).encode()).issuer
+               for part in target.read_text().split("-----BEGIN X509 CRL-----")[1:]}
+    expected = {x509.load_der_x509_certificate(authority(db, name).certificate_der).subject
+                for name in ("personnes", "root")}  # the card CA and the root above it, not ORGANISATIONS
+    assert issuers == expected
+    assert "inchangé" in runner.invoke(args=["jobs", "run"]).output
+    assert current_responder(db, authority(db, "organisations").id) is not None

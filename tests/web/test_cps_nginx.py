@@ -117,7 +117,7 @@ def test_card_login_through_nginx_lands_on_dashboard(cps_stack):
     assert response.url.endswith("/tableau-de-bord")
     assert "KIT DOC0001" in response.text
     assert "Carte CPS (certificat d’authentification)" in response.text
-    cookie = next(c for c in browser.cookies if c.name == "portail_session")
+    cookie = next(c for c in browser.cookies if c.name == "__Host-portail_session")  # served over HTTPS
     assert cookie.secure
 
 

@@ -52,7 +52,7 @@ def test_gunicorn_serves_home_and_healthz(server_env):
                 if proc.poll() is not None:
                     pytest.fail(proc.stderr.read())
                 time.sleep(0.1)
-        assert health.status_code == 200 and health.json()["hsm"]["ok"]
+        assert health.status_code == 200 and health.json()["hsm"] == "ok"
         home = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert home.status_code == 200 and 'lang="fr"' in home.text and "fr-header" in home.text
         css = requests.get(f"http://127.0.0.1:{port}/static/vendor/dsfr/dsfr.min.css", timeout=5)
