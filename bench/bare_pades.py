@@ -27,7 +27,8 @@ def bare_pdf() -> bytes:
 
 
 def bare_sign(session, key_label: str, cert_der: bytes, chain_der, root_der: bytes, crls_der, *,
-              embed_validation_info: bool = True) -> bytes:
+              embed_validation_info: bool = True, timestamper=None, other_certs=()) -> bytes:
+    """Same level as the portal's seal: with a timestamper, B-T signature time-stamp and B-LTA document one."""
     cert = a_x509.Certificate.load(cert_der)
     chain = [a_x509.Certificate.load(c) for c in chain_der]
     root = a_x509.Certificate.load(root_der)
@@ -36,7 +37,10 @@ def bare_sign(session, key_label: str, cert_der: bytes, chain_der, root_der: byt
     meta = signers.PdfSignatureMetadata(field_name="Signature", md_algorithm="sha256",
                                         subfilter=fields.SigSeedSubFilter.PADES,
                                         embed_validation_info=embed_validation_info,
+                                        use_pades_lta=timestamper is not None,
                                         validation_context=ValidationContext(
-                                            trust_roots=[root], other_certs=chain, allow_fetching=False,
+                                            trust_roots=[root], other_certs=chain + list(other_certs),
+                                            allow_fetching=False,
                                             crls=[a_crl.CertificateList.load(c) for c in crls_der]))
-    return signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(bare_pdf())), meta, signer=signer).getvalue()
+    return signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(bare_pdf())), meta, signer=signer,
+                            timestamper=timestamper).getvalue()

@@ -39,6 +39,7 @@ class Profile:
     policy: str = ""
     ocsp_nocheck: bool = False  # delegated OCSP responders: clients do not check their status (RFC 6960)
     validity_days: int = 0  # 0: VALIDITY_YEARS
+    eku_critical: bool = False
 
 
 def _ku(*names: str) -> frozenset[str]:
@@ -64,6 +65,9 @@ PROFILES: dict[str, Profile] = {p.code: p for p in (
     Profile("OCSP_SIGNING", "PKI", "Répondeur OCSP délégué", "", _ku("digital_signature"),
             (ExtendedKeyUsageOID.OCSP_SIGNING,), policy=f"{POLICY_ARC}.4.1", ocsp_nocheck=True, validity_days=90),
 )}
+PROFILES["TSA"] = Profile(  # RFC 3161 §2.3: the only extended key usage, and critical
+    "TSA", "PKI", "Horodatage du portail", "organisations", _ku("digital_signature"),
+    (ExtendedKeyUsageOID.TIME_STAMPING,), policy=f"{POLICY_ARC}.5.2", eku_critical=True)
 CARD_PROFILE = PROFILES["CARD_AUTH"]
 
 DEPARTEMENTS = {"44": "Loire-Atlantique", "69": "Rhône", "35": "Ille-et-Vilaine", "75": "Paris", "2A": "Corse-du-Sud",

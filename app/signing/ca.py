@@ -179,7 +179,8 @@ def end_entity_certificate(hsm: Hsm, issuer: Issuer, *, profile: Profile, subjec
                        critical=False)
     )
     if profile.extended_key_usage:
-        builder = builder.add_extension(x509.ExtendedKeyUsage(list(profile.extended_key_usage)), critical=False)
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(profile.extended_key_usage)),
+                                        critical=profile.eku_critical)
     if profile.ocsp_nocheck:
         builder = builder.add_extension(x509.OCSPNoCheck(), critical=False)
     if dns_names:

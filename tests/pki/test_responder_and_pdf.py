@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from sqlmodel import select
@@ -115,7 +115,7 @@ def test_sealed_pdf_is_valid_for_pyhanko_and_pdfsig(pki, hsm, tmp_path):
     embedded = reader.embedded_signatures[0]
     status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
-    # B-LT: the chain's CRLs travel in the document's DSS, so validation works offline with revocation
+    # LT: the chain's CRLs travel in the document's DSS, so validation works offline with revocation
     # checking in hard-fail mode, from the document's own data only.
     dss = DocumentSecurityStore.read_dss(reader)
     assert len(dss.crls) >= 2
@@ -123,6 +123,18 @@ def test_sealed_pdf_is_valid_for_pyhanko_and_pdfsig(pki, hsm, tmp_path):
                                          "revocation_mode": "hard-fail"})
     strict = validate_pdf_signature(embedded, offline)
     assert strict.intact and strict.valid and strict.trusted, strict.pretty_print_details()
+    # B-T: the seal carries a signature time-stamp from the portal's TSA; B-LTA: a document time-stamp
+    # closes the document after the DSS.
+    assert status.timestamp_validity.valid and status.timestamp_validity.trusted
+    assert status.timestamp_validity.signing_cert.subject.native["common_name"] == "Horodatage du portail santé"
+    document_stamp = reader.embedded_signatures[1]
+    assert document_stamp.sig_object["/Type"] == "/DocTimeStamp"
+    stamp = validate_pdf_timestamp(document_stamp, validation_context=ValidationContext(trust_roots=[root],
+                                                                                        allow_fetching=False))
+    assert stamp.intact and stamp.valid and stamp.trusted
+    tsa = x509.load_der_x509_certificate(stamp.signing_cert.dump())
+    usage = tsa.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    assert usage.critical and list(usage.value) == [x509.oid.ExtendedKeyUsageOID.TIME_STAMPING]
     no_revocation_info = validate_pdf_signature(embedded, ValidationContext(
         trust_roots=[root], allow_fetching=False, revocation_mode="hard-fail", crls=[], ocsps=[]))
     assert not no_revocation_info.trusted
@@ -141,7 +153,7 @@ def test_ca_keys_are_non_extractable(pki, hsm):
     from pkcs11 import exceptions as p11
 
     labels = {k.label: k for k in hsm.list_keys()}
-    for label in ("ca-root", "ca-organisations", "ca-personnes", "seal-portail"):
+    for label in ("ca-root", "ca-organisations", "ca-personnes", "seal-portail", "tsa-portail"):
         assert labels[label].extractable is False and labels[label].sensitive is True
     with hsm.session() as session:
         key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label="ca-organisations")

@@ -42,6 +42,7 @@ HIERARCHY = (
 # IGC-Santé-style chains all accept RSA); issued certificates may use RSA >= 2048 or P-256/P-384.
 CA_KEY_ALGORITHM = "rsa4096"
 SEAL_KEY_LABEL = "seal-portail"
+TSA_KEY_LABEL = "tsa-portail"
 SEAL_ORGANISATION = ("Portail santé", "313000000000005")  # raison sociale, OU (3 + SIRET)
 RESPONDER_RENEWAL_MARGIN = timedelta(days=30)
 
@@ -132,13 +133,28 @@ def init_pki(db: Session, hsm: Hsm, base_url: str) -> list[str]:
                      person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
                      key_description="ECDSA P-256", key_label=SEAL_KEY_LABEL)
         done.append("seal")
+    if portal_certificate(db, "TSA") is None:
+        if not hsm.has_key(TSA_KEY_LABEL):
+            hsm.generate_keypair(TSA_KEY_LABEL, "ec-p256")
+        public = serialization.load_der_public_key(hsm.public_key(TSA_KEY_LABEL))
+        subject = organisation_subject(structure_name=SEAL_ORGANISATION[0], structure_national_id=SEAL_ORGANISATION[1],
+                                       departement="75", common_name="Horodatage du portail santé")
+        store_issued(db, hsm, profile_code="TSA", subject=subject, public_key=public, structure_id=None,
+                     person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
+                     key_description="ECDSA P-256", key_label=TSA_KEY_LABEL)
+        done.append("tsa")
     done += [f"ocsp-{name}" for name in renew_responders(db, hsm, base_url, now=now)]
     db.flush()
     return done
 
 
 def seal_certificate(db: Session) -> IssuedCertificate | None:
-    return db.exec(select(IssuedCertificate).where(IssuedCertificate.profile == "ORG_SIGN",
+    return portal_certificate(db, "ORG_SIGN")
+
+
+def portal_certificate(db: Session, profile: str) -> IssuedCertificate | None:
+    """The portal's own current certificate of a profile (seal ORG_SIGN, time-stamping TSA)."""
+    return db.exec(select(IssuedCertificate).where(IssuedCertificate.profile == profile,
                                                    IssuedCertificate.requested_by == "system",
                                                    IssuedCertificate.revoked_at.is_(None))
                    .order_by(IssuedCertificate.id.desc())).first()
