@@ -45,6 +45,10 @@ SEAL_KEY_LABEL = "seal-portail"
 TSA_KEY_LABEL = "tsa-portail"
 SEAL_ORGANISATION = ("Portail santé", "313000000000005")  # raison sociale, OU (3 + SIRET)
 RESPONDER_RENEWAL_MARGIN = timedelta(days=30)
+PORTAL_KEYS = (  # the portal's own certificates: profile, key label in the token, CN, name in `pki init`'s report
+    ("ORG_SIGN", SEAL_KEY_LABEL, "Cachet du portail santé", "seal"),
+    ("TSA", TSA_KEY_LABEL, "Horodatage du portail santé", "tsa"),
+)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -123,26 +127,18 @@ def init_pki(db: Session, hsm: Hsm, base_url: str) -> list[str]:
         audit.record(db, actor="system", action="pki.authority_created", object_type="authority",
                      object_id=row.id, after={"name": spec.name, "key_label": spec.key_label})
         done.append(spec.name)
-    if seal_certificate(db) is None:
-        if not hsm.has_key(SEAL_KEY_LABEL):
-            hsm.generate_keypair(SEAL_KEY_LABEL, "ec-p256")
-        public = serialization.load_der_public_key(hsm.public_key(SEAL_KEY_LABEL))
-        subject = organisation_subject(structure_name=SEAL_ORGANISATION[0], structure_national_id=SEAL_ORGANISATION[1],
-                                       departement="75", common_name="Cachet du portail santé")
-        store_issued(db, hsm, profile_code="ORG_SIGN", subject=subject, public_key=public, structure_id=None,
-                     person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
-                     key_description="ECDSA P-256", key_label=SEAL_KEY_LABEL)
-        done.append("seal")
-    if portal_certificate(db, "TSA") is None:
-        if not hsm.has_key(TSA_KEY_LABEL):
-            hsm.generate_keypair(TSA_KEY_LABEL, "ec-p256")
-        public = serialization.load_der_public_key(hsm.public_key(TSA_KEY_LABEL))
-        subject = organisation_subject(structure_name=SEAL_ORGANISATION[0], structure_national_id=SEAL_ORGANISATION[1],
-                                       departement="75", common_name="Horodatage du portail santé")
-        store_issued(db, hsm, profile_code="TSA", subject=subject, public_key=public, structure_id=None,
-                     person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
-                     key_description="ECDSA P-256", key_label=TSA_KEY_LABEL)
-        done.append("tsa")
+    for profile, label, common_name, name in PORTAL_KEYS:
+        if portal_certificate(db, profile) is None:
+            if not hsm.has_key(label):
+                hsm.generate_keypair(label, "ec-p256")
+            public = serialization.load_der_public_key(hsm.public_key(label))
+            subject = organisation_subject(structure_name=SEAL_ORGANISATION[0],
+                                           structure_national_id=SEAL_ORGANISATION[1], departement="75",
+                                           common_name=common_name)
+            store_issued(db, hsm, profile_code=profile, subject=subject, public_key=public, structure_id=None,
+                         person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
+                         key_description="ECDSA P-256", key_label=label)
+            done.append(name)
     done += [f"ocsp-{name}" for name in renew_responders(db, hsm, base_url, now=now)]
     db.flush()
     return done
