@@ -1,0 +1,172 @@
+"""Page benchmark: the portal under its own gunicorn.conf.py against a bare Flask app on the same settings.
+
+Run: .venv/bin/python bench/pages.py [--duration 10] [--connections 32]
+     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/pages.py
+
+Both servers run in their own processes on loopback; the load comes from a separate process: wrk (installed
+with apt-get when missing and run as root), else a small Python load generator with keep-alive connections.
+Absolute figures drift on shared machines: the ratios to bare Flask measured in the same run are what count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DIRECTOR = "3440000016/DIR0001"  # legal representative of the CHU: habilitations and a structure page
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - our own loopback URL
+            return
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"{url}: the server stopped: {proc.stderr.read() if proc.stderr else ''}") from None
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+def ensure_wrk() -> str | None:
+    found = shutil.which("wrk")
+    if found or os.geteuid() != 0:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    return shutil.which("wrk")
+
+
+def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
+    """Token, migrated and seeded database, and a logged-in director's cookie."""
+    from app.signing import softhsm
+
+    softhsm.init_token(work / "softhsm2.conf", work / "tokens", "bench-pages", work / "pins.json")
+    pin = json.loads((work / "pins.json").read_text())["user_pin"]
+    env = {"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "bench-pages-secret",
+           "HSM_TOKEN_LABEL": "bench-pages", "HSM_PIN": pin, "SOFTHSM2_CONF": str(work / "softhsm2.conf"),
+           "PSC_CLIENT_SECRET": "bench", "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2")}
+    os.environ.update(env)
+    from sqlmodel import select
+
+    from app import create_app
+    from app.db import Database
+    from app.migrate import upgrade
+    from app.models import Structure
+    from app.operations.login import open_session
+    from app.psc.claims import identity_from_userinfo
+    from app.psc.sandbox.identities import find, psc_claims
+    from seeds.loader import load
+
+    upgrade(url)
+    database = Database(url)
+    with database.session() as db:
+        load(db)
+        login = open_session(db, identity_from_userinfo(psc_claims(find(DIRECTOR), "CARD")))
+        structure = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
+        db.commit()
+        login_id, structure_id = login.id, structure.id
+    database.engine.dispose()
+    app = create_app()
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"sid": login_id})
+    pages = {
+        "accueil (anonyme)": ("/", ""),
+        "référentiel (anonyme)": ("/referentiel/", ""),
+        "référentiel filtré (anonyme)": ("/referentiel/?statut=AAC", ""),
+        "tableau de bord (connecté)": ("/tableau-de-bord", cookie),
+        "page structure (connecté)": (f"/structures/{structure_id}", cookie),
+    }
+    return env, pages
+
+
+def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
+    full = dict(os.environ, **env, BIND=f"127.0.0.1:{port}")
+    return subprocess.Popen(command, cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def measure(wrk: str | None, url: str, cookie: str, duration: int, connections: int) -> dict:
+    import urllib.request
+
+    headers = {"Cookie": f"portail_session={cookie}"} if cookie else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as check:  # noqa: S310
+        if check.status != 200 or check.url != url:  # a logged-in page must not bounce to the login page
+            raise SystemExit(f"{url}: answered {check.status} at {check.url}, not the page itself")
+    if wrk:
+        args = [wrk, "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url]
+        for name, value in headers.items():
+            args[1:1] = ["-H", f"{name}: {value}"]
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        latency = {p: _ms(re.search(rf"\s{p}%\s+([\d.]+\w+)", out).group(1)) for p in ("50", "99")}
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        return {"rps": rps, "p50": latency["50"], "p99": latency["99"], "errors": int(errors.group(1)) if errors else 0}
+    from bench.load import run_load
+
+    return run_load(url, headers, duration, connections)
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    from bench.databases import throwaway_database
+
+    wrk = ensure_wrk()
+    work = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    with throwaway_database(work) as url:
+        env, pages = prepare(work, url)
+        portal_port, bare_port = free_port(), free_port()
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        portal = start([*gunicorn, "wsgi:app"], env, portal_port)
+        bare = start([*gunicorn, "bench.bare_app:app"], {**env, "PORTAL_SKIP_PREFLIGHT": "1"}, bare_port)
+        try:
+            wait_for(f"http://127.0.0.1:{portal_port}/healthz", portal)
+            wait_for(f"http://127.0.0.1:{bare_port}/", bare)
+            backend = url.split(":", 1)[0]
+            print(f"database: {backend}; gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers; load: "
+                  f"{'wrk' if wrk else 'Python generator'}, {args.connections} connections, {args.duration} s a page")
+            base = measure(wrk, f"http://127.0.0.1:{bare_port}/", "", args.duration, args.connections)
+            print(f"{'page':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× bare':>7} {'p99 × bare':>10}")
+            print(f"{'Flask nu (bonjour)':32} {base['rps']:9.0f} {base['p50']:8.1f} {base['p99']:8.1f} "
+                  f"{1:7.2f} {1:10.2f}")
+            for name, (path, cookie) in pages.items():
+                got = measure(wrk, f"http://127.0.0.1:{portal_port}{path}", cookie, args.duration, args.connections)
+                flag = f"  ({got['errors']} non-2xx)" if got["errors"] else ""
+                print(f"{name:32} {got['rps']:9.0f} {got['p50']:8.1f} {got['p99']:8.1f} "
+                      f"{got['rps'] / base['rps']:7.2f} {got['p99'] / base['p99']:10.2f}{flag}")
+        finally:
+            for proc in (portal, bare):
+                proc.terminate()
+                proc.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
