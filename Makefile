@@ -41,7 +41,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-app/static/vendor/.installed: package.json package-lock.json
+app/static/vendor/.installed: package.json package-lock.json bin/copy-assets
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	sh bin/copy-assets
 	touch $@

@@ -99,7 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.after_request
     def _vary_on_htmx(response):
         response.vary.add("HX-Request")
-        if request.endpoint != "static":
+        if request.endpoint not in ("static", "asset"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -123,24 +123,33 @@ NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: publi
 
 
 def _register_template_helpers(app: Flask) -> None:
+    """What every page's layout needs, computed once per process where it does not depend on the request."""
+    from app.domain.permissions import ANONYMOUS, can
+    from app.views import assets
+
+    assets.register(app)
+    page_urls: dict[tuple[str, str], str] = {}
+
+    def page_url(endpoint: str) -> str:
+        """url_for of a page without arguments, built once per mount point."""
+        key = (endpoint, request.script_root)
+        if key not in page_urls:
+            page_urls[key] = url_for(endpoint)
+        return page_urls[key]
+
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
 
     def main_navigation():
-        from app.domain.permissions import ANONYMOUS, can
-
-        items = []
-        for endpoint, label, action in NAVIGATION:
-            if action and not can(g.get("actor", ANONYMOUS), action):
-                continue
-            if endpoint in app.view_functions:
-                items.append({"url": url_for(endpoint), "label": label, "current": request.endpoint == endpoint})
-        return items
+        actor = g.get("actor", ANONYMOUS)
+        return [{"url": page_url(endpoint), "label": label, "current": request.endpoint == endpoint}
+                for endpoint, label, action in NAVIGATION
+                if endpoint in app.view_functions and (action is None or can(actor, action))]
 
     # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
-    app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
+    app.jinja_env.globals.update(ui=app.jinja_env.get_template("components/_dsfr.html").module, page_url=page_url,
+                                 has_endpoint=has_endpoint, main_navigation=main_navigation)
 
     @app.context_processor
     def _helpers():
-        return {"has_endpoint": has_endpoint, "main_navigation": main_navigation,
-                "current_actor": g.get("actor")}
+        return {"current_actor": g.get("actor")}

@@ -7,9 +7,32 @@ def test_home_is_a_french_dsfr_page(client):
     html = response.get_data(as_text=True)
     assert '<html lang="fr"' in html
     assert 'class="fr-header"' in html and 'class="fr-footer"' in html and 'class="fr-skiplinks"' in html
-    assert "/static/vendor/dsfr/dsfr.min.css" in html and "/static/vendor/htmx/htmx.min.js" in html
-    assert 'hx-headers=\'{"X-CSRFToken": "' in html
+    version = client.application.config["ASSET_VERSION"]
+    assert f"/static/v/{version}/vendor/dsfr/dsfr.min.css" in html and f"/static/v/{version}/vendor/htmx/htmx.min.js" in html
     assert "Portail des professionnels et établissements de santé" in html
+    # Anonymous pages post nothing: no CSRF token, so no session cookie either.
+    assert "X-CSRFToken" not in html
+    response = client.get("/")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_static_assets_are_versioned_cached_and_compressed(client):
+    version = client.application.config["ASSET_VERSION"]
+    css = client.get(f"/static/v/{version}/vendor/dsfr/dsfr.min.css", headers={"Accept-Encoding": "gzip, br"})
+    assert css.status_code == 200 and css.headers["Content-Encoding"] == "gzip"
+    assert css.headers["Content-Type"].startswith("text/css")
+    assert css.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Accept-Encoding" in css.headers["Vary"]
+    import gzip
+
+    plain = client.get(f"/static/v/{version}/vendor/dsfr/dsfr.min.css")
+    assert "Content-Encoding" not in plain.headers and gzip.decompress(css.data) == plain.data
+    # A font the stylesheet names relatively comes from the same versioned folder.
+    font = client.get(f"/static/v/{version}/vendor/dsfr/fonts/Marianne-Regular.woff2")
+    assert font.status_code == 200 and font.headers["Cache-Control"].endswith("immutable")
+    stale = client.get("/static/v/000000000000/css/app.css")
+    assert stale.status_code == 200 and "immutable" not in stale.headers["Cache-Control"]
+    assert client.get(f"/static/v/{version}/../../app/factory.py").status_code == 404
 
 
 def test_security_headers(client):

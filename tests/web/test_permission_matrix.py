@@ -42,6 +42,7 @@ PUBLIC = {
     ("GET", "/pki/crl/<name>.crl"): 404,
     ("POST", "/pki/ocsp"): 200,  # public, CSRF-exempt: answers malformedRequest to an empty body
     ("GET", "/pki/ocsp/<path:encoded>"): 200,
+    ("GET", "/static/v/<version>/<path:filename>"): 200,  # versioned static assets
 }
 
 
@@ -94,7 +95,8 @@ def structure_id(db, key: str) -> int:
 def test_public_routes(as_role, role, route):
     client = as_role(role)
     method, rule = route
-    url = rule.replace("<name>", "root").replace("<path:encoded>", "MAA=")
+    url = (rule.replace("<name>", "root").replace("<path:encoded>", "MAA=").replace("<version>", "0")
+           .replace("<path:filename>", "css/app.css"))
     response = client.open(url, method=method)
     assert response.status_code == PUBLIC[route]
 

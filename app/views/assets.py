@@ -1,0 +1,54 @@
+"""Static assets under a content-versioned path: cached for a year by browsers and proxies, served gzipped
+when the client accepts it (``bin/copy-assets`` writes the ``.gz`` files; nginx serves the same files in
+production, see ``deploy/nginx-static.conf``)."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+
+from flask import Flask, abort, request, send_from_directory
+
+YEAR = 365 * 24 * 3600
+COMPRESSED = {".css", ".js", ".svg", ".json", ".map", ".txt"}
+
+
+def content_version(folder: str | Path) -> str:
+    """A short hash of every file's path and content: any change to any asset gives every URL a new name."""
+    digest = hashlib.sha256()
+    root = Path(folder)
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix != ".gz":
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def register(app: Flask) -> None:
+    version = content_version(app.static_folder)
+    prefix = f"{app.static_url_path}/v/{version}/"
+    app.config["ASSET_VERSION"] = version
+
+    @app.get(f"{app.static_url_path}/v/<version>/<path:filename>", endpoint="asset")
+    def asset(version: str, filename: str):
+        current = version == app.config["ASSET_VERSION"]
+        gzipped = (Path(filename).suffix in COMPRESSED and "gzip" in request.headers.get("Accept-Encoding", "")
+                   and (Path(app.static_folder) / f"{filename}.gz").is_file())
+        try:
+            response = send_from_directory(app.static_folder, f"{filename}.gz" if gzipped else filename,
+                                           max_age=YEAR if current else 300)
+        except FileNotFoundError:
+            abort(404)
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
+            response.mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response.vary.add("Accept-Encoding")
+        if current:  # an old version's name may now hold other bytes: only the current one is immutable
+            response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
+        return response
+
+    def asset_url(filename: str) -> str:
+        return f"{request.script_root}{prefix}{filename}"
+
+    app.jinja_env.globals["asset"] = asset_url
