@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -89,7 +90,9 @@ def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
         login_id, structure_id = login.id, structure.id
     database.engine.dispose()
     app = create_app()
-    cookie = app.session_interface.get_signing_serializer(app).dumps({"sid": login_id})
+    # The cookie a browser holds after its first page: the session id and the CSRF secret Flask-WTF stored.
+    cookie = app.session_interface.get_signing_serializer(app).dumps({"sid": login_id,
+                                                                       "csrf_token": secrets.token_hex(20)})
     pages = {
         "accueil (anonyme)": ("/", ""),
         "référentiel (anonyme)": ("/referentiel/", ""),

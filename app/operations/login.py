@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain.permissions import Actor, HabilitationRef
@@ -97,13 +98,20 @@ def _describe(activity: PracticeActivity) -> str:
             f"{activity.practice_mode}:{activity.sector_code}:{int(activity.pharmacy_pui)}")
 
 
-def check_session(db: Session, session_id: str | None, now: datetime | None = None) -> LoginSession | None:
-    """The live session for this id, or None; ends it when it has timed out."""
+_LIVE_SESSION = (sa.select(LoginSession, Person).join(Person, Person.id == LoginSession.person_id)
+                 .where(LoginSession.id == sa.bindparam("sid"), LoginSession.ended_at.is_(None)))
+
+
+def check_session(db: Session, session_id: str | None,
+                  now: datetime | None = None) -> tuple[LoginSession, Person] | None:
+    """The live session for this id and its person (one query), or None; ends it when it has timed out.
+    A touch (at most once a minute) is left pending for the caller's commit."""
     if not session_id:
         return None
-    login = db.get(LoginSession, session_id)
-    if login is None or login.ended_at is not None:
+    found = db.exec(_LIVE_SESSION, params={"sid": session_id}).first()
+    if found is None:
         return None
+    login, person = found
     now = now or utcnow()
     reason = ""
     if now - _aware(login.created_at) > ABSOLUTE_TIMEOUT:
@@ -115,8 +123,7 @@ def check_session(db: Session, session_id: str | None, now: datetime | None = No
         return None
     if now - _aware(login.last_seen_at) > TOUCH_EVERY:
         login.last_seen_at = now
-        db.flush()
-    return login
+    return login, person
 
 
 def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now: datetime | None = None) -> None:
@@ -129,12 +136,32 @@ def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now
     db.flush()
 
 
-def build_actor(db: Session, login: LoginSession) -> Actor:
-    person = db.get(Person, login.person_id)
-    activities = db.exec(select(PracticeActivity).where(PracticeActivity.person_id == person.id)).all()
-    habilitations = db.exec(select(Habilitation).where(Habilitation.person_id == person.id,
-                                                       Habilitation.ended_at.is_(None))).all()
-    grants = db.exec(select(AgencyRole.role).where(AgencyRole.national_id == person.national_id)).all()
+_NONE = sa.null()
+_RIGHTS = sa.union_all(  # everything the permission rules read of a person, in one query
+    sa.select(sa.literal("activity").label("kind"), PracticeActivity.structure_id, _NONE.label("role"),
+              _NONE.label("family"), PracticeActivity.pharmacy_pui.label("pui"))
+    .where(PracticeActivity.person_id == sa.bindparam("person_id")),
+    sa.select(sa.literal("habilitation"), Habilitation.structure_id, Habilitation.role,
+              Habilitation.certificate_family, sa.false())
+    .where(Habilitation.person_id == sa.bindparam("person_id"), Habilitation.ended_at.is_(None)),
+    sa.select(sa.literal("agency"), _NONE, AgencyRole.role, _NONE, sa.false())
+    .where(AgencyRole.national_id == sa.bindparam("national_id")),
+)
+
+
+def build_actor(db: Session, login: LoginSession, person: Person) -> Actor:
+    """The request's actor: who, how logged in, and the rights derived server-side (never from the client)."""
+    activities, pui, habilitations, grants = set(), set(), [], set()
+    for kind, structure_id, role, family, in_pui in db.execute(_RIGHTS, {"person_id": person.id,
+                                                                        "national_id": person.national_id}):
+        if kind == "activity":
+            activities.add(structure_id)
+            if in_pui:
+                pui.add(structure_id)
+        elif kind == "habilitation":
+            habilitations.append(HabilitationRef(structure_id, role, family))
+        else:
+            grants.add(role)
     civility = "Dr " if person.civility == "DR" else ""
     return Actor(
         national_id=person.national_id,
@@ -142,8 +169,8 @@ def build_actor(db: Session, login: LoginSession) -> Actor:
         profession_code=person.profession_code,
         profession_category=person.profession_category,
         auth_method=login.auth_method,
-        activity_structure_ids=frozenset(a.structure_id for a in activities),
-        pui_structure_ids=frozenset(a.structure_id for a in activities if a.pharmacy_pui),
-        habilitations=tuple(HabilitationRef(h.structure_id, h.role, h.certificate_family) for h in habilitations),
+        activity_structure_ids=frozenset(activities),
+        pui_structure_ids=frozenset(pui),
+        habilitations=tuple(habilitations),
         agency_roles=frozenset(grants),
     )

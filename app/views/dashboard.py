@@ -36,9 +36,9 @@ def index():
 
 @bp.get("/structures/<int:structure_id>")
 @requires("structure.view", target=structure_target)
-def structure(structure_id: int):
+def structure(structure_id: int, target: Structure):
     db = get_session()
-    item = db.get(Structure, structure_id)
+    item = target
     rows = db.exec(select(Habilitation, Person).join(Person, Person.id == Habilitation.person_id).where(
         Habilitation.structure_id == structure_id, Habilitation.ended_at.is_(None))).all()
     parent = db.get(Structure, item.parent_id) if item.parent_id else None

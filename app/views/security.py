@@ -7,7 +7,7 @@ import functools
 from flask import abort, current_app, g, redirect, request, session, url_for
 
 from app.db import commit, get_session
-from app.domain.permissions import ANONYMOUS, StructureRef, can
+from app.domain.permissions import ANONYMOUS, can
 from app.operations.login import build_actor, check_session
 
 SESSION_KEY = "sid"
@@ -23,13 +23,14 @@ def load_actor() -> None:
     if not sid:
         return
     db = get_session()
-    login = check_session(db, sid)
-    commit()  # the touch, or the end of a timed-out session
-    if login is None:
+    live = check_session(db, sid)
+    if live is None or db.dirty:
+        commit()  # the end of a timed-out session, or the once-a-minute touch; most requests only read
+    if live is None:
         session.pop(SESSION_KEY, None)
         return
-    g.login_session = login
-    g.actor = build_actor(db, login)
+    g.login_session = live[0]
+    g.actor = build_actor(db, *live)
 
 
 def start_portal_session(login_id: str) -> None:
@@ -40,7 +41,10 @@ def start_portal_session(login_id: str) -> None:
 
 
 def requires(action: str, target=None):
-    """Refuse the view unless ``can(actor, action, target(**view_args))``: 403, or login when anonymous."""
+    """Refuse the view unless ``can(actor, action, target(**view_args))``: 403, or login when anonymous.
+
+    With a ``target`` loader, the loaded resource is handed to the view as ``target``: no second fetch.
+    """
 
     def decorator(view):
         @functools.wraps(view)
@@ -54,7 +58,7 @@ def requires(action: str, target=None):
             if not can(actor, action, resolved):
                 current_app.logger.info("refused %s to %s on %r", action, actor.national_id, resolved)
                 abort(403)
-            return view(*args, **kwargs)
+            return view(*args, **kwargs, target=resolved) if target else view(*args, **kwargs)
 
         wrapped.required_action = action
         return wrapped
@@ -62,10 +66,11 @@ def requires(action: str, target=None):
     return decorator
 
 
-def structure_target(structure_id: int) -> StructureRef:
+def structure_target(structure_id: int):
+    """The structure itself (it says its id and parent EJ, as the rules need)."""
     from app.models import Structure
 
     structure = get_session().get(Structure, structure_id)
     if structure is None:
         abort(404)
-    return StructureRef(structure.id, structure.parent_id)
+    return structure
