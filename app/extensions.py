@@ -1,8 +1,4 @@
-"""Unbound extensions, initialised in create_app.
-
-Flask-Talisman keeps its policy on the instance, so each app gets its own (see create_app): one shared
-instance would serve the last app's CSP to every app of the process.
-"""
+"""Unbound extensions, initialised in create_app."""
 
 from flask_htmx import HTMX
 from flask_limiter import Limiter
