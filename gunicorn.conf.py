@@ -6,8 +6,13 @@ import sys
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Sync workers, chosen from bench/pages.py (gthread measured below them here) and because the HSM session
+# is per process and never shared across threads (DESIGN.md §5). GUNICORN_THREADS>1 only for measuring.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 60
-accesslog = "-"
+# One line a request on stdout (journald or the terminal): each worker writes its own lines, no shared lock.
+# ACCESS_LOG= (empty) turns it off where a front proxy already logs requests.
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = False
 

@@ -150,6 +150,9 @@ def app(app_config):
 @pytest.fixture()
 def db(app):
     """A session whose work is rolled back after the test, shared with the app's requests."""
+    from app.views.referential import listings
+
+    listings.forget()  # each test has its own database content
     database = app.extensions["db"]
     connection = database.engine.connect()
     outer = connection.begin()

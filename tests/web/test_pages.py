@@ -8,7 +8,8 @@ def test_home_is_a_french_dsfr_page(client):
     assert '<html lang="fr"' in html
     assert 'class="fr-header"' in html and 'class="fr-footer"' in html and 'class="fr-skiplinks"' in html
     version = client.application.config["ASSET_VERSION"]
-    assert f"/static/v/{version}/vendor/dsfr/dsfr.min.css" in html and f"/static/v/{version}/vendor/htmx/htmx.min.js" in html
+    assert f"/static/v/{version}/vendor/dsfr/dsfr.min.css" in html
+    assert f"/static/v/{version}/vendor/htmx/htmx.min.js" in html
     assert "Portail des professionnels et établissements de santé" in html
     # Anonymous pages post nothing: no CSRF token, so no session cookie either.
     assert "X-CSRFToken" not in html
@@ -102,3 +103,18 @@ def test_htmx_error_retargets_main(client):
     assert response.status_code == 404
     assert response.headers["HX-Retarget"] == "#contenu"
     assert "fr-header" not in response.get_data(as_text=True)
+
+
+def test_referential_listing_is_reread_after_a_short_while(client, db, monkeypatch):
+    from app.models import ReferentialMedicine
+    from app.views import referential
+
+    load(db)
+    assert "Rarexib" in client.get("/referentiel/").get_data(as_text=True)
+    db.add(ReferentialMedicine(code="AAC-0099", name="Nouvexa 5 mg", dci="nouvexab", pharmaceutical_form="comprimé",
+                               strength="5 mg", status="AAC"))
+    db.flush()
+    assert "Nouvexa" not in client.get("/referentiel/").get_data(as_text=True)  # kept for a few seconds
+    clock = referential.time.monotonic() + referential.FRESH_FOR + 1
+    monkeypatch.setattr(referential.time, "monotonic", lambda: clock)
+    assert "Nouvexa" in client.get("/referentiel/").get_data(as_text=True)
