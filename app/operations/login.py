@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -98,32 +99,54 @@ def _describe(activity: PracticeActivity) -> str:
             f"{activity.practice_mode}:{activity.sector_code}:{int(activity.pharmacy_pui)}")
 
 
-_LIVE_SESSION = (sa.select(LoginSession, Person).join(Person, Person.id == LoginSession.person_id)
-                 .where(LoginSession.id == sa.bindparam("sid"), LoginSession.ended_at.is_(None)))
+@dataclass(frozen=True)
+class LiveLogin:
+    """A live portal session and its person, as every request reads them (plain columns, no ORM objects)."""
+
+    id: str
+    person_id: int
+    auth_method: str
+    id_token: str
+    national_id: str
+    civility: str
+    family_name: str
+    given_name: str
+    profession_code: str
+    profession_category: str
+    touched: bool = False  # last_seen_at moved: the caller commits
 
 
-def check_session(db: Session, session_id: str | None,
-                  now: datetime | None = None) -> tuple[LoginSession, Person] | None:
+_L, _P = LoginSession.__table__.c, Person.__table__.c
+_LIVE_SESSION = (sa.select(_L.id, _L.person_id, _L.auth_method, _L.id_token, _L.created_at, _L.last_seen_at,
+                           _P.national_id, _P.civility, _P.family_name, _P.given_name, _P.profession_code,
+                           _P.profession_category)
+                 .join_from(LoginSession.__table__, Person.__table__, _P.id == _L.person_id)
+                 .where(_L.id == sa.bindparam("sid"), _L.ended_at.is_(None)))
+_TOUCH = sa.update(LoginSession.__table__).where(_L.id == sa.bindparam("sid")).values(last_seen_at=sa.bindparam("at"))
+
+
+def check_session(db: Session, session_id: str | None, now: datetime | None = None) -> LiveLogin | None:
     """The live session for this id and its person (one query), or None; ends it when it has timed out.
-    A touch (at most once a minute) is left pending for the caller's commit."""
+    Moves last_seen_at at most once a minute (the caller commits then)."""
     if not session_id:
         return None
-    found = db.exec(_LIVE_SESSION, params={"sid": session_id}).first()
-    if found is None:
+    row = db.connection().execute(_LIVE_SESSION, {"sid": session_id}).first()  # Core: no ORM pass
+    if row is None:
         return None
-    login, person = found
     now = now or utcnow()
     reason = ""
-    if now - _aware(login.created_at) > ABSOLUTE_TIMEOUT:
+    if now - _aware(row.created_at) > ABSOLUTE_TIMEOUT:
         reason = "absolute_timeout"
-    elif now - _aware(login.last_seen_at) > IDLE_TIMEOUT:
+    elif now - _aware(row.last_seen_at) > IDLE_TIMEOUT:
         reason = "idle_timeout"
     if reason:
-        end_session(db, login, reason=reason, now=now)
+        end_session(db, db.get(LoginSession, row.id), reason=reason, now=now)
         return None
-    if now - _aware(login.last_seen_at) > TOUCH_EVERY:
-        login.last_seen_at = now
-    return login, person
+    touched = now - _aware(row.last_seen_at) > TOUCH_EVERY
+    if touched:
+        db.execute(_TOUCH, {"sid": row.id, "at": now})
+    return LiveLogin(row.id, row.person_id, row.auth_method, row.id_token, row.national_id, row.civility,
+                     row.family_name, row.given_name, row.profession_code, row.profession_category, touched)
 
 
 def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now: datetime | None = None) -> None:
@@ -149,11 +172,11 @@ _RIGHTS = sa.union_all(  # everything the permission rules read of a person, in 
 )
 
 
-def build_actor(db: Session, login: LoginSession, person: Person) -> Actor:
+def build_actor(db: Session, login: LiveLogin) -> Actor:
     """The request's actor: who, how logged in, and the rights derived server-side (never from the client)."""
     activities, pui, habilitations, grants = set(), set(), [], set()
-    for kind, structure_id, role, family, in_pui in db.execute(_RIGHTS, {"person_id": person.id,
-                                                                        "national_id": person.national_id}):
+    rows = db.connection().execute(_RIGHTS, {"person_id": login.person_id, "national_id": login.national_id})
+    for kind, structure_id, role, family, in_pui in rows:
         if kind == "activity":
             activities.add(structure_id)
             if in_pui:
@@ -162,12 +185,12 @@ def build_actor(db: Session, login: LoginSession, person: Person) -> Actor:
             habilitations.append(HabilitationRef(structure_id, role, family))
         else:
             grants.add(role)
-    civility = "Dr " if person.civility == "DR" else ""
+    civility = "Dr " if login.civility == "DR" else ""
     return Actor(
-        national_id=person.national_id,
-        display_name=f"{civility}{person.given_name} {person.family_name}".strip(),
-        profession_code=person.profession_code,
-        profession_category=person.profession_category,
+        national_id=login.national_id,
+        display_name=f"{civility}{login.given_name} {login.family_name}".strip(),
+        profession_code=login.profession_code,
+        profession_category=login.profession_category,
         auth_method=login.auth_method,
         activity_structure_ids=frozenset(activities),
         pui_structure_ids=frozenset(pui),

@@ -13,6 +13,7 @@ from werkzeug.routing import RequestRedirect
 from app.db import commit, get_session
 from app.errors import render_error
 from app.extensions import limiter
+from app.models import LoginSession
 from app.operations.cards import check_card_certificate
 from app.operations.login import end_session, open_session
 from app.psc.cps import identity_from_certificate, load_forwarded_certificate
@@ -58,7 +59,8 @@ def _end_current_session(reason: str) -> None:
     """The server-side session dies with the cookie: a stolen copy of the cookie is worth nothing."""
     login = g.get("login_session")
     if login is not None:
-        end_session(get_session(), login, reason=reason)
+        db = get_session()
+        end_session(db, db.get(LoginSession, login.id), reason=reason)
         g.login_session = None
 
 
@@ -162,7 +164,8 @@ def logout():
     login = g.get("login_session")
     target = url_for("main.home")
     if login is not None:
-        end_session(get_session(), login)
+        db = get_session()
+        end_session(db, db.get(LoginSession, login.id))
         commit()
         if login.auth_method.startswith("psc") and login.id_token:
             target = current_app.extensions["psc"].logout_url(

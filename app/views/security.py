@@ -24,13 +24,13 @@ def load_actor() -> None:
         return
     db = get_session()
     live = check_session(db, sid)
-    if live is None or db.dirty:
+    if live is None or live.touched:
         commit()  # the end of a timed-out session, or the once-a-minute touch; most requests only read
     if live is None:
         session.pop(SESSION_KEY, None)
         return
-    g.login_session = live[0]
-    g.actor = build_actor(db, *live)
+    g.login_session = live
+    g.actor = build_actor(db, live)
 
 
 def start_portal_session(login_id: str) -> None:
