@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,9 +24,16 @@ def make_engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+# A request that may write takes SQLite's write lock when its transaction begins (waiting for the other
+# workers' writes, busy_timeout): a deferred transaction that read first could not write after another
+# worker committed (SQLITE_BUSY_SNAPSHOT, "database is locked"). Reads stay deferred and concurrent.
+_WRITES = contextvars.ContextVar("sqlite_writes", default=False)
+READ_ONLY_POSTS = frozenset({"pki.ocsp_post"})
+
+
 def _begin(conn: sa.Connection) -> None:
     # SQLAlchemy's recipe runs exec_driver_sql("BEGIN"); straight on the DBAPI connection it costs a tenth.
-    conn.connection.dbapi_connection.execute("BEGIN")
+    conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if _WRITES.get() else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -70,6 +78,7 @@ def init_app(app, url: str) -> None:
         session = g.pop("db_session", None)
         if session is not None:
             session.close()
+            _WRITES.set(False)
 
 
 def commit() -> None:
@@ -83,8 +92,11 @@ def commit() -> None:
 
 def get_session() -> Session:
     """The request's session (Flask side only)."""
-    from flask import current_app, g
+    from flask import current_app, g, has_request_context, request
 
     if "db_session" not in g:
+        # CLI commands and jobs write what they read: they take the lock at once too.
+        _WRITES.set(not has_request_context() or (request.method not in ("GET", "HEAD", "OPTIONS")
+                                                  and request.endpoint not in READ_ONLY_POSTS))
         g.db_session = current_app.extensions["db"].session()
     return g.db_session

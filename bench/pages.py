@@ -46,7 +46,7 @@ def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
             return
         except OSError:
             if proc.poll() is not None:
-                raise SystemExit(f"{url}: the server stopped: {proc.stderr.read() if proc.stderr else ''}") from None
+                raise SystemExit(f"{url}: the server stopped (its log is in the bench's folder)") from None
             time.sleep(0.2)
     raise SystemExit(f"{url} did not answer")
 
@@ -103,10 +103,9 @@ def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
     return env, pages
 
 
-def start(command: list[str], env: dict, port: int) -> subprocess.Popen:
+def start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:
     full = dict(os.environ, **env, BIND=f"127.0.0.1:{port}")
-    return subprocess.Popen(command, cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(command, cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=log.open("w"), text=True)
 
 
 def measure(wrk: str | None, url: str, cookie: str, duration: int, connections: int) -> dict:
@@ -148,8 +147,10 @@ def main() -> None:
         env, pages = prepare(work, url)
         portal_port, bare_port = free_port(), free_port()
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        portal = start([*gunicorn, "wsgi:app"], env, portal_port)
-        bare = start([*gunicorn, "bench.bare_app:app"], {**env, "PORTAL_SKIP_PREFLIGHT": "1"}, bare_port)
+        portal_log = work / "portal.log"
+        portal = start([*gunicorn, "wsgi:app"], env, portal_port, portal_log)
+        bare = start([*gunicorn, "bench.bare_app:app"], {**env, "PORTAL_SKIP_PREFLIGHT": "1"}, bare_port,
+                     work / "bare.log")
         try:
             wait_for(f"http://127.0.0.1:{portal_port}/healthz", portal)
             wait_for(f"http://127.0.0.1:{bare_port}/", bare)
@@ -162,7 +163,7 @@ def main() -> None:
                   f"{1:7.2f} {1:10.2f}")
             for name, (path, cookie) in pages.items():
                 got = measure(wrk, f"http://127.0.0.1:{portal_port}{path}", cookie, args.duration, args.connections)
-                flag = f"  ({got['errors']} non-2xx)" if got["errors"] else ""
+                flag = f"  ({got['errors']} non-2xx: see {portal_log})" if got["errors"] else ""
                 print(f"{name:32} {got['rps']:9.0f} {got['p50']:8.1f} {got['p99']:8.1f} "
                       f"{got['rps'] / base['rps']:7.2f} {got['p99'] / base['p99']:10.2f}{flag}")
         finally:

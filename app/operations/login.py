@@ -142,11 +142,20 @@ def check_session(db: Session, session_id: str | None, now: datetime | None = No
     if reason:
         end_session(db, db.get(LoginSession, row.id), reason=reason, now=now)
         return None
-    touched = now - _aware(row.last_seen_at) > TOUCH_EVERY
-    if touched:
-        db.execute(_TOUCH, {"sid": row.id, "at": now})
+    touched = now - _aware(row.last_seen_at) > TOUCH_EVERY and _touch(db, row.id, now)
     return LiveLogin(row.id, row.person_id, row.auth_method, row.id_token, row.national_id, row.civility,
                      row.family_name, row.given_name, row.profession_code, row.profession_category, touched)
+
+
+def _touch(db: Session, session_id: str, now: datetime) -> bool:
+    """Move last_seen_at, best effort: on SQLite a read transaction cannot become a write one after another
+    worker committed (SQLITE_BUSY_SNAPSHOT); that worker's request kept the session alive just as well."""
+    try:
+        with db.begin_nested():
+            db.connection().execute(_TOUCH, {"sid": session_id, "at": now})
+    except sa.exc.OperationalError:
+        return False
+    return True
 
 
 def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now: datetime | None = None) -> None:

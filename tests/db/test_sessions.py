@@ -32,3 +32,31 @@ def test_ended_or_unknown_sessions_are_refused(db):
     assert check_session(db, login.id) is None
     assert check_session(db, "inconnu") is None
     assert check_session(db, None) is None
+
+
+def test_touch_gives_way_to_a_concurrent_writer(fresh_database):
+    """Two workers: one committed a write after this request's read began. The page must still be served."""
+    import sqlalchemy as sa
+
+    from app.db import Database
+    from app.migrate import upgrade
+
+    url = fresh_database("touch")
+    upgrade(url)
+    database = Database(url)
+    with database.session() as setup:
+        login = open_session(setup, IDENTITY)
+        setup.commit()
+        sid = login.id
+    reader, writer = database.session(), database.session()
+    reader.execute(sa.text("SELECT count(*) FROM login_session")).all()  # this request's snapshot begins
+    writer.execute(sa.text("UPDATE person SET email = 'x@example.fr'"))
+    writer.commit()  # another worker wrote meanwhile
+    live = check_session(reader, sid, now=utcnow() + timedelta(minutes=2))
+    assert live is not None and live.national_id == IDENTITY.national_id
+    if database.engine.dialect.name == "sqlite":
+        assert live.touched is False  # given way, no error
+    reader.rollback()
+    reader.close()
+    writer.close()
+    database.engine.dispose()
