@@ -72,3 +72,27 @@ def test_card_login_then_logout(page, live_portal):
     expect(page.locator("h1")).to_contain_text("Portail des professionnels")
     page.goto(live_portal + "/tableau-de-bord")
     expect(page.locator("h1")).to_have_text("Connexion")
+
+
+def test_refusals_and_errors_reached_through_htmx_are_shown(page, live_portal):
+    """htmx 2 swaps nothing on 4xx/5xx by default: a boosted link to a forbidden page showed nothing."""
+    open_login(page, live_portal)
+    pick(page, "Dr KIT DOC0001")
+    page.locator("label[for=moyen-carte]").click()
+    page.get_by_role("button", name="Continuer").click()
+    page.get_by_label("Code PIN (4 chiffres)").fill("1234")
+    page.get_by_role("button", name="Valider").click()
+    expect(page.locator("h1")).to_have_text("Bonjour Dr KIT DOC0001")
+    # A boosted link to a structure this prescriber has no role in (the clinic), as a stale bookmark would be.
+    page.evaluate("""() => {
+        const link = Object.assign(document.createElement('a'), {id: 'ailleurs', href: '/structures/5',
+                                                                textContent: 'Clinique'});
+        document.querySelector('#contenu').append(link);
+        htmx.process(link.parentElement);
+    }""")
+    page.locator("#ailleurs").click()
+    expect(page.locator("h1")).to_have_text("Accès refusé")
+    # An htmx request aimed at a part of the page gets the error in the content area.
+    page.goto(live_portal + "/tableau-de-bord")
+    page.evaluate("() => htmx.ajax('GET', '/n-existe-pas', {target: '#contenu'})")
+    expect(page.locator("#contenu h1")).to_have_text("Page non trouvée")
