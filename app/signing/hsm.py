@@ -233,6 +233,15 @@ class Hsm:
             digest = hashlib.new(hash_name, data).digest()
             return encode_ecdsa_signature(key.sign(digest, mechanism=Mechanism.ECDSA))
 
+    @contextmanager
+    def pdf_signer(self, label: str, certificate, chain) -> Iterator:
+        """pyHanko's PKCS11Signer on this process's session, held under the lock while it signs."""
+        from pyhanko.sign.pkcs11 import PKCS11Signer
+
+        with self.session() as session:
+            yield PKCS11Signer(session, key_label=label, signing_cert=certificate, ca_chain=chain,
+                               use_raw_mechanism=certificate.public_key.algorithm == "ec")
+
     @staticmethod
     def _find(s: pkcs11.Session, label: str, cls: ObjectClass):
         try:

@@ -14,10 +14,9 @@ from asn1crypto import crl as a_crl
 from asn1crypto import x509 as a_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
-from pyhanko.sign.pkcs11 import PKCS11Signer
 from pyhanko_certvalidator import ValidationContext
 
-from .hsm import Hsm
+from .keystore import KeyStore
 from .tsa import HsmTimeStamper, TsaMaterial
 
 
@@ -33,7 +32,7 @@ class SealMaterial:
     tsa: TsaMaterial | None = None  # without it: B-LT, no time-stamps
 
 
-def sign_pdf(hsm: Hsm, pdf: bytes, seal: SealMaterial, *, reason: str, location: str = "France",
+def sign_pdf(hsm: KeyStore, pdf: bytes, seal: SealMaterial, *, reason: str, location: str = "France",
              field_name: str = "CachetPortail") -> bytes:
     """Seal ``pdf`` (PAdES B-LTA with a TSA, else B-LT) and return the signed bytes."""
     certificate = a_x509.Certificate.load(seal.certificate_der)
@@ -50,8 +49,6 @@ def sign_pdf(hsm: Hsm, pdf: bytes, seal: SealMaterial, *, reason: str, location:
         use_pades_lta=timestamper is not None,
     )
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    with hsm.session() as session:
-        signer = PKCS11Signer(session, key_label=seal.key_label, signing_cert=certificate, ca_chain=chain + [root],
-                              use_raw_mechanism=certificate.public_key.algorithm == "ec")
+    with hsm.pdf_signer(seal.key_label, certificate, chain + [root]) as signer:
         output = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
     return output.getvalue()

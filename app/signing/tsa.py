@@ -16,7 +16,7 @@ from asn1crypto import x509 as a_x509
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.timestamps.api import TimeStamper
 
-from .hsm import Hsm
+from .keystore import KeyStore
 
 TSA_POLICY = "1.2.250.1.999.1.5.1"  # the portal's time-stamping policy, under its private arc
 
@@ -31,7 +31,7 @@ class TsaMaterial:
 class HsmTimeStamper(TimeStamper):
     """Grants every request: the portal time-stamps only its own seals."""
 
-    def __init__(self, hsm: Hsm, material: TsaMaterial):
+    def __init__(self, hsm: KeyStore, material: TsaMaterial):
         super().__init__(include_nonce=True)
         self.hsm = hsm
         self.material = material
