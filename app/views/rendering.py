@@ -1,8 +1,12 @@
-"""Full page or named block: an htmx request (not boosted, not a history restore) gets the block only."""
+"""Full page or named block: an htmx request (not boosted, not a history restore) gets the block only.
+
+Flash messages live outside the blocks; a block answer carries them out of band (``hx-swap-oob``), so a
+message never waits for the next full page.
+"""
 
 from __future__ import annotations
 
-from flask import make_response, render_template
+from flask import make_response, render_template, session
 from jinja2_fragments.flask import render_block
 
 from app.extensions import htmx
@@ -13,5 +17,10 @@ def wants_block() -> bool:
 
 
 def render(template: str, *, block: str = "content", status: int = 200, **context):
-    html = render_block(template, block, **context) if wants_block() else render_template(template, **context)
+    if not wants_block():
+        return make_response(render_template(template, **context), status)
+    pending = bool(session.get("_flashes")) and block != "main"  # "main" holds the alerts itself
+    html = render_block(template, block, **context)
+    if pending:
+        html += render_template("_alerts.html", oob=True)
     return make_response(html, status)

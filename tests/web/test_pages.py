@@ -118,3 +118,19 @@ def test_referential_listing_is_reread_after_a_short_while(client, db, monkeypat
     clock = referential.time.monotonic() + referential.FRESH_FOR + 1
     monkeypatch.setattr(referential.time, "monotonic", lambda: clock)
     assert "Nouvexa" in client.get("/referentiel/").get_data(as_text=True)
+
+
+def test_flash_messages_travel_with_htmx_blocks(app):
+    from flask import flash
+
+    from app.views.rendering import render
+
+    with app.test_request_context("/referentiel/", headers={"HX-Request": "true"}):
+        flash("Brouillon enregistré.", "success")
+        html = render("main/static_page.html", page_title="Essai", paragraphs=["x"]).get_data(as_text=True)
+    assert 'id="alertes" aria-live="polite" hx-swap-oob="true"' in html and "Brouillon enregistré." in html
+    assert "<html" not in html  # still the block, not the page
+    with app.test_request_context("/referentiel/"):
+        flash("Demande transmise.", "success")
+        page = render("main/static_page.html", page_title="Essai", paragraphs=["x"]).get_data(as_text=True)
+    assert "Demande transmise." in page and "hx-swap-oob" not in page
