@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PROFESSION_LABELS = {"10": "Médecin", "21": "Pharmacien", "60": "Infirmier", "40": "Chirurgien-dentiste",
-                     "50": "Sage-femme", "26": "Audioprothésiste"}
 STUDENT_CATEGORY = "E"
 
 
@@ -70,7 +68,7 @@ class Actor:
             labels.append("Prescripteur" + (" (interne)" if self.profession_category == STUDENT_CATEGORY else ""))
         if self.is_hospital_pharmacist:
             labels.append("Pharmacien hospitalier")
-        from .roles import AGENCY_ROLES, HABILITATION_ROLES
+        from .codes import AGENCY_ROLES, HABILITATION_ROLES
 
         labels += sorted({HABILITATION_ROLES[h.role] for h in self.habilitations})
         labels += sorted(AGENCY_ROLES[r] for r in self.agency_roles)

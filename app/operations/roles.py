@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from app.domain.codes import AGENCY_ROLES
 from app.domain.identifiers import parse_national_id
-from app.domain.roles import AGENCY_ROLES
 from app.models import AgencyRole
 from app.operations import audit
 

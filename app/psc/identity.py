@@ -4,12 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-AUTH_METHODS = {
-    "psc-card": "Pro Santé Connect – carte CPS",
-    "psc-mobile": "Pro Santé Connect – e-CPS",
-    "cps-tls": "Carte CPS (certificat d’authentification)",
-}
-
 
 @dataclass(frozen=True)
 class Activity:

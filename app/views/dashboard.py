@@ -6,10 +6,8 @@ from flask import Blueprint, g
 from sqlmodel import select
 
 from app.db import get_session
-from app.domain.permissions import PROFESSION_LABELS
-from app.domain.roles import HABILITATION_ROLES
+from app.domain.codes import AUTH_METHODS, HABILITATION_ROLES, PROFESSIONS
 from app.models import Habilitation, Person, Structure
-from app.psc.identity import AUTH_METHODS
 from app.views.rendering import render
 from app.views.security import requires, structure_target
 
@@ -30,7 +28,7 @@ def index():
         for s in structures
     }
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  profession=PROFESSION_LABELS.get(actor.profession_code, ""),
+                  profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 
 

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from flask import Blueprint, request
 
 from app.db import get_session
+from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.models import ReferentialMedicine
 from app.views.rendering import render
 
 bp = Blueprint("referential", __name__, url_prefix="/referentiel")
 
-STATUSES = {"AAC": "Autorisation d’accès compassionnel", "AAP": "Accès précoce",
-            "CPC": "Cadre de prescription compassionnelle"}
+STATUSES = REFERENTIAL_FRAMEWORKS
 FRESH_FOR = 30.0  # seconds: a public catalogue the agency edits a few times a day; every worker rereads it
 _LISTING = sa.select(ReferentialMedicine.__table__).order_by(ReferentialMedicine.name)
 

@@ -1,7 +1,7 @@
 """The demo data must itself pass the portal's identifier checks."""
 
+from app.domain.codes import AGENCY_ROLES, CARD_TYPES, HABILITATION_ROLES
 from app.domain.identifiers import parse_national_id, validate_finess, validate_siret
-from app.domain.roles import AGENCY_ROLES, CARD_TYPES, HABILITATION_ROLES
 from seeds import data
 
 
