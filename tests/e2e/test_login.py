@@ -56,15 +56,19 @@ def test_ecps_login_with_phone_approval(page, live_portal, chromium):
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
 
 
-def test_card_login_then_logout(page, live_portal):
+def card_login(page, live_portal, name: str) -> None:
     open_login(page, live_portal)
-    pick(page, "KIT PHARMA0003")
+    pick(page, name)
     page.locator("label[for=moyen-carte]").click()
     page.get_by_role("button", name="Continuer").click()
     page.get_by_label("Code PIN (4 chiffres)").fill("1234")
     no_horizontal_scroll(page)
     page.get_by_role("button", name="Valider").click()
-    expect(page.locator("h1")).to_have_text("Bonjour KIT PHARMA0003")
+    expect(page.locator("h1")).to_have_text(f"Bonjour {name}")
+
+
+def test_card_login_then_logout(page, live_portal):
+    card_login(page, live_portal, "KIT PHARMA0003")
     expect(page.get_by_text("Pharmacien hospitalier")).to_be_visible()
     if page.viewport_name == "phone":
         page.get_by_role("button", name="Menu").click()
@@ -76,13 +80,7 @@ def test_card_login_then_logout(page, live_portal):
 
 def test_refusals_and_errors_reached_through_htmx_are_shown(page, live_portal):
     """htmx 2 swaps nothing on 4xx/5xx by default: a boosted link to a forbidden page showed nothing."""
-    open_login(page, live_portal)
-    pick(page, "Dr KIT DOC0001")
-    page.locator("label[for=moyen-carte]").click()
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_label("Code PIN (4 chiffres)").fill("1234")
-    page.get_by_role("button", name="Valider").click()
-    expect(page.locator("h1")).to_have_text("Bonjour Dr KIT DOC0001")
+    card_login(page, live_portal, "Dr KIT DOC0001")
     # A boosted link to a structure this prescriber has no role in (the clinic), as a stale bookmark would be.
     page.evaluate("""() => {
         const link = Object.assign(document.createElement('a'), {id: 'ailleurs', href: '/structures/5',
