@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 TOKEN_LABEL = "portail-tests"
+pytest_plugins = ["tests.factories"]
 
 
 @pytest.fixture(scope="session")

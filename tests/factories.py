@@ -1,0 +1,92 @@
+"""Callable factories per aggregate (DESIGN.md §14): a test builds the world it needs, valid by the
+portal's own identifier rules, instead of loading the whole demo seed.
+
+Use the fixtures: ``make_structure(kind="EG", parent=ej)``, ``make_person(profession_code="21")``,
+``make_habilitation(person, structure, "mandataire")``, ``login_as(person, activities=[...])``.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from stdnum import luhn
+
+from app.domain.identifiers import finess_check_digit
+from app.models import Habilitation, Person, PracticeActivity, Structure
+
+_numbers = itertools.count(1)
+
+
+def new_finess(departement: str = "44") -> str:
+    first8 = f"{departement}{next(_numbers) + 900000:06d}"
+    return first8 + finess_check_digit(first8)
+
+
+def new_rpps() -> str:
+    first10 = f"1{next(_numbers) + 900000000:09d}"
+    return first10 + luhn.calc_check_digit(first10)
+
+
+@pytest.fixture()
+def make_structure(db):
+    def make(*, kind: str = "EJ", name: str | None = None, parent: Structure | None = None, public: bool = True,
+             contract: bool = True, departement: str = "44", siret: str | None = None) -> Structure:
+        from app.models.base import utcnow
+
+        structure = Structure(kind=kind, name=name or f"Établissement d’essai {next(_numbers)}",
+                              finess=None if kind == "ORG" else new_finess(departement), siret=siret,
+                              public=public, parent_id=parent.id if parent else None, departement=departement,
+                              contract_signed_at=utcnow() if contract else None)
+        db.add(structure)
+        db.flush()
+        return structure
+
+    return make
+
+
+@pytest.fixture()
+def make_person(db):
+    def make(*, profession_code: str = "10", category: str = "C", family_name: str = "ESSAI",
+             given_name: str = "Camille", national_id: str | None = None) -> Person:
+        person = Person(national_id=national_id or f"8{new_rpps()}", family_name=family_name, given_name=given_name,
+                        profession_code=profession_code, profession_category=category)
+        db.add(person)
+        db.flush()
+        return person
+
+    return make
+
+
+@pytest.fixture()
+def make_habilitation(db):
+    def make(person: Person, structure: Structure, role: str, family: str | None = None) -> Habilitation:
+        habilitation = Habilitation(person_id=person.id, structure_id=structure.id, role=role,
+                                    certificate_family=family, source="test")
+        db.add(habilitation)
+        db.flush()
+        return habilitation
+
+    return make
+
+
+@pytest.fixture()
+def login_as(client, db):
+    """Open a portal session for ``person`` (through the login operation) and put it in the test client."""
+    from app.operations.login import open_session
+    from app.psc.identity import ProfessionalIdentity
+
+    def login(person: Person, *, activities: tuple[Structure, ...] = (), pui: bool = False):
+        for structure in activities:
+            db.add(PracticeActivity(person_id=person.id, structure_id=structure.id,
+                                    profession_code=person.profession_code, pharmacy_pui=pui))
+        db.flush()
+        identity = ProfessionalIdentity(national_id=person.national_id, family_name=person.family_name,
+                                        given_name=person.given_name, auth_method="cps-tls",
+                                        profession_code=person.profession_code)
+        session = open_session(db, identity)  # the card path keeps the activities given here
+        with client.session_transaction() as cookie:
+            cookie["sid"] = session.id
+        return client
+
+    return login
