@@ -1,0 +1,84 @@
+"""Case files (dossiers) as state machines: ANS forms now, certificate orders and AAC filings next.
+
+A transition is named by its French domain verb, says which states it leaves from and which it reaches,
+who may take it (the filer or the back office), and whether it needs a message (a correction request, a
+refusal reason). Plain Python: the operations apply it, the views turn :class:`InvalidTransition` into a
+French message next to the field it names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .codes import Code, CodeSet
+
+STATES = CodeSet(
+    "filing_state",
+    Code("brouillon", "Brouillon", "info"),
+    Code("depose", "Déposé", "new"),
+    Code("en_instruction", "En instruction", "new"),
+    Code("a_corriger", "À corriger", "warning"),
+    Code("accepte", "Accepté", "success"),
+    Code("refuse", "Refusé", "error"),
+    Code("classe_sans_suite", "Classé sans suite", "error"),
+)
+FINAL_STATES = frozenset({"accepte", "refuse", "classe_sans_suite"})
+FILER, BACK_OFFICE = "filer", "back_office"
+
+
+class InvalidTransition(Exception):
+    """The transition cannot be taken now; ``str(exc)`` is French, ``field`` names the form field if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Transition:
+    verb: str  # code, also the audit action
+    label: str  # the French verb on the button
+    sources: frozenset[str]
+    target: str
+    by: str  # FILER or BACK_OFFICE
+    needs_message: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {t.verb: t for t in (
+    Transition("deposer", "Déposer", frozenset({"brouillon"}), "depose", FILER),
+    Transition("passer_en_instruction", "Passer en instruction", frozenset({"depose"}), "en_instruction",
+               BACK_OFFICE),
+    Transition("demander_correction", "Demander une correction", frozenset({"depose", "en_instruction"}),
+               "a_corriger", BACK_OFFICE, needs_message=True),
+    Transition("redeposer", "Déposer à nouveau", frozenset({"a_corriger"}), "depose", FILER),
+    Transition("accepter", "Accepter", frozenset({"depose", "en_instruction"}), "accepte", BACK_OFFICE),
+    Transition("refuser", "Refuser", frozenset({"depose", "en_instruction"}), "refuse", BACK_OFFICE,
+               needs_message=True),
+    Transition("classer_sans_suite", "Classer sans suite", frozenset({"depose", "en_instruction", "a_corriger"}),
+               "classe_sans_suite", BACK_OFFICE, needs_message=True),
+)}
+
+
+def transition(state: str, verb: str, *, by: str, message: str = "") -> Transition:
+    """The transition ``verb`` from ``state`` taken by ``by``, or :class:`InvalidTransition` saying why not."""
+    found = TRANSITIONS.get(verb)
+    if found is None:
+        raise InvalidTransition("Action inconnue sur ce dossier.")
+    if found.by != by:
+        who = "au déclarant" if found.by == FILER else "à l’agence"
+        raise InvalidTransition(f"« {found.label} » est réservé {who}.")
+    if state not in found.sources:
+        raise InvalidTransition(f"Impossible de « {found.label.lower()} » un dossier {STATES[state].lower()}.")
+    if found.needs_message and not message.strip():
+        raise InvalidTransition("Indiquez le motif : il sera transmis au déclarant.", field="message")
+    return found
+
+
+def available(state: str, by: str) -> list[Transition]:
+    """What ``by`` may do next on a file in ``state``, in the order the buttons show."""
+    return [t for t in TRANSITIONS.values() if t.by == by and state in t.sources]
+
+
+def reference(form: str, year: int, number: int) -> str:
+    """The acknowledgement number: ``F413-2026-000123``."""
+    return f"{form}-{year}-{number:06d}"
