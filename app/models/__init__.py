@@ -1,6 +1,7 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
 from .audit import AuditEvent
+from .casefiles import Filing, FilingEvent, OutboxMessage, ReferenceCounter
 from .identity import AgencyRole, Card, LoginSession, Person, PracticeActivity
 from .pki import Authority, IssuedCertificate
 from .referential import ReferentialMedicine
@@ -11,12 +12,16 @@ __all__ = [
     "Authority",
     "AuditEvent",
     "Card",
+    "Filing",
+    "FilingEvent",
     "Ght",
     "Habilitation",
     "IssuedCertificate",
     "LoginSession",
+    "OutboxMessage",
     "Person",
     "PracticeActivity",
+    "ReferenceCounter",
     "ReferentialMedicine",
     "Structure",
 ]

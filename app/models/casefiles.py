@@ -1,0 +1,70 @@
+"""Case files (dossiers): ANS forms, and next certificate orders and AAC filings; their history and thread."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+from .base import optional_timestamp, timestamp
+
+
+class Filing(SQLModel, table=True):
+    """One case file. ``payload`` holds the form's fields, validated by its schema before each save."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    form: str = Field(max_length=8, index=True)  # F101, F301, F413, F502, F503 (then CERT, AAC)
+    structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
+    filer_id: int = Field(foreign_key="person.id", index=True)
+    state: str = Field(default="brouillon", max_length=20, index=True)
+    reference: str | None = Field(default=None, max_length=24, unique=True)  # given when first deposited
+    payload: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    idempotency_key: str = Field(max_length=64, unique=True)  # one per draft: a retried deposit changes nothing
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    deposited_at: datetime | None = optional_timestamp()
+    decided_at: datetime | None = optional_timestamp()
+
+
+class FilingEvent(SQLModel, table=True):
+    """The file's history, as the filer and the back office see it (the audit trail keeps its own)."""
+
+    __tablename__ = "filing_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    at: datetime = timestamp()
+    actor: str = Field(max_length=40)  # national id
+    verb: str = Field(max_length=30)
+    before: str = Field(max_length=20)
+    after: str = Field(max_length=20)
+    message: str = Field(default="", sa_type=sa.Text)
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last number given per form and year: numbers are gap-free because the row is locked while a
+    deposit takes the next one, in the deposit's own transaction."""
+
+    __tablename__ = "reference_counter"
+
+    form: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    last: int = 0
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An e-mail written in the transaction that caused it, sent after commit; waits while mail is down."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    recipient: str = Field(max_length=200)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_type=sa.Text)
+    filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
+    created_at: datetime = timestamp()
+    next_attempt_at: datetime = timestamp(index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=300)
+    sent_at: datetime | None = optional_timestamp(index=True)
