@@ -54,8 +54,11 @@ class Settings:
     psc_client_secret: str = ""
     psc_scope: str = "openid scope_all"
     psc_acr_values: str = "eidas1"
-    mail_server: str = "localhost"
+    mail_server: str = ""  # empty: mail stays in the outbox (the development inbox page lists it)
     mail_port: int = 25
+    mail_from: str = "Portail santé <ne-pas-repondre@portail-sante.localhost>"
+    mail_delivery: str = "background"  # after commit: background thread, inline (tests) or off
+    attachment_max_bytes: int = 5 * 1024 * 1024
     ratelimit_storage_uri: str = "memory://"
     behind_proxy: int = 0
     psc_client_auth: str = "client_secret_basic"
@@ -73,6 +76,11 @@ class Settings:
     @property
     def hsm_dir(self) -> Path:
         return self.instance_path / "hsm"
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Attached proofs, outside the web root (never under static/)."""
+        return self.instance_path / "attachments"
 
     @property
     def hsm_pins_file(self) -> Path:
@@ -96,6 +104,8 @@ class Settings:
             setattr(s, name, env.get(name.upper(), getattr(s, name)))
         s.mail_server = env.get("MAIL_SERVER", s.mail_server)
         s.mail_port = int(env.get("MAIL_PORT", s.mail_port))
+        s.mail_from = env.get("MAIL_FROM", s.mail_from)
+        s.mail_delivery = env.get("MAIL_DELIVERY", s.mail_delivery)
         s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
         s.behind_proxy = int(env.get("BEHIND_PROXY", "0") or 0)
         s.psc_client_auth = env.get("PSC_CLIENT_AUTH", s.psc_client_auth)

@@ -88,6 +88,10 @@ def commit() -> None:
     session = g.get("db_session")
     if session is not None:
         session.commit()
+        if session.info.pop("outbox_queued", False):
+            from flask import current_app
+
+            current_app.extensions["mailer"].kick()
 
 
 def get_session() -> Session:

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import db, errors
 from app.config import Settings
 from app.extensions import csrf, htmx, limiter
+from app.mail import Mailer, SmtpTransport
 from app.psc.oidc import PscClient, PscConfig
 from app.signing.hsm import Hsm
 
@@ -62,6 +63,10 @@ def create_app(config: dict | None = None) -> Flask:
                                 x_host=settings.behind_proxy)
 
     db.init_app(app, settings.database_url)
+    app.extensions["mailer"] = Mailer(
+        app.extensions["db"],
+        SmtpTransport(settings.mail_server, settings.mail_port, settings.mail_from) if settings.mail_server else None,
+        settings.mail_delivery)
     app.extensions["hsm"] = Hsm(settings.pkcs11_module, settings.hsm_token_label, settings.hsm_pin)
     app.extensions["psc"] = PscClient(PscConfig(
         discovery_url=settings.psc_discovery_url, client_id=settings.psc_client_id,

@@ -1,7 +1,7 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
 from .audit import AuditEvent
-from .casefiles import Filing, FilingEvent, OutboxMessage, ReferenceCounter
+from .casefiles import CardOrder, Filing, FilingAttachment, FilingDocument, FilingEvent, OutboxMessage, ReferenceCounter
 from .identity import AgencyRole, Card, LoginSession, Person, PracticeActivity
 from .pki import Authority, IssuedCertificate
 from .referential import ReferentialMedicine
@@ -12,7 +12,10 @@ __all__ = [
     "Authority",
     "AuditEvent",
     "Card",
+    "CardOrder",
     "Filing",
+    "FilingAttachment",
+    "FilingDocument",
     "FilingEvent",
     "Ght",
     "Habilitation",

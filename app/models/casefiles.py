@@ -37,6 +37,7 @@ class FilingEvent(SQLModel, table=True):
     at: datetime = timestamp()
     actor: str = Field(max_length=40)  # national id
     verb: str = Field(max_length=30)
+    auth_method: str = Field(default="", max_length=20)  # how the actor had logged in: the PDF states it
     before: str = Field(max_length=20)
     after: str = Field(max_length=20)
     message: str = Field(default="", sa_type=sa.Text)
@@ -68,3 +69,52 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str = Field(default="", max_length=300)
     sent_at: datetime | None = optional_timestamp(index=True)
+
+
+class FilingAttachment(SQLModel, table=True):
+    """A proof attached to a filing; the bytes live in the attachments directory, outside the web root."""
+
+    __tablename__ = "filing_attachment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    name: str = Field(max_length=120)  # as the filer named it, shown only
+    content_type: str = Field(max_length=40)  # from the content, never from the browser
+    size: int
+    sha256: str = Field(max_length=64)
+    stored_as: str = Field(max_length=80, unique=True)
+    created_at: datetime = timestamp()
+
+
+class FilingDocument(SQLModel, table=True):
+    """The sealed PDF of a filing as deposited; a new version each time it is deposited again."""
+
+    __tablename__ = "filing_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    version: int
+    pdf: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = timestamp()
+
+
+class CardOrder(SQLModel, table=True):
+    """A card ordered by an accepted F101 or F301: commandée → fabriquée → active → opposée | révoquée."""
+
+    __tablename__ = "card_order"
+
+    id: int | None = Field(default=None, primary_key=True)
+    filing_id: int = Field(foreign_key="filing.id", index=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    card_type: str = Field(max_length=3)
+    civility: str = Field(default="", max_length=10)
+    family_name: str = Field(max_length=100)
+    given_name: str = Field(max_length=100)
+    national_id: str = Field(default="", max_length=40)
+    email: str = Field(default="", max_length=200)
+    birth_date: str = Field(default="", max_length=10)
+    justification: str = Field(default="", sa_type=sa.Text)
+    state: str = Field(default="commandee", max_length=12, index=True)
+    revocation_reason: str = Field(default="", max_length=200)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()

@@ -1,0 +1,142 @@
+"""The five ANS forms, described once: their steps and fields as the paper forms hold them."""
+
+from __future__ import annotations
+
+from .schema import Field, FormSpec, Step
+
+CIVILITIES = (("M", "Monsieur"), ("MME", "Madame"))
+FAMILIES = (("ORG", "ORG – personne morale (authentification, signature, chiffrement)"),
+            ("SERV", "SERV – serveur (SSL)"))
+LEGAL_OR_MANDATAIRE = frozenset({"legal_representative", "mandataire"})
+LEGAL = frozenset({"legal_representative"})
+
+
+def _identity(*, national_id_required: bool = True, hint: str = "") -> tuple[Field, ...]:
+    return (
+        Field("civilite", "Civilité", "select", choices=CIVILITIES),
+        Field("nom", "Nom d’usage", autocomplete="off", max_length=100),
+        Field("prenom", "Prénom", autocomplete="off", max_length=100),
+        Field("identifiant", "Identifiant national (carte)", "national_id", required=national_id_required,
+              hint=hint or "RPPS (8…), ADELI (0…) ou identifiant de carte d’établissement (3…/…)."),
+        Field("courriel", "Adresse électronique", "email", autocomplete="off"),
+    )
+
+
+_CONTACT = Step("contact", "Contact", (
+    Field("courriel", "Adresse électronique de contact", "email",
+          hint="Une adresse générique (ex. informatique@…) est conseillée : elle survit aux départs."),
+    Field("telephone", "Téléphone", "phone", required=False, autocomplete="tel"),
+))
+
+F101 = FormSpec(
+    "F101", "Carte du représentant légal (CDE/CDA) et contrat d’adhésion",
+    "Obtenir la carte de directeur d’établissement (CDE) ou d’organisme (CDA), et adhérer aux services.",
+    frozenset(),
+    (
+        Step("representant", "Représentant légal", (
+            *_identity(national_id_required=False,
+                       hint="Si vous détenez déjà une CPS, indiquez son identifiant : aucune carte ne sera "
+                            "fabriquée, le rôle sera enregistré sur votre CPS."),
+            Field("fonction", "Fonction", hint="Exemple : directeur général, gérant, président."),
+            Field("date_naissance", "Date de naissance", "date", required=False,
+                  hint="Obligatoire si vous n’avez pas de CPS (format AAAA-MM-JJ)."),
+        )),
+        _CONTACT,
+        Step("contrat", "Contrat d’adhésion", (
+            Field("contrat", "J’accepte le contrat d’adhésion aux produits de certification au nom de la "
+                             "structure.", "checkbox"),
+            Field("exactitude", "J’atteste l’exactitude des informations et ma qualité de représentant légal.",
+                  "checkbox"),
+        ), intro="Le contrat d’adhésion est souscrit dans le même dossier ; joignez le justificatif de votre "
+                 "qualité de représentant légal (extrait Kbis, arrêté de nomination, procès-verbal)."),
+    ),
+    attachment="Justificatif de la qualité de représentant légal (extrait Kbis, arrêté de nomination…)",
+)
+
+F301 = FormSpec(
+    "F301", "Commande de cartes nominatives du personnel (CPE/CPA)",
+    "Commander des cartes pour le personnel non professionnel de santé de la structure.",
+    LEGAL_OR_MANDATAIRE,
+    (
+        Step("titulaires", "Titulaires", (
+            *_identity(national_id_required=False,
+                       hint="Laisser vide pour une première carte : l’identifiant est attribué à la fabrication."),
+            Field("date_naissance", "Date de naissance", "date", hint="Format AAAA-MM-JJ."),
+            Field("lieu_naissance", "Lieu de naissance", max_length=100),
+            Field("fonction", "Fonction dans la structure", max_length=100),
+            Field("justification", "Justification de la carte", "textarea",
+                  hint="Exemple : authentification à une application, contrôle d’accès aux locaux."),
+        ), repeated=True, row_label="Titulaire",
+            intro="Les professionnels de santé ne sont pas éligibles : leur CPS leur est attribuée via le RPPS."),
+        Step("livraison", "Livraison", (
+            Field("destinataire", "Destinataire des cartes", max_length=100),
+            Field("adresse", "Adresse", autocomplete="street-address"),
+            Field("code_postal", "Code postal", "postal_code", autocomplete="postal-code"),
+            Field("ville", "Ville", autocomplete="address-level2", max_length=100),
+        )),
+        _CONTACT,
+    ),
+)
+
+F413 = FormSpec(
+    "F413", "Administrateurs techniques des certificats logiciels",
+    "Habiliter des administrateurs techniques à commander les certificats logiciels d’une famille.",
+    LEGAL_OR_MANDATAIRE,
+    (
+        Step("famille", "Famille de certificats", (
+            Field("famille", "Famille", "select", choices=FAMILIES,
+                  hint="Un formulaire par famille : un F413 ORG couvre le DMP et l’INSi."),
+            Field("delegation", "Les certificats sont gérés par un éditeur (délégation à un tiers).", "checkbox",
+                  required=False),
+            Field("editeur_raison_sociale", "Raison sociale de l’éditeur", required=False),
+            Field("editeur_siret", "SIRET de l’éditeur", "siret", required=False),
+        )),
+        Step("administrateurs", "Administrateurs techniques", (
+            *_identity(),
+            Field("usage", "Usage des certificats", "textarea", hint="Exemple : alimentation du DMP, appels INSi."),
+            Field("editeur", "Éditeur du logiciel", max_length=100),
+            Field("solution", "Solution logicielle", max_length=100),
+            Field("perimetre", "Périmètre", required=False,
+                  hint="FINESS des sites concernés, séparés par des espaces ; vide : toute la structure."),
+        ), repeated=True, row_label="Administrateur", intro="Chaque administrateur doit détenir une carte active."),
+        _CONTACT,
+        Step("engagements", "Engagements", (
+            Field("cgu", "J’accepte les conditions générales d’utilisation des certificats logiciels.", "checkbox"),
+            Field("pc", "J’accepte les politiques de certification de l’IGC-Santé.", "checkbox"),
+        )),
+    ),
+)
+
+_ACTIONS_MANDATAIRE = (("designer", "Désigner"), ("retirer", "Retirer"))
+F502 = FormSpec(
+    "F502", "Désignation ou retrait de mandataires",
+    "Désigner les personnes qui agissent au nom du représentant légal (cartes, administrateurs techniques).",
+    LEGAL,
+    (
+        Step("mandataires", "Mandataires", (
+            Field("action", "Action", "select", choices=_ACTIONS_MANDATAIRE), *_identity(),
+        ), repeated=True, row_label="Mandataire", intro="Chaque mandataire désigné doit détenir une carte active."),
+        Step("engagements", "Engagement", (
+            Field("pouvoirs", "Je donne pouvoir aux mandataires désignés de commander des cartes, d’habiliter des "
+                              "administrateurs techniques et de gérer les moyens d’identification.", "checkbox"),
+        )),
+    ),
+)
+
+_ACTIONS_ADMIN = (("ajouter", "Ajouter"), ("retirer", "Retirer"))
+F503 = FormSpec(
+    "F503", "Ajout ou retrait d’administrateurs techniques",
+    "Mettre à jour la liste des administrateurs techniques (arrivée, départ).",
+    LEGAL_OR_MANDATAIRE,
+    (
+        Step("administrateurs", "Administrateurs techniques", (
+            Field("action", "Action", "select", choices=_ACTIONS_ADMIN),
+            Field("famille", "Famille", "select", choices=FAMILIES), *_identity(),
+            Field("usage", "Usage des certificats", "textarea", required=False),
+        ), repeated=True, row_label="Administrateur",
+            intro="Retirer un administrateur met fin à son habilitation ; les certificats de la structure restent "
+                  "valides."),
+    ),
+)
+
+FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503)}

@@ -1,0 +1,141 @@
+"""How an online form is described: steps, fields, repeated rows (holders, administrators), and the
+checks each field carries. Plain Python: the views render any form from its description, the
+operations validate a draft with it before every deposit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from stdnum.exceptions import ValidationError
+
+from app.domain.identifiers import InvalidIdentifier, parse_national_id, validate_finess, validate_siret
+
+EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
+POSTAL_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+PHONE = re.compile(r"^\+?[\d .-]{10,20}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One input. ``kind`` decides the widget and the check: text, email, textarea, select, checkbox,
+    national_id, finess, siret, postal_code, phone, date (a past date, ISO)."""
+
+    name: str
+    label: str
+    kind: str = "text"
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+    autocomplete: str | None = None
+    max_length: int = 200
+
+
+@dataclass(frozen=True)
+class Step:
+    """A stepper step: plain fields, or a list of rows (``repeated``) each made of ``fields``."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    intro: str = ""
+    repeated: bool = False
+    row_label: str = ""
+    min_rows: int = 1
+    max_rows: int = 30
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    code: str
+    title: str
+    purpose: str
+    filed_by: frozenset[str]  # habilitation roles on the structure; empty: any logged-in professional
+    steps: tuple[Step, ...]
+    attachment: str = ""  # what the proof attached must show; empty: no attachment asked
+    summary_fields: tuple[str, ...] = field(default=())
+
+    def step(self, name: str) -> Step:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def index(self, name: str) -> int:
+        return [s.name for s in self.steps].index(name)
+
+
+def check(spec_field: Field, value) -> str | None:
+    """The French message for a bad value, or None."""
+    if spec_field.kind == "checkbox":
+        return "Cette case doit être cochée pour continuer." if spec_field.required and not value else None
+    value = (value or "").strip()
+    if not value:
+        return "Ce champ est obligatoire." if spec_field.required else None
+    if len(value) > (2000 if spec_field.kind == "textarea" else spec_field.max_length):
+        return "Ce texte est trop long."
+    kind = spec_field.kind
+    if kind == "email" and not EMAIL.match(value):
+        return "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
+    if kind == "select" and value not in dict(spec_field.choices):
+        return "Choisissez une valeur dans la liste."
+    if kind == "postal_code" and not POSTAL_CODE.match(value):
+        return "Le code postal comporte 5 chiffres."
+    if kind == "phone" and not PHONE.match(value):
+        return "Numéro de téléphone invalide (10 chiffres)."
+    if kind == "date":
+        try:
+            parsed = date.fromisoformat(value)
+        except ValueError:
+            return "Date invalide (format attendu : AAAA-MM-JJ)."
+        if not date(1900, 1, 1) <= parsed < date.today():
+            return "La date doit être passée."
+    try:
+        if kind == "national_id":
+            parse_national_id(value)
+        elif kind == "finess":
+            validate_finess(value)
+        elif kind == "siret":
+            validate_siret(value)
+    except (InvalidIdentifier, ValidationError) as exc:
+        return str(exc)
+    return None
+
+
+def clean(spec_field: Field, value) -> str | bool:
+    if spec_field.kind == "checkbox":
+        return bool(value) and value not in ("0", "false", "")
+    value = (value or "").strip()
+    if spec_field.kind == "national_id" and value:
+        try:
+            return str(parse_national_id(value))
+        except InvalidIdentifier:
+            return value
+    return value
+
+
+def step_errors(step: Step, data) -> dict[str, str]:
+    """Errors of one step's data, keyed ``field`` or ``rows-<i>-field`` (the input names)."""
+    errors: dict[str, str] = {}
+    if step.repeated:
+        rows = data or []
+        if len(rows) < step.min_rows:
+            errors["rows"] = f"Ajoutez au moins {step.min_rows} {step.row_label.lower()}."
+        if len(rows) > step.max_rows:
+            errors["rows"] = f"Au plus {step.max_rows} lignes par dossier : déposez-en un autre pour la suite."
+        for i, row in enumerate(rows):
+            for f in step.fields:
+                if (message := check(f, row.get(f.name))) is not None:
+                    errors[f"rows-{i}-{f.name}"] = message
+        return errors
+    for f in step.fields:
+        if (message := check(f, (data or {}).get(f.name))) is not None:
+            errors[f.name] = message
+    return errors
+
+
+def all_errors(spec: FormSpec, payload: dict) -> dict[str, dict[str, str]]:
+    """Every step's errors; empty when the whole draft may be deposited."""
+    found = {s.name: step_errors(s, payload.get(s.name)) for s in spec.steps}
+    return {name: errs for name, errs in found.items() if errs}

@@ -1,0 +1,144 @@
+"""The ANS forms' rules that need the portal's records: who may file, active cards, FINESS juridique or
+géographique, one legal entity per F413, the contract, who is eligible for a staff card.
+
+``errors(db, filing)`` gathers every problem as {step: {field: French message}}; empty means the filing may
+be deposited (and, checked again, accepted).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.domain.codes import PROFESSIONS
+from app.domain.forms import FORMS, all_errors
+from app.domain.forms.schema import FormSpec
+from app.models import Card, Filing, Habilitation, Person, Structure
+
+HEALTH_PROFESSIONAL_PREFIXES = ("8", "0")  # RPPS and ADELI: their cards come from the professional registers
+
+
+def certified_identifier_rule(structure: Structure) -> str | None:
+    """Why this structure may not carry an F413 (FINESS EJ for public hospitals and dialysis centres, EG for
+    private establishments, SIRET outside FINESS), or None when it may."""
+    if structure.kind == "ORG":
+        return None if structure.siret else "Une structure hors FINESS est identifiée par son SIRET."
+    if (structure.public or structure.dialysis) and structure.kind != "EJ":
+        return ("Les établissements publics et les centres de dialyse déclarent leurs administrateurs au niveau "
+                "du FINESS juridique (EJ) : déposez le formulaire pour l’entité juridique.")
+    if not (structure.public or structure.dialysis) and structure.kind != "EG":
+        return ("Les établissements privés déclarent leurs administrateurs au niveau du FINESS géographique "
+                "(EG) : déposez un formulaire par site.")
+    return None
+
+
+def card_type_for(structure: Structure, *, director: bool) -> str:
+    """CDE/CPE for care establishments (FINESS), CDA/CPA for the other authorised organisations."""
+    if structure.finess:
+        return "CDE" if director else "CPE"
+    return "CDA" if director else "CPA"
+
+
+def person_with_active_card(db: Session, national_id: str) -> Person | None:
+    return db.exec(select(Person).join(Card, Card.person_id == Person.id)
+                   .where(Person.national_id == national_id, Card.status == "active")).first()
+
+
+def _holds(db: Session, person_id: int, structure_id: int, role: str, family: str | None = None) -> bool:
+    query = select(Habilitation.id).where(Habilitation.person_id == person_id,
+                                          Habilitation.structure_id == structure_id,
+                                          Habilitation.role == role, Habilitation.ended_at.is_(None))
+    if family:
+        query = query.where(Habilitation.certificate_family == family)
+    return db.exec(query).first() is not None
+
+
+def _people(db: Session, rows: list, step: str, errors: dict, *, structure: Structure, role: str,
+            adding: tuple[str, ...], family_of=lambda row: None) -> None:
+    for i, row in enumerate(rows):
+        national_id = (row.get("identifiant") or "").strip()
+        if not national_id:
+            continue
+        key = f"rows-{i}-identifiant"
+        action = row.get("action", adding[0])
+        if action in adding:
+            if person_with_active_card(db, national_id) is None:
+                errors.setdefault(step, {})[key] = ("Aucune carte active pour cet identifiant : la personne "
+                                                    "désignée doit détenir une carte CPx active.")
+        else:
+            person = db.exec(select(Person).where(Person.national_id == national_id)).first()
+            if person is None or not _holds(db, person.id, structure.id, role, family_of(row)):
+                errors.setdefault(step, {})[key] = ("Cette personne n’est pas habilitée sur la structure : "
+                                                    "rien à retirer.")
+
+
+def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
+    spec: FormSpec = FORMS[filing.form]
+    found = all_errors(spec, filing.payload)
+    structure = db.get(Structure, filing.structure_id)
+    payload = filing.payload
+    if filing.form != "F101" and not structure.contract_signed:
+        found.setdefault(spec.steps[0].name, {})["structure"] = (
+            "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
+    if filing.form == "F413":
+        _f413(db, structure, payload, found)
+    elif filing.form == "F502":
+        _people(db, payload.get("mandataires") or [], "mandataires", found, structure=structure,
+                role="mandataire", adding=("designer",))
+    elif filing.form == "F503":
+        _people(db, payload.get("administrateurs") or [], "administrateurs", found, structure=structure,
+                role="technical_admin", adding=("ajouter",), family_of=lambda row: row.get("famille"))
+    elif filing.form == "F301":
+        _f301(db, structure, payload, found)
+    elif filing.form == "F101":
+        _f101(db, payload, found)
+    return found
+
+
+def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None:
+    if (why := certified_identifier_rule(structure)) is not None:
+        found.setdefault("famille", {})["structure"] = why
+    famille = payload.get("famille") or {}
+    if famille.get("delegation") and not (famille.get("editeur_raison_sociale") and famille.get("editeur_siret")):
+        found.setdefault("famille", {}).setdefault(
+            "editeur_raison_sociale", "Indiquez la raison sociale et le SIRET de l’éditeur délégataire.")
+    rows = payload.get("administrateurs") or []
+    _people(db, rows, "administrateurs", found, structure=structure, role="technical_admin", adding=("ajouter",))
+    own = {structure.finess} | {s.finess for s in db.exec(select(Structure).where(
+        Structure.parent_id == (structure.parent_id or structure.id)))} | (
+        {db.get(Structure, structure.parent_id).finess} if structure.parent_id else set())
+    for i, row in enumerate(rows):
+        for finess in (row.get("perimetre") or "").split():
+            if finess in own:
+                continue
+            other = db.exec(select(Structure).where(Structure.finess == finess)).first()
+            why = (f"Le FINESS {finess} relève d’une autre entité juridique ({other.name}) : un F413 ne couvre "
+                   "qu’une entité juridique, même dans un GHT ou un groupe ; déposez-en un par entité."
+                   if other else f"Le FINESS {finess} n’est pas un site de cette structure.")
+            found.setdefault("administrateurs", {})[f"rows-{i}-perimetre"] = why
+
+
+def _f301(db: Session, structure: Structure, payload: dict, found: dict) -> None:
+    for i, row in enumerate(payload.get("titulaires") or []):
+        national_id = (row.get("identifiant") or "").strip()
+        person = db.exec(select(Person).where(Person.national_id == national_id)).first() if national_id else None
+        if national_id.startswith(HEALTH_PROFESSIONAL_PREFIXES) or (person and person.profession_code in PROFESSIONS):
+            found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = (
+                "Les professionnels de santé ne reçoivent pas de carte d’établissement : leur CPS leur est "
+                "attribuée via le RPPS.")
+    if card_type_for(structure, director=False) == "CPA":
+        director = db.exec(select(Card.id).where(Card.structure_id == structure.id, Card.card_type == "CDA",
+                                                 Card.status == "active")).first()
+        if director is None:
+            found.setdefault("titulaires", {})["rows"] = (
+                "Les cartes CPA supposent une carte CDA active pour la structure : déposez d’abord un F101.")
+
+
+def _f101(db: Session, payload: dict, found: dict) -> None:
+    representative = payload.get("representant") or {}
+    national_id = (representative.get("identifiant") or "").strip()
+    if national_id and person_with_active_card(db, national_id) is None:
+        found.setdefault("representant", {})["identifiant"] = (
+            "Aucune carte active pour cet identifiant : laissez le champ vide pour commander une carte.")
+    if not national_id and not representative.get("date_naissance"):
+        found.setdefault("representant", {})["date_naissance"] = (
+            "La date de naissance est nécessaire pour fabriquer la carte.")
