@@ -108,15 +108,17 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.views import auth, dashboard, main, pki, referential
+    from app.views import auth, backoffice, dashboard, filings, inbox, main, pki, referential
 
-    for module in (main, auth, dashboard, pki, referential):
+    for module in (main, auth, dashboard, pki, referential, filings, backoffice, inbox):
         app.register_blueprint(module.bp)
 
 
 NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
     ("main.home", "Accueil", None),
     ("dashboard.index", "Tableau de bord", "dashboard.view"),
+    ("filings.index", "Mes démarches", "dashboard.view"),
+    ("backoffice.queue", "Instruction", "agency.ans"),
     ("referential.index", "Référentiel des spécialités", None),
 )
 

@@ -13,7 +13,7 @@ import pytest
 from stdnum import luhn
 
 from app.domain.identifiers import finess_check_digit
-from app.models import Habilitation, Person, PracticeActivity, Structure
+from app.models import AgencyRole, Card, Habilitation, Person, PracticeActivity, Structure
 
 _numbers = itertools.count(1)
 
@@ -48,9 +48,9 @@ def make_structure(db):
 @pytest.fixture()
 def make_person(db):
     def make(*, profession_code: str = "10", category: str = "C", family_name: str = "ESSAI",
-             given_name: str = "Camille", national_id: str | None = None) -> Person:
+             given_name: str = "Camille", national_id: str | None = None, email: str = "") -> Person:
         person = Person(national_id=national_id or f"8{new_rpps()}", family_name=family_name, given_name=given_name,
-                        profession_code=profession_code, profession_category=category)
+                        profession_code=profession_code, profession_category=category, email=email)
         db.add(person)
         db.flush()
         return person
@@ -66,6 +66,29 @@ def make_habilitation(db):
         db.add(habilitation)
         db.flush()
         return habilitation
+
+    return make
+
+
+@pytest.fixture()
+def make_card(db):
+    def make(person: Person, card_type: str = "CPS", *, status: str = "active", structure: Structure | None = None):
+        card = Card(person_id=person.id, card_type=card_type, serial=f"{next(_numbers):010d}", status=status,
+                    structure_id=structure.id if structure else None)
+        db.add(card)
+        db.flush()
+        return card
+
+    return make
+
+
+@pytest.fixture()
+def make_agency_role(db):
+    def make(person: Person, role: str = "ans_operator") -> AgencyRole:
+        grant = AgencyRole(national_id=person.national_id, role=role)
+        db.add(grant)
+        db.flush()
+        return grant
 
     return make
 

@@ -31,6 +31,7 @@ class HabilitationRef:
 @dataclass(frozen=True)
 class Actor:
     national_id: str = ""
+    person_id: int = 0
     display_name: str = ""
     profession_code: str = ""
     profession_category: str = ""
@@ -96,6 +97,37 @@ def _manage_structure(actor: Actor, target) -> bool:
     return actor.has_role_on(target, "legal_representative", "mandataire")
 
 
+@dataclass(frozen=True)
+class NewFiling:
+    """A form about to be opened on a structure: who may file it depends on the form."""
+
+    form: str
+    filed_by: frozenset[str]  # habilitation roles; empty: any professional (F101 establishes the role)
+    structure: StructureRef
+
+
+@dataclass(frozen=True)
+class CaseRef:
+    """A case file as the rules see it: its structure and who filed it."""
+
+    id: int
+    filer_id: int
+    structure: StructureRef
+
+
+def _start_filing(actor: Actor, target: NewFiling) -> bool:
+    return not target.filed_by or actor.has_role_on(target.structure, *target.filed_by)
+
+
+def _view_filing(actor: Actor, target: CaseRef) -> bool:
+    return (target.filer_id == actor.person_id or "ans_operator" in actor.agency_roles
+            or actor.has_role_on(target.structure, "legal_representative", "mandataire"))
+
+
+def _edit_filing(actor: Actor, target: CaseRef) -> bool:
+    return target.filer_id == actor.person_id
+
+
 def _agency(role: str) -> Rule:
     return lambda actor, _target: role in actor.agency_roles
 
@@ -105,6 +137,12 @@ RULES: dict[str, Rule] = {
     "structure.view": _view_structure,
     "structure.manage": _manage_structure,
     "agency.ans": _agency("ans_operator"),
+    "filing.start": _start_filing,
+    "filing.view": _view_filing,
+    "filing.edit": _edit_filing,
+    "filing.instruct": _agency("ans_operator"),
+    "filing.attachment": lambda actor, target: _edit_filing(actor, target) or "ans_operator" in actor.agency_roles,
+    "outbox.view": _authenticated,
     "agency.ansm": _agency("ansm_evaluator"),
 }
 

@@ -197,6 +197,7 @@ def build_actor(db: Session, login: LiveLogin) -> Actor:
     civility = "Dr " if login.civility == "DR" else ""
     return Actor(
         national_id=login.national_id,
+        person_id=login.person_id,
         display_name=f"{civility}{login.given_name} {login.family_name}".strip(),
         profession_code=login.profession_code,
         profession_category=login.profession_category,

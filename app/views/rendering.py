@@ -24,3 +24,14 @@ def render(template: str, *, block: str = "content", status: int = 200, **contex
     if pending:
         html += render_template("_alerts.html", oob=True)
     return make_response(html, status)
+
+
+def success(url: str):
+    """After a successful post: 303 to ``url``; an htmx request that aimed at a block is sent there whole."""
+    from flask import redirect
+
+    if wants_block():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)

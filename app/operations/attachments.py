@@ -1,0 +1,58 @@
+"""Proofs attached to a filing: PDF, PNG or JPEG told from their content, size-limited, stored outside the
+web root under a random name; the row records the name the filer gave, shown only."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+
+import filetype
+from sqlmodel import Session, select
+from werkzeug.exceptions import NotFound
+
+from app.models import Filing, FilingAttachment
+from app.operations import audit
+
+ACCEPTED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+MAX_PER_FILING = 10
+
+
+class AttachmentError(ValueError):
+    """A French message for the filer; nothing was stored."""
+
+
+def attach(db: Session, filing: Filing, upload, directory: Path, *, max_bytes: int, actor: str) -> FilingAttachment:
+    if upload is None or not upload.filename:
+        raise AttachmentError("Choisissez un fichier à joindre.")
+    data = upload.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise AttachmentError(f"Le fichier dépasse {max_bytes // (1024 * 1024)} Mo : réduisez-le ou numérisez-le "
+                              "en moins haute résolution.")
+    if not data:
+        raise AttachmentError("Le fichier est vide.")
+    kind = filetype.guess_mime(data)
+    if kind not in ACCEPTED:
+        raise AttachmentError("Seuls les fichiers PDF, PNG et JPEG sont acceptés (le contenu du fichier a été "
+                              "vérifié, pas seulement son nom).")
+    existing = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing.id)).all()
+    if len(existing) >= MAX_PER_FILING:
+        raise AttachmentError(f"Au plus {MAX_PER_FILING} pièces jointes par dossier.")
+    stored_as = f"{secrets.token_hex(16)}.{ACCEPTED[kind]}"
+    name = Path(upload.filename).name[:120] or stored_as
+    row = FilingAttachment(filing_id=filing.id, name=name, content_type=kind, size=len(data),
+                           sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as)
+    db.add(row)
+    db.flush()
+    audit.record(db, actor=actor, action="filing.attachment_added", object_type="filing", object_id=filing.id,
+                 after={"name": name, "sha256": row.sha256, "size": row.size})
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (directory / stored_as).write_bytes(data)  # last: a refusal above leaves no file behind
+    return row
+
+
+def find(db: Session, filing_id: int, attachment_id: int) -> FilingAttachment:
+    row = db.get(FilingAttachment, attachment_id)
+    if row is None or row.filing_id != filing_id:
+        raise NotFound()
+    return row

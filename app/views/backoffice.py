@@ -1,0 +1,90 @@
+"""The ANS operator's back office: the queue of deposited forms, the file, and its decisions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from sqlmodel import select
+
+from app.db import commit, get_session
+from app.domain.casefiles import BACK_OFFICE, STATES, InvalidTransition, available
+from app.domain.forms import FORMS
+from app.models import Filing, Structure
+from app.models.base import utcnow
+from app.operations import casefiles
+from app.operations.forms import attachments, workflow
+from app.views.casefiles import LoadedCase, case_target
+from app.views.rendering import render, success
+from app.views.security import requires
+
+bp = Blueprint("backoffice", __name__, url_prefix="/instruction")
+PAGE = 25
+AGES = {"": None, "3j": timedelta(days=3), "10j": timedelta(days=10)}
+
+
+@bp.get("/")
+@requires("agency.ans")
+def queue():
+    """Oldest deposit first; keyset pagination on (deposited_at, id) so a page costs the same at any depth."""
+    args = request.args
+    query = (select(Filing, Structure).join(Structure, Structure.id == Filing.structure_id)
+             .where(Filing.form.in_(FORMS), Filing.state != "brouillon"))
+    if args.get("formulaire") in FORMS:
+        query = query.where(Filing.form == args["formulaire"])
+    state = args.get("etat", "a_traiter")
+    if state == "a_traiter":
+        query = query.where(Filing.state.in_(("depose", "en_instruction")))
+    elif state in STATES:
+        query = query.where(Filing.state == state)
+    if text := args.get("structure", "").strip():
+        query = query.where(Structure.name.ilike(f"%{text}%") | (Structure.finess == text) | (Structure.siret == text))
+    if age := AGES.get(args.get("age", "")):
+        query = query.where(Filing.deposited_at <= utcnow() - age)
+    after = args.get("apres", "")
+    if after.isdigit() and (anchor := get_session().get(Filing, int(after))) and anchor.deposited_at:
+        query = query.where((Filing.deposited_at > anchor.deposited_at)
+                            | ((Filing.deposited_at == anchor.deposited_at) & (Filing.id > anchor.id)))
+    rows = get_session().exec(query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1)).all()
+    following = rows[PAGE - 1][0].id if len(rows) > PAGE else None
+    filters = {k: args.get(k, "") for k in ("formulaire", "structure", "age")} | {"etat": state}
+    return render("backoffice/queue.html", rows=rows[:PAGE], forms=FORMS, states=STATES, filters=filters,
+                  following=following, block="results")
+
+
+@bp.get("/<int:filing_id>")
+@requires("filing.instruct", target=case_target)
+def show(filing_id: int, target: LoadedCase):
+    db = get_session()
+    if target.filing.state == "brouillon":
+        abort(404)  # a draft is the filer's own until deposited
+    from app.views.filings import _latest_document
+
+    return render("filings/show.html", case=target, spec=FORMS[target.filing.form], states=STATES,
+                  events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
+                  sealed=_latest_document(filing_id) is not None, back_office=True,
+                  actions=available(target.filing.state, BACK_OFFICE), error=None, message="")
+
+
+@bp.post("/<int:filing_id>/<verb>")
+@requires("filing.instruct", target=case_target)
+def act(filing_id: int, verb: str, target: LoadedCase):
+    db = get_session()
+    text = request.form.get("message", "")
+    try:
+        casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
+                      auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
+                      portal_url=current_app.config["SETTINGS"].portal_base_url
+                      + url_for("filings.show", filing_id=filing_id))
+    except InvalidTransition as exc:
+        db.rollback()
+        from app.views.filings import _latest_document
+
+        return render("filings/show.html", case=target, spec=FORMS[target.filing.form], states=STATES,
+                      events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
+                      sealed=_latest_document(filing_id) is not None, back_office=True,
+                      actions=available(target.filing.state, BACK_OFFICE), error=str(exc), message=text,
+                      status=422)
+    commit()
+    flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
+    return success(url_for("backoffice.show", filing_id=filing_id))

@@ -1,0 +1,284 @@
+"""The filer's side of the ANS forms: start, fill step by step (autosaved), attach, review, deposit, follow."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
+from sqlmodel import select
+
+from app.db import commit, get_session
+from app.domain.casefiles import STATES, InvalidTransition
+from app.domain.forms import FORMS, check, clean, step_errors
+from app.domain.permissions import NewFiling, can
+from app.models import Filing, FilingDocument, Person, Structure
+from app.operations import attachments as attached
+from app.operations import casefiles
+from app.operations.casefiles import Refused
+from app.operations.forms import attachments, rules, workflow
+from app.views.casefiles import LoadedCase, case_target
+from app.views.rendering import render, success
+from app.views.security import requires
+
+bp = Blueprint("filings", __name__, url_prefix="/demarches")
+
+
+def _me() -> Person:
+    return get_session().get(Person, g.actor.person_id)
+
+
+def _allowed_structures(form: str) -> list[Structure]:
+    spec = FORMS[form]
+    db = get_session()
+    ids = {h.structure_id for h in g.actor.habilitations if not spec.filed_by or h.role in spec.filed_by}
+    if not ids:
+        return []
+    found = db.exec(select(Structure).where(Structure.id.in_(ids)).order_by(Structure.name)).all()
+    return [s for s in found if can(g.actor, "filing.start", NewFiling(form, spec.filed_by, s))]
+
+
+@bp.get("/")
+@requires("dashboard.view")
+def index():
+    db = get_session()
+    mine = db.exec(select(Filing, Structure).join(Structure, Structure.id == Filing.structure_id)
+                   .where(Filing.filer_id == g.actor.person_id, Filing.form.in_(FORMS))
+                   .order_by(Filing.updated_at.desc()).limit(100)).all()
+    return render("filings/index.html", filings=mine, forms=FORMS, states=STATES)
+
+
+@bp.route("/nouvelle/<form>", methods=["GET", "POST"])
+@requires("dashboard.view")
+def start(form: str):
+    if form not in FORMS:
+        abort(404)
+    spec, db = FORMS[form], get_session()
+    error, status = None, 200
+    if request.method == "POST":
+        structure = _structure_from(request.form)
+        if structure is None:
+            error, status = "Choisissez une structure connue du portail (FINESS ou SIRET).", 422
+        elif not can(g.actor, "filing.start", NewFiling(form, spec.filed_by, structure)):
+            abort(403)
+        elif form == "F413" and (why := rules.certified_identifier_rule(structure)):
+            error, status = why, 422
+        else:
+            filing = casefiles.open_draft(db, form=form, structure_id=structure.id, filer_id=g.actor.person_id,
+                                          actor=g.actor.national_id, payload=_prefill(spec, structure))
+            commit()
+            return success(url_for("filings.step", filing_id=filing.id, step=spec.steps[0].name))
+    return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
+                  status=status)
+
+
+def _structure_from(form) -> Structure | None:
+    db = get_session()
+    if form.get("structure_id", "").isdigit():
+        return db.get(Structure, int(form["structure_id"]))
+    identifier = "".join(form.get("identifiant_structure", "").split())
+    if not identifier:
+        return None
+    return db.exec(select(Structure).where((Structure.finess == identifier) | (Structure.siret == identifier))).first()
+
+
+def _prefill(spec, structure: Structure) -> dict:
+    """What the portal already knows: the filer's identity where the form asks for the representative."""
+    me = _me()
+    identity = {"civilite": "MME" if me.civility == "MME" else ("M" if me.civility else ""), "nom": me.family_name,
+                "prenom": me.given_name, "identifiant": me.national_id, "courriel": me.email}
+    payload = {}
+    if spec.code == "F101":
+        payload["representant"] = identity
+    if me.email:
+        payload["contact"] = {"courriel": me.email}
+    return payload
+
+
+def _step_data(step, form) -> tuple[object, dict]:
+    """The posted step as the draft keeps it, and the row edits asked (add / remove a row)."""
+    if not step.repeated:
+        return {f.name: clean(f, form.get(f.name)) for f in step.fields}, {}
+    count = int(form.get("rows", "0") or 0) if form.get("rows", "0").isdigit() else 0
+    rows = [{f.name: clean(f, form.get(f"rows-{i}-{f.name}")) for f in step.fields} for i in range(min(count, 60))]
+    if (removed := form.get("_supprimer", "")).isdigit() and int(removed) < len(rows):
+        del rows[int(removed)]
+        return rows, {"edited": True}
+    if form.get("_ajouter"):
+        rows.append({})
+        return rows, {"edited": True}
+    return rows, {}
+
+
+@bp.route("/<int:filing_id>/etapes/<step>", methods=["GET", "POST"])
+@requires("filing.edit", target=case_target)
+def step(filing_id: int, step: str, target: LoadedCase):
+    spec, filing = FORMS[target.filing.form], target.filing
+    try:
+        current = spec.step(step)
+    except KeyError:
+        abort(404)
+    if not casefiles.editable(filing):
+        return success(url_for("filings.show", filing_id=filing_id))
+    data = filing.payload.get(step)
+    if current.repeated and not data:
+        data = [{}] * current.min_rows
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, edits = _step_data(current, request.form)
+        casefiles.save_part(get_session(), filing, step, data)
+        commit()
+        if not edits:
+            errors = step_errors(current, data)
+            if not errors:
+                index = spec.index(step)
+                following = (url_for("filings.step", filing_id=filing_id, step=spec.steps[index + 1].name)
+                             if index + 1 < len(spec.steps) and not request.form.get("_precedent")
+                             else url_for("filings.summary", filing_id=filing_id))
+                if request.form.get("_precedent") and index > 0:
+                    following = url_for("filings.step", filing_id=filing_id, step=spec.steps[index - 1].name)
+                return success(following)
+            status = 422
+    return render("filings/step.html", case=target, spec=spec, step=current, data=data, errors=errors,
+                  status=status, documents=attachments(get_session(), filing_id))
+
+
+@bp.post("/<int:filing_id>/champ")
+@requires("filing.edit", target=case_target)
+def field(filing_id: int, target: LoadedCase):
+    """Inline check of one field as the filer leaves it, saving it in the draft on the way (autosave)."""
+    spec, filing = FORMS[target.filing.form], target.filing
+    try:
+        current = spec.step(request.form.get("_step", ""))
+    except KeyError:
+        abort(400)
+    name = request.form.get("_name", "")
+    row_index, _, field_name = name.partition("-")[2].partition("-") if name.startswith("rows-") else ("", "", name)
+    spec_field = next((f for f in current.fields if f.name == field_name), None)
+    if spec_field is None or (current.repeated and not row_index.isdigit()):
+        abort(400)
+    value = clean(spec_field, request.form.get(name))
+    if casefiles.editable(filing):
+        data = filing.payload.get(current.name) or ([] if current.repeated else {})
+        if current.repeated:
+            rows = [dict(r) for r in data]
+            while len(rows) <= int(row_index):
+                rows.append({})
+            rows[int(row_index)][field_name] = value
+            data = rows
+        else:
+            data = {**data, field_name: value}
+        casefiles.save_part(get_session(), filing, current.name, data)
+        commit()
+    error = check(spec_field, value)
+    return render("filings/_field.html", spec_field=spec_field, name=name, value=value, error=error,
+                  case=target, step=current, block="field", status=422 if error else 200)
+
+
+@bp.get("/<int:filing_id>/recapitulatif")
+@requires("filing.edit", target=case_target)
+def summary(filing_id: int, target: LoadedCase):
+    return _summary(target, _errors(target), 200)
+
+
+def _errors(target: LoadedCase) -> dict:
+    from app.operations.forms import check as form_check
+
+    return form_check(get_session(), target.filing)
+
+
+def _summary(target: LoadedCase, errors: dict, status: int):
+    return render("filings/summary.html", case=target, spec=FORMS[target.filing.form], errors=errors,
+                  documents=attachments(get_session(), target.filing.id), status=status)
+
+
+@bp.post("/<int:filing_id>/deposer")
+@requires("filing.edit", target=case_target)
+def deposit(filing_id: int, target: LoadedCase):
+    db, filing = get_session(), target.filing
+    if not casefiles.editable(filing) and request.form.get("cle") != filing.idempotency_key:
+        return success(url_for("filings.show", filing_id=filing_id))  # already deposited: the retried POST lands here
+    try:
+        done = casefiles.deposit(db, filing, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
+                                 auth_method=g.actor.auth_method, idempotency_key=request.form.get("cle", ""),
+                                 filer_email=target.filer.email, portal_url=_link(filing_id))
+    except Refused as refused:
+        db.rollback()
+        return _summary(target, refused.errors, 422)
+    except InvalidTransition as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return success(url_for("filings.show", filing_id=filing_id))
+    commit()
+    if done:
+        flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme.",
+              "success")
+    return success(url_for("filings.show", filing_id=filing_id))
+
+
+def _link(filing_id: int) -> str:
+    return current_app.config["SETTINGS"].portal_base_url + url_for("filings.show", filing_id=filing_id)
+
+
+@bp.get("/<int:filing_id>")
+@requires("filing.view", target=case_target)
+def show(filing_id: int, target: LoadedCase):
+    db = get_session()
+    return render("filings/show.html", case=target, spec=FORMS[target.filing.form], states=STATES,
+                  events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
+                  sealed=_latest_document(filing_id) is not None, back_office=False)
+
+
+def _latest_document(filing_id: int):
+    return get_session().exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)
+                              .order_by(FilingDocument.version.desc())).first()
+
+
+@bp.get("/<int:filing_id>/formulaire.pdf")
+@requires("filing.view", target=case_target)
+def pdf(filing_id: int, target: LoadedCase):
+    document = _latest_document(filing_id)
+    if document is None:
+        abort(404)
+    return send_file(BytesIO(document.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"{target.filing.reference}.pdf")
+
+
+@bp.post("/<int:filing_id>/message")
+@requires("filing.edit", target=case_target)
+def message(filing_id: int, target: LoadedCase):
+    try:
+        casefiles.write_message(get_session(), target.filing, actor=g.actor.national_id,
+                                message=request.form.get("message", ""), by="filer")
+    except InvalidTransition as exc:
+        flash(str(exc), "error")
+        return success(url_for("filings.show", filing_id=filing_id))
+    commit()
+    flash("Message envoyé à l’agence.", "success")
+    return success(url_for("filings.show", filing_id=filing_id))
+
+
+@bp.post("/<int:filing_id>/pieces")
+@requires("filing.edit", target=case_target)
+def upload(filing_id: int, target: LoadedCase):
+    settings = current_app.config["SETTINGS"]
+    upload = request.files.get("piece")
+    try:
+        if not casefiles.editable(target.filing):
+            raise attached.AttachmentError("Le dossier n’est plus modifiable.")
+        attached.attach(get_session(), target.filing, upload, settings.attachments_dir,
+                        max_bytes=settings.attachment_max_bytes, actor=g.actor.national_id)
+        commit()
+        flash("Pièce jointe ajoutée.", "success")
+    except attached.AttachmentError as exc:
+        get_session().rollback()
+        flash(str(exc), "error")
+    spec = FORMS[target.filing.form]
+    return success(url_for("filings.step", filing_id=filing_id, step=spec.steps[-1].name) + "#pieces")
+
+
+@bp.get("/<int:filing_id>/pieces/<int:attachment_id>")
+@requires("filing.attachment", target=case_target)
+def attachment(filing_id: int, attachment_id: int, target: LoadedCase):
+    document = attached.find(get_session(), filing_id, attachment_id)
+    path = current_app.config["SETTINGS"].attachments_dir / document.stored_as
+    return send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.name)

@@ -1,0 +1,86 @@
+"""Every case-file route × role × own/foreign filing (and structure, for opening one)."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from sqlmodel import select
+
+from app.models import Filing
+from tests.forms.test_walks import deposit, f413
+
+ROLES = ["anonymous", "filer", "director", "foreign_director", "admin", "operator"]
+VIEW = {"anonymous": 303, "filer": 200, "director": 200, "foreign_director": 403, "admin": 403, "operator": 200}
+EDIT = {"anonymous": 303, "filer": 200, "director": 403, "foreign_director": 403, "admin": 403, "operator": 403}
+POST_EDIT = {**EDIT, "anonymous": 400}  # an anonymous POST has no CSRF token: refused first
+FILES = {"anonymous": 303, "filer": 200, "director": 403, "foreign_director": 403, "admin": 403, "operator": 200}
+AGENCY = {"anonymous": 303, "filer": 403, "director": 403, "foreign_director": 403, "admin": 403, "operator": 200}
+LOGGED = {"anonymous": 303, **{r: 200 for r in ROLES if r != "anonymous"}}
+
+# (method, rule) -> (filing: "draft" | "deposited" | None, expected by role, and for the filer's 2xx/3xx answer)
+ROUTES = {
+    ("GET", "/demarches/"): (None, LOGGED),
+    ("GET", "/boite-de-reception"): (None, LOGGED),
+    ("GET", "/demarches/nouvelle/<form>"): (None, LOGGED),
+    ("POST", "/demarches/nouvelle/<form>"): (None, {"anonymous": 400, "filer": 303, "director": 303,
+                                                     "foreign_director": 403, "admin": 403, "operator": 403}),
+    ("GET", "/demarches/<int:filing_id>"): ("deposited", VIEW),
+    ("GET", "/demarches/<int:filing_id>/formulaire.pdf"): ("deposited", VIEW),
+    ("GET", "/demarches/<int:filing_id>/etapes/<step>"): ("draft", EDIT),
+    ("POST", "/demarches/<int:filing_id>/etapes/<step>"): ("draft", {**POST_EDIT, "filer": 303}),
+    ("POST", "/demarches/<int:filing_id>/champ"): ("draft", POST_EDIT),
+    ("GET", "/demarches/<int:filing_id>/recapitulatif"): ("draft", EDIT),
+    ("POST", "/demarches/<int:filing_id>/deposer"): ("draft", {**POST_EDIT, "filer": 303}),
+    ("POST", "/demarches/<int:filing_id>/message"): ("deposited", {**POST_EDIT, "filer": 303}),
+    ("POST", "/demarches/<int:filing_id>/pieces"): ("draft", {**POST_EDIT, "filer": 303}),
+    ("GET", "/demarches/<int:filing_id>/pieces/<int:attachment_id>"): ("draft", FILES),
+    ("GET", "/instruction/"): (None, AGENCY),
+    ("GET", "/instruction/<int:filing_id>"): ("deposited", AGENCY),
+    ("POST", "/instruction/<int:filing_id>/<verb>"): ("deposited", {**AGENCY, "anonymous": 400, "operator": 303}),
+}
+
+
+@pytest.fixture()
+def scene(db, world, as_person, make_person, make_card, make_habilitation, client):
+    foreign = make_person(profession_code="", family_name="AUTRE", given_name="Directeur",
+                          national_id=f"3{world['clinic'].finess}/DIR0009")
+    make_card(foreign, "CDE", structure=world["clinic"])
+    make_habilitation(foreign, world["clinic"], "legal_representative")
+    filer = as_person(world["mandataire"])
+    deposited = f413(filer, world, admins=[world["admin"]])
+    deposit(filer, db, deposited)
+    draft = f413(filer, world, admins=[world["admin"]])
+    filer.post(f"/demarches/{draft}/pieces", {"piece": (BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "preuve.png")},
+               content_type="multipart/form-data")
+    people = {"filer": world["mandataire"], "director": world["director"], "foreign_director": foreign,
+              "admin": world["admin"], "operator": world["operator"]}
+    return {"people": people, "draft": draft, "deposited": deposited}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_casefile_routes(app, db, world, scene, as_person, role):
+    """One scene per role (it deposits and seals two filings), then every route: the wrong answers listed."""
+    from app.models import FilingAttachment
+
+    browser = as_person(scene["people"][role]) if role != "anonymous" else None
+    wrong = []
+    for method, rule in sorted(ROUTES, key=lambda r: (r[0] == "POST", r)):  # reads first, then changes
+        which, expected = ROUTES[(method, rule)]
+        filing_id = scene[which] if which else 0
+        attachment_id = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing_id)).first()
+        url = (rule.replace("<int:filing_id>", str(filing_id)).replace("<form>", "F413")
+               .replace("<step>", "contact").replace("<int:attachment_id>", str(attachment_id or 0))
+               .replace("<verb>", "passer_en_instruction"))
+        data = {"structure_id": str(world["hospital"].id), "courriel": "it@chu.example", "_step": "contact",
+                "_name": "courriel", "cle": db.get(Filing, filing_id).idempotency_key if filing_id else "",
+                "message": "Bonjour", "piece": (BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf")}
+        if browser is None:
+            response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
+        elif method == "POST":
+            response = browser.post(url, data, content_type="multipart/form-data")
+        else:
+            response = browser.get(url)
+        if response.status_code != expected[role]:
+            wrong.append((method, url, response.status_code, expected[role]))
+    assert not wrong, wrong

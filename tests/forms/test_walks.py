@@ -1,0 +1,194 @@
+"""Each form from empty to accepted, through the pages, and the effect of its acceptance."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from app.models import CardOrder, Filing, FilingEvent, Habilitation, OutboxMessage
+
+YEAR_REF = re.compile(r"F\d{3}-\d{4}-\d{6}")
+
+
+def start(browser, form: str, structure) -> int:
+    response = browser.post(f"/demarches/nouvelle/{form}", {"structure_id": structure.id})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/demarches/(\d+)/", response.headers["Location"]).group(1))
+
+
+def fill(browser, filing_id: int, step: str, data: dict, *, expect: int = 303):
+    response = browser.post(f"/demarches/{filing_id}/etapes/{step}", data)
+    assert response.status_code == expect, response.get_data(as_text=True)[:3000]
+    return response
+
+
+def rows(prefix_rows: list[dict]) -> dict:
+    data = {"rows": str(len(prefix_rows))}
+    for i, row in enumerate(prefix_rows):
+        data |= {f"rows-{i}-{k}": v for k, v in row.items()}
+    return data
+
+
+def person_row(person, **extra) -> dict:
+    return {"civilite": "M", "nom": person.family_name, "prenom": person.given_name,
+            "identifiant": person.national_id, "courriel": person.email or "x@example.org", **extra}
+
+
+def deposit(browser, db, filing_id: int) -> Filing:
+    page = browser.get(f"/demarches/{filing_id}/recapitulatif")
+    assert page.status_code == 200
+    key = re.search(r'name="cle" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    response = browser.post(f"/demarches/{filing_id}/deposer", {"cle": key})
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    again = browser.post(f"/demarches/{filing_id}/deposer", {"cle": key})  # the double click
+    assert again.status_code == 303
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert filing.state == "depose" and YEAR_REF.fullmatch(filing.reference)
+    deposits = db.exec(select(FilingEvent).where(FilingEvent.filing_id == filing_id,
+                                                 FilingEvent.verb.in_(("deposer", "redeposer")))).all()
+    assert len(deposits) == 1
+    return filing
+
+
+def decide(as_person, world, filing_id: int, verb: str = "accepter", message: str = ""):
+    operator = as_person(world["operator"])
+    queue = operator.get("/instruction/").get_data(as_text=True)
+    assert f"/instruction/{filing_id}" in queue
+    response = operator.post(f"/instruction/{filing_id}/{verb}", {"message": message})
+    assert response.status_code == 303, response.get_data(as_text=True)[:3000]
+    return operator
+
+
+def f413(browser, world, *, admins, family="ORG", structure=None) -> int:
+    filing_id = start(browser, "F413", structure or world["hospital"])
+    fill(browser, filing_id, "famille", {"famille": family})
+    fill(browser, filing_id, "administrateurs",
+         rows([person_row(a, usage="DMP", editeur="Éditeur", solution="DPI") for a in admins]))
+    fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
+    fill(browser, filing_id, "engagements", {"cgu": "1", "pc": "1"})
+    return filing_id
+
+
+def admins_of(db, structure, family):
+    return {h.person_id for h in db.exec(select(Habilitation).where(
+        Habilitation.structure_id == structure.id, Habilitation.role == "technical_admin",
+        Habilitation.certificate_family == family, Habilitation.ended_at.is_(None)))}
+
+
+def test_f413_accepted_makes_the_administrator_of_exactly_that_structure_and_family(db, world, as_person):
+    browser = as_person(world["mandataire"])
+    filing_id = f413(browser, world, admins=[world["admin"]])
+    filing = deposit(browser, db, filing_id)
+    assert admins_of(db, world["hospital"], "ORG") == set()
+    decide(as_person, world, filing_id)
+    db.refresh(filing)
+    assert filing.state == "accepte"
+    assert admins_of(db, world["hospital"], "ORG") == {world["admin"].id}
+    assert admins_of(db, world["hospital"], "SERV") == set()
+    assert not db.exec(select(Habilitation).where(Habilitation.person_id == world["admin"].id,
+                                                  Habilitation.structure_id != world["hospital"].id)).all()
+    mails = {m.recipient for m in db.exec(select(OutboxMessage).where(OutboxMessage.filing_id == filing_id))}
+    assert {"marc@chu.example", "informatique@chu.example", "theo@chu.example"} <= mails
+
+
+def test_f503_removal_ends_the_habilitation_and_keeps_the_certificates(db, hsm, world, as_person,
+                                                                       make_habilitation):
+    from app.operations.pki import certificate_status, issue_certificate
+    from tests.pki.conftest import make_csr
+
+    make_habilitation(world["admin"], world["hospital"], "technical_admin", "ORG")
+    certificate = issue_certificate(db, hsm, requested_by=world["admin"].national_id, structure=world["hospital"],
+                                    profile_code="ORG_AUTH_CLI", csr=make_csr()[0], service_name="DMP",
+                                    base_url="http://localhost")
+    browser = as_person(world["director"])
+    filing_id = start(browser, "F503", world["hospital"])
+    fill(browser, filing_id, "administrateurs", rows([person_row(world["admin"], action="retirer", famille="ORG")]))
+    deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id)
+    assert admins_of(db, world["hospital"], "ORG") == set()
+    ended = db.exec(select(Habilitation).where(Habilitation.person_id == world["admin"].id)).one()
+    assert ended.ended_at is not None
+    db.refresh(certificate)
+    assert certificate.revoked_at is None
+    assert certificate_status(db, certificate.authority_id, int(certificate.serial_hex, 16)).status == "good"
+
+
+def test_f502_designates_then_removes_a_mandataire(db, world, as_person):
+    browser = as_person(world["director"])
+    filing_id = start(browser, "F502", world["hospital"])
+    fill(browser, filing_id, "mandataires", rows([person_row(world["admin"], action="designer")]))
+    fill(browser, filing_id, "engagements", {"pouvoirs": "1"})
+    deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id)
+    held = db.exec(select(Habilitation).where(Habilitation.person_id == world["admin"].id,
+                                              Habilitation.role == "mandataire", Habilitation.ended_at.is_(None)))
+    assert len(held.all()) == 1
+
+    browser = as_person(world["director"])
+    filing_id = start(browser, "F502", world["hospital"])
+    fill(browser, filing_id, "mandataires", rows([person_row(world["admin"], action="retirer")]))
+    fill(browser, filing_id, "engagements", {"pouvoirs": "1"})
+    deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id)
+    assert not db.exec(select(Habilitation).where(Habilitation.person_id == world["admin"].id,
+                                                  Habilitation.role == "mandataire",
+                                                  Habilitation.ended_at.is_(None))).all()
+
+
+def test_f301_orders_one_card_per_holder_after_a_correction(db, world, as_person):
+    holders = [{"civilite": "MME", "nom": f"AGENT{i}", "prenom": "Zoé", "identifiant": "",
+                "courriel": f"a{i}@chu.example", "date_naissance": f"1990-01-0{i + 1}", "lieu_naissance": "Nantes",
+                "fonction": "Secrétaire", "justification": "Accès au DPI"} for i in range(3)]
+    browser = as_person(world["director"])
+    filing_id = start(browser, "F301", world["hospital"])
+    fill(browser, filing_id, "titulaires", rows(holders))
+    fill(browser, filing_id, "livraison", {"destinataire": "Accueil", "adresse": "1 rue de la Santé",
+                                           "code_postal": "44000", "ville": "Nantes"})
+    fill(browser, filing_id, "contact", {"courriel": "direction@chu.example"})
+    deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id, "demander_correction", "Précisez le destinataire.")
+    browser = as_person(world["director"])
+    assert "Précisez le destinataire." in browser.get(f"/demarches/{filing_id}").get_data(as_text=True)
+    fill(browser, filing_id, "livraison", {"destinataire": "Mme Durand, accueil", "adresse": "1 rue de la Santé",
+                                           "code_postal": "44000", "ville": "Nantes"})
+    page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
+    key = re.search(r'name="cle" value="([^"]+)"', page).group(1)
+    assert browser.post(f"/demarches/{filing_id}/deposer", {"cle": key}).status_code == 303
+    decide(as_person, world, filing_id)
+    orders = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).all()
+    assert sorted(o.family_name for o in orders) == ["AGENT0", "AGENT1", "AGENT2"]
+    assert {o.card_type for o in orders} == {"CPE"} and {o.state for o in orders} == {"commandee"}
+
+
+def test_f101_with_an_existing_card_records_the_role_and_orders_nothing(db, world, as_person, make_structure,
+                                                                       make_person, make_card):
+    ehpad = make_structure(kind="EJ", name="EHPAD sans contrat", public=True, contract=False)
+    chief = make_person(family_name="CHEF", given_name="Paule", email="paule@ehpad.example")
+    make_card(chief, "CPS")
+    browser = as_person(chief)
+    filing_id = start_f101(browser, ehpad)
+    representative = person_row(chief, fonction="Directrice")
+    fill(browser, filing_id, "representant", representative)
+    fill(browser, filing_id, "contact", {"courriel": "accueil@ehpad.example"})
+    fill(browser, filing_id, "contrat", {"contrat": "1", "exactitude": "1"})
+    refused = browser.post(f"/demarches/{filing_id}/deposer", {"cle": db.get(Filing, filing_id).idempotency_key})
+    assert refused.status_code == 422 and "Joignez" in refused.get_data(as_text=True)
+    from io import BytesIO
+    upload = browser.post(f"/demarches/{filing_id}/pieces",
+                          {"piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf")}, content_type="multipart/form-data")
+    assert upload.status_code == 303
+    deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id)
+    db.refresh(ehpad)
+    assert ehpad.contract_signed
+    assert db.exec(select(Habilitation).where(Habilitation.person_id == chief.id, Habilitation.structure_id == ehpad.id,
+                                              Habilitation.role == "legal_representative")).one()
+    assert not db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).all()
+
+
+def start_f101(browser, structure) -> int:
+    response = browser.post("/demarches/nouvelle/F101", {"identifiant_structure": structure.finess})
+    assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return int(re.search(r"/demarches/(\d+)/", response.headers["Location"]).group(1))
