@@ -134,7 +134,7 @@ def pki_init():
 @one_line_errors
 def jobs_run():
     """Tâches périodiques idempotentes : CRL avant leur nextUpdate, répondeurs OCSP avant leur expiration,
-    fichier des CRL des AC de cartes pour nginx (CPS_CRL_FILE)."""
+    fichier des CRL des AC de cartes pour nginx (CPS_CRL_FILE), courriels en attente (MAIL_SERVER)."""
     from app.db import get_session
     from app.operations.pki import refresh_crls, renew_responders
 
@@ -149,6 +149,9 @@ def jobs_run():
 
         changed = write_card_crls(db, settings.cps_crl_file)
         click.echo(f"CRL des cartes pour nginx : {settings.cps_crl_file} ({'mis à jour' if changed else 'inchangé'}).")
+    if settings.mail_server:
+        mail = current_app.extensions["mailer"].deliver()
+        click.echo(f"Courriels : {mail['sent']} envoyé(s), {mail['failed']} en échec (nouvel essai plus tard).")
 
 
 @click.command("preflight")

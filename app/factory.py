@@ -52,7 +52,9 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure,
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        # A request may carry one attachment (checked again with a French message in the view); the fields
+        # around it stay bounded by Werkzeug's MAX_FORM_MEMORY_SIZE (500 kB).
+        MAX_CONTENT_LENGTH=settings.attachment_max_bytes + 256 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
