@@ -40,6 +40,7 @@ def load(db: Session) -> Counter:
             "national_id": ident["national_id"], "civility": ident["civility"], "given_name": ident["given_name"],
             "family_name": ident["family_name"], "profession_code": ident["profession_code"],
             "profession_category": ident["category"],
+            "email": ident.get("email") or demo_email(ident),
         })
         for card_type, serial, ecps in ident.get("cards", []):
             _get_or_create(db, created, Card, {"serial": serial},
@@ -70,6 +71,11 @@ def load(db: Session) -> Counter:
             created["AgencyRole"] += int(new)
     db.commit()
     return created
+
+
+def demo_email(ident: dict) -> str:
+    """Demo people get an address under a reserved name (.localhost): the dev inbox shows what they receive."""
+    return f"{ident['given_name']}.{ident['family_name']}@demo.portail-sante.localhost".lower()
 
 
 def _get_or_create(db: Session, created: Counter, model, natural: dict, values: dict):

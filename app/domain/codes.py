@@ -74,3 +74,8 @@ REFERENTIAL_FRAMEWORKS = CodeSet(  # the référentiel des spécialités en acc�
     Code("AAC", "Autorisation d’accès compassionnel", "info"), Code("AAP", "Accès précoce", "new"),
     Code("CPC", "Cadre de prescription compassionnelle", "new"),
 )
+CARD_ORDER_STATES = CodeSet(  # a card ordered by an accepted F101 or F301
+    "card_order_state",
+    Code("commandee", "Commandée", "new"), Code("fabriquee", "Fabriquée", "info"), Code("active", "Active", "success"),
+    Code("opposee", "Opposée", "warning"), Code("revoquee", "Révoquée", "error"),
+)

@@ -8,13 +8,13 @@ from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
 from app.db import commit, get_session
-from app.domain.casefiles import BACK_OFFICE, STATES, InvalidTransition, available
+from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.forms import FORMS
 from app.models import Filing, Structure
 from app.models.base import utcnow
 from app.operations import casefiles
-from app.operations.forms import attachments, workflow
-from app.views.casefiles import LoadedCase, case_target
+from app.operations.forms import workflow
+from app.views.casefiles import LoadedCase, case_page, case_target
 from app.views.rendering import render, success
 from app.views.security import requires
 
@@ -55,15 +55,9 @@ def queue():
 @bp.get("/<int:filing_id>")
 @requires("filing.instruct", target=case_target)
 def show(filing_id: int, target: LoadedCase):
-    db = get_session()
     if target.filing.state == "brouillon":
         abort(404)  # a draft is the filer's own until deposited
-    from app.views.filings import _latest_document
-
-    return render("filings/show.html", case=target, spec=FORMS[target.filing.form], states=STATES,
-                  events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
-                  sealed=_latest_document(filing_id) is not None, back_office=True,
-                  actions=available(target.filing.state, BACK_OFFICE), error=None, message="")
+    return case_page(target, back_office=True)
 
 
 @bp.post("/<int:filing_id>/<verb>")
@@ -78,13 +72,8 @@ def act(filing_id: int, verb: str, target: LoadedCase):
                       + url_for("filings.show", filing_id=filing_id))
     except InvalidTransition as exc:
         db.rollback()
-        from app.views.filings import _latest_document
-
-        return render("filings/show.html", case=target, spec=FORMS[target.filing.form], states=STATES,
-                      events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
-                      sealed=_latest_document(filing_id) is not None, back_office=True,
-                      actions=available(target.filing.state, BACK_OFFICE), error=str(exc), message=text,
-                      status=422)
+        db.refresh(target.filing)
+        return case_page(target, back_office=True, status=422, error=str(exc), message=text)
     commit()
     flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
     return success(url_for("backoffice.show", filing_id=filing_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
+from sqlmodel import select
 
 from app.db import get_session
 from app.models import Filing, Person, Structure
@@ -36,3 +37,30 @@ def case_target(filing_id: int, **_ignored) -> LoadedCase:
 
 
 FORM_CODES = frozenset({"F101", "F301", "F413", "F502", "F503"})
+
+
+def latest_document(filing_id: int):
+    from app.models import FilingDocument
+
+    return get_session().exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)
+                              .order_by(FilingDocument.version.desc())).first()
+
+
+def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **extra):
+    """The file as its filer and the back office see it: content, documents, history, card orders."""
+    from app.domain.casefiles import BACK_OFFICE, STATES, available
+    from app.domain.codes import CARD_ORDER_STATES
+    from app.domain.forms import FORMS
+    from app.models import CardOrder
+    from app.operations import casefiles
+    from app.operations.forms import attachments
+    from app.views.rendering import render
+
+    db, filing_id = get_session(), target.filing.id
+    orders = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id).order_by(CardOrder.id)).all()
+    context = dict(case=target, spec=FORMS[target.filing.form], states=STATES, back_office=back_office,
+                   events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
+                   sealed=latest_document(filing_id) is not None, orders=orders, card_states=CARD_ORDER_STATES,
+                   actions=available(target.filing.state, BACK_OFFICE) if back_office else [], error=None,
+                   message="")
+    return render("filings/show.html", status=status, **(context | extra))

@@ -6,8 +6,11 @@ from flask import Blueprint, g
 from sqlmodel import select
 
 from app.db import get_session
-from app.domain.codes import AUTH_METHODS, HABILITATION_ROLES, PROFESSIONS
-from app.models import Habilitation, Person, Structure
+from app.domain.casefiles import STATES
+from app.domain.codes import AUTH_METHODS, CARD_ORDER_STATES, HABILITATION_ROLES, PROFESSIONS
+from app.domain.forms import FORMS
+from app.domain.permissions import NewFiling, can
+from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.views.rendering import render
 from app.views.security import requires, structure_target
 
@@ -41,5 +44,14 @@ def structure(structure_id: int, target: Structure):
         Habilitation.structure_id == structure_id, Habilitation.ended_at.is_(None))).all()
     parent = db.get(Structure, item.parent_id) if item.parent_id else None
     sites = db.exec(select(Structure).where(Structure.parent_id == item.id)).all()
+    manages = g.actor.has_role_on(item, "legal_representative", "mandataire") or "ans_operator" in g.actor.agency_roles
+    filings = db.exec(select(Filing).where(Filing.structure_id == item.id, Filing.form.in_(FORMS),
+                                           (Filing.state != "brouillon") | (Filing.filer_id == g.actor.person_id))
+                      .order_by(Filing.updated_at.desc()).limit(50)).all() if manages else []
+    orders = db.exec(select(CardOrder).where(CardOrder.structure_id == item.id)
+                     .order_by(CardOrder.id.desc()).limit(100)).all() if manages else []
+    can_file = [spec for spec in FORMS.values()
+                if can(g.actor, "filing.start", NewFiling(spec.code, spec.filed_by, item)) and spec.filed_by]
     return render("dashboard/structure.html", structure=item, parent=parent, sites=sites, holders=rows,
-                  role_labels=HABILITATION_ROLES)
+                  role_labels=HABILITATION_ROLES, filings=filings, orders=orders, can_file=can_file,
+                  states=STATES, card_states=CARD_ORDER_STATES)

@@ -11,12 +11,12 @@ from app.db import commit, get_session
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.forms import FORMS, check, clean, step_errors
 from app.domain.permissions import NewFiling, can
-from app.models import Filing, FilingDocument, Person, Structure
+from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
 from app.operations import casefiles
 from app.operations.casefiles import Refused
 from app.operations.forms import attachments, rules, workflow
-from app.views.casefiles import LoadedCase, case_target
+from app.views.casefiles import LoadedCase, case_page, case_target, latest_document
 from app.views.rendering import render, success
 from app.views.security import requires
 
@@ -222,21 +222,13 @@ def _link(filing_id: int) -> str:
 @bp.get("/<int:filing_id>")
 @requires("filing.view", target=case_target)
 def show(filing_id: int, target: LoadedCase):
-    db = get_session()
-    return render("filings/show.html", case=target, spec=FORMS[target.filing.form], states=STATES,
-                  events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
-                  sealed=_latest_document(filing_id) is not None, back_office=False)
-
-
-def _latest_document(filing_id: int):
-    return get_session().exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)
-                              .order_by(FilingDocument.version.desc())).first()
+    return case_page(target, back_office=False)
 
 
 @bp.get("/<int:filing_id>/formulaire.pdf")
 @requires("filing.view", target=case_target)
 def pdf(filing_id: int, target: LoadedCase):
-    document = _latest_document(filing_id)
+    document = latest_document(filing_id)
     if document is None:
         abort(404)
     return send_file(BytesIO(document.pdf), mimetype="application/pdf", as_attachment=True,
