@@ -125,6 +125,16 @@ NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: publi
 )
 
 
+def fr_date(value) -> str:
+    """An ISO date as the French read it (14/07/1985); anything else as it was typed."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y")
+    except (TypeError, ValueError):
+        return value or ""
+
+
 def _register_template_helpers(app: Flask) -> None:
     """What every page's layout needs, computed once per process where it does not depend on the request."""
     from app.domain.permissions import ANONYMOUS, can
@@ -150,6 +160,7 @@ def _register_template_helpers(app: Flask) -> None:
                 if endpoint in app.view_functions and (action is None or can(actor, action))]
 
     # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
+    app.jinja_env.filters["fr_date"] = fr_date
     app.jinja_env.globals.update(ui=app.jinja_env.get_template("components/_dsfr.html").module, page_url=page_url,
                                  has_endpoint=has_endpoint, main_navigation=main_navigation)
 

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.casefiles import STATES, InvalidTransition
+from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
 from app.domain.permissions import NewFiling, can
 from app.models import Filing, Person, Structure
@@ -188,6 +189,7 @@ def _errors(target: LoadedCase) -> dict:
 
 def _summary(target: LoadedCase, errors: dict, status: int):
     return render("filings/summary.html", case=target, spec=FORMS[target.filing.form], errors=errors,
+                  auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),
                   documents=attachments(get_session(), target.filing.id), status=status)
 
 

@@ -11,9 +11,25 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def with_pki(url: str, app_config: dict) -> str:
+    """The forms seal what is deposited: the live portal's database gets the PKI (keys in the session token)."""
+    from app.db import Database
+    from app.operations.pki import init_pki
+    from app.config import default_pkcs11_module
+    from app.signing.hsm import Hsm
+
+    database = Database(url)
+    with database.session() as db:
+        init_pki(db, Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"]),
+                 "http://localhost")
+        db.commit()
+    database.engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="session")
 def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port):
-    env = portal_env(app_config, database_url=seeded_database(fresh_database, "e2e"),
+    env = portal_env(app_config, database_url=with_pki(seeded_database(fresh_database, "e2e"), app_config),
                      instance=tmp_path_factory.mktemp("e2e-instance"),
                      base_url=f"http://127.0.0.1:{e2e_portal_port}")
     proc = start_portal(env, e2e_portal_port)

@@ -39,7 +39,7 @@ F101 = FormSpec(
                             "fabriquée, le rôle sera enregistré sur votre CPS."),
             Field("fonction", "Fonction", hint="Exemple : directeur général, gérant, président."),
             Field("date_naissance", "Date de naissance", "date", required=False,
-                  hint="Obligatoire si vous n’avez pas de CPS (format AAAA-MM-JJ)."),
+                  hint="Obligatoire si vous n’avez pas de CPS."),
         )),
         _CONTACT,
         Step("contrat", "Contrat d’adhésion", (
@@ -61,7 +61,7 @@ F301 = FormSpec(
         Step("titulaires", "Titulaires", (
             *_identity(national_id_required=False,
                        hint="Laisser vide pour une première carte : l’identifiant est attribué à la fabrication."),
-            Field("date_naissance", "Date de naissance", "date", hint="Format AAAA-MM-JJ."),
+            Field("date_naissance", "Date de naissance", "date"),
             Field("lieu_naissance", "Lieu de naissance", max_length=100),
             Field("fonction", "Fonction dans la structure", max_length=100),
             Field("justification", "Justification de la carte", "textarea",

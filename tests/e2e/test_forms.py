@@ -1,0 +1,160 @@
+"""The forms in a real browser: a director orders three staff cards (desktop) through a correction round;
+a mandataire declares a technical administrator from a 375 px phone."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_login import card_login, no_horizontal_scroll
+
+pytestmark = pytest.mark.e2e
+SHOTS = os.environ.get("E2E_SCREENSHOTS")
+
+
+def shot(page, name: str) -> None:
+    """Screenshots for a human walk-through when E2E_SCREENSHOTS names a directory."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/{page.viewport_name}-{name}.png", full_page=True)
+
+
+def browser_page(chromium, viewport: str):
+    size = {"width": 1280, "height": 900} if viewport == "desktop" else {"width": 375, "height": 812}
+    context = chromium.new_context(viewport=size, locale="fr-FR", is_mobile=viewport == "phone",
+                                   has_touch=viewport == "phone")
+    page = context.new_page()
+    page.viewport_name = viewport
+    return page
+
+
+def logout(page) -> None:
+    if page.viewport_name == "phone":
+        page.get_by_role("button", name="Menu").click()
+    page.get_by_role("button", name="Se déconnecter").first.click()
+    expect(page.locator("h1")).to_contain_text("Portail des professionnels")
+
+
+def fill_holder(page, i: int, name: str) -> None:
+    page.select_option(f"#champ-rows-{i}-civilite", "MME")
+    page.fill(f"#champ-rows-{i}-nom", name)
+    page.fill(f"#champ-rows-{i}-prenom", "Zoé")
+    page.fill(f"#champ-rows-{i}-courriel", f"{name.lower()}@chu.example")
+    page.fill(f"#champ-rows-{i}-date_naissance", f"1990-03-0{i + 1}")
+    page.fill(f"#champ-rows-{i}-lieu_naissance", "Nantes")
+    page.fill(f"#champ-rows-{i}-fonction", "Secrétaire médicale")
+    page.fill(f"#champ-rows-{i}-justification", "Accès au dossier patient informatisé")
+
+
+def decide(page, live_portal, reference: str, button: str, motive: str = "") -> None:
+    page.goto(live_portal + "/instruction/")
+    page.get_by_role("link", name=reference).click()
+    expect(page.locator("h1")).to_contain_text("F")
+    if motive:
+        page.get_by_label(f"Motif pour « {button} »").fill(motive)
+    page.get_by_role("button", name=button, exact=True).click()
+    expect(page.locator(".fr-alert--success")).to_contain_text(reference)
+
+
+def test_director_orders_three_cards_through_a_correction(chromium, live_portal):
+    page = browser_page(chromium, "desktop")
+    card_login(page, live_portal, "KIT DIRECTEUR0006")
+    page.get_by_role("link", name="Mes démarches").first.click()
+    shot(page, "f301-01-demarches")
+    page.get_by_role("link", name=re.compile("F301")).click()
+    page.get_by_role("button", name="Commencer").click()
+    expect(page.locator(".fr-stepper__title")).to_contain_text("Titulaires")
+    fill_holder(page, 0, "AGENTUN")
+    page.get_by_role("button", name="Ajouter un titulaire").click()
+    fill_holder(page, 1, "AGENTDEUX")
+    page.get_by_role("button", name="Ajouter un titulaire").click()
+    page.fill("#champ-rows-2-courriel", "pas-une-adresse")
+    page.locator("#champ-rows-2-nom").focus()  # leaving the field checks it inline
+    expect(page.locator("#champ-rows-2-courriel-erreur")).to_contain_text("Adresse électronique invalide")
+    shot(page, "f301-02-inline-error")
+    fill_holder(page, 2, "AGENTTROIS")
+    expect(page.locator("#champ-rows-2-courriel-erreur")).to_have_count(0)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".fr-stepper__title")).to_contain_text("Livraison")
+    page.fill("#champ-destinataire", "Accueil")
+    page.fill("#champ-adresse", "1 place Alexis-Ricordeau")
+    page.fill("#champ-code_postal", "44000")
+    page.fill("#champ-ville", "Nantes")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".fr-stepper__title")).to_contain_text("Contact")
+    page.get_by_role("button", name="Enregistrer et continuer").click()  # pre-filled from the portal's records
+    expect(page.locator("h1")).to_contain_text("récapitulatif")
+    shot(page, "f301-03-summary")
+    page.get_by_role("button", name="Déposer le dossier").click()
+    alert = page.locator(".fr-alert--success")
+    expect(alert).to_contain_text("Numéro d’accusé de réception")
+    reference = re.search(r"F301-\d{4}-\d{6}", alert.inner_text()).group(0)
+    shot(page, "f301-04-deposited")
+    logout(page)
+
+    card_login(page, live_portal, "KIT OPERATEUR0011")
+    decide(page, live_portal, reference, "Demander une correction", "Précisez le nom du destinataire des cartes.")
+    shot(page, "f301-05-backoffice")
+    logout(page)
+
+    card_login(page, live_portal, "KIT DIRECTEUR0006")
+    page.get_by_role("link", name="Mes démarches").first.click()
+    page.get_by_role("link", name=reference).click()
+    expect(page.get_by_text("Précisez le nom du destinataire des cartes.")).to_be_visible()
+    page.get_by_role("link", name="Corriger et déposer à nouveau").click()
+    page.get_by_role("link", name=re.compile("^Modifier.*Livraison")).click()
+    page.fill("#champ-destinataire", "Mme Durand, accueil principal")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("button", name="Déposer à nouveau").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text(reference)
+    logout(page)
+
+    card_login(page, live_portal, "KIT OPERATEUR0011")
+    decide(page, live_portal, reference, "Accepter")
+    rows = page.locator("table", has_text="Titulaire").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    for name in ("AGENTUN", "AGENTDEUX", "AGENTTROIS"):
+        expect(rows.filter(has_text=name)).to_contain_text("Commandée")
+    shot(page, "f301-06-accepted")
+    page.context.close()
+
+
+def test_mandataire_declares_a_technical_administrator_on_a_phone(chromium, live_portal):
+    page = browser_page(chromium, "phone")
+    card_login(page, live_portal, "KIT SECRETAIRE0007")
+    page.goto(live_portal + "/demarches/")
+    page.get_by_role("link", name=re.compile("F413")).click()
+    no_horizontal_scroll(page)
+    page.get_by_role("button", name="Commencer").click()
+    page.select_option("#champ-famille", "SERV")
+    shot(page, "f413-01-famille")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.select_option("#champ-rows-0-civilite", "MME")
+    page.fill("#champ-rows-0-nom", "ADMINTECH0009")
+    page.fill("#champ-rows-0-prenom", "KIT")
+    page.fill("#champ-rows-0-identifiant", "581234567600017/TECH0009")
+    page.fill("#champ-rows-0-courriel", "admintech@editeur.example")
+    page.fill("#champ-rows-0-usage", "Serveur web du portail patient (SSL)")
+    page.fill("#champ-rows-0-editeur", "Éditeur Santé SA")
+    page.fill("#champ-rows-0-solution", "Portail patient")
+    no_horizontal_scroll(page)
+    shot(page, "f413-02-administrateur")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.fill("#champ-courriel", "informatique@chu-nantes.example")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.locator("label[for='champ-cgu']").click()
+    page.locator("label[for='champ-pc']").click()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator("h1")).to_contain_text("récapitulatif")
+    no_horizontal_scroll(page)
+    shot(page, "f413-03-summary")
+    page.get_by_role("button", name="Déposer le dossier").click()
+    expect(page.locator(".fr-alert--success")).to_contain_text("F413-")
+    no_horizontal_scroll(page)
+    shot(page, "f413-04-deposited")
+    page.context.close()
