@@ -13,9 +13,9 @@ def chromium_path() -> str | None:
 
 def with_pki(url: str, app_config: dict) -> str:
     """The forms seal what is deposited: the live portal's database gets the PKI (keys in the session token)."""
+    from app.config import default_pkcs11_module
     from app.db import Database
     from app.operations.pki import init_pki
-    from app.config import default_pkcs11_module
     from app.signing.hsm import Hsm
 
     database = Database(url)
