@@ -110,9 +110,9 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.views import auth, backoffice, dashboard, filings, inbox, main, pki, referential
+    from app.views import auth, backoffice, cardorders, dashboard, filings, inbox, main, pki, referential
 
-    for module in (main, auth, dashboard, pki, referential, filings, backoffice, inbox):
+    for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox):
         app.register_blueprint(module.bp)
 
 

@@ -141,6 +141,8 @@ RULES: dict[str, Rule] = {
     "filing.view": _view_filing,
     "filing.edit": _edit_filing,
     "filing.instruct": _agency("ans_operator"),
+    "card.manage": lambda actor, target: actor.has_role_on(target.structure, "legal_representative", "mandataire"),
+    "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or "ans_operator" in actor.agency_roles,
     "outbox.view": _authenticated,
     "agency.ansm": _agency("ansm_evaluator"),

@@ -115,6 +115,8 @@ class CardOrder(SQLModel, table=True):
     birth_date: str = Field(default="", max_length=10)
     justification: str = Field(default="", sa_type=sa.Text)
     state: str = Field(default="commandee", max_length=12, index=True)
+    card_id: int | None = Field(default=None, foreign_key="card.id")  # the card made for this order
+    revocation_requested_at: datetime | None = optional_timestamp()
     revocation_reason: str = Field(default="", max_length=200)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()

@@ -6,6 +6,7 @@ from flask import Blueprint, g
 from sqlmodel import select
 
 from app.db import get_session
+from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import STATES
 from app.domain.codes import AUTH_METHODS, CARD_ORDER_STATES, HABILITATION_ROLES, PROFESSIONS
 from app.domain.forms import FORMS
@@ -54,4 +55,7 @@ def structure(structure_id: int, target: Structure):
                 if can(g.actor, "filing.start", NewFiling(spec.code, spec.filed_by, item)) and spec.filed_by]
     return render("dashboard/structure.html", structure=item, parent=parent, sites=sites, holders=rows,
                   role_labels=HABILITATION_ROLES, filings=filings, orders=orders, can_file=can_file,
-                  states=STATES, card_states=CARD_ORDER_STATES)
+                  states=STATES, card_states=CARD_ORDER_STATES,
+                  card_actions=lambda order: card_actions(order.state, STRUCTURE,
+                                                          requested=order.revocation_requested_at is not None)
+                  if g.actor.has_role_on(item, "legal_representative", "mandataire") else [])

@@ -38,7 +38,12 @@ ROUTES = {
     ("GET", "/instruction/"): (None, AGENCY),
     ("GET", "/instruction/<int:filing_id>"): ("deposited", AGENCY),
     ("POST", "/instruction/<int:filing_id>/<verb>"): ("deposited", {**AGENCY, "anonymous": 400, "operator": 303}),
+    ("GET", "/instruction/cartes"): (None, AGENCY),
+    ("POST", "/instruction/cartes/<int:order_id>/<verb>"): (None, {**AGENCY, "anonymous": 400, "operator": 303}),
+    ("POST", "/cartes/<int:order_id>/<verb>"): (None, {"anonymous": 400, "filer": 303, "director": 303,
+                                                       "foreign_director": 403, "admin": 403, "operator": 403}),
 }
+VERBS = {"/cartes/": "demander_revocation", "/instruction/cartes/": "revoquer"}
 
 
 @pytest.fixture()
@@ -53,9 +58,15 @@ def scene(db, world, as_person, make_person, make_card, make_habilitation, clien
     draft = f413(filer, world, admins=[world["admin"]])
     filer.post(f"/demarches/{draft}/pieces", {"piece": (BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "preuve.png")},
                content_type="multipart/form-data")
+    from app.models import CardOrder
+
+    order = CardOrder(filing_id=deposited, structure_id=world["hospital"].id, card_type="CPE", family_name="PARTI",
+                      given_name="Paul", state="active")
+    db.add(order)
+    db.flush()
     people = {"filer": world["mandataire"], "director": world["director"], "foreign_director": foreign,
               "admin": world["admin"], "operator": world["operator"]}
-    return {"people": people, "draft": draft, "deposited": deposited}
+    return {"people": people, "draft": draft, "deposited": deposited, "order": order.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -71,10 +82,11 @@ def test_casefile_routes(app, db, world, scene, as_person, role):
         attachment_id = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing_id)).first()
         url = (rule.replace("<int:filing_id>", str(filing_id)).replace("<form>", "F413")
                .replace("<step>", "contact").replace("<int:attachment_id>", str(attachment_id or 0))
-               .replace("<verb>", "passer_en_instruction"))
+               .replace("<int:order_id>", str(scene["order"]))
+               .replace("<verb>", next((v for k, v in VERBS.items() if rule.startswith(k)), "passer_en_instruction")))
         data = {"structure_id": str(world["hospital"].id), "courriel": "it@chu.example", "_step": "contact",
                 "_name": "courriel", "cle": db.get(Filing, filing_id).idempotency_key if filing_id else "",
-                "message": "Bonjour", "piece": (BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf")}
+                "message": "Bonjour", "motif": "Départ de l’agent", "piece": (BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf")}
         if browser is None:
             response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
         elif method == "POST":

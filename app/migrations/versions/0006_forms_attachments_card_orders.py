@@ -32,9 +32,12 @@ def upgrade() -> None:
     sa.Column('birth_date', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('justification', sa.Text(), nullable=False),
     sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('card_id', sa.Integer(), nullable=True),
+    sa.Column('revocation_requested_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revocation_reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['card_id'], ['card.id'], ),
     sa.ForeignKeyConstraint(['filing_id'], ['filing.id'], ),
     sa.ForeignKeyConstraint(['structure_id'], ['structure.id'], ),
     sa.PrimaryKeyConstraint('id')

@@ -1,0 +1,69 @@
+"""Card orders through their life: fabrication gives the holder an identifier and a card, activation makes it
+usable (designations need an active card), opposition and revocation end it."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from app.domain.cardorders import card_transition
+from app.models import Card, CardOrder, Person, Structure
+from app.models.base import utcnow
+from app.operations import audit, outbox
+
+CARD_STATUS = {"fabriquee": "fabriquee", "active": "active", "opposee": "opposee", "revoquee": "revoquee"}
+
+
+def _fabricate(db: Session, order: CardOrder) -> None:
+    structure = db.get(Structure, order.structure_id)
+    if not order.national_id:
+        order.national_id = f"{structure.national_id}/C{order.id:06d}"
+    person = db.exec(select(Person).where(Person.national_id == order.national_id)).first()
+    if person is None:
+        person = Person(national_id=order.national_id, civility=order.civility, family_name=order.family_name,
+                        given_name=order.given_name, email=order.email)
+        db.add(person)
+        db.flush()
+    card = Card(person_id=person.id, card_type=order.card_type, serial=f"9{order.id:09d}", status="fabriquee",
+                structure_id=order.structure_id)
+    db.add(card)
+    db.flush()
+    order.card_id = card.id
+
+
+def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
+           notify: list[str] | None = None) -> None:
+    """Apply ``verb`` to the order (and its card); flushes, the caller commits."""
+    found = card_transition(order.state, verb, by=by, reason=reason,
+                            requested=order.revocation_requested_at is not None)
+    before = order.state
+    if verb == "fabriquer":
+        _fabricate(db, order)
+    if found.target:
+        order.state = found.target
+        if order.card_id:
+            card = db.get(Card, order.card_id)
+            card.status = CARD_STATUS[found.target]
+            db.add(card)
+    if verb == "demander_revocation":
+        order.revocation_requested_at = utcnow()
+    if reason.strip():
+        order.revocation_reason = reason.strip()[:200]
+    order.updated_at = utcnow()
+    db.add(order)
+    db.flush()
+    audit.record(db, actor=actor, action=f"card.{verb}", object_type="card_order", object_id=order.id,
+                 before={"state": before},
+                 after={"state": order.state, **({"reason": reason.strip()} if reason.strip() else {})})
+    holder = f"{order.given_name} {order.family_name}"
+    if verb in ("activer", "opposer", "revoquer") and order.email:
+        outbox.queue(db, [order.email, *(notify or [])], f"Votre carte {order.card_type} : {order.state}",
+                     f"La carte {order.card_type} de {holder} est désormais « {order.state} ».")
+
+
+def pending_for_agency(db: Session, limit: int = 200) -> list[tuple[CardOrder, Structure]]:
+    """Orders waiting for the agency: to fabricate, to activate, or whose revocation was asked."""
+    return list(db.exec(select(CardOrder, Structure).join(Structure, Structure.id == CardOrder.structure_id)
+                        .where((CardOrder.state.in_(("commandee", "fabriquee")))
+                               | (CardOrder.revocation_requested_at.is_not(None)
+                                  & (CardOrder.state != "revoquee")))
+                        .order_by(CardOrder.id).limit(limit)))

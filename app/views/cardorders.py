@@ -1,0 +1,70 @@
+"""Card orders after acceptance: the structure opposes a lost card or asks to revoke a departed agent's;
+the agency fabricates, activates and revokes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, g, request, url_for
+
+from app.db import commit, get_session
+from app.domain.cardorders import STRUCTURE, card_actions
+from app.domain.casefiles import BACK_OFFICE, InvalidTransition
+from app.domain.codes import CARD_ORDER_STATES
+from app.models import CardOrder, Structure
+from app.operations import cardorders
+from app.views.rendering import render, success
+from app.views.security import requires
+
+bp = Blueprint("cards", __name__)
+
+
+@dataclass(frozen=True)
+class LoadedOrder:
+    order: CardOrder
+    structure: Structure
+
+
+def order_target(order_id: int, **_ignored) -> LoadedOrder:
+    db = get_session()
+    order = db.get(CardOrder, order_id)
+    if order is None:
+        abort(404)
+    return LoadedOrder(order, db.get(Structure, order.structure_id))
+
+
+def _apply(target: LoadedOrder, verb: str, by: str, back: str):
+    db = get_session()
+    try:
+        cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id,
+                          reason=request.form.get("motif", ""))
+    except InvalidTransition as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return success(back)
+    commit()
+    flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
+          f"{CARD_ORDER_STATES[target.order.state].lower()}"
+          + (", révocation demandée" if verb == "demander_revocation" else "") + ".", "success")
+    return success(back)
+
+
+@bp.post("/cartes/<int:order_id>/<verb>")
+@requires("card.manage", target=order_target)
+def structure_act(order_id: int, verb: str, target: LoadedOrder):
+    return _apply(target, verb, STRUCTURE, url_for("dashboard.structure", structure_id=target.structure.id)
+                  + "#cartes")
+
+
+@bp.get("/instruction/cartes")
+@requires("agency.ans")
+def queue():
+    rows = cardorders.pending_for_agency(get_session())
+    return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES,
+                  actions={o.id: card_actions(o.state, BACK_OFFICE) for o, _ in rows})
+
+
+@bp.post("/instruction/cartes/<int:order_id>/<verb>")
+@requires("card.instruct", target=order_target)
+def agency_act(order_id: int, verb: str, target: LoadedOrder):
+    return _apply(target, verb, BACK_OFFICE, url_for("cards.queue"))
