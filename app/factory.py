@@ -110,9 +110,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.views import auth, backoffice, cardorders, dashboard, filings, inbox, main, pki, referential
+    from app.views import auth, backoffice, cardorders, dashboard, email_login, filings, inbox, main, pki, referential
 
-    for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox):
+    for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox,
+                   email_login):
         app.register_blueprint(module.bp)
 
 

@@ -144,7 +144,6 @@ RULES: dict[str, Rule] = {
     "card.manage": lambda actor, target: actor.has_role_on(target.structure, "legal_representative", "mandataire"),
     "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or "ans_operator" in actor.agency_roles,
-    "outbox.view": _authenticated,
     "agency.ansm": _agency("ansm_evaluator"),
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from .base import optional_timestamp, timestamp
@@ -76,3 +77,19 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: datetime = timestamp()
     ended_at: datetime | None = optional_timestamp()
     end_reason: str = Field(default="", max_length=20)
+
+
+class EmailLink(SQLModel, table=True):
+    """A single-use login link sent by e-mail, for a legal representative who has no card yet (F101).
+    Only the token's hash is kept; the link works once, within its validity."""
+
+    __tablename__ = "email_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_sha256: str = Field(max_length=64, unique=True)
+    email: str = Field(max_length=200, index=True)
+    family_name: str = Field(max_length=100)
+    given_name: str = Field(max_length=100)
+    created_at: datetime = timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    used_at: datetime | None = optional_timestamp()

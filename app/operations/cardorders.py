@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.domain.cardorders import card_transition
-from app.models import Card, CardOrder, Person, Structure
+from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
 
@@ -28,6 +28,11 @@ def _fabricate(db: Session, order: CardOrder) -> None:
     db.add(card)
     db.flush()
     order.card_id = card.id
+    if order.card_type in ("CDE", "CDA"):  # an F101 without a CPS: the director's card carries the role
+        filing = db.get(Filing, order.filing_id)
+        db.add(Habilitation(person_id=person.id, structure_id=order.structure_id, role="legal_representative",
+                            source=filing.reference if filing else ""))
+        db.flush()
 
 
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",

@@ -8,14 +8,14 @@ from sqlmodel import select
 from app.db import get_session
 from app.models import OutboxMessage
 from app.views.rendering import render
-from app.views.security import requires
 
 bp = Blueprint("inbox", __name__)
 
 
 @bp.get("/boite-de-reception")
-@requires("outbox.view")
 def index():
+    """Open to anyone in development (a legal representative without a card reads their link here); absent in
+    production, where mail really leaves."""
     if current_app.config["SETTINGS"].is_production:
         abort(404)
     messages = get_session().exec(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(100)).all()

@@ -91,3 +91,14 @@ def test_mail_down_the_filing_succeeds_and_the_notice_leaves_when_mail_is_back(d
     assert {r for rcpts, _ in received for r in rcpts} == {m.recipient for m in queued}
     assert all(filing.reference in body for _, body in received)
     assert deliver_due(db, transport, now=later) == {"sent": 0, "failed": 0}  # sent once, never twice
+
+
+def test_the_dev_inbox_lists_the_outbox_and_is_absent_in_production(app, db, client, monkeypatch):
+    from app.operations import outbox
+
+    outbox.queue(db, ["someone@example.org"], "Sujet d’essai", "Corps du message")
+    db.flush()
+    page = client.get("/boite-de-reception")
+    assert page.status_code == 200 and "Sujet d’essai" in page.get_data(as_text=True)
+    monkeypatch.setattr(app.config["SETTINGS"], "env", "production")
+    assert client.get("/boite-de-reception").status_code == 404

@@ -21,7 +21,6 @@ LOGGED = {"anonymous": 303, **{r: 200 for r in ROLES if r != "anonymous"}}
 # (method, rule) -> (filing: "draft" | "deposited" | None, expected by role, and for the filer's 2xx/3xx answer)
 ROUTES = {
     ("GET", "/demarches/"): (None, LOGGED),
-    ("GET", "/boite-de-reception"): (None, LOGGED),
     ("GET", "/demarches/nouvelle/<form>"): (None, LOGGED),
     ("POST", "/demarches/nouvelle/<form>"): (None, {"anonymous": 400, "filer": 303, "director": 303,
                                                      "foreign_director": 403, "admin": 403, "operator": 403}),

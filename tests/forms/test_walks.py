@@ -192,3 +192,51 @@ def start_f101(browser, structure) -> int:
     response = browser.post("/demarches/nouvelle/F101", {"identifiant_structure": structure.finess})
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     return int(re.search(r"/demarches/(\d+)/", response.headers["Location"]).group(1))
+
+
+def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db, world, as_person, make_structure):
+    """The legal representative has no card: a link by e-mail, the F101 with its proof, acceptance orders a CDE;
+    its fabrication makes the holder legal representative of the structure."""
+    from io import BytesIO
+
+    from app.models import Habilitation as H
+    from app.models import Person
+
+    ehpad = make_structure(kind="EJ", name="EHPAD des Lilas", public=True, contract=False)
+    anonymous = app.test_client()
+    page = anonymous.get("/auth/courriel").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    bad = anonymous.post("/auth/courriel", data={"csrf_token": token, "courriel": "x@", "nom": "", "prenom": "Léa"})
+    assert bad.status_code == 422 and "Adresse électronique invalide" in bad.get_data(as_text=True)
+    sent = anonymous.post("/auth/courriel", data={"csrf_token": token, "courriel": "Lea.Martin@Lilas.example",
+                                                  "nom": "MARTIN", "prenom": "Léa"})
+    assert sent.status_code == 200 and "Vérifiez votre messagerie" in sent.get_data(as_text=True)
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.recipient == "lea.martin@lilas.example")).one()
+    link = re.search(r"http://localhost(/auth/courriel/\S+)", mail.body).group(1)
+    assert anonymous.get(link).status_code == 200  # a mail scanner opening it spends nothing
+    opened = anonymous.post(link, data={"csrf_token": token})
+    assert opened.status_code == 303 and opened.headers["Location"].endswith("/demarches/nouvelle/F101")
+    assert anonymous.post(link, data={"csrf_token": token}).status_code == 400  # single use
+
+    from tests.forms.conftest import Browser
+    browser = Browser(anonymous)
+    filing_id = start_f101(browser, ehpad)
+    fill(browser, filing_id, "representant", {"civilite": "MME", "nom": "MARTIN", "prenom": "Léa", "identifiant": "",
+                                              "courriel": "lea.martin@lilas.example", "fonction": "Directrice",
+                                              "date_naissance": "1975-06-15"})
+    fill(browser, filing_id, "contact", {"courriel": "direction@lilas.example"})
+    fill(browser, filing_id, "contrat", {"contrat": "1", "exactitude": "1"})
+    browser.post(f"/demarches/{filing_id}/pieces", {"piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "arrete.pdf")},
+                 content_type="multipart/form-data")
+    deposit(browser, db, filing_id)
+    assert browser.get("/demarches/nouvelle/F413").status_code == 200  # the page says no structure allows it
+    assert browser.post("/demarches/nouvelle/F413", {"structure_id": ehpad.id}).status_code == 403
+    decide(as_person, world, filing_id)
+    order = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).one()
+    assert order.card_type == "CDE" and order.family_name == "MARTIN"
+    operator = as_person(world["operator"])
+    assert operator.post(f"/instruction/cartes/{order.id}/fabriquer").status_code == 303
+    db.refresh(order)
+    holder = db.exec(select(Person).where(Person.national_id == order.national_id)).one()
+    assert db.exec(select(H).where(H.person_id == holder.id, H.structure_id == ehpad.id,
+                                   H.role == "legal_representative", H.ended_at.is_(None))).one()

@@ -1,0 +1,58 @@
+"""« Je n’ai pas encore de carte » : a single-use link by e-mail, to file the F101 (legal representatives)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, request, url_for
+
+from app.db import commit, get_session
+from app.domain.forms.schema import EMAIL
+from app.extensions import limiter
+from app.operations.email_login import consume_link, request_link
+from app.views.rendering import render
+from app.views.security import start_portal_session
+
+bp = Blueprint("email_login", __name__, url_prefix="/auth/courriel")
+
+
+def _limit() -> str:
+    return current_app.config.get("LOGIN_RATE_LIMIT", "30 per minute")
+
+
+@bp.route("", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"])
+def ask():
+    values = {k: request.form.get(k, "").strip() for k in ("courriel", "nom", "prenom")}
+    errors = {}
+    if request.method == "POST":
+        if not EMAIL.match(values["courriel"]):
+            errors["courriel"] = "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
+        for key in ("nom", "prenom"):
+            if not values[key]:
+                errors[key] = "Ce champ est obligatoire."
+            elif len(values[key]) > 100:
+                errors[key] = "Ce texte est trop long."
+        if not errors:
+            base = current_app.config["SETTINGS"].portal_base_url + url_for("email_login.ask")
+            request_link(get_session(), email=values["courriel"], family_name=values["nom"],
+                         given_name=values["prenom"], link_base=base)
+            commit()
+            return render("auth/email_sent.html", email=values["courriel"],
+                          dev_inbox=not current_app.config["SETTINGS"].is_production)
+    return render("auth/email_ask.html", values=values, errors=errors, needs_csrf=True,
+                  status=422 if errors else 200)
+
+
+@bp.route("/<token>", methods=["GET", "POST"])
+@limiter.limit(_limit, methods=["POST"])
+def follow(token: str):
+    """GET only shows a button: mail scanners that open links must not spend them."""
+    if request.method == "GET":
+        return render("auth/email_confirm.html", token=token, needs_csrf=True)
+    login = consume_link(get_session(), token)
+    if login is None:
+        get_session().rollback()
+        return render("auth/email_confirm.html", token=token, needs_csrf=True, status=400,
+                      error="Ce lien a déjà servi ou a expiré : demandez-en un nouveau.")
+    commit()
+    start_portal_session(login.id)
+    return redirect(url_for("filings.start", form="F101"), code=303)
