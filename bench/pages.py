@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DIRECTOR = "3440000016/DIR0001"  # legal representative of the CHU: habilitations and a structure page
+OPERATOR = "899700000070"  # ANS operator: the back office's queue
 
 
 def free_port() -> int:
@@ -85,22 +86,48 @@ def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
     with database.session() as db:
         load(db)
         login = open_session(db, identity_from_userinfo(psc_claims(find(DIRECTOR), "CARD")))
+        operator = open_session(db, identity_from_userinfo(psc_claims(find(OPERATOR), "CARD")))
         structure = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
+        draft, _ = _filings(db, login.person_id, structure.id)
         db.commit()
-        login_id, structure_id = login.id, structure.id
+        login_id, structure_id, operator_id = login.id, structure.id, operator.id
     database.engine.dispose()
     app = create_app()
     # The cookie a browser holds after its first page: the session id and the CSRF secret Flask-WTF stored.
-    cookie = app.session_interface.get_signing_serializer(app).dumps({"sid": login_id,
-                                                                       "csrf_token": secrets.token_hex(20)})
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"sid": login_id, "csrf_token": secrets.token_hex(20)})
+    operator_cookie = serializer.dumps({"sid": operator_id, "csrf_token": secrets.token_hex(20)})
     pages = {
         "accueil (anonyme)": ("/", ""),
         "référentiel (anonyme)": ("/referentiel/", ""),
         "référentiel filtré (anonyme)": ("/referentiel/?statut=AAC", ""),
         "tableau de bord (connecté)": ("/tableau-de-bord", cookie),
         "page structure (connecté)": (f"/structures/{structure_id}", cookie),
+        "mes démarches (connecté)": ("/demarches/", cookie),
+        "étape F301, 3 titulaires (connecté)": (f"/demarches/{draft}/etapes/titulaires", cookie),
+        "récapitulatif F301 (connecté)": (f"/demarches/{draft}/recapitulatif", cookie),
+        "file d’instruction (opérateur)": ("/instruction/?etat=tous", operator_cookie),
     }
     return env, pages
+
+
+def _filings(db, person_id: int, structure_id: int) -> tuple[int, int]:
+    """A director's F301 draft with three holders, and 60 deposited filings in the agency's queue."""
+    from app.models.base import utcnow
+    from app.operations.casefiles import next_reference, open_draft
+
+    holder = {"civilite": "MME", "nom": "AGENT", "prenom": "Zoé", "identifiant": "", "courriel": "a@chu.example",
+              "date_naissance": "1990-01-01", "lieu_naissance": "Nantes", "fonction": "Accueil",
+              "justification": "Accès au DPI"}
+    draft = open_draft(db, form="F301", structure_id=structure_id, filer_id=person_id, actor="bench",
+                       payload={"titulaires": [holder] * 3})
+    for _ in range(60):
+        filing = open_draft(db, form="F413", structure_id=structure_id, filer_id=person_id, actor="bench")
+        filing.state, filing.deposited_at = "depose", utcnow()
+        filing.reference = next_reference(db, "F413", utcnow().year)
+        db.add(filing)
+    db.flush()
+    return draft.id, filing.id
 
 
 def start(command: list[str], env: dict, port: int, log: Path) -> subprocess.Popen:

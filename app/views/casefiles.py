@@ -29,8 +29,12 @@ class LoadedCase:
 
 
 def case_target(filing_id: int, **_ignored) -> LoadedCase:
+    """Loads the filing, locked for the request's transaction when the request may change it: an inline field
+    autosave and the step's own post, racing from one browser, must not overwrite each other's data."""
+    from flask import request
+
     db = get_session()
-    filing = db.get(Filing, filing_id)
+    filing = db.get(Filing, filing_id, with_for_update=request.method == "POST")
     if filing is None or filing.form not in FORM_CODES:
         abort(404)
     return LoadedCase(filing, db.get(Structure, filing.structure_id), db.get(Person, filing.filer_id))

@@ -81,6 +81,7 @@ def test_card_login_then_logout(page, live_portal):
 def test_refusals_and_errors_reached_through_htmx_are_shown(page, live_portal):
     """htmx 2 swaps nothing on 4xx/5xx by default: a boosted link to a forbidden page showed nothing."""
     card_login(page, live_portal, "Dr KIT DOC0001")
+    page.wait_for_function("() => window.htmx")  # deferred script: the heading may show before it runs
     # A boosted link to a structure this prescriber has no role in (the clinic), as a stale bookmark would be.
     page.evaluate("""() => {
         const link = Object.assign(document.createElement('a'), {id: 'ailleurs', href: '/structures/5',
@@ -92,5 +93,6 @@ def test_refusals_and_errors_reached_through_htmx_are_shown(page, live_portal):
     expect(page.locator("h1")).to_have_text("Accès refusé")
     # An htmx request aimed at a part of the page gets the error in the content area.
     page.goto(live_portal + "/tableau-de-bord")
+    page.wait_for_function("() => window.htmx")
     page.evaluate("() => htmx.ajax('GET', '/n-existe-pas', {target: '#contenu'})")
     expect(page.locator("#contenu h1")).to_have_text("Page non trouvée")
