@@ -48,9 +48,9 @@ def structure(structure_id: int, target: Structure):
     manages = g.actor.has_role_on(item, "legal_representative", "mandataire") or "ans_operator" in g.actor.agency_roles
     filings = db.exec(select(Filing).where(Filing.structure_id == item.id, Filing.form.in_(FORMS),
                                            (Filing.state != "brouillon") | (Filing.filer_id == g.actor.person_id))
-                      .order_by(Filing.updated_at.desc()).limit(50)).all() if manages else []
+                      .order_by(Filing.id.desc()).limit(10)).all() if manages else []
     orders = db.exec(select(CardOrder).where(CardOrder.structure_id == item.id)
-                     .order_by(CardOrder.id.desc()).limit(100)).all() if manages else []
+                     .order_by(CardOrder.id.desc()).limit(20)).all() if manages else []
     can_file = [spec for spec in FORMS.values()
                 if can(g.actor, "filing.start", NewFiling(spec.code, spec.filed_by, item)) and spec.filed_by]
     return render("dashboard/structure.html", structure=item, parent=parent, sites=sites, holders=rows,

@@ -240,3 +240,18 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     holder = db.exec(select(Person).where(Person.national_id == order.national_id)).one()
     assert db.exec(select(H).where(H.person_id == holder.id, H.structure_id == ehpad.id,
                                    H.role == "legal_representative", H.ended_at.is_(None))).one()
+
+
+def test_my_filings_come_twenty_a_page_newest_first(db, world, as_person):
+    from app.operations.casefiles import open_draft
+
+    ids = [open_draft(db, form="F503", structure_id=world["hospital"].id, filer_id=world["director"].id,
+                      actor="test").id for _ in range(25)]
+    browser = as_person(world["director"])
+    first = browser.get("/demarches/").get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'href="/demarches/(\d+)"', first)]
+    assert shown == sorted(ids, reverse=True)[:20]
+    older = re.search(r'href="(/demarches/\?avant=\d+)"', first).group(1)
+    second = browser.get(older).get_data(as_text=True)
+    assert [int(i) for i in re.findall(r'href="/demarches/(\d+)"', second)] == sorted(ids, reverse=True)[20:]
+    assert "avant=" not in second
