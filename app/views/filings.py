@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
+from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
 from app.db import commit, get_session
@@ -16,7 +17,7 @@ from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
 from app.operations import casefiles
 from app.operations.casefiles import Refused
-from app.operations.forms import attachments, rules, workflow
+from app.operations.forms import attachments, prefill, rules, workflow
 from app.views.casefiles import LoadedCase, case_page, case_target, latest_document
 from app.views.rendering import render, success
 from app.views.security import requires
@@ -95,8 +96,10 @@ def _prefill(spec, structure: Structure) -> dict:
     payload = {}
     if spec.code == "F101":
         payload["representant"] = identity
-    if me.email:
-        payload["contact"] = {"courriel": me.email}
+    if any(step.name == "contact" for step in spec.steps):
+        known = prefill.last_contact(get_session(), structure.id)
+        if known or me.email:
+            payload["contact"] = known or {"courriel": me.email}
     return payload
 
 
@@ -106,6 +109,8 @@ def _step_data(step, form) -> tuple[object, dict]:
         return {f.name: clean(f, form.get(f.name)) for f in step.fields}, {}
     count = int(form.get("rows", "0") or 0) if form.get("rows", "0").isdigit() else 0
     rows = [{f.name: clean(f, form.get(f"rows-{i}-{f.name}")) for f in step.fields} for i in range(min(count, 60))]
+    if any(f.name == "identifiant" for f in step.fields):
+        rows = [row | prefill.from_records(get_session(), row) for row in rows]
     if (removed := form.get("_supprimer", "")).isdigit() and int(removed) < len(rows):
         del rows[int(removed)]
         return rows, {"edited": True}
@@ -163,6 +168,7 @@ def field(filing_id: int, target: LoadedCase):
     if spec_field is None or (current.repeated and not row_index.isdigit()):
         abort(400)
     value = clean(spec_field, request.form.get(name))
+    filled = {}
     if casefiles.editable(filing):
         data = filing.payload.get(current.name) or ([] if current.repeated else {})
         if current.repeated:
@@ -170,14 +176,22 @@ def field(filing_id: int, target: LoadedCase):
             while len(rows) <= int(row_index):
                 rows.append({})
             rows[int(row_index)][field_name] = value
+            if field_name == "identifiant":
+                filled = prefill.from_records(get_session(), rows[int(row_index)])
+                rows[int(row_index)].update(filled)
             data = rows
         else:
             data = {**data, field_name: value}
         casefiles.save_part(get_session(), filing, current.name, data)
         commit()
     error = check(spec_field, value)
-    return render("filings/_field.html", spec_field=spec_field, name=name, value=value, error=error,
-                  case=target, step=current, block="field", status=422 if error else 200)
+    response = render("filings/_field.html", spec_field=spec_field, name=name, value=value, error=error,
+                      case=target, step=current, block="field", status=422 if error else 200)
+    for key, known in filled.items():  # the fields the portal's records fill, swapped in out of band
+        other = next(f for f in current.fields if f.name == key)
+        response.data += render_block("filings/_field.html", "field", spec_field=other, name=f"rows-{row_index}-{key}",
+                                      value=known, error=None, case=target, step=current, oob=True).encode()
+    return response
 
 
 @bp.get("/<int:filing_id>/recapitulatif")
@@ -233,7 +247,7 @@ def show(filing_id: int, target: LoadedCase):
 
 
 @bp.get("/<int:filing_id>/formulaire.pdf")
-@requires("filing.view", target=case_target)
+@requires("filing.attachment", target=case_target)  # the filer and the back office
 def pdf(filing_id: int, target: LoadedCase):
     document = latest_document(filing_id)
     if document is None:

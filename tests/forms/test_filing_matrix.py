@@ -25,7 +25,7 @@ ROUTES = {
     ("POST", "/demarches/nouvelle/<form>"): (None, {"anonymous": 400, "filer": 303, "director": 303,
                                                      "foreign_director": 403, "admin": 403, "operator": 403}),
     ("GET", "/demarches/<int:filing_id>"): ("deposited", VIEW),
-    ("GET", "/demarches/<int:filing_id>/formulaire.pdf"): ("deposited", VIEW),
+    ("GET", "/demarches/<int:filing_id>/formulaire.pdf"): ("deposited", FILES),
     ("GET", "/demarches/<int:filing_id>/etapes/<step>"): ("draft", EDIT),
     ("POST", "/demarches/<int:filing_id>/etapes/<step>"): ("draft", {**POST_EDIT, "filer": 303}),
     ("POST", "/demarches/<int:filing_id>/champ"): ("draft", POST_EDIT),

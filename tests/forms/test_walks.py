@@ -255,3 +255,32 @@ def test_my_filings_come_twenty_a_page_newest_first(db, world, as_person):
     second = browser.get(older).get_data(as_text=True)
     assert [int(i) for i in re.findall(r'href="/demarches/(\d+)"', second)] == sorted(ids, reverse=True)[20:]
     assert "avant=" not in second
+
+
+def test_a_national_id_fills_the_identity_from_the_portal_records(db, world, as_person):
+    browser = as_person(world["mandataire"])
+    filing_id = start(browser, "F413", world["hospital"])
+    answer = browser.post(f"/demarches/{filing_id}/champ", {"_step": "administrateurs", "_name": "rows-0-identifiant",
+                                                            "rows-0-identifiant": world["admin"].national_id},
+                          headers={"HX-Request": "true"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert 'id="groupe-rows-0-nom" hx-swap-oob="true"' in html and 'value="ADMIN"' in html
+    assert 'value="theo@chu.example"' in html
+    row = db.get(Filing, filing_id).payload["administrateurs"][0]
+    assert row["nom"] == "ADMIN" and row["prenom"] == "Théo"
+    # Without JavaScript the step's own post fills the same fields.
+    fill(browser, filing_id, "administrateurs", rows([{"civilite": "M", "identifiant": world["admin"].national_id,
+                                                       "usage": "DMP", "editeur": "E", "solution": "S"}]))
+    db.expire_all()
+    assert db.get(Filing, filing_id).payload["administrateurs"][0]["courriel"] == "theo@chu.example"
+    # The contact written for the structure once comes back in its next form.
+    fill(browser, filing_id, "famille", {"famille": "ORG"})
+    fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
+    fill(browser, filing_id, "engagements", {"cgu": "1", "pc": "1"})
+    deposit(browser, db, filing_id)
+    director = as_person(world["director"])
+    second = start(director, "F503", world["hospital"])
+    assert "contact" not in db.get(Filing, second).payload  # the F503 has no contact block
+    third = start(director, "F301", world["hospital"])
+    assert db.get(Filing, third).payload["contact"]["courriel"] == "informatique@chu.example"
