@@ -31,7 +31,11 @@ def index():
                      | ({"Exercice"} if s.id in actor.activity_structure_ids else set()))
         for s in structures
     }
+    todo = db.exec(select(Filing.id, Filing.form, Filing.state, Filing.reference)
+                   .where(Filing.filer_id == actor.person_id, Filing.state.in_(("brouillon", "a_corriger")))
+                   .order_by(Filing.id.desc()).limit(5)).all()
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
+                  todo=todo, states=STATES,
                   profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 
