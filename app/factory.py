@@ -110,10 +110,23 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from app.views import auth, backoffice, cardorders, dashboard, email_login, filings, inbox, main, pki, referential
+    from app.views import (
+        auth,
+        backoffice,
+        cardorders,
+        certificate_request,
+        certificates,
+        dashboard,
+        email_login,
+        filings,
+        inbox,
+        main,
+        pki,
+        referential,
+    )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox,
-                   email_login):
+                   email_login, certificates, certificate_request):
         app.register_blueprint(module.bp)
 
 
@@ -121,6 +134,7 @@ NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: publi
     ("main.home", "Accueil", None),
     ("dashboard.index", "Tableau de bord", "dashboard.view"),
     ("filings.index", "Mes démarches", "dashboard.view"),
+    ("certificates.index", "Mes certificats", "certificate.order"),
     ("backoffice.queue", "Instruction", "agency.ans"),
     ("referential.index", "Référentiel des spécialités", None),
 )

@@ -47,6 +47,8 @@ class IssuedCertificate(SQLModel, table=True):
     requested_by: str = Field(max_length=40)
     contact_emails: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     renewed_from_id: int | None = Field(default=None, foreign_key="issued_certificate.id")
+    usage: str = Field(default="", max_length=8)  # DMP, INSI, PSC, MSS, AUTRE (domain/products.py)
+    filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)  # the order (CERT-…)
     revoked_at: datetime | None = optional_timestamp()
     revocation_reason: str = Field(default="", max_length=30)
     created_at: datetime = timestamp()

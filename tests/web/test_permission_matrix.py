@@ -9,6 +9,7 @@ from app.psc.claims import identity_from_userinfo
 from app.psc.sandbox.identities import psc_claims
 from seeds import data
 from seeds.loader import load
+from tests.certificates.test_access import ROUTES as CERTIFICATE_ROUTES
 from tests.forms.test_filing_matrix import ROUTES as CASEFILE_ROUTES
 
 # role -> (national id, own structure key, foreign structure key)
@@ -69,7 +70,8 @@ PROTECTED = {
 def test_every_route_is_in_the_matrix(app):
     routes = {(m, r.rule) for r in app.url_map.iter_rules() if r.endpoint != "static"
               for m in r.methods - {"HEAD", "OPTIONS"}}
-    assert routes == set(PUBLIC) | set(PROTECTED) | set(CASEFILE_ROUTES)  # the last: tests/forms
+    # the last two: tests/forms and tests/certificates
+    assert routes == set(PUBLIC) | set(PROTECTED) | set(CASEFILE_ROUTES) | set(CERTIFICATE_ROUTES)
 
 
 @pytest.fixture()

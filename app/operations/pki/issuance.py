@@ -38,7 +38,8 @@ def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name
                  person_id, requested_by: str, dns_names, emails, urls: ca.Urls, key_description: str,
                  profession_code: str = "", renewed_from_id: int | None = None,
                  validity: tuple[datetime, datetime] | None = None, key_label: str | None = None,
-                 authority_name: str | None = None) -> IssuedCertificate:
+                 authority_name: str | None = None, usage: str = "", filing_id: int | None = None
+                 ) -> IssuedCertificate:
     """Sign in the token, then add the row and its audit event (flushed, committed by the caller)."""
     profile = PROFILES[profile_code]
     authority_id, signer = issuing_authority(db, authority_name or profile.issuer)
@@ -59,7 +60,7 @@ def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name
                             common_name=cn, dns_names=list(dns_names), spki_sha256=spki_hash,
                             key_description=key_description, der=der, not_before=not_before, not_after=not_after,
                             requested_by=requested_by, contact_emails=list(emails), renewed_from_id=renewed_from_id,
-                            key_label=key_label)
+                            key_label=key_label, usage=usage, filing_id=filing_id)
     try:
         with db.begin_nested():  # a concurrent request certified the same key first: undo this row only
             db.add(row)
@@ -74,7 +75,7 @@ def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name
 def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: Structure, profile_code: str,
                       csr: bytes, service_name: str = "", dns_names: list[str] | tuple = (),
                       emails: list[str] | tuple = (), product: str = "", base_url: str,
-                      renewed_from_id: int | None = None) -> IssuedCertificate:
+                      renewed_from_id: int | None = None, filing_id: int | None = None) -> IssuedCertificate:
     """Issue an ORG or SERV certificate for ``structure`` from a CSR; the subject comes from the structure."""
     profile = PROFILES.get(profile_code)
     if profile is None or profile.family not in ("ORG", "SERV"):
@@ -91,7 +92,8 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
     return store_issued(db, hsm, profile_code=profile_code, subject=subject, public_key=checked.public_key,
                         structure_id=structure.id, person_id=None, requested_by=requested_by,
                         dns_names=tuple(dict.fromkeys(names)), emails=emails, urls=ca.Urls(base_url),
-                        key_description=checked.key_description, renewed_from_id=renewed_from_id)
+                        key_description=checked.key_description, renewed_from_id=renewed_from_id,
+                        usage=product.upper(), filing_id=filing_id)
 
 
 def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key, title: str, base_url: str,

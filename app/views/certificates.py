@@ -1,0 +1,174 @@
+"""« Mes certificats » : the software certificates of every structure the user administers; details,
+downloads, revocation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs7
+from flask import Blueprint, Response, abort, current_app, flash, g, request, url_for
+from sqlmodel import select
+
+from app.db import commit, get_session
+from app.domain.certificates import PROFILES, CertificateRequestError
+from app.domain.products import CERTIFICATE_STATUSES, REVOCATION_REASONS, USAGES, certificate_status
+from app.models import Authority, IssuedCertificate, Structure
+from app.models.base import utcnow
+from app.operations.pki import revoke_certificate
+from app.views.rendering import render, success
+from app.views.security import requires
+
+bp = Blueprint("certificates", __name__, url_prefix="/certificats")
+PAGE = 25
+
+
+@dataclass(frozen=True)
+class LoadedCertificate:
+    certificate: IssuedCertificate
+    structure: Structure
+
+    @property
+    def family(self) -> str:
+        return PROFILES[self.certificate.profile].family
+
+
+def certificate_target(certificate_id: int, **_ignored) -> LoadedCertificate:
+    db = get_session()
+    certificate = db.get(IssuedCertificate, certificate_id)
+    if certificate is None or certificate.structure_id is None or certificate.profile not in PROFILES \
+            or PROFILES[certificate.profile].family not in ("ORG", "SERV"):
+        abort(404)
+    return LoadedCertificate(certificate, db.get(Structure, certificate.structure_id))
+
+
+def administered() -> dict[int, set[str]]:
+    """Structure id -> families the actor administers there (a habilitation on an EJ covers its sites)."""
+    scopes: dict[int, set[str]] = {}
+    for h in g.actor.habilitations:
+        if h.role == "technical_admin" and h.certificate_family:
+            scopes.setdefault(h.structure_id, set()).add(h.certificate_family)
+    if scopes:
+        for site_id, parent_id in get_session().exec(select(Structure.id, Structure.parent_id)
+                                                     .where(Structure.parent_id.in_(list(scopes)))):
+            scopes.setdefault(site_id, set()).update(scopes[parent_id])
+    return scopes
+
+
+@bp.get("/")
+@requires("dashboard.view")
+def index():
+    args, now, db = request.args, utcnow(), get_session()
+    scopes = administered()
+    rows, following = [], None
+    if scopes:
+        allowed = sa_or([(IssuedCertificate.structure_id == sid)
+                         & IssuedCertificate.profile.in_([p for p, prof in PROFILES.items() if prof.family in fams])
+                         for sid, fams in scopes.items()])
+        query = (select(IssuedCertificate, Structure).join(Structure, Structure.id == IssuedCertificate.structure_id)
+                 .where(allowed))
+        if args.get("structure", "").isdigit():
+            query = query.where(IssuedCertificate.structure_id == int(args["structure"]))
+        if args.get("famille") in ("ORG", "SERV"):
+            query = query.where(IssuedCertificate.profile.in_(
+                [p for p, prof in PROFILES.items() if prof.family == args["famille"]]))
+        if args.get("usage") in USAGES:
+            query = query.where(IssuedCertificate.usage == args["usage"])
+        status = args.get("statut", "")
+        if status == "valide":
+            query = query.where(IssuedCertificate.revoked_at.is_(None), IssuedCertificate.not_after > now)
+        elif status == "expire":
+            query = query.where(IssuedCertificate.revoked_at.is_(None), IssuedCertificate.not_after <= now)
+        elif status == "revoque":
+            query = query.where(IssuedCertificate.revoked_at.is_not(None))
+        if args.get("expire_dans") in ("30", "90"):
+            query = query.where(IssuedCertificate.revoked_at.is_(None), IssuedCertificate.not_after > now,
+                                IssuedCertificate.not_after <= now + timedelta(days=int(args["expire_dans"])))
+        if text := args.get("q", "").strip():
+            query = query.where(IssuedCertificate.common_name.ilike(f"%{text}%")
+                                | (IssuedCertificate.serial_hex == text.lower().replace(":", "")))
+        if args.get("apres", "").isdigit():
+            query = query.where(IssuedCertificate.id < int(args["apres"]))
+        found = db.exec(query.order_by(IssuedCertificate.id.desc()).limit(PAGE + 1)).all()
+        rows, following = found[:PAGE], (found[PAGE - 1][0].id if len(found) > PAGE else None)
+    structures = db.exec(select(Structure).where(Structure.id.in_(list(scopes))).order_by(Structure.name)).all() \
+        if scopes else []
+    filters = {k: args.get(k, "") for k in ("structure", "famille", "usage", "statut", "expire_dans", "q")}
+    return render("certificates/index.html", rows=rows, following=following, structures=structures,
+                  filters=filters, usages=USAGES, statuses=CERTIFICATE_STATUSES,
+                  status_of=lambda c: certificate_status(c.not_after, c.revoked_at, now), profiles=PROFILES,
+                  can_order=bool(scopes), block="results")
+
+
+def sa_or(clauses):
+    import sqlalchemy as sa
+
+    return sa.or_(*clauses)
+
+
+@bp.get("/<int:certificate_id>")
+@requires("certificate.manage", target=certificate_target)
+def show(certificate_id: int, target: LoadedCertificate):
+    c = target.certificate
+    return render("certificates/show.html", c=c, structure=target.structure, profile=PROFILES[c.profile],
+                  state=certificate_status(c.not_after, c.revoked_at, utcnow()), statuses=CERTIFICATE_STATUSES,
+                  usages=USAGES, reasons=REVOCATION_REASONS, error=None)
+
+
+def _chain(c: IssuedCertificate) -> list[x509.Certificate]:
+    db = get_session()
+    certificates = [x509.load_der_x509_certificate(c.der)]
+    authority = db.get(Authority, c.authority_id)
+    while authority is not None:
+        certificates.append(x509.load_der_x509_certificate(authority.certificate_der))
+        authority = db.get(Authority, authority.parent_id) if authority.parent_id else None
+    return certificates
+
+
+DOWNLOADS = {
+    "certificat.pem": ("application/x-pem-file", lambda chain: chain[0].public_bytes(serialization.Encoding.PEM)),
+    "certificat.cer": ("application/pkix-cert", lambda chain: chain[0].public_bytes(serialization.Encoding.DER)),
+    "chaine.pem": ("application/x-pem-file",
+                   lambda chain: b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)),
+    "chaine.p7b": ("application/x-pkcs7-certificates",
+                   lambda chain: pkcs7.serialize_certificates(chain, serialization.Encoding.DER)),
+}
+
+
+@bp.get("/<int:certificate_id>/<name>")
+@requires("certificate.manage", target=certificate_target)
+def download(certificate_id: int, name: str, target: LoadedCertificate):
+    if name not in DOWNLOADS:
+        abort(404)
+    mimetype, build = DOWNLOADS[name]
+    stem = "".join(ch if ch.isalnum() else "-" for ch in target.certificate.common_name)[:40]
+    return Response(build(_chain(target.certificate)), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{stem}-{name}"'})
+
+
+@bp.post("/<int:certificate_id>/revoquer")
+@requires("certificate.manage", target=certificate_target)
+def revoke(certificate_id: int, target: LoadedCertificate):
+    db, c = get_session(), target.certificate
+    reason = request.form.get("motif", "")
+    error = None
+    if reason not in dict(REVOCATION_REASONS):
+        error = "Choisissez le motif de la révocation."
+    elif not request.form.get("confirmation"):
+        error = "Cochez la case pour confirmer : la révocation est immédiate et définitive."
+    if error is None:
+        try:
+            revoke_certificate(db, current_app.extensions["hsm"], c, reason=reason, revoked_by=g.actor.national_id)
+        except CertificateRequestError as exc:
+            db.rollback()
+            error = str(exc)
+    if error:
+        return render("certificates/show.html", c=c, structure=target.structure, profile=PROFILES[c.profile],
+                      state=certificate_status(c.not_after, c.revoked_at, utcnow()), statuses=CERTIFICATE_STATUSES,
+                      usages=USAGES, reasons=REVOCATION_REASONS, error=error, status=422)
+    commit()
+    flash(f"Certificat {c.common_name} (n° {c.serial_hex}) révoqué : la liste de révocation et le répondeur OCSP "
+          "le disent dès maintenant.", "success")
+    return success(url_for("certificates.show", certificate_id=certificate_id))

@@ -1,0 +1,49 @@
+"""Two structures, each with its technical administrator (ORG, and SERV on the first), and the PKI."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from app.operations.pki import init_pki
+from tests.forms.conftest import Browser
+from tests.pki.conftest import make_csr
+
+
+def pem_csr(key=None, **kw) -> str:
+    return make_csr(key or ec.generate_private_key(ec.SECP256R1()), **kw)[0].decode()
+
+
+def key_pem(key) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+@pytest.fixture()
+def pki_world(db, hsm, make_structure, make_person, make_card, make_habilitation):
+    init_pki(db, hsm, "http://localhost")
+    hospital = make_structure(kind="EJ", name="CHU d’essai", public=True)
+    site = make_structure(kind="EG", name="Site nord", parent=hospital, public=True)
+    private_ej = make_structure(kind="EJ", name="Groupe clinique", public=False)
+    other = make_structure(kind="EJ", name="CH voisin", public=True)
+    admin = make_person(profession_code="", family_name="ADMIN", given_name="Théo",
+                        national_id=f"3{hospital.finess}/TECH0003", email="theo@chu.example")
+    make_card(admin, "CPE", structure=hospital)
+    make_habilitation(admin, hospital, "technical_admin", "ORG")
+    make_habilitation(admin, hospital, "technical_admin", "SERV")
+    make_habilitation(admin, private_ej, "technical_admin", "ORG")
+    foreign = make_person(profession_code="", family_name="VOISIN", given_name="Ana",
+                          national_id=f"3{other.finess}/TECH0004", email="ana@voisin.example")
+    make_card(foreign, "CPE", structure=other)
+    make_habilitation(foreign, other, "technical_admin", "ORG")
+    return dict(hospital=hospital, site=site, private_ej=private_ej, other=other, admin=admin, foreign=foreign)
+
+
+@pytest.fixture()
+def as_admin(login_as, client):
+    def login(person) -> Browser:
+        login_as(person)
+        return Browser(client)
+
+    return login
