@@ -133,15 +133,20 @@ def pki_init():
 @jobs_cli.command("run")
 @one_line_errors
 def jobs_run():
-    """Tâches périodiques idempotentes : CRL avant leur nextUpdate, répondeurs OCSP avant leur expiration,
+    """Tâches périodiques idempotentes : CRL avant leur nextUpdate, répondeurs OCSP avant leur expiration, avis
+    d’expiration des certificats (un mois avant, puis à l’expiration),
     fichier des CRL des AC de cartes pour nginx (CPS_CRL_FILE), courriels en attente (MAIL_SERVER)."""
     from app.db import get_session
+    from app.models.base import utcnow
+    from app.operations.expiry import send_expiry_notices
     from app.operations.pki import refresh_crls, renew_responders
 
     db, hsm, settings = get_session(), current_app.extensions["hsm"], _settings()
     refreshed = refresh_crls(db, hsm)
     responders = renew_responders(db, hsm, settings.portal_base_url)
+    notices = send_expiry_notices(db, now=utcnow(), base_url=settings.portal_base_url)
     db.commit()
+    click.echo(f"Avis d’expiration de certificats : {notices}.")
     click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
     click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
     if settings.cps_crl_file:

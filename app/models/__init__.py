@@ -3,7 +3,7 @@
 from .audit import AuditEvent
 from .casefiles import CardOrder, Filing, FilingAttachment, FilingDocument, FilingEvent, OutboxMessage, ReferenceCounter
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
-from .pki import Authority, IssuedCertificate
+from .pki import Authority, CertificateNotice, IssuedCertificate
 from .referential import ReferentialMedicine
 from .structures import Ght, Habilitation, Structure
 
@@ -13,6 +13,7 @@ __all__ = [
     "AuditEvent",
     "Card",
     "CardOrder",
+    "CertificateNotice",
     "EmailLink",
     "Filing",
     "FilingAttachment",

@@ -56,3 +56,15 @@ class IssuedCertificate(SQLModel, table=True):
     @property
     def status(self) -> str:
         return "revoked" if self.revoked_at else "valid"
+
+
+class CertificateNotice(SQLModel, table=True):
+    """An expiry notice sent for a certificate: at most one per threshold, however often the job runs."""
+
+    __tablename__ = "certificate_notice"
+    __table_args__ = (sa.UniqueConstraint("certificate_id", "threshold", name="uq_certificate_notice"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    certificate_id: int = Field(foreign_key="issued_certificate.id", index=True)
+    threshold: str = Field(max_length=12)  # un_mois, expire
+    sent_at: datetime = timestamp()
