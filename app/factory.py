@@ -111,6 +111,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.views import (
+        api,
+        api_tokens,
         auth,
         backoffice,
         cardorders,
@@ -126,7 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox,
-                   email_login, certificates, certificate_request):
+                   email_login, certificates, certificate_request, api, api_tokens):
         app.register_blueprint(module.bp)
 
 

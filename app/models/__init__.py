@@ -3,12 +3,13 @@
 from .audit import AuditEvent
 from .casefiles import CardOrder, Filing, FilingAttachment, FilingDocument, FilingEvent, OutboxMessage, ReferenceCounter
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
-from .pki import Authority, CertificateNotice, IssuedCertificate
+from .pki import ApiToken, Authority, CertificateNotice, IssuedCertificate
 from .referential import ReferentialMedicine
 from .structures import Ght, Habilitation, Structure
 
 __all__ = [
     "AgencyRole",
+    "ApiToken",
     "Authority",
     "AuditEvent",
     "Card",

@@ -68,3 +68,22 @@ class CertificateNotice(SQLModel, table=True):
     certificate_id: int = Field(foreign_key="issued_certificate.id", index=True)
     threshold: str = Field(max_length=12)  # un_mois, expire
     sent_at: datetime = timestamp()
+
+
+class ApiToken(SQLModel, table=True):
+    """A token an editor's software renews certificates with: created by a technical administrator, scoped to
+    some of their structures and families, shown once and stored hashed, expiring, revocable."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    name: str = Field(max_length=100)
+    token_sha256: str = Field(max_length=64, unique=True)
+    prefix: str = Field(max_length=12)  # shown in lists, to tell tokens apart
+    structure_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    families: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = optional_timestamp()
+    last_used_at: datetime | None = optional_timestamp()

@@ -26,6 +26,10 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
     ("GET", "/certificats/<int:certificate_id>/<name>"): OWN,
     ("POST", "/certificats/<int:certificate_id>/revoquer"): {**OWN, "anonymous": 400, "admin": 303},
     ("GET", "/certificats/commandes/<int:filing_id>"): {**OWN, "foreign": 404, "plain": 403},
+    ("GET", "/certificats/jetons"): {"anonymous": 303, "admin": 200, "foreign": 200, "plain": 403},
+    ("POST", "/certificats/jetons"): {"anonymous": 400, "admin": 200, "foreign": 403, "plain": 403},
+    ("POST", "/certificats/jetons/<int:token_id>/revoquer"): {"anonymous": 400, "admin": 303, "foreign": 404,
+                                                              "plain": 403},
 }
 
 
@@ -40,8 +44,12 @@ def scene(db, pki_world, as_admin, make_person):
                csr_ORG_AUTH_CLI=pem_csr()).status_code == 303
     foreign = db.exec(select(IssuedCertificate).where(IssuedCertificate.structure_id == pki_world["other"].id)).one()
     plain = make_person(family_name="SANSROLE")
-    return {"own": own, "foreign": foreign, "people": {"admin": pki_world["admin"], "foreign": pki_world["foreign"],
-                                                       "plain": plain}}
+    from app.operations.api_tokens import create_token
+
+    token, _ = create_token(db, pki_world["admin"], name="Logiciel", structure_ids=[pki_world["hospital"].id],
+                            families=["ORG"], days=30)
+    people = {"admin": pki_world["admin"], "foreign": pki_world["foreign"], "plain": plain}
+    return {"token": token.id, "own": own, "foreign": foreign, "people": people}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -51,10 +59,11 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
     wrong = []
     for method, rule in sorted(ROUTES, key=lambda r: (r[0] == "POST", r)):
         url = (rule.replace("<int:certificate_id>", str(own.id)).replace("<name>", "chaine.pem")
-               .replace("<int:filing_id>", str(own.filing_id)))
+               .replace("<int:filing_id>", str(own.filing_id)).replace("<int:token_id>", str(scene["token"])))
         data = {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
                 "service_name": "Autre serveur", "email": "x@chu.example", "csr_ORG_AUTH_CLI": pem_csr(),
-                "_champ": "csr_ORG_AUTH_CLI", "motif": "cessation_of_operation", "confirmation": "1"}
+                "_champ": "csr_ORG_AUTH_CLI", "motif": "cessation_of_operation", "confirmation": "1",
+                "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90"}
         if browser is None:
             response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
         elif method == "POST":

@@ -45,7 +45,11 @@ PUBLIC = {
     ("POST", "/pki/ocsp"): 200,  # public, CSRF-exempt: answers malformedRequest to an empty body
     ("GET", "/pki/ocsp/<path:encoded>"): 200,
     ("GET", "/static/v/<version>/<path:filename>"): 200,  # versioned static assets
-    ("GET", "/boite-de-reception"): 200,  # development only (404 in production: tests/forms)
+    ("GET", "/boite-de-reception"): 200,
+    ("GET", "/api/v1/openapi.json"): 200,  # the editors' API: a bearer token or 401 (tests/certificates)
+    ("GET", "/api/v1/certificats"): 401,
+    ("POST", "/api/v1/certificats"): 401,
+    ("GET", "/api/v1/certificats/<int:certificate_id>"): 401,  # development only (404 in production: tests/forms)
     ("GET", "/auth/courriel"): 200,  # a single-use link by e-mail, for the F101 without a card
     ("POST", "/auth/courriel"): 400,
     ("GET", "/auth/courriel/<token>"): 200,
@@ -104,7 +108,8 @@ def test_public_routes(as_role, role, route):
     client = as_role(role)
     method, rule = route
     url = (rule.replace("<name>", "root").replace("<path:encoded>", "MAA=").replace("<version>", "0")
-           .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu"))
+           .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu")
+           .replace("<int:certificate_id>", "1"))
     response = client.open(url, method=method)
     assert response.status_code == PUBLIC[route]
 

@@ -1,0 +1,86 @@
+"""API tokens for editors' software: created by a technical administrator within their own habilitations,
+shown once, kept as a hash, expiring, revocable; checked against the creator's current habilitations on
+every use (an administrator who left by F503 leaves a token that opens nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, timedelta
+
+from sqlmodel import Session, select
+
+from app.models import ApiToken, Person, Structure
+from app.models.base import utcnow
+from app.operations import audit
+from app.operations.certificates import administers
+
+PREFIX = "pst_"
+VALIDITY_DAYS = (30, 90, 365)
+
+
+class TokenError(Exception):
+    """``status`` is the HTTP status (401: who are you, 403: not allowed); the message is French."""
+
+    def __init__(self, message: str, status: int = 401):
+        super().__init__(message)
+        self.status = status
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(db: Session, person: Person, *, name: str, structure_ids: list[int], families: list[str],
+                 days: int) -> tuple[ApiToken, str]:
+    """Returns the row and the token itself, which is never stored nor shown again."""
+    if not name.strip() or len(name) > 100:
+        raise TokenError("Donnez un nom au jeton (le logiciel qui l’utilisera), 100 caractères au plus.", 422)
+    if days not in VALIDITY_DAYS:
+        raise TokenError("Durée de validité : 30, 90 ou 365 jours.", 422)
+    if not families or set(families) - {"ORG", "SERV"}:
+        raise TokenError("Choisissez au moins une famille de certificats.", 422)
+    if not structure_ids:
+        raise TokenError("Choisissez au moins une structure.", 422)
+    for sid in structure_ids:
+        structure = db.get(Structure, sid)
+        if structure is None or not all(administers(db, person.id, structure, f) for f in families):
+            raise TokenError("Un jeton ne peut porter que sur les structures et familles que vous administrez.", 403)
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(person_id=person.id, name=name.strip(), token_sha256=_hash(raw), prefix=raw[:12],
+                     structure_ids=sorted(set(structure_ids)), families=sorted(set(families)),
+                     expires_at=utcnow() + timedelta(days=days))
+    db.add(token)
+    db.flush()
+    audit.record(db, actor=person.national_id, action="api_token.created", object_type="api_token",
+                 object_id=token.id, after={"name": token.name, "structures": token.structure_ids,
+                                            "families": token.families, "expires_at": token.expires_at})
+    return token, raw
+
+
+def revoke_token(db: Session, token: ApiToken, *, actor: str) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.add(token)
+        db.flush()
+        audit.record(db, actor=actor, action="api_token.revoked", object_type="api_token", object_id=token.id)
+
+
+def authenticate(db: Session, header: str | None) -> tuple[ApiToken, Person]:
+    if not header or not header.startswith("Bearer "):
+        raise TokenError("Jeton absent : en-tête « Authorization: Bearer pst_… » attendu.")
+    token = db.exec(select(ApiToken).where(ApiToken.token_sha256 == _hash(header[7:].strip()))).first()
+    if token is None:
+        raise TokenError("Jeton inconnu.")
+    if token.revoked_at is not None:
+        raise TokenError("Jeton révoqué.")
+    expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
+    if expires <= utcnow():
+        raise TokenError("Jeton expiré : créez-en un nouveau dans le portail.")
+    return token, db.get(Person, token.person_id)
+
+
+def allows(db: Session, token: ApiToken, person: Person, structure: Structure, family: str) -> bool:
+    """Within the token's scope and the creator's current habilitations."""
+    in_scope = structure.id in token.structure_ids or (structure.parent_id in token.structure_ids)
+    return in_scope and family in token.families and administers(db, person.id, structure, family)

@@ -1,0 +1,67 @@
+"""« Jetons d’API » : a technical administrator gives an editor's software a token for the certificate API."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, request, url_for
+from sqlmodel import select
+
+from app.db import commit, get_session
+from app.models import ApiToken, Person, Structure
+from app.models.base import utcnow
+from app.operations.api_tokens import VALIDITY_DAYS, TokenError, create_token, revoke_token
+from app.views.certificates import administered
+from app.views.rendering import render, success
+from app.views.security import requires
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/certificats/jetons")
+
+
+def _page(status: int = 200, **extra):
+    db = get_session()
+    scopes = administered()
+    tokens = db.exec(select(ApiToken).where(ApiToken.person_id == g.actor.person_id)
+                     .order_by(ApiToken.id.desc())).all()
+    structures = db.exec(select(Structure).where(Structure.id.in_(list(scopes))).order_by(Structure.name)).all()
+    response = render("certificates/tokens.html", tokens=tokens, structures=structures, scopes=scopes,
+                      validity=VALIDITY_DAYS, now=utcnow(), status=status,
+                      **({"raw": None, "error": None, "values": {}} | extra))
+    response.headers["Cache-Control"] = "no-store"  # the page may show a token once
+    return response
+
+
+@bp.get("")
+@requires("certificate.order")
+def index():
+    return _page()
+
+
+@bp.post("")
+@requires("certificate.order")
+def create():
+    db = get_session()
+    form = request.form
+    structure_ids = [int(v) for v in form.getlist("structures") if v.isdigit()]
+    families = form.getlist("familles")
+    days = int(form["jours"]) if form.get("jours", "").isdigit() else 0
+    try:
+        token, raw = create_token(db, db.get(Person, g.actor.person_id), name=form.get("nom", ""),
+                                  structure_ids=structure_ids, families=families, days=days)
+    except TokenError as exc:
+        db.rollback()
+        return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
+                     values={"nom": form.get("nom", ""), "structures": structure_ids, "familles": families})
+    commit()
+    return _page(raw=raw, created=token)
+
+
+@bp.post("/<int:token_id>/revoquer")
+@requires("certificate.order")
+def revoke(token_id: int):
+    db = get_session()
+    token = db.get(ApiToken, token_id)
+    if token is None or token.person_id != g.actor.person_id:
+        abort(404)
+    revoke_token(db, token, actor=g.actor.national_id)
+    commit()
+    flash(f"Jeton « {token.name} » révoqué : il n’ouvre plus rien.", "success")
+    return success(url_for("api_tokens.index"))
