@@ -14,6 +14,7 @@ from tests.e2e.test_login import card_login, no_horizontal_scroll
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("E2E_SCREENSHOTS")
+SEALING = 20000  # ms: a deposit seals its PDF (PAdES B-LTA in the token); a busy machine's first seal is slow
 
 
 def shot(page, name: str) -> None:
@@ -57,7 +58,7 @@ def decide(page, live_portal, reference: str, button: str, motive: str = "") -> 
     if motive:
         page.get_by_label(f"Motif pour « {button} »").fill(motive)
     page.get_by_role("button", name=button, exact=True).click()
-    expect(page.locator(".fr-alert--success")).to_contain_text(reference)
+    expect(page.locator(".fr-alert--success")).to_contain_text(reference, timeout=SEALING)
 
 
 def test_director_orders_three_cards_through_a_correction(chromium, live_portal):
@@ -93,7 +94,7 @@ def test_director_orders_three_cards_through_a_correction(chromium, live_portal)
     shot(page, "f301-03-summary")
     page.get_by_role("button", name="Déposer le dossier").click()
     alert = page.locator(".fr-alert--success")
-    expect(alert).to_contain_text("Numéro d’accusé de réception")
+    expect(alert).to_contain_text("Numéro d’accusé de réception", timeout=SEALING)
     reference = re.search(r"F301-\d{4}-\d{6}", alert.inner_text()).group(0)
     shot(page, "f301-04-deposited")
     logout(page)
@@ -115,7 +116,7 @@ def test_director_orders_three_cards_through_a_correction(chromium, live_portal)
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.locator("h1")).to_contain_text("récapitulatif")
     page.get_by_role("button", name="Déposer à nouveau").click()
-    expect(page.locator(".fr-alert--success")).to_contain_text(reference)
+    expect(page.locator(".fr-alert--success")).to_contain_text(reference, timeout=SEALING)
     logout(page)
 
     card_login(page, live_portal, "KIT OPERATEUR0011")
@@ -161,7 +162,7 @@ def test_mandataire_declares_a_technical_administrator_on_a_phone(chromium, live
     no_horizontal_scroll(page)
     shot(page, "f413-03-summary")
     page.get_by_role("button", name="Déposer le dossier").click()
-    expect(page.locator(".fr-alert--success")).to_contain_text("F413-")
+    expect(page.locator(".fr-alert--success")).to_contain_text("F413-", timeout=SEALING)
     no_horizontal_scroll(page)
     shot(page, "f413-04-deposited")
     page.context.close()
