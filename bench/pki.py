@@ -140,7 +140,76 @@ def run(work: Path, url: str) -> None:
     print(f"bare reportlab + pyHanko B-LTA median: {bare_median * 1000:8.1f} ms   "
           f"ratio: {portal_median / bare_median:.2f} (target <= 1.5)")
     db.close()
+    http = http_issuance(work, url, pin, args.certificates // 3)
+    print(f"certificates issued/s over HTTP       : {http:8.1f}   ratio to raw: {http / raw:.2f} "
+          f"(request page form post -> stored certificate, 1 gunicorn worker, one request at a time)")
     database.engine.dispose()
+
+
+def http_issuance(work: Path, url: str, pin: str, count: int) -> float:
+    """The administrator's upload form through a real gunicorn: POST /certificats/demande until stored."""
+    import re
+    import subprocess
+    import sys
+
+    import requests
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from sqlmodel import select
+
+    from app import create_app
+    from app.db import Database
+    from app.models import Structure
+    from app.operations.login import open_session
+    from app.psc.claims import identity_from_userinfo
+    from app.psc.sandbox.identities import find, psc_claims
+    from bench.pages import free_port, wait_for
+
+    env = {"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "bench-pki-secret",
+           "HSM_TOKEN_LABEL": "bench", "HSM_PIN": pin, "SOFTHSM2_CONF": str(work / "softhsm2.conf"),
+           "PSC_CLIENT_SECRET": "bench", "WEB_CONCURRENCY": "1", "ACCESS_LOG": ""}
+    os.environ.update(env)
+    database = Database(url)
+    with database.session() as db:
+        login = open_session(db, identity_from_userinfo(psc_claims(find("581234567600017/TECH0009"), "CARD")))
+        structure_id = db.exec(select(Structure.id).where(Structure.finess == "440000016")).one()
+        db.commit()
+        login_id = login.id
+    database.engine.dispose()
+    app = create_app()
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"sid": login_id, "csrf_token": os.urandom(20).hex()})
+    port = free_port()
+    log = (work / "http-issuance.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+                            cwd=Path(__file__).resolve().parents[1], env=dict(os.environ, BIND=f"127.0.0.1:{port}"),
+                            stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/healthz", proc)
+        session = requests.Session()
+        session.cookies.set("portail_session", cookie)
+        page = session.get(f"{base}/certificats/demande?famille=ORG&structure={structure_id}&usage=PSC", timeout=10)
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page.text).group(1)
+        csrs = []
+        for i in range(count):
+            key = ec.generate_private_key(ec.SECP256R1())
+            csrs.append(x509.CertificateSigningRequestBuilder().subject_name(
+                x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"http {i}")])).sign(key, hashes.SHA256())
+                .public_bytes(serialization.Encoding.PEM).decode())
+        start = time.perf_counter()
+        for i in range(count):
+            answer = session.post(f"{base}/certificats/demande", allow_redirects=False, timeout=30, data={
+                "csrf_token": token, "famille": "ORG", "structure": str(structure_id), "usage": "PSC",
+                "service_name": f"Serveur PSC {i}", "email": "admin@chu.example", "csr_ORG_AUTH_CLI": csrs[i]})
+            if answer.status_code != 303:
+                raise SystemExit(f"HTTP issuance answered {answer.status_code}: {answer.text[:300]}")
+        return count / (time.perf_counter() - start)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 if __name__ == "__main__":
