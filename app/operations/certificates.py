@@ -44,6 +44,17 @@ def administers(db: Session, person_id: int, structure: Structure, family: str) 
         Habilitation.ended_at.is_(None))).first() is not None
 
 
+def contacts_from_f413(db: Session, structure: Structure, national_id: str) -> tuple[str, str]:
+    """The administrator's address and the structure's contact as the accepted F413 that habilitated them gave."""
+    scope = [structure.id] + ([structure.parent_id] if structure.parent_id else [])
+    for payload in db.exec(select(Filing.payload).where(Filing.form == "F413", Filing.state == "accepte",
+                                                        Filing.structure_id.in_(scope)).order_by(Filing.id.desc())):
+        for row in payload.get("administrateurs") or []:
+            if row.get("identifiant") == national_id:
+                return row.get("courriel", ""), (payload.get("contact") or {}).get("courriel", "")
+    return "", ""
+
+
 def check_order(db: Session, order: CertificateOrder, *, person_id: int, today: date | None = None
                 ) -> tuple[Structure, IssuedCertificate | None]:
     """Everything but the CSRs' own checks (the PKI core makes those): French message and field on refusal."""

@@ -12,7 +12,7 @@ from app.domain.certificates import PROFILES, CertificateRequestError, organisat
 from app.domain.products import INSI_NAMES, PRODUCTS, USAGES, StructureFacts, structure_decision, usages_for
 from app.models import Filing, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
-from app.operations.certificates import CertificateOrder, order_certificates
+from app.operations.certificates import CertificateOrder, contacts_from_f413, order_certificates
 from app.signing.csr import load_csr
 from app.views.certificates import administered
 from app.views.rendering import render, success
@@ -68,13 +68,15 @@ def _context(chosen: dict, **extra) -> dict:
         decision = structure_decision(StructureFacts(structure.kind, structure.public, structure.dialysis),
                                       renewal=previous is not None, attestation=True, today=utcnow().date())
         me = get_session().get(Person, g.actor.person_id)
+        declared, generic = contacts_from_f413(get_session(), structure, g.actor.national_id)
         context.update(product=product, decision=decision, needs_attestation=bool(decision.rule and
                                                                                     decision.rule.needs_attestation),
                        values={"service_name": previous.common_name if previous else "",
                                "dns_names": " ".join(previous.dns_names) if previous else "",
-                               "email": me.email if me else "",
+                               "email": (previous.contact_emails[0] if previous and previous.contact_emails
+                                         else declared or (me.email if me else "")),
                                "copy_email": (previous.contact_emails[1] if previous and
-                                              len(previous.contact_emails) > 1 else "")},
+                                              len(previous.contact_emails) > 1 else generic)},
                        openssl=_openssl(product, structure))
     context.update(extra)
     return context

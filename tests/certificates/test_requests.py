@@ -145,3 +145,18 @@ def test_renewal_needs_a_new_key_and_keeps_the_old_certificate(db, pki_world, as
     db.refresh(old)
     assert old.revoked_at is None
     assert certificate_status(db, old.authority_id, int(old.serial_hex, 16)).status == "good"
+
+
+def test_contacts_come_from_the_f413_that_habilitated_the_administrator(db, pki_world, as_admin):
+    from app.models import Filing as F
+
+    db.add(F(form="F413", structure_id=pki_world["hospital"].id, filer_id=pki_world["admin"].id, state="accepte",
+             reference="F413-2026-999999", idempotency_key="k-f413", payload={
+                 "administrateurs": [{"identifiant": pki_world["admin"].national_id,
+                                      "courriel": "theo.pro@chu.example"}],
+                 "contact": {"courriel": "informatique@chu.example"}}))
+    db.flush()
+    page = as_admin(pki_world["admin"]).get(f"/certificats/demande?famille=ORG&structure={pki_world['hospital'].id}"
+                                            "&usage=PSC").get_data(as_text=True)
+    assert 'value="theo.pro@chu.example"' in page and 'value="informatique@chu.example"' in page
+    assert 'data-copie="commande-csr_ORG_AUTH_CLI"' in page
