@@ -94,7 +94,19 @@ def refusal_cases(world, make_structure, make_person):
                                         content_type="multipart/form-data", follow_redirects=True)
         return prepare, "mandataire"
 
+    def f413_filer_without_active_card(browser, db):
+        from app.models import Card
+
+        filing_id = f413(browser, world, admins=[world["admin"]])
+        for card in db.exec(sa.select(Card).where(Card.person_id == world["mandataire"].id)).scalars():
+            card.status = "opposee"
+            db.add(card)
+        db.flush()
+        return lambda: deposit_refused(browser, db, filing_id)
+
     return {
+        "F413 filer needs an active card": (f413_filer_without_active_card, "mandataire", 422,
+                                            "doit détenir une carte active"),
         "F502 only by the legal representative": (*start_refused("F502", "hospital", "mandataire"), 403,
                                                    "Accès refusé"),
         "F413 of a public site goes to its EJ": (*start_refused("F413", "site"), 422, "FINESS juridique"),
@@ -116,7 +128,8 @@ def refusal_cases(world, make_structure, make_person):
     }
 
 
-CASES = ["F502 only by the legal representative", "F413 of a public site goes to its EJ",
+CASES = ["F413 filer needs an active card", "F502 only by the legal representative",
+         "F413 of a public site goes to its EJ",
          "F413 needs the contract", "administrator without an active card",
          "one F413 per legal entity (GHT)", "F413 périmètre outside the structure",
          "health professionals get no staff card", "e-mail syntax", "required field",

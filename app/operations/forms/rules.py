@@ -81,6 +81,10 @@ def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
             "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
     if filing.form == "F413":
         _f413(db, structure, payload, found)
+        filer = db.get(Person, filing.filer_id)
+        if person_with_active_card(db, filer.national_id) is None:
+            found.setdefault("engagements", {})["filer"] = ("Le déclarant d’un F413 doit détenir une carte active "
+                                                            "(CPS, CPE, CDE…).")
     elif filing.form == "F502":
         _people(db, payload.get("mandataires") or [], "mandataires", found, structure=structure,
                 role="mandataire", adding=("designer",))
