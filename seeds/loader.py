@@ -63,7 +63,7 @@ def load(db: Session) -> Counter:
                            {"person_id": person.id, "structure_id": structure.id, "role": role,
                             "certificate_family": family, "source": "seed"})
     for med in data.MEDICINES:
-        _get_or_create(db, created, ReferentialMedicine, {"code": med["code"]}, med)
+        _get_or_create(db, created, ReferentialMedicine, {"code": med["code"]}, medicine_values(med))
     db.commit()
     for ident in data.IDENTITIES:
         for role in ident.get("agency_roles", []):
@@ -71,6 +71,18 @@ def load(db: Session) -> Counter:
             created["AgencyRole"] += int(new)
     db.commit()
     return created
+
+
+def medicine_values(med: dict) -> dict:
+    """A product as the référentiel stores it: its indication becomes the first of its list, with its criteria."""
+    from datetime import date
+
+    values = dict(med)
+    values.setdefault("indications", [{"code": "I1", "label": med.get("indication", ""), "status": "en_cours",
+                                       "criteria": list(med.get("granting_criteria", []))}])
+    if isinstance(values.get("ended_on"), str):
+        values["ended_on"] = date.fromisoformat(values["ended_on"])
+    return values
 
 
 def demo_email(ident: dict) -> str:

@@ -59,24 +59,37 @@ TRANSITIONS: dict[str, Transition] = {t.verb: t for t in (
 )}
 
 
-def transition(state: str, verb: str, *, by: str, message: str = "") -> Transition:
-    """The transition ``verb`` from ``state`` taken by ``by``, or :class:`InvalidTransition` saying why not."""
-    found = TRANSITIONS.get(verb)
-    if found is None:
-        raise InvalidTransition("Action inconnue sur ce dossier.")
-    if found.by != by:
-        who = "au déclarant" if found.by == FILER else "à l’agence"
-        raise InvalidTransition(f"« {found.label} » est réservé {who}.")
-    if state not in found.sources:
-        raise InvalidTransition(f"Impossible de « {found.label.lower()} » un dossier {STATES[state].lower()}.")
-    if found.needs_message and not message.strip():
-        raise InvalidTransition("Indiquez le motif : il sera transmis au déclarant.", field="message")
-    return found
+class Machine:
+    """States and named transitions of one kind of case file; who may act is a role name (FILER, BACK_OFFICE,
+    or a workflow's own: the PUI pharmacist, the evaluator, the laboratory)."""
+
+    def __init__(self, states: CodeSet, transitions: tuple[Transition, ...], roles: dict[str, str]):
+        self.states = states
+        self.transitions = {t.verb: t for t in transitions}
+        self.roles = roles  # role -> "au déclarant", "à l’agence"… for the refusal message
+
+    def transition(self, state: str, verb: str, *, by: str, message: str = "") -> Transition:
+        """The transition ``verb`` from ``state`` taken by ``by``, or :class:`InvalidTransition` saying why not."""
+        found = self.transitions.get(verb)
+        if found is None:
+            raise InvalidTransition("Action inconnue sur ce dossier.")
+        if found.by != by:
+            raise InvalidTransition(f"« {found.label} » est réservé {self.roles.get(found.by, found.by)}.")
+        if state not in found.sources:
+            raise InvalidTransition(f"Impossible de « {found.label.lower()} » un dossier "
+                                    f"{self.states[state].lower()}.")
+        if found.needs_message and not message.strip():
+            raise InvalidTransition("Indiquez le motif : il sera transmis au déclarant.", field="message")
+        return found
+
+    def available(self, state: str, by: str) -> list[Transition]:
+        """What ``by`` may do next on a file in ``state``, in the order the buttons show."""
+        return [t for t in self.transitions.values() if t.by == by and state in t.sources]
 
 
-def available(state: str, by: str) -> list[Transition]:
-    """What ``by`` may do next on a file in ``state``, in the order the buttons show."""
-    return [t for t in TRANSITIONS.values() if t.by == by and state in t.sources]
+FORMS_MACHINE = Machine(STATES, tuple(TRANSITIONS.values()), {FILER: "au déclarant", BACK_OFFICE: "à l’agence"})
+transition = FORMS_MACHINE.transition
+available = FORMS_MACHINE.available
 
 
 def reference(form: str, year: int, number: int) -> str:

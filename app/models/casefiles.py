@@ -95,6 +95,9 @@ class FilingDocument(SQLModel, table=True):
     filing_id: int = Field(foreign_key="filing.id", index=True)
     version: int
     pdf: bytes = Field(sa_type=sa.LargeBinary)
+    kind: str = Field(default="depot", max_length=12)  # depot (a deposited form) or decision (AAC)
+    sha256: str = Field(default="", max_length=64)
+    verification_code: str | None = Field(default=None, max_length=32, unique=True)  # public verification page
     created_at: datetime = timestamp()
 
 

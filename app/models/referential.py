@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
 
@@ -16,3 +19,16 @@ class ReferentialMedicine(SQLModel, table=True):
     indication: str = Field(default="", max_length=1000)
     laboratory: str = Field(default="", max_length=200)
     granting_criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Each indication: {"code", "label", "status": "en_cours" | "terminee", "criteria": [...]}; the AAC applies
+    # per indication, and the whole product stops taking requests once ``ended_on`` has passed.
+    indications: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    max_days: int = 365
+    prescriber_specialties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    conditions: str = Field(default="", sa_type=sa.Text)  # prescription and dispensing conditions
+    therapeutic_area: str = Field(default="", max_length=100)
+    collects_data: bool = False
+    report_summaries: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ended_on: date | None = None
+
+    def open_to_aac(self, today: date) -> bool:
+        return self.status == "AAC" and (self.ended_on is None or self.ended_on > today)
