@@ -111,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from app.views import (
+        aac,
         api,
         api_tokens,
         auth,
@@ -128,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox,
-                   email_login, certificates, certificate_request, api, api_tokens):
+                   email_login, certificates, certificate_request, api, api_tokens, aac):
         app.register_blueprint(module.bp)
 
 
@@ -137,6 +138,7 @@ NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: publi
     ("dashboard.index", "Tableau de bord", "dashboard.view"),
     ("filings.index", "Mes démarches", "dashboard.view"),
     ("certificates.index", "Mes certificats", "certificate.order"),
+    ("aac.index", "Accès compassionnel", "aac.menu"),
     ("backoffice.queue", "Instruction", "agency.ans"),
     ("referential.index", "Référentiel des spécialités", None),
 )

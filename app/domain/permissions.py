@@ -144,6 +144,16 @@ RULES: dict[str, Rule] = {
     "certificate.order": lambda actor, _target: any(h.role == "technical_admin" for h in actor.habilitations),
     "certificate.manage": lambda actor, target: actor.has_role_on(target.structure, "technical_admin",
                                                                   family=target.family),
+    "aac.file": lambda actor, _target: actor.is_prescriber,
+    "aac.view": lambda actor, target: (target.filer_id == actor.person_id or "ansm_evaluator" in actor.agency_roles
+                                       or (actor.is_hospital_pharmacist
+                                           and target.structure_id in actor.pui_structure_ids)),
+    "aac.edit": lambda actor, target: target.filer_id == actor.person_id and actor.is_prescriber,
+    "aac.pui": lambda actor, target: actor.is_hospital_pharmacist and target.structure_id in actor.pui_structure_ids,
+    "aac.inbox": lambda actor, _target: actor.is_hospital_pharmacist,
+    "aac.evaluate": _agency("ansm_evaluator"),
+    "aac.menu": lambda actor, _target: (actor.is_prescriber or actor.is_hospital_pharmacist
+                                        or "ansm_evaluator" in actor.agency_roles),
     "card.manage": lambda actor, target: actor.has_role_on(target.structure, "legal_representative", "mandataire"),
     "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or "ans_operator" in actor.agency_roles,

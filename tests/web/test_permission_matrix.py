@@ -9,6 +9,7 @@ from app.psc.claims import identity_from_userinfo
 from app.psc.sandbox.identities import psc_claims
 from seeds import data
 from seeds.loader import load
+from tests.aac.test_matrix import ROUTES as AAC_ROUTES
 from tests.certificates.test_access import ROUTES as CERTIFICATE_ROUTES
 from tests.forms.test_filing_matrix import ROUTES as CASEFILE_ROUTES
 
@@ -46,6 +47,7 @@ PUBLIC = {
     ("GET", "/pki/ocsp/<path:encoded>"): 200,
     ("GET", "/static/v/<version>/<path:filename>"): 200,  # versioned static assets
     ("GET", "/boite-de-reception"): 200,
+    ("GET", "/verification/<code>"): 404,  # a decision's public verification (tests/aac); unknown code here
     ("GET", "/api/v1/openapi.json"): 200,  # the editors' API: a bearer token or 401 (tests/certificates)
     ("GET", "/api/v1/certificats"): 401,
     ("POST", "/api/v1/certificats"): 401,
@@ -75,7 +77,7 @@ def test_every_route_is_in_the_matrix(app):
     routes = {(m, r.rule) for r in app.url_map.iter_rules() if r.endpoint != "static"
               for m in r.methods - {"HEAD", "OPTIONS"}}
     # the last two: tests/forms and tests/certificates
-    assert routes == set(PUBLIC) | set(PROTECTED) | set(CASEFILE_ROUTES) | set(CERTIFICATE_ROUTES)
+    assert routes == set(PUBLIC) | set(PROTECTED) | set(CASEFILE_ROUTES) | set(CERTIFICATE_ROUTES) | set(AAC_ROUTES)
 
 
 @pytest.fixture()
@@ -108,7 +110,7 @@ def test_public_routes(as_role, role, route):
     client = as_role(role)
     method, rule = route
     url = (rule.replace("<name>", "root").replace("<path:encoded>", "MAA=").replace("<version>", "0")
-           .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu")
+           .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu").replace("<code>", "inconnu")
            .replace("<int:certificate_id>", "1"))
     response = client.open(url, method=method)
     assert response.status_code == PUBLIC[route]

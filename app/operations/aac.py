@@ -1,0 +1,225 @@
+"""Compassionate-access requests: the prescriber's draft and its checks, the PUI's transmission, the automatic
+decision when the request conforms, the evaluator's decisions; each sealed decision gets a public
+verification code. Operations flush; the request commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+
+from sqlmodel import Session, select
+
+from app.domain import aac
+from app.domain.casefiles import InvalidTransition
+from app.models import Filing, FilingDocument, FilingEvent, Person, PracticeActivity, ReferentialMedicine, Structure
+from app.models.base import utcnow
+from app.operations import audit, outbox
+from app.operations.casefiles import next_reference
+
+STEPS = (("patient", "Patient"), ("medicament", "Médicament et indication"),
+         ("prescription", "Prescription et critères"), ("engagement", "Engagement et PUI"))
+
+
+def product(db: Session, code: str) -> ReferentialMedicine | None:
+    return db.exec(select(ReferentialMedicine).where(ReferentialMedicine.code == code)).first() if code else None
+
+
+def indication_of(medicine: ReferentialMedicine | None, code: str) -> dict | None:
+    return next((i for i in (medicine.indications if medicine else []) if i.get("code") == code), None)
+
+
+def pharmacists(db: Session, structure_ids) -> list[tuple[Person, Structure]]:
+    """The PUI pharmacists practising in these structures (the prescriber designates one of them)."""
+    if not structure_ids:
+        return []
+    return list(db.exec(select(Person, Structure).join(PracticeActivity, PracticeActivity.person_id == Person.id)
+                        .join(Structure, Structure.id == PracticeActivity.structure_id)
+                        .where(PracticeActivity.structure_id.in_(list(structure_ids)),
+                               PracticeActivity.pharmacy_pui.is_(True), Person.profession_code == "21")
+                        .order_by(Structure.name, Person.family_name)))
+
+
+def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids=frozenset()) -> dict[str, str]:
+    """French messages by field for one step of the prescriber's wizard."""
+    errors: dict[str, str] = {}
+    if step == "patient":
+        if data.get("cadre") in aac.NOT_AAC:
+            errors["cadre"] = aac.NOT_AAC[data["cadre"]]
+        elif data.get("cadre") != "aac":
+            errors["cadre"] = "Indiquez le cadre de la demande."
+        for key, label in (("initiale_nom", "nom"), ("initiale_prenom", "prénom")):
+            if message := aac.check_initials(data.get(key, ""), label):
+                errors[key] = message
+        if data.get("sexe") not in ("F", "M"):
+            errors["sexe"] = "Indiquez le sexe du patient."
+        month, year = data.get("mois_naissance", ""), data.get("annee_naissance", "")
+        if not (month.isdigit() and year.isdigit()) or aac.age_from(int(month), int(year), today) is None:
+            errors["annee_naissance"] = "Mois et année de naissance passés (ex. 3 et 1958)."
+        if message := aac.check_weight(data.get("poids")):
+            errors["poids"] = message
+    elif step == "medicament":
+        medicine = product(db, data.get("code", ""))
+        if data.get("code") and medicine is None:
+            errors["code"] = "Médicament inconnu du référentiel : choisissez-le dans la liste, ou décrivez-le."
+        elif medicine is not None and not medicine.open_to_aac(today):
+            errors["code"] = (f"L’accès compassionnel à {medicine.name} est terminé"
+                              + (f" depuis le {medicine.ended_on:%d/%m/%Y}" if medicine.ended_on else "")
+                              + " : aucune nouvelle demande n’est possible.")
+        elif medicine is None:
+            for key, label in (("nom", "le nom"), ("dci", "la DCI"), ("forme", "la forme"), ("dosage", "le dosage"),
+                               ("laboratoire", "le laboratoire")):
+                if not data.get(key, "").strip():
+                    errors[key] = f"Indiquez {label} du médicament."
+            if not data.get("sans_amm"):
+                errors["sans_amm"] = ("Attestez que le médicament n’a pas d’AMM en France, ou que sa "
+                                      "commercialisation a cessé sans couvrir cette indication.")
+        if medicine is not None and not indication_of(medicine, data.get("indication", "")) \
+                and not data.get("indication_libre", "").strip():
+            errors["indication"] = "Choisissez l’indication, ou décrivez-la."
+        if medicine is None and not data.get("indication_libre", "").strip():
+            errors["indication_libre"] = "Décrivez l’indication."
+    elif step == "prescription":
+        if not data.get("posologie", "").strip():
+            errors["posologie"] = "Indiquez la posologie prévue."
+        if message := aac.check_duration(data.get("duree")):
+            errors["duree"] = message
+        if not data.get("criteres") and not (data.get("justification", "").strip()):
+            errors["justification"] = ("Attestez les critères d’octroi, ou justifiez la demande (pas d’essai "
+                                       "possible, pas de traitement approprié, efficacité et sécurité présumées).")
+        if data.get("differable") not in ("oui", "non"):
+            errors["differable"] = "Indiquez si le traitement peut être différé."
+    elif step == "engagement":
+        if not data.get("fonction", "").strip():
+            errors["fonction"] = "Indiquez votre fonction (ex. praticien hospitalier, interne)."
+        if not data.get("information"):
+            errors["information"] = ("Engagez-vous à informer le patient (et si possible son médecin traitant) et "
+                                     "à le consigner dans son dossier.")
+        chosen = data.get("pharmacien", "")
+        allowed = {f"{p.id}:{s.id}" for p, s in pharmacists(db, activity_ids)}
+        if chosen not in allowed:
+            errors["pharmacien"] = "Désignez le pharmacien de la PUI qui vérifiera la demande."
+    return errors
+
+
+def all_errors(db: Session, filing: Filing, *, today: date, activity_ids) -> dict[str, dict[str, str]]:
+    found = {name: step_errors(db, name, filing.payload.get(name) or {}, today=today, activity_ids=activity_ids)
+             for name, _ in STEPS}
+    return {k: v for k, v in found.items() if v}
+
+
+def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "") -> Filing:
+    filing = Filing(form="AAC", structure_id=None, filer_id=prescriber_id, idempotency_key=secrets.token_urlsafe(24),
+                    payload={"medicament": {"code": code}} if code else {})
+    db.add(filing)
+    db.flush()
+    audit.record(db, actor=actor, action="aac.opened", object_type="filing", object_id=filing.id)
+    return filing
+
+
+def _move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
+          auth_method: str = "") -> None:
+    found = aac.AAC_MACHINE.transition(filing.state, verb, by=by, message=message)
+    before, filing.state = filing.state, found.target
+    filing.updated_at = utcnow()
+    if found.target in ("octroyee", "refusee", "classee"):
+        filing.decided_at = filing.updated_at
+    db.add(filing)
+    db.add(FilingEvent(filing_id=filing.id, actor=actor, verb=verb, before=before, after=filing.state,
+                       message=message.strip(), auth_method=auth_method))
+    db.flush()
+    audit.record(db, actor=actor, action=f"aac.{verb}", object_type="filing", object_id=filing.id,
+                 before={"state": before}, after={"state": filing.state})
+
+
+def submit(db: Session, filing: Filing, *, actor: str, auth_method: str, activity_ids, today: date,
+           link: str) -> None:
+    """The prescriber sends the request to the PUI pharmacist they designated."""
+    errors = all_errors(db, filing, today=today, activity_ids=activity_ids)
+    if errors:
+        from app.operations.casefiles import Refused
+
+        raise Refused(errors)
+    pharmacist_id, structure_id = (int(x) for x in filing.payload["engagement"]["pharmacien"].split(":"))
+    filing.structure_id = structure_id
+    if filing.reference is None:
+        filing.reference = next_reference(db, "AAC", utcnow().year)
+        filing.deposited_at = utcnow()
+    _move(db, filing, "soumettre", aac.PRESCRIBER, actor=actor, auth_method=auth_method)
+    pharmacist = db.get(Person, pharmacist_id)
+    outbox.queue(db, [pharmacist.email], f"Demande d’accès compassionnel {filing.reference} à valider",
+                 f"Une demande d’autorisation d’accès compassionnel attend votre vérification : {link}",
+                 filing_id=filing.id)
+
+
+def transmit(db: Session, filing: Filing, keystore, *, actor: str, auth_method: str, base_url: str,
+             prescriber_specialties=frozenset(), today: date) -> bool:
+    """The pharmacist transmits; the portal decides at once when the request conforms. Returns True then."""
+    _move(db, filing, "transmettre", aac.PHARMACIST, actor=actor, auth_method=auth_method)
+    payload = filing.payload
+    medicine = product(db, payload["medicament"].get("code", ""))
+    indication = indication_of(medicine, payload["medicament"].get("indication", ""))
+    criteria = tuple(indication.get("criteria", [])) if indication else ()
+    attested = frozenset(payload["prescription"].get("criteres") or [])
+    allowed = not (medicine and medicine.prescriber_specialties) or bool(
+        set(medicine.prescriber_specialties) & set(prescriber_specialties))
+    verdict = aac.conformity(referenced=medicine is not None,
+                             open_to_aac=bool(medicine and medicine.open_to_aac(today)),
+                             indication_listed=indication is not None, criteria=criteria, attested=attested,
+                             prescriber_allowed=allowed, days=int(payload["prescription"]["duree"]),
+                             max_days=medicine.max_days if medicine else aac.MAX_DAYS)
+    filing.payload = {**payload, "decision": {"automatique": verdict.automatic, "ecarts": list(verdict.reasons)}}
+    if not verdict.automatic:
+        return False
+    grant(db, filing, keystore, actor="portail", by=aac.PORTAL, verb="octroyer_automatiquement",
+          days=int(payload["prescription"]["duree"]), conditions=medicine.conditions, base_url=base_url,
+          today=today)
+    return True
+
+
+def grant(db: Session, filing: Filing, keystore, *, actor: str, by: str, verb: str, days: int, conditions: str,
+          base_url: str, today: date, comment: str = "") -> FilingDocument:
+    if aac.check_duration(days):
+        raise InvalidTransition(aac.check_duration(days), field="duree")
+    end = today + timedelta(days=days - 1)
+    decision = {**(filing.payload.get("decision") or {}), "issue": "octroi", "duree": days,
+                "fin": end.isoformat(), "conditions": conditions, "commentaire": comment.strip(),
+                "date": today.isoformat()}
+    filing.payload = {**filing.payload, "decision": decision}
+    _move(db, filing, verb, by, actor=actor, message=comment)
+    return seal_decision(db, filing, keystore, base_url=base_url)
+
+
+def refuse(db: Session, filing: Filing, keystore, *, actor: str, reason: str, comment: str, base_url: str,
+           today: date) -> FilingDocument:
+    if reason not in dict(aac.REFUSAL_REASONS):
+        raise InvalidTransition("Choisissez le motif légal du refus.", field="motif")
+    filing.payload = {**filing.payload, "decision": {**(filing.payload.get("decision") or {}), "issue": "refus",
+                                                     "motif": reason, "commentaire": comment.strip(),
+                                                     "date": today.isoformat()}}
+    _move(db, filing, "refuser", aac.EVALUATOR, actor=actor, message=comment or dict(aac.REFUSAL_REASONS)[reason])
+    return seal_decision(db, filing, keystore, base_url=base_url)
+
+
+def seal_decision(db: Session, filing: Filing, keystore, *, base_url: str) -> FilingDocument:
+    """Render and seal the decision (the HSM signs before anything is written), with its verification link."""
+    from app.documents.decision import render_decision
+    from app.operations.pki import seal_pdf
+
+    code = secrets.token_urlsafe(12)
+    link = f"{base_url}/verification/{code}"
+    prescriber = db.get(Person, filing.filer_id)
+    structure = db.get(Structure, filing.structure_id)
+    pharmacist = db.get(Person, int(filing.payload["engagement"]["pharmacien"].split(":")[0]))
+    medicine = product(db, filing.payload["medicament"].get("code", ""))
+    pdf = render_decision(filing=filing, prescriber=prescriber, pharmacist=pharmacist, structure=structure,
+                          medicine=medicine, link=link, draft=False)
+    sealed = seal_pdf(db, keystore, pdf, reason=f"Décision ANSM {filing.reference}")
+    document = FilingDocument(filing_id=filing.id, version=1, pdf=sealed, kind="decision",
+                              sha256=hashlib.sha256(sealed).hexdigest(), verification_code=code)
+    db.add(document)
+    db.flush()
+    outbox.queue(db, [prescriber.email, pharmacist.email], f"Décision sur la demande {filing.reference}",
+                 f"La décision sur la demande d’accès compassionnel {filing.reference} est disponible dans le "
+                 f"portail. Vérification : {link}", filing_id=filing.id)
+    return document

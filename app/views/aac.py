@@ -1,0 +1,277 @@
+"""Compassionate access: the prescriber's wizard and history, the PUI pharmacist's inbox, the evaluator's
+queue and decisions, and the public verification of a sealed decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
+from sqlmodel import select
+
+from app.db import commit, get_session
+from app.domain import aac as rules
+from app.domain.casefiles import InvalidTransition
+from app.extensions import limiter
+from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
+from app.models.base import utcnow
+from app.operations import aac
+from app.operations.casefiles import Refused, history
+from app.views.rendering import render, success
+from app.views.security import requires
+
+bp = Blueprint("aac", __name__)
+PAGE = 20
+
+
+@dataclass(frozen=True)
+class LoadedRequest:
+    filing: Filing
+
+    @property
+    def filer_id(self) -> int:
+        return self.filing.filer_id
+
+    @property
+    def structure_id(self) -> int | None:
+        return self.filing.structure_id
+
+
+def request_target(filing_id: int, **_ignored) -> LoadedRequest:
+    filing = get_session().get(Filing, filing_id, with_for_update=request.method == "POST")
+    if filing is None or filing.form != "AAC":
+        abort(404)
+    return LoadedRequest(filing)
+
+
+def _link(filing_id: int) -> str:
+    return current_app.config["SETTINGS"].portal_base_url + url_for("aac.show", filing_id=filing_id)
+
+
+@bp.get("/acces-compassionnel/")
+@requires("dashboard.view")
+def index():
+    """The user's requests (prescriber) or their PUI's (pharmacist), newest first, keyset pages."""
+    actor, db = g.actor, get_session()
+    query = select(Filing).where(Filing.form == "AAC")
+    if actor.is_hospital_pharmacist and request.args.get("vue") != "moi":
+        query = query.where(Filing.structure_id.in_(list(actor.pui_structure_ids)), Filing.state != "brouillon")
+    else:
+        query = query.where(Filing.filer_id == actor.person_id)
+    if request.args.get("etat") in rules.AAC_STATES:
+        query = query.where(Filing.state == request.args["etat"])
+    if request.args.get("avant", "").isdigit():
+        query = query.where(Filing.id < int(request.args["avant"]))
+    rows = db.exec(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
+    return render("aac/index.html", rows=rows[:PAGE], older=rows[PAGE - 1].id if len(rows) > PAGE else None,
+                  states=rules.AAC_STATES, etat=request.args.get("etat", ""))
+
+
+@bp.post("/acces-compassionnel/nouvelle")
+@requires("aac.file")
+def start():
+    code = request.form.get("code", "")
+    filing = aac.open_request(get_session(), prescriber_id=g.actor.person_id, actor=g.actor.national_id, code=code)
+    commit()
+    return success(url_for("aac.step", filing_id=filing.id, step="patient"))
+
+
+def _step_data(step: str, form) -> dict:
+    keys = {"patient": ("cadre", "initiale_nom", "initiale_prenom", "sexe", "mois_naissance", "annee_naissance",
+                        "poids"),
+            "medicament": ("code", "nom", "dci", "forme", "dosage", "laboratoire", "sans_amm", "indication",
+                           "indication_libre"),
+            "prescription": ("posologie", "duree", "essais", "justification", "differable"),
+            "engagement": ("fonction", "information", "pharmacien")}[step]
+    data = {k: form.get(k, "").strip() for k in keys}
+    if step == "prescription":
+        data["criteres"] = form.getlist("criteres")
+    return data
+
+
+@bp.route("/acces-compassionnel/<int:filing_id>/<any(patient, medicament, prescription, engagement):step>",
+          methods=["GET", "POST"])
+@requires("aac.edit", target=request_target)
+def step(filing_id: int, step: str, target: LoadedRequest):
+    filing, db = target.filing, get_session()
+    if filing.state not in ("brouillon", "retournee"):
+        return success(url_for("aac.show", filing_id=filing_id))
+    names = [name for name, _ in aac.STEPS]
+    data, errors, status = filing.payload.get(step) or {}, {}, 200
+    if request.method == "POST":
+        data = _step_data(step, request.form)
+        filing.payload = {**filing.payload, step: data}  # the draft keeps what was typed, valid or not
+        filing.updated_at = utcnow()
+        db.add(filing)
+        commit()
+        errors = aac.step_errors(db, step, data, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
+        if not errors:
+            index = names.index(step)
+            back = request.form.get("_precedent") and index > 0
+            following = names[index - 1] if back else (names[index + 1] if index + 1 < len(names) else None)
+            return success(url_for("aac.step", filing_id=filing_id, step=following) if following
+                           else url_for("aac.show", filing_id=filing_id))
+        status = 422
+    medicine = aac.product(db, (filing.payload.get("medicament") or {}).get("code", ""))
+    indication = aac.indication_of(medicine, (filing.payload.get("medicament") or {}).get("indication", ""))
+    products = db.exec(select(ReferentialMedicine).where(ReferentialMedicine.status == "AAC")
+                       .order_by(ReferentialMedicine.name)).all()
+    return render("aac/step.html", filing=filing, step=step, steps=aac.STEPS, data=data, errors=errors,
+                  status=status, medicine=medicine, indication=indication, today=utcnow().date(),
+                  products=[p for p in products if p.open_to_aac(utcnow().date())],
+                  pharmacists=aac.pharmacists(db, g.actor.activity_structure_ids))
+
+
+@bp.get("/acces-compassionnel/<int:filing_id>")
+@requires("aac.view", target=request_target)
+def show(filing_id: int, target: LoadedRequest):
+    return _page(target)
+
+
+def _page(target: LoadedRequest, status: int = 200, **extra):
+    db, filing = get_session(), target.filing
+    filing_id = filing.id
+    decision = db.exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id,
+                                                    FilingDocument.kind == "decision")).first()
+    errors = (aac.all_errors(db, filing, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
+              if filing.state in ("brouillon", "retournee") and filing.filer_id == g.actor.person_id else {})
+    medicine = aac.product(db, (filing.payload.get("medicament") or {}).get("code", ""))
+    pui = db.get(Structure, filing.structure_id) if filing.structure_id else None
+    role = ("evaluateur" if "ansm_evaluator" in g.actor.agency_roles else
+            "pharmacien" if filing.structure_id in g.actor.pui_structure_ids else "prescripteur")
+    by = {"evaluateur": rules.EVALUATOR, "pharmacien": rules.PHARMACIST, "prescripteur": rules.PRESCRIBER}[role]
+    return render("aac/show.html", filing=filing, states=rules.AAC_STATES, decision=decision, errors=errors,
+                  medicine=medicine, pui=pui, role=role, events=history(db, filing_id), steps=aac.STEPS,
+                  actions=rules.AAC_MACHINE.available(filing.state, by), reasons=rules.REFUSAL_REASONS,
+                  prescriber=db.get(Person, filing.filer_id), status=status, **({"error": None} | extra))
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/envoyer")
+@requires("aac.edit", target=request_target)
+def submit(filing_id: int, target: LoadedRequest):
+    db = get_session()
+    try:
+        aac.submit(db, target.filing, actor=g.actor.national_id, auth_method=g.actor.auth_method,
+                   activity_ids=g.actor.activity_structure_ids, today=utcnow().date(), link=_link(filing_id))
+    except (Refused, InvalidTransition) as exc:
+        db.rollback()
+        db.refresh(target.filing)
+        return _page(target, status=422, error="La demande est incomplète : complétez les étapes signalées."
+                     if isinstance(exc, Refused) else str(exc))
+    commit()
+    flash(f"Demande {target.filing.reference} envoyée à la PUI.", "success")
+    return success(url_for("aac.show", filing_id=filing_id))
+
+
+def _act(target: LoadedRequest, verb: str):
+    db, filing = get_session(), target.filing
+    form, settings, today = request.form, current_app.config["SETTINGS"], utcnow().date()
+    keystore = current_app.extensions["hsm"]
+    try:
+        if verb == "transmettre":
+            automatic = aac.transmit(db, filing, keystore, actor=g.actor.national_id, auth_method=g.actor.auth_method,
+                                     base_url=settings.portal_base_url, today=today)
+            message = ("Demande transmise et conforme : autorisation délivrée immédiatement." if automatic
+                       else "Demande transmise à l’ANSM pour évaluation.")
+        elif verb == "octroyer":
+            medicine = aac.product(db, filing.payload["medicament"].get("code", ""))
+            aac.grant(db, filing, keystore, actor=g.actor.national_id, by=rules.EVALUATOR, verb="octroyer",
+                      days=int(form["duree"]) if form.get("duree", "").isdigit() else 0,
+                      conditions=form.get("conditions") or (medicine.conditions if medicine else ""),
+                      comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
+            message = "Autorisation accordée et scellée."
+        elif verb == "refuser":
+            aac.refuse(db, filing, keystore, actor=g.actor.national_id, reason=form.get("motif", ""),
+                       comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
+            message = "Refus notifié et scellé."
+        else:
+            by = rules.AAC_MACHINE.transitions.get(verb)
+            if by is None or by.by not in (rules.PHARMACIST, rules.EVALUATOR):
+                abort(404)
+            aac._move(db, filing, verb, by.by, actor=g.actor.national_id, message=form.get("message", ""),
+                      auth_method=g.actor.auth_method)
+            message = f"Demande {rules.AAC_STATES[filing.state].lower()}."
+    except InvalidTransition as exc:
+        db.rollback()
+        db.refresh(filing)
+        return _page(target, status=422, error=str(exc))
+    commit()
+    flash(message, "success")
+    return success(url_for("aac.show", filing_id=filing.id))
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/pui/<verb>")
+@requires("aac.pui", target=request_target)
+def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
+    if verb not in ("transmettre", "retourner", "repondre"):
+        abort(404)
+    return _act(target, verb)
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/ansm/<verb>")
+@requires("aac.evaluate", target=request_target)
+def evaluator_act(filing_id: int, verb: str, target: LoadedRequest):
+    if verb not in ("evaluer", "demander_complements", "demander_donnees_labo", "octroyer", "refuser", "classer"):
+        abort(404)
+    return _act(target, verb)
+
+
+@bp.get("/acces-compassionnel/evaluation")
+@requires("aac.evaluate")
+def queue():
+    """The evaluator's queue: requests that could not be decided automatically, non-deferrable first."""
+    rows = get_session().exec(select(Filing).where(Filing.form == "AAC", Filing.state.in_(
+        ("transmise", "en_evaluation", "complements", "donnees_labo"))).order_by(Filing.deposited_at).limit(200)).all()
+    rows = sorted(rows, key=lambda f: ((f.payload.get("prescription") or {}).get("differable") != "non",
+                                       f.deposited_at or utcnow()))
+    return render("aac/queue.html", rows=rows, states=rules.AAC_STATES)
+
+
+@bp.get("/acces-compassionnel/<int:filing_id>/apercu.pdf")
+@requires("aac.evaluate", target=request_target)
+def preview(filing_id: int, target: LoadedRequest):
+    """The decision exactly as it would be issued, unsigned and marked « PROJET »."""
+    from app.documents.decision import render_decision
+
+    db, filing = get_session(), target.filing
+    args = request.args
+    draft = SimpleNamespace(reference=filing.reference, payload=filing.payload)
+    issue = "refus" if args.get("issue") == "refus" else "octroi"
+    days = int(args["duree"]) if args.get("duree", "").isdigit() else int(filing.payload["prescription"]["duree"])
+    from datetime import timedelta
+
+    today = utcnow().date()
+    draft.payload = {**filing.payload, "decision": {"issue": issue, "duree": days, "date": today.isoformat(),
+                                                    "fin": (today + timedelta(days=max(days, 1) - 1)).isoformat(),
+                                                    "conditions": args.get("conditions", ""),
+                                                    "motif": args.get("motif", ""),
+                                                    "commentaire": args.get("message", "")}}
+    pdf = render_decision(filing=draft, prescriber=db.get(Person, filing.filer_id),
+                          pharmacist=db.get(Person, int(filing.payload["engagement"]["pharmacien"].split(":")[0])),
+                          structure=db.get(Structure, filing.structure_id),
+                          medicine=aac.product(db, filing.payload["medicament"].get("code", "")),
+                          link="https://…/verification/PROJET", draft=True)
+    return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=f"PROJET-{filing.reference}.pdf")
+
+
+@bp.get("/acces-compassionnel/<int:filing_id>/decision.pdf")
+@requires("aac.view", target=request_target)
+def decision_pdf(filing_id: int, target: LoadedRequest):
+    document = get_session().exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id,
+                                                               FilingDocument.kind == "decision")).first()
+    if document is None:
+        abort(404)
+    return send_file(BytesIO(document.pdf), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"decision-{target.filing.reference}.pdf")
+
+
+@bp.get("/verification/<code>")
+@limiter.limit("30 per minute")
+def verify(code: str):
+    """Public: the decision exists, its status, its SHA-256; no patient data."""
+    db = get_session()
+    document = db.exec(select(FilingDocument).where(FilingDocument.verification_code == code)).first()
+    filing = db.get(Filing, document.filing_id) if document else None
+    return render("aac/verify.html", document=document, filing=filing, states=rules.AAC_STATES,
+                  status=200 if document else 404)

@@ -1,0 +1,72 @@
+"""Every compassionate-access route × role: a prescriber sees only their requests, a pharmacist only their
+PUI's, and nobody but the agency the evaluator's queue and its actions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.aac.conftest import CRITERIA
+from tests.aac.test_requests import answers, file_request
+
+ROLES = ["anonymous", "prescriber", "colleague", "pharmacist", "foreign_pharmacist", "evaluator"]
+NOBODY = {r: 403 for r in ROLES} | {"anonymous": 303}
+STEP = "/acces-compassionnel/<int:filing_id>/<any(patient, medicament, prescription, engagement):step>"
+ROUTES = {  # (method, rule) -> (which request, expected by role)
+    ("GET", "/acces-compassionnel/"): (None, {r: 200 for r in ROLES} | {"anonymous": 303}),
+    ("POST", "/acces-compassionnel/nouvelle"): (None, NOBODY | {"anonymous": 400, "prescriber": 303,
+                                                                "colleague": 303}),
+    ("GET", STEP): ("draft", NOBODY | {"prescriber": 200}),
+    ("POST", STEP): ("draft", NOBODY | {"anonymous": 400, "prescriber": 303}),
+    ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200,
+                                                                             "evaluator": 200}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/envoyer"): ("draft", NOBODY | {"anonymous": 400,
+                                                                                  "prescriber": 303}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/pui/<verb>"): ("submitted", NOBODY | {"anonymous": 400,
+                                                                                         "pharmacist": 303}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/ansm/<verb>"): ("transmitted", NOBODY | {"anonymous": 400,
+                                                                                            "evaluator": 303}),
+    ("GET", "/acces-compassionnel/evaluation"): (None, NOBODY | {"evaluator": 200}),
+    ("GET", "/acces-compassionnel/<int:filing_id>/apercu.pdf"): ("transmitted", NOBODY | {"evaluator": 200}),
+    ("GET", "/acces-compassionnel/<int:filing_id>/decision.pdf"): ("granted", NOBODY | {
+        "prescriber": 200, "pharmacist": 200, "evaluator": 200}),
+}
+VERBS = {"/pui/": "retourner", "/ansm/": "evaluer"}
+
+
+@pytest.fixture()
+def scene(db, aac_world, as_actor):
+    prescriber = as_actor("prescriber")
+    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
+    draft = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    for step, data in answers(aac_world).items():
+        prescriber.post(f"/acces-compassionnel/{draft}/{step}", data)
+    submitted = file_request(prescriber, aac_world)
+    transmitted = file_request(prescriber, aac_world, criteria=CRITERIA[:1], justification="Urgence.")
+    granted = file_request(prescriber, aac_world)
+    pharmacist = as_actor("pharmacist")
+    pharmacist.post(f"/acces-compassionnel/{transmitted}/pui/transmettre")
+    pharmacist.post(f"/acces-compassionnel/{granted}/pui/transmettre")
+    return {"draft": draft, "submitted": submitted, "transmitted": transmitted, "granted": granted}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_aac_routes(app, aac_world, scene, as_actor, role):
+    browser = as_actor(role) if role != "anonymous" else None
+    wrong = []
+    for method, rule in sorted(ROUTES, key=lambda r: (r[0] == "POST", r)):
+        which, expected = ROUTES[(method, rule)]
+        url = (rule.replace("<int:filing_id>", str(scene[which]) if which else "0")
+               .replace("<any(patient, medicament, prescription, engagement):step>", "engagement")
+               .replace("<verb>", next((v for k, v in VERBS.items() if k in rule), "")))
+        data = answers(aac_world)["engagement"] | {"message": "À revoir", "code": aac_world["product"].code}
+        if browser is None:
+            response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
+        elif method == "POST":
+            response = browser.post(url, data)
+        else:
+            response = browser.get(url)
+        if response.status_code != expected[role]:
+            wrong.append((method, url, response.status_code, expected[role]))
+    assert not wrong, wrong

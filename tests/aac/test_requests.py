@@ -1,0 +1,141 @@
+"""Compassionate access through the pages: a conforming request granted at once with a sealed decision,
+a non-conforming one through complements, a refusal with its appeal routes, an ended product, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+
+import pytest
+from sqlmodel import select
+
+from app.models import Filing, FilingDocument
+from tests.aac.conftest import CRITERIA
+
+
+def answers(world, *, criteria=CRITERIA, duree="90", justification="") -> dict:
+    return {
+        "patient": {"cadre": "aac", "initiale_nom": "D", "initiale_prenom": "M", "sexe": "F", "mois_naissance": "3",
+                    "annee_naissance": "1958", "poids": "64"},
+        "medicament": {"code": world["product"].code, "indication": "I1"},
+        "prescription": {"posologie": "50 mg par jour", "duree": duree, "criteres": list(criteria),
+                         "justification": justification, "differable": "non"},
+        "engagement": {"fonction": "Praticien hospitalier", "information": "1",
+                       "pharmacien": f"{world['pharmacist'].id}:{world['hospital'].id}"},
+    }
+
+
+def file_request(browser, world, **kw) -> int:
+    started = browser.post("/acces-compassionnel/nouvelle", {"code": world["product"].code})
+    assert started.status_code == 303
+    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/patient", started.headers["Location"]).group(1))
+    for step, data in answers(world, **kw).items():
+        response = browser.post(f"/acces-compassionnel/{filing_id}/{step}", data)
+        assert response.status_code == 303, (step, response.get_data(as_text=True)[:3000])
+    sent = browser.post(f"/acces-compassionnel/{filing_id}/envoyer")
+    assert sent.status_code == 303, sent.get_data(as_text=True)[:3000]
+    return filing_id
+
+
+def test_a_conforming_request_is_granted_at_once_with_a_sealed_verifiable_decision(db, aac_world, as_actor,
+                                                                                    tmp_path, client):
+    filing_id = file_request(as_actor("prescriber"), aac_world)
+    filing = db.get(Filing, filing_id)
+    assert filing.state == "a_valider_pui" and re.fullmatch(r"AAC-\d{4}-\d{6}", filing.reference)
+    pharmacist = as_actor("pharmacist")
+    inbox = pharmacist.get("/acces-compassionnel/").get_data(as_text=True)
+    assert filing.reference in inbox
+    assert pharmacist.post(f"/acces-compassionnel/{filing_id}/pui/transmettre").status_code == 303
+    db.refresh(filing)
+    assert filing.state == "octroyee" and filing.payload["decision"]["automatique"] is True
+    document = db.exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)).one()
+    prescriber = as_actor("prescriber")
+    pdf = prescriber.get(f"/acces-compassionnel/{filing_id}/decision.pdf")
+    assert pdf.status_code == 200 and hashlib.sha256(pdf.data).hexdigest() == document.sha256
+    (tmp_path / "decision.pdf").write_bytes(pdf.data)
+    checked = subprocess.run(["pdfsig", tmp_path / "decision.pdf"], capture_output=True, text=True)
+    assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
+    text = subprocess.run(["pdftotext", tmp_path / "decision.pdf", "-"], capture_output=True, text=True).stdout
+    assert "Autorisation d’accès compassionnel" in text and "D.M." in text and "90 jours" in text
+    assert "décision automatique" in text and "PUT-SP" in text
+    verification = client.application.test_client().get(f"/verification/{document.verification_code}")
+    page = verification.get_data(as_text=True)
+    assert verification.status_code == 200 and document.sha256 in page and "Octroyée" in page
+    assert "64" not in page and "1958" not in page  # no patient data on the public page
+    assert client.application.test_client().get("/verification/inconnu").status_code == 404
+
+
+def test_a_request_missing_a_criterion_goes_through_complements_then_grant(db, aac_world, as_actor):
+    filing_id = file_request(as_actor("prescriber"), aac_world, criteria=CRITERIA[:1],
+                             justification="Patient en attente de confirmation génétique, aucune alternative.")
+    as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/transmettre")
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert filing.state == "transmise" and "critères d’octroi non tous attestés" in filing.payload["decision"]["ecarts"]
+    evaluator = as_actor("evaluator")
+    assert filing.reference in evaluator.get("/acces-compassionnel/evaluation").get_data(as_text=True)
+    assert evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/evaluer").status_code == 303
+    missing = evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/demander_complements", {"message": ""})
+    assert missing.status_code == 422 and "Indiquez le motif" in missing.get_data(as_text=True)
+    assert evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/demander_complements",
+                          {"message": "Joignez le résultat du test génétique."}).status_code == 303
+    assert as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/repondre",
+                                       {"message": "Test positif, compte rendu du 12/11."}).status_code == 303
+    evaluator = as_actor("evaluator")  # one test client: log the evaluator in again
+    preview = evaluator.get(f"/acces-compassionnel/{filing_id}/apercu.pdf?duree=60")
+    assert preview.status_code == 200 and preview.mimetype == "application/pdf"
+    assert not db.exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)).all()  # nothing issued
+    too_long = evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/octroyer", {"duree": "400"})
+    assert too_long.status_code == 422 and "1 an" in too_long.get_data(as_text=True)
+    assert evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/octroyer", {"duree": "60"}).status_code == 303
+    db.refresh(filing)
+    assert filing.state == "octroyee" and filing.payload["decision"]["duree"] == 60
+    assert filing.payload["decision"]["automatique"] is False
+
+
+def test_a_refusal_states_its_reason_and_the_appeal_routes(db, aac_world, as_actor, tmp_path):
+    filing_id = file_request(as_actor("prescriber"), aac_world, duree="300")  # beyond the product's 180 days
+    as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/transmettre")
+    evaluator = as_actor("evaluator")
+    evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/evaluer")
+    no_reason = evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/refuser", {"motif": "", "message": "x"})
+    assert no_reason.status_code == 422 and "motif légal" in no_reason.get_data(as_text=True)
+    assert evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/refuser",
+                          {"motif": "essai", "message": "Essai ouvert au CHU voisin."}).status_code == 303
+    pdf = as_actor("prescriber").get(f"/acces-compassionnel/{filing_id}/decision.pdf").data
+    (tmp_path / "refus.pdf").write_bytes(pdf)
+    text = subprocess.run(["pdftotext", tmp_path / "refus.pdf", "-"], capture_output=True, text=True).stdout
+    assert "Refus" in text and "recours gracieux" in text and "tribunal administratif" in text
+    assert "essai clinique ou un accès précoce" in text
+
+
+@pytest.mark.parametrize("step, data, field, message", [
+    ("patient", {"cadre": "aac", "initiale_nom": "Dupont", "initiale_prenom": "M", "sexe": "F",
+                 "mois_naissance": "3", "annee_naissance": "1958", "poids": "64"}, "initiale_nom",
+     "Seules les initiales"),
+    ("patient", {"cadre": "aac", "initiale_nom": "D", "initiale_prenom": "M", "sexe": "F", "mois_naissance": "3",
+                 "annee_naissance": "1958", "poids": "0"}, "poids", "entre 0,3 et 350 kg"),
+    ("patient", {"cadre": "aac", "initiale_nom": "D", "initiale_prenom": "M", "sexe": "F", "mois_naissance": "3",
+                 "annee_naissance": "1958", "poids": "900"}, "poids", "entre 0,3 et 350 kg"),
+    ("patient", {"cadre": "hors_amm"}, "cadre", "cadre de prescription compassionnelle"),
+    ("medicament", {"code": "AAC-0000"}, "code", "Médicament inconnu"),
+    ("medicament", {"code": "AAC-9002", "indication": "I1"}, "code", "est terminé depuis le 30/06/2026"),
+    ("prescription", {"posologie": "1 cp", "duree": "0", "differable": "oui", "justification": "x"}, "duree", "1 an"),
+    ("prescription", {"posologie": "1 cp", "duree": "400", "differable": "oui", "justification": "x"}, "duree",
+     "1 an"),
+    ("prescription", {"posologie": "1 cp", "duree": "30", "differable": "oui"}, "justification",
+     "justifiez la demande"),
+])
+def test_bad_input_is_refused_next_to_the_field_and_the_draft_kept(db, aac_world, as_actor, step, data, field,
+                                                                   message):
+    browser = as_actor("prescriber")
+    started = browser.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
+    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    response = browser.post(f"/acces-compassionnel/{filing_id}/{step}", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and message in html
+    assert f'id="{field}-erreur"' in html
+    kept = db.get(Filing, filing_id)
+    db.refresh(kept)
+    assert {k: v for k, v in kept.payload[step].items() if v} == {k: v for k, v in data.items() if v}
