@@ -5,14 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, request
+from flask import Blueprint, abort, flash, g, request, url_for
+from sqlmodel import select
 
-from app.db import get_session
+from app.db import commit, get_session
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.models import ReferentialMedicine
-from app.views.rendering import render
+from app.views.rendering import render, success
+from app.views.security import requires
 
 bp = Blueprint("referential", __name__, url_prefix="/referentiel")
 
@@ -52,9 +55,85 @@ class _Listings:
 listings = _Listings()
 
 
+PAGE = 20
+PHASES = {"en_cours": "En cours", "termine": "Terminé"}
+
+
+def _matches(row, text: str) -> bool:
+    haystack = " ".join([row.name, row.dci, row.laboratory, row.indication,
+                         *(i.get("label", "") for i in row.indications or [])]).lower()
+    return all(word in haystack for word in text.lower().split())
+
+
 @bp.get("/")
 def index():
-    status = request.args.get("statut", "")
-    status = status if status in STATUSES else ""
+    """Search as you type (htmx) or by a plain GET form: words over name, DCI, laboratory and indications;
+    filters by framework, phase and therapeutic area; 20 a page. The listing is the per-worker cached one."""
+    args, today = request.args, date.today()
+    status = args.get("statut", "") if args.get("statut", "") in STATUSES else ""
+    rows = listings.get(status)
+    text = args.get("q", "").strip()[:100]
+    if text:
+        rows = [r for r in rows if _matches(r, text)]
+    phase = args.get("etat", "") if args.get("etat", "") in PHASES else ""
+    if phase:
+        rows = [r for r in rows if (r.ended_on is not None and r.ended_on <= today) == (phase == "termine")]
+    areas = sorted({r.therapeutic_area for r in listings.get("") if r.therapeutic_area})
+    area = args.get("domaine", "") if args.get("domaine", "") in areas else ""
+    if area:
+        rows = [r for r in rows if r.therapeutic_area == area]
+    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    shown = rows[(page - 1) * PAGE: page * PAGE]
+    filters = {"q": text, "statut": status, "etat": phase, "domaine": area}
     return render("referential/index.html", block="results" if request.headers.get("HX-Target") == "resultats"
-                  else "content", medicines=listings.get(status), statuses=STATUSES, selected=status)
+                  else "content", medicines=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
+                  statuses=STATUSES, phases=PHASES, areas=areas, filters=filters, selected=status, today=today)
+
+
+@bp.get("/<code>")
+def product(code: str):
+    """A product's sheet: indications with their criteria, conditions, duration, laboratory, reports, end."""
+    medicine = get_session().exec(select(ReferentialMedicine).where(ReferentialMedicine.code == code)).first()
+    if medicine is None:
+        abort(404)
+    return render("referential/product.html", m=medicine, statuses=STATUSES, open=medicine.open_to_aac(date.today()),
+                  needs_csrf=True)
+
+
+def _product_or_404(code: str) -> ReferentialMedicine:
+    medicine = get_session().exec(select(ReferentialMedicine).where(ReferentialMedicine.code == code)).first()
+    if medicine is None:
+        abort(404)
+    return medicine
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@requires("aac.evaluate")
+def create():
+    return _edit(None)
+
+
+@bp.route("/<code>/modifier", methods=["GET", "POST"])
+@requires("aac.evaluate")
+def edit(code: str):
+    return _edit(_product_or_404(code))
+
+
+def _edit(existing: ReferentialMedicine | None):
+    from app.operations.referential import format_indications, save_product
+
+    values = dict(request.form) if request.method == "POST" else (
+        existing.model_dump(mode="json") | {"indications": format_indications(existing.indications)}
+        if existing else {"status": "AAC", "max_days": "365"})
+    errors, status = {}, 200
+    if request.method == "POST":
+        product, errors = save_product(get_session(), request.form, actor=g.actor.national_id, existing=existing)
+        if product is not None:
+            commit()
+            listings.forget()  # this worker at once; the others within FRESH_FOR seconds
+            flash("Fiche enregistrée.", "success")
+            return success(url_for("referential.product", code=product.code))
+        get_session().rollback()
+        status = 422
+    return render("referential/edit.html", existing=existing, values=values, errors=errors, statuses=STATUSES,
+                  status=status)

@@ -36,6 +36,7 @@ PUBLIC = {
     ("GET", "/accessibilite"): 200,
     ("GET", "/mentions-legales"): 200,
     ("GET", "/referentiel/"): 200,
+    ("GET", "/referentiel/<code>"): 200,  # a product's sheet (AAC-0001 here)
     ("GET", "/auth/connexion"): 200,
     ("GET", "/auth/psc/login"): 303,
     ("GET", "/auth/psc/callback"): 400,  # answers no login this browser started
@@ -67,9 +68,17 @@ def structure_status(role: str, which: str) -> int:
     return 200 if which == "own" and ROLES[role][1] else 403
 
 
+def evaluator_only(role: str, which: str) -> int:
+    return {"anonymous": 303, "ansm_evaluator": 200}.get(role, 403)
+
+
 PROTECTED = {
     ("GET", "/tableau-de-bord"): lambda role, which: 303 if role == "anonymous" else 200,
     ("GET", "/structures/<int:structure_id>"): structure_status,
+    ("GET", "/referentiel/nouveau"): evaluator_only,
+    ("GET", "/referentiel/<code>/modifier"): evaluator_only,
+    ("POST", "/referentiel/nouveau"): lambda role, which: 400,  # no CSRF token here: refused first (tests/aac)
+    ("POST", "/referentiel/<code>/modifier"): lambda role, which: 400,
 }
 
 
@@ -110,7 +119,8 @@ def test_public_routes(as_role, role, route):
     client = as_role(role)
     method, rule = route
     url = (rule.replace("<name>", "root").replace("<path:encoded>", "MAA=").replace("<version>", "0")
-           .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu").replace("<code>", "inconnu")
+           .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu")
+           .replace("/verification/<code>", "/verification/inconnu").replace("<code>", "AAC-0001")
            .replace("<int:certificate_id>", "1"))
     response = client.open(url, method=method)
     assert response.status_code == PUBLIC[route]
@@ -123,7 +133,7 @@ def test_protected_routes(as_role, db, role, which, route):
     client = as_role(role)
     method, rule = route
     key = ROLES[role][1 if which == "own" else 2] or ROLES[role][2]
-    url = rule.replace("<int:structure_id>", str(structure_id(db, key)))
+    url = rule.replace("<int:structure_id>", str(structure_id(db, key))).replace("<code>", "AAC-0001")
     response = client.open(url, method=method)
     assert response.status_code == PROTECTED[route](role, which), (role, which, url)
     if response.status_code == 403:

@@ -1,0 +1,82 @@
+"""The ANSM evaluator keeps the référentiel: products, their indications and criteria, the end of an AAC."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlmodel import Session, select
+
+from app.domain.codes import REFERENTIAL_FRAMEWORKS
+from app.models import ReferentialMedicine
+from app.operations import audit
+
+CODE = re.compile(r"^(AAC|AAP|CPC)-\d{4}$")
+
+
+def parse_indications(text: str) -> list[dict]:
+    """Blocks separated by a blank line: the label on the first line, then one criterion per line ("- …").
+    A label ending with « (terminée) » marks the indication as ended."""
+    found = []
+    for number, block in enumerate([b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()], start=1):
+        lines = [line.strip() for line in block.splitlines() if line.strip()]
+        label = lines[0]
+        ended = label.lower().endswith("(terminée)")
+        found.append({"code": f"I{number}", "label": re.sub(r"\s*\(terminée\)$", "", label, flags=re.I),
+                      "status": "terminee" if ended else "en_cours",
+                      "criteria": [line.lstrip("-• ").strip() for line in lines[1:] if line.lstrip("-• ").strip()]})
+    return found
+
+
+def format_indications(indications: list[dict]) -> str:
+    return "\n\n".join("\n".join([i["label"] + (" (terminée)" if i.get("status") == "terminee" else "")]
+                                 + [f"- {c}" for c in i.get("criteria", [])]) for i in indications)
+
+
+def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMedicine | None) -> tuple[
+        ReferentialMedicine | None, dict[str, str]]:
+    """Create or update; returns (product, {}) or (None, {field: message}) with nothing stored."""
+    errors: dict[str, str] = {}
+    code = existing.code if existing else form.get("code", "").strip().upper()
+    if not existing:
+        if not CODE.match(code):
+            errors["code"] = "Code du type AAC-0001, AAP-0001 ou CPC-0001."
+        elif db.exec(select(ReferentialMedicine.id).where(ReferentialMedicine.code == code)).first():
+            errors["code"] = "Ce code existe déjà."
+    for key, label in (("name", "le nom"), ("dci", "la DCI"), ("pharmaceutical_form", "la forme"),
+                       ("strength", "le dosage")):
+        if not form.get(key, "").strip():
+            errors[key] = f"Indiquez {label}."
+    status = form.get("status", "")
+    if status not in REFERENTIAL_FRAMEWORKS:
+        errors["status"] = "Choisissez le cadre (AAC, AAP ou CPC)."
+    max_days = form.get("max_days", "")
+    if not (max_days.isdigit() and 1 <= int(max_days) <= 365):
+        errors["max_days"] = "Durée maximale d’une autorisation : 1 à 365 jours."
+    ended_on = None
+    if form.get("ended_on", "").strip():
+        try:
+            ended_on = date.fromisoformat(form["ended_on"].strip())
+        except ValueError:
+            errors["ended_on"] = "Date de fin au format AAAA-MM-JJ."
+    indications = parse_indications(form.get("indications", ""))
+    if status == "AAC" and not indications:
+        errors["indications"] = "Une AAC porte au moins une indication."
+    if errors:
+        return None, errors
+    product = existing or ReferentialMedicine(code=code, name="", dci="", pharmaceutical_form="", strength="",
+                                              status=status)
+    before = existing.model_dump(exclude={"id"}, mode="json") if existing else None
+    product.name, product.dci = form["name"].strip(), form["dci"].strip()
+    product.pharmaceutical_form, product.strength = form["pharmaceutical_form"].strip(), form["strength"].strip()
+    product.status, product.laboratory = status, form.get("laboratory", "").strip()
+    product.therapeutic_area, product.conditions = form.get("therapeutic_area", "").strip(), \
+        form.get("conditions", "").strip()
+    product.max_days, product.ended_on, product.indications = int(max_days), ended_on, indications
+    product.indication = indications[0]["label"] if indications else product.indication
+    product.granting_criteria = indications[0]["criteria"] if indications else []
+    db.add(product)
+    db.flush()
+    audit.record(db, actor=actor, action="referential.saved", object_type="referential_medicine",
+                 object_id=product.id, before=before, after=product.model_dump(exclude={"id"}, mode="json"))
+    return product, {}

@@ -1,0 +1,64 @@
+"""The public référentiel: search as you type and filters, product sheets offering a request only while the
+AAC is open, and the evaluator keeping products, indications and the end of an AAC."""
+
+from __future__ import annotations
+
+import re
+
+from sqlmodel import select
+
+from app.models import AuditEvent, ReferentialMedicine
+
+
+def test_search_filters_and_sheets(app, db, aac_world):
+    anonymous = app.test_client()
+    page = anonymous.get("/referentiel/?q=amylose").get_data(as_text=True)
+    assert "Rarexib" in page and "Hemacort" not in page
+    assert "Rarexib" in anonymous.get("/referentiel/?q=orphelins").get_data(as_text=True)  # laboratory
+    block = anonymous.get("/referentiel/?q=hémacortine", headers={"HX-Request": "true", "HX-Target": "resultats"})
+    assert "<html" not in block.get_data(as_text=True) and "Hemacort" in block.get_data(as_text=True)
+    ended = anonymous.get("/referentiel/?etat=termine").get_data(as_text=True)
+    assert "Hemacort" in ended and "Rarexib" not in ended
+    sheet = anonymous.get("/referentiel/AAC-9001").get_data(as_text=True)
+    assert "Amylose héréditaire" in sheet and "180 jours" in sheet and "Se connecter pour faire une demande" in sheet
+    closed = anonymous.get("/referentiel/AAC-9002").get_data(as_text=True)
+    assert "est terminé" in closed and "faire une demande" not in closed.lower()
+    assert anonymous.get("/referentiel/AAC-0000").status_code == 404
+
+
+def test_a_prescriber_starts_a_request_from_the_sheet(db, aac_world, as_actor):
+    browser = as_actor("prescriber")
+    sheet = browser.get("/referentiel/AAC-9001").get_data(as_text=True)
+    assert "Faire une demande" in sheet
+    started = browser.post("/acces-compassionnel/nouvelle", {"code": "AAC-9001"})
+    assert started.status_code == 303
+    step = browser.get(started.headers["Location"].replace("/patient", "/medicament")).get_data(as_text=True)
+    assert 'value="AAC-9001" selected' in step and "Amylose héréditaire" in step
+
+
+def test_the_evaluator_creates_edits_and_ends_an_aac(db, aac_world, as_actor):
+    evaluator = as_actor("evaluator")
+    form = {"code": "AAC-9100", "name": "Novacur 5 mg", "dci": "novacurine", "pharmaceutical_form": "comprimé",
+            "strength": "5 mg", "status": "AAC", "laboratory": "Nova", "max_days": "120",
+            "indications": "Maladie de Fabry\n- Adulte\n- Échec de l’enzymothérapie\n\nAutre indication (terminée)"}
+    bad = evaluator.post("/referentiel/nouveau", form | {"max_days": "400", "code": "X"})
+    assert bad.status_code == 422 and "1 à 365 jours" in bad.get_data(as_text=True)
+    assert not db.exec(select(ReferentialMedicine).where(ReferentialMedicine.name == "Novacur 5 mg")).first()
+    assert evaluator.post("/referentiel/nouveau", form).status_code == 303
+    product = db.exec(select(ReferentialMedicine).where(ReferentialMedicine.code == "AAC-9100")).one()
+    assert product.indications[0]["criteria"] == ["Adulte", "Échec de l’enzymothérapie"]
+    assert product.indications[1]["status"] == "terminee" and product.max_days == 120
+    edit_page = evaluator.get("/referentiel/AAC-9100/modifier").get_data(as_text=True)
+    assert "- Échec de l’enzymothérapie" in edit_page and "Autre indication (terminée)" in edit_page
+    ended = form | {"ended_on": "2026-01-31"}
+    del ended["code"]
+    assert evaluator.post("/referentiel/AAC-9100/modifier", ended).status_code == 303
+    db.refresh(product)
+    assert str(product.ended_on) == "2026-01-31"
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "referential.saved")).all()
+    prescriber = as_actor("prescriber")
+    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": "AAC-9100"})
+    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    refused = prescriber.post(f"/acces-compassionnel/{filing_id}/medicament", {"code": "AAC-9100", "indication": "I1"})
+    assert refused.status_code == 422 and "est terminé depuis le 31/01/2026" in refused.get_data(as_text=True)
+    assert as_actor("prescriber").get("/referentiel/AAC-9100/modifier").status_code == 403
