@@ -72,7 +72,7 @@ NOT_AAC = {  # answers to the screening question, and why they are not an AAC
                 "compassionnelle (CPC) : consultez le référentiel, aucune demande n’est nécessaire.",
 }
 MIN_DAYS, MAX_DAYS = 1, 365
-INITIALS = re.compile(r"^[A-Z]{1,3}$")
+INITIALS = re.compile(r"^[A-Z]{1,2}$")  # two for compound names (Jean-Pierre: JP)
 
 
 def check_initials(value: str, label: str) -> str | None:
@@ -81,7 +81,7 @@ def check_initials(value: str, label: str) -> str | None:
     if not cleaned:
         return f"Indiquez l’initiale du {label}."
     if not INITIALS.match(cleaned):
-        return (f"Seules les initiales du {label} sont demandées (1 à 3 lettres, ex. « D ») : aucune donnée "
+        return (f"Seules les initiales du {label} sont demandées (1 ou 2 lettres, ex. « D ») : aucune donnée "
                 "identifiante du patient n’est conservée.")
     return None
 

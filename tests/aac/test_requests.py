@@ -62,7 +62,7 @@ def test_a_conforming_request_is_granted_at_once_with_a_sealed_verifiable_decisi
     verification = client.application.test_client().get(f"/verification/{document.verification_code}")
     page = verification.get_data(as_text=True)
     assert verification.status_code == 200 and document.sha256 in page and "Octroyée" in page
-    assert "64" not in page and "1958" not in page  # no patient data on the public page
+    assert "64 kg" not in page and "1958" not in page and "D.M." not in page  # no patient data here
     assert client.application.test_client().get("/verification/inconnu").status_code == 404
 
 

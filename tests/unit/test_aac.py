@@ -42,8 +42,8 @@ def test_guards_say_who_and_why():
         AAC_MACHINE.transition("octroyee", "octroyer", by=EVALUATOR)
 
 
-@pytest.mark.parametrize("value, ok", [("D", True), ("d.", True), ("JPM", True), ("", False), ("Dupont", False),
-                                        ("J-P", False), ("ABCD", False)])
+@pytest.mark.parametrize("value, ok", [("D", True), ("d.", True), ("JP", True), ("", False), ("Dupont", False),
+                                        ("Dup", False), ("J-P", False)])
 def test_initials_only(value, ok):
     assert (check_initials(value, "nom") is None) is ok
 

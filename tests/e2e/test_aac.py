@@ -1,0 +1,100 @@
+"""Compassionate access in a real browser: the prescriber files a conforming request from a 375 px phone with
+e-CPS, the PUI pharmacist (desktop) transmits it, the decision is immediate; the prescriber downloads the
+sealed decision and opens its verification link."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_certificates import ecps_login
+from tests.e2e.test_forms import SEALING, browser_page, shot
+from tests.e2e.test_login import card_login, no_horizontal_scroll
+
+pytestmark = pytest.mark.e2e
+
+
+def next_step(page, title: str) -> None:
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".fr-stepper__title")).to_contain_text(title)
+
+
+def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmits(chromium, live_portal,
+                                                                                  tmp_path):
+    phone = browser_page(chromium, "phone")
+    ecps_login(phone, live_portal, "Dr KIT DOC0001")
+    phone.get_by_role("button", name="Menu").click()
+    phone.locator("#menu-modal").get_by_role("link", name="Accès compassionnel").click()
+    phone.get_by_role("button", name="Nouvelle demande").click()
+    expect(phone.locator(".fr-stepper__title")).to_contain_text("Patient")
+    phone.locator("label[for='cadre-aac']").click()
+    phone.fill("#initiale_nom", "Dupont")  # the field takes two letters at most: a name cannot be typed
+    expect(phone.locator("#initiale_nom")).to_have_value("Du")
+    phone.fill("#initiale_nom", "D")
+    phone.fill("#initiale_prenom", "M")
+    phone.locator("label[for='sexe-F']").click()
+    phone.fill("#mois_naissance", "3")
+    phone.fill("#annee_naissance", "1958")
+    phone.fill("#poids", "640")  # a typo: refused next to the field, the draft kept
+    phone.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(phone.locator("#poids-erreur")).to_contain_text("entre 0,3 et 350 kg")
+    expect(phone.locator("#initiale_nom")).to_have_value("D")
+    no_horizontal_scroll(phone)
+    shot(phone, "aac-01-patient-error")
+    phone.fill("#poids", "64")
+    next_step(phone, "Médicament")
+    phone.select_option("#code", "AAC-0001")
+    phone.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(phone.locator("#indication-legende")).to_be_visible()  # the product's indications appear
+    phone.locator("label[for='indication-I1']").click()
+    next_step(phone, "Prescription")
+    phone.fill("#posologie", "50 mg par jour")
+    phone.fill("#duree", "90")
+    for label in phone.locator("label[for^='critere-']").all():
+        label.click()
+    phone.locator("label[for='differable-non']").click()
+    no_horizontal_scroll(phone)
+    shot(phone, "aac-02-criteria")
+    next_step(phone, "Engagement")
+    phone.fill("#fonction", "Praticien hospitalier")
+    phone.locator("label", has_text="PHARMA0003").click()
+    phone.locator("label[for='information']").click()
+    phone.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(phone.get_by_role("button", name="Envoyer à la PUI")).to_be_visible()
+    phone.get_by_role("button", name="Envoyer à la PUI").click()
+    alert = phone.locator(".fr-alert--success")
+    expect(alert).to_contain_text("envoyée à la PUI")
+    reference = re.search(r"AAC-\d{4}-\d{6}", alert.inner_text()).group(0)
+    shot(phone, "aac-03-sent")
+    phone_url = phone.url
+    phone.context.close()
+
+    desk = browser_page(chromium, "desktop")
+    card_login(desk, live_portal, "KIT PHARMA0003")
+    desk.get_by_role("link", name="Accès compassionnel").first.click()
+    desk.get_by_role("link", name=reference).click()
+    desk.get_by_role("button", name="Transmettre à l’ANSM").click()
+    expect(desk.locator(".fr-alert--success")).to_contain_text("délivrée immédiatement", timeout=SEALING)
+    shot(desk, "aac-04-granted")
+    desk.context.close()
+
+    phone = browser_page(chromium, "phone")
+    ecps_login(phone, live_portal, "Dr KIT DOC0001")
+    phone.goto(phone_url)
+    expect(phone.locator("p").filter(has_text="Octroyée").first).to_be_visible()
+    with phone.expect_download() as info:
+        phone.get_by_role("link", name="Décision signée (PDF)").click()
+    path = tmp_path / "decision.pdf"
+    info.value.save_as(path)
+    checked = subprocess.run(["pdfsig", path], capture_output=True, text=True, check=False)
+    assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
+    phone.get_by_role("link", name="Page de vérification").click()
+    expect(phone.locator("h1")).to_have_text("Vérification d’une décision")
+    expect(phone.get_by_text(hashlib.sha256(path.read_bytes()).hexdigest())).to_be_visible()
+    no_horizontal_scroll(phone)
+    shot(phone, "aac-05-verification")
+    phone.context.close()
