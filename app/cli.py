@@ -145,8 +145,12 @@ def jobs_run():
     refreshed = refresh_crls(db, hsm)
     responders = renew_responders(db, hsm, settings.portal_base_url)
     notices = send_expiry_notices(db, now=utcnow(), base_url=settings.portal_base_url)
+    from app.operations.aac import expire_granted
+
+    expired = expire_granted(db, utcnow().date())
     db.commit()
     click.echo(f"Avis d’expiration de certificats : {notices}.")
+    click.echo(f"Autorisations d’accès compassionnel arrivées à échéance : {expired}.")
     click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
     click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
     if settings.cps_crl_file:

@@ -40,7 +40,8 @@ def pharmacists(db: Session, structure_ids) -> list[tuple[Person, Structure]]:
                         .order_by(Structure.name, Person.family_name)))
 
 
-def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids=frozenset()) -> dict[str, str]:
+def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids=frozenset(),
+                renewal: bool = False) -> dict[str, str]:
     """French messages by field for one step of the prescriber's wizard."""
     errors: dict[str, str] = {}
     if step == "patient":
@@ -80,6 +81,10 @@ def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids
         if medicine is None and not data.get("indication_libre", "").strip():
             errors["indication_libre"] = "Décrivez l’indication."
     elif step == "prescription":
+        if renewal and not data.get("donnees_cliniques", "").strip():
+            errors["donnees_cliniques"] = "Un renouvellement porte les données cliniques de la période écoulée."
+        if renewal and not data.get("poursuite_utile"):
+            errors["poursuite_utile"] = "Attestez que la poursuite du traitement est utile au patient."
         if not data.get("posologie", "").strip():
             errors["posologie"] = "Indiquez la posologie prévue."
         if message := aac.check_duration(data.get("duree")):
@@ -103,8 +108,9 @@ def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids
 
 
 def all_errors(db: Session, filing: Filing, *, today: date, activity_ids) -> dict[str, dict[str, str]]:
-    found = {name: step_errors(db, name, filing.payload.get(name) or {}, today=today, activity_ids=activity_ids)
-             for name, _ in STEPS}
+    renewal = filing.payload.get("renouvellement_de") is not None
+    found = {name: step_errors(db, name, filing.payload.get(name) or {}, today=today, activity_ids=activity_ids,
+                               renewal=renewal) for name, _ in STEPS}
     return {k: v for k, v in found.items() if v}
 
 
@@ -223,3 +229,35 @@ def seal_decision(db: Session, filing: Filing, keystore, *, base_url: str) -> Fi
                  f"La décision sur la demande d’accès compassionnel {filing.reference} est disponible dans le "
                  f"portail. Vérification : {link}", filing_id=filing.id)
     return document
+
+
+def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
+    """A renewal: a new request linked to a granted (or expired) one, pre-filled; the clinical data of the past
+    period and the statement that continuing is useful are asked again. Refused once the product's AAC ended."""
+    if previous.state not in ("octroyee", "expiree"):
+        raise InvalidTransition("Seule une autorisation octroyée (ou expirée) se renouvelle.")
+    medicine = product(db, (previous.payload.get("medicament") or {}).get("code", ""))
+    if medicine is not None and not medicine.open_to_aac(today):
+        raise InvalidTransition(f"L’accès compassionnel à {medicine.name} est terminé : pas de renouvellement.")
+    payload = {key: dict(previous.payload.get(key) or {}) for key in ("patient", "medicament", "engagement")}
+    payload["prescription"] = {k: v for k, v in (previous.payload.get("prescription") or {}).items()
+                               if k in ("posologie", "duree", "criteres", "justification", "differable", "essais")}
+    payload["renouvellement_de"] = previous.id
+    filing = Filing(form="AAC", structure_id=None, filer_id=previous.filer_id, payload=payload,
+                    idempotency_key=secrets.token_urlsafe(24))
+    db.add(filing)
+    db.flush()
+    audit.record(db, actor=actor, action="aac.renewal_opened", object_type="filing", object_id=filing.id,
+                 after={"renews": previous.reference})
+    return filing
+
+
+def expire_granted(db: Session, today: date) -> int:
+    """``flask jobs run``: granted requests whose treatment period has ended become « expirée »."""
+    count = 0
+    for filing in db.exec(select(Filing).where(Filing.form == "AAC", Filing.state == "octroyee")):
+        end = (filing.payload.get("decision") or {}).get("fin")
+        if end and date.fromisoformat(end) < today:
+            _move(db, filing, "expirer", aac.PORTAL, actor="portail")
+            count += 1
+    return count

@@ -82,7 +82,8 @@ def _step_data(step: str, form) -> dict:
                         "poids"),
             "medicament": ("code", "nom", "dci", "forme", "dosage", "laboratoire", "sans_amm", "indication",
                            "indication_libre"),
-            "prescription": ("posologie", "duree", "essais", "justification", "differable"),
+            "prescription": ("posologie", "duree", "essais", "justification", "differable", "donnees_cliniques",
+                             "poursuite_utile"),
             "engagement": ("fonction", "information", "pharmacien")}[step]
     data = {k: form.get(k, "").strip() for k in keys}
     if step == "prescription":
@@ -105,7 +106,8 @@ def step(filing_id: int, step: str, target: LoadedRequest):
         filing.updated_at = utcnow()
         db.add(filing)
         commit()
-        errors = aac.step_errors(db, step, data, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
+        errors = aac.step_errors(db, step, data, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids,
+                                 renewal=filing.payload.get("renouvellement_de") is not None)
         if not errors:
             index = names.index(step)
             back = request.form.get("_precedent") and index > 0
@@ -145,6 +147,20 @@ def _page(target: LoadedRequest, status: int = 200, **extra):
                   medicine=medicine, pui=pui, role=role, events=history(db, filing_id), steps=aac.STEPS,
                   actions=rules.AAC_MACHINE.available(filing.state, by), reasons=rules.REFUSAL_REASONS,
                   prescriber=db.get(Person, filing.filer_id), status=status, **({"error": None} | extra))
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/renouveler")
+@requires("aac.edit", target=request_target)
+def renew(filing_id: int, target: LoadedRequest):
+    db = get_session()
+    try:
+        filing = aac.renew(db, target.filing, actor=g.actor.national_id, today=utcnow().date())
+    except InvalidTransition as exc:
+        db.rollback()
+        return _page(target, status=422, error=str(exc))
+    commit()
+    flash("Renouvellement pré-rempli : complétez les données cliniques de la période écoulée.", "success")
+    return success(url_for("aac.step", filing_id=filing.id, step="prescription"))
 
 
 @bp.post("/acces-compassionnel/<int:filing_id>/envoyer")

@@ -28,6 +28,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("POST", "/acces-compassionnel/<int:filing_id>/ansm/<verb>"): ("transmitted", NOBODY | {"anonymous": 400,
                                                                                             "evaluator": 303}),
     ("GET", "/acces-compassionnel/evaluation"): (None, NOBODY | {"evaluator": 200}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/renouveler"): ("granted", NOBODY | {"anonymous": 400,
+                                                                                       "prescriber": 303}),
     ("GET", "/acces-compassionnel/<int:filing_id>/apercu.pdf"): ("transmitted", NOBODY | {"evaluator": 200}),
     ("GET", "/acces-compassionnel/<int:filing_id>/decision.pdf"): ("granted", NOBODY | {
         "prescriber": 200, "pharmacist": 200, "evaluator": 200}),

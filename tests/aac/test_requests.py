@@ -139,3 +139,45 @@ def test_bad_input_is_refused_next_to_the_field_and_the_draft_kept(db, aac_world
     kept = db.get(Filing, filing_id)
     db.refresh(kept)
     assert {k: v for k, v in kept.payload[step].items() if v} == {k: v for k, v in data.items() if v}
+
+
+def test_renewal_asks_for_the_past_period_and_expiry_ends_the_grant(db, aac_world, as_actor):
+    from datetime import date, timedelta
+
+    from app.operations.aac import expire_granted
+
+    filing_id = file_request(as_actor("prescriber"), aac_world)
+    as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/transmettre")
+    previous = db.get(Filing, filing_id)
+    db.refresh(previous)
+    prescriber = as_actor("prescriber")
+    renewed = prescriber.post(f"/acces-compassionnel/{filing_id}/renouveler")
+    assert renewed.status_code == 303 and renewed.headers["Location"].endswith("/prescription")
+    new_id = int(re.search(r"/acces-compassionnel/(\d+)/", renewed.headers["Location"]).group(1))
+    new = db.get(Filing, new_id)
+    assert new.payload["renouvellement_de"] == filing_id and new.payload["patient"]["initiale_nom"] == "D"
+    missing = prescriber.post(f"/acces-compassionnel/{new_id}/prescription", answers(aac_world)["prescription"])
+    assert missing.status_code == 422 and "données cliniques de la période écoulée" in missing.get_data(as_text=True)
+    done = prescriber.post(f"/acces-compassionnel/{new_id}/prescription", answers(aac_world)["prescription"]
+                           | {"donnees_cliniques": "Stabilisation, bonne tolérance.", "poursuite_utile": "1"})
+    assert done.status_code == 303
+
+    end = date.fromisoformat(previous.payload["decision"]["fin"])
+    assert expire_granted(db, end) == 0  # the last day is still covered
+    assert expire_granted(db, end + timedelta(days=1)) == 1
+    db.refresh(previous)
+    assert previous.state == "expiree"
+    assert expire_granted(db, end + timedelta(days=2)) == 0
+
+
+def test_no_renewal_once_the_aac_has_ended(db, aac_world, as_actor):
+    from datetime import date
+
+    filing_id = file_request(as_actor("prescriber"), aac_world)
+    as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/transmettre")
+    aac_world["product"].ended_on = date(2026, 1, 1)
+    db.add(aac_world["product"])
+    db.flush()
+    refused = as_actor("prescriber").post(f"/acces-compassionnel/{filing_id}/renouveler")
+    assert refused.status_code == 422 and "pas de renouvellement" in refused.get_data(as_text=True)
+    assert len(db.exec(select(Filing).where(Filing.form == "AAC")).all()) == 1
