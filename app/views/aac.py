@@ -4,10 +4,12 @@ queue and decisions, and the public verification of a sealed decision."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from io import BytesIO
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, g, request, send_file, stream_with_context, url_for
 from sqlmodel import select
 
 from app.db import commit, get_session
@@ -59,13 +61,28 @@ def index():
         query = query.where(Filing.structure_id.in_(list(actor.pui_structure_ids)), Filing.state != "brouillon")
     else:
         query = query.where(Filing.filer_id == actor.person_id)
-    if request.args.get("etat") in rules.AAC_STATES:
-        query = query.where(Filing.state == request.args["etat"])
+    args = request.args
+    if args.get("etat") in rules.AAC_STATES:
+        query = query.where(Filing.state == args["etat"])
+    if args.get("medicament"):
+        query = query.where(Filing.payload["medicament"]["code"].as_string() == args["medicament"][:20])
+    if args.get("structure", "").isdigit():
+        query = query.where(Filing.structure_id == int(args["structure"]))
+    for key, op in (("du", "__ge__"), ("au", "__le__")):
+        try:
+            day = date.fromisoformat(args.get(key, ""))
+        except ValueError:
+            continue
+        bound = datetime.combine(day, time.max if key == "au" else time.min, tzinfo=UTC)
+        query = query.where(getattr(Filing.deposited_at, op)(bound))
     if request.args.get("avant", "").isdigit():
         query = query.where(Filing.id < int(request.args["avant"]))
     rows = db.exec(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
+    filters = {k: args.get(k, "") for k in ("etat", "medicament", "structure", "du", "au", "vue")}
+    products = db.exec(select(ReferentialMedicine.code, ReferentialMedicine.name)
+                       .where(ReferentialMedicine.status == "AAC").order_by(ReferentialMedicine.name)).all()
     return render("aac/index.html", rows=rows[:PAGE], older=rows[PAGE - 1].id if len(rows) > PAGE else None,
-                  states=rules.AAC_STATES, etat=request.args.get("etat", ""))
+                  states=rules.AAC_STATES, etat=filters["etat"], filters=filters, products=products)
 
 
 @bp.post("/acces-compassionnel/nouvelle")
@@ -231,6 +248,24 @@ def evaluator_act(filing_id: int, verb: str, target: LoadedRequest):
     if verb not in ("evaluer", "demander_complements", "demander_donnees_labo", "octroyer", "refuser", "classer"):
         abort(404)
     return _act(target, verb)
+
+
+@bp.get("/acces-compassionnel/export.csv")
+@requires("aac.menu")
+def export():
+    """Streamed: the agency gets everything, a pharmacist their PUI's requests, a prescriber their own."""
+    from app.operations.aac_export import export_rows
+
+    actor, table = g.actor, Filing.__table__
+    if "ansm_evaluator" in actor.agency_roles:
+        scope = sa.true()
+    elif actor.is_hospital_pharmacist and request.args.get("vue") != "moi":
+        scope = table.c.structure_id.in_(list(actor.pui_structure_ids))
+    else:
+        scope = table.c.filer_id == actor.person_id
+    response = Response(stream_with_context(export_rows(get_session(), scope)), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="acces-compassionnel-{utcnow():%Y%m%d}.csv"'
+    return response
 
 
 @bp.get("/acces-compassionnel/evaluation")

@@ -28,6 +28,7 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("POST", "/acces-compassionnel/<int:filing_id>/ansm/<verb>"): ("transmitted", NOBODY | {"anonymous": 400,
                                                                                             "evaluator": 303}),
     ("GET", "/acces-compassionnel/evaluation"): (None, NOBODY | {"evaluator": 200}),
+    ("GET", "/acces-compassionnel/export.csv"): (None, {r: 200 for r in ROLES} | {"anonymous": 303}),
     ("POST", "/acces-compassionnel/<int:filing_id>/renouveler"): ("granted", NOBODY | {"anonymous": 400,
                                                                                        "prescriber": 303}),
     ("GET", "/acces-compassionnel/<int:filing_id>/apercu.pdf"): ("transmitted", NOBODY | {"evaluator": 200}),

@@ -181,3 +181,46 @@ def test_no_renewal_once_the_aac_has_ended(db, aac_world, as_actor):
     refused = as_actor("prescriber").post(f"/acces-compassionnel/{filing_id}/renouveler")
     assert refused.status_code == 422 and "pas de renouvellement" in refused.get_data(as_text=True)
     assert len(db.exec(select(Filing).where(Filing.form == "AAC")).all()) == 1
+
+
+def test_csv_export_is_scoped_streamed_and_french(db, aac_world, as_actor):
+    import csv
+    import io
+
+    mine = file_request(as_actor("prescriber"), aac_world)
+    as_actor("pharmacist").post(f"/acces-compassionnel/{mine}/pui/transmettre")
+    theirs = file_request(as_actor("colleague"), aac_world)
+    references = {db.get(Filing, i).reference for i in (mine, theirs)}
+
+    def rows(role):
+        response = as_actor(role).get("/acces-compassionnel/export.csv")
+        assert response.status_code == 200 and response.mimetype == "text/csv" and response.is_streamed
+        text = response.get_data(as_text=True)
+        assert text.startswith("\ufeff")
+        parsed = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+        assert parsed[0][:3] == ["Référence", "État", "Déposée le"]
+        return {r[0]: r for r in parsed[1:]}
+
+    assert set(rows("prescriber")) == {db.get(Filing, mine).reference}
+    assert set(rows("pharmacist")) == references  # both requests went to this PUI
+    assert rows("foreign_pharmacist") == {}
+    everything = rows("evaluator")
+    assert references <= set(everything)
+    granted = everything[db.get(Filing, mine).reference]
+    assert granted[1] == "Octroyée" and granted[4] == "oui" and granted[5] == "D" and granted[8] == str(
+        2026 - 1958 - (1 if 3 > date_today().month else 0))
+
+
+def date_today():
+    from datetime import date
+
+    return date.today()
+
+
+def test_history_filters_by_medicine_and_state(db, aac_world, as_actor):
+    file_request(as_actor("prescriber"), aac_world)
+    browser = as_actor("prescriber")
+    assert "AAC-" in browser.get("/acces-compassionnel/?medicament=AAC-9001").get_data(as_text=True)
+    assert "Aucune demande" in browser.get("/acces-compassionnel/?medicament=AAC-9002").get_data(as_text=True)
+    assert "Aucune demande" in browser.get("/acces-compassionnel/?etat=octroyee").get_data(as_text=True)
+    assert "AAC-" in browser.get("/acces-compassionnel/?du=2000-01-01&au=2999-12-31").get_data(as_text=True)

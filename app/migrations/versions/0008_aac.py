@@ -6,7 +6,8 @@ Create Date: 2026-11-29
 
 The référentiel's products get their indications (each with its criteria), maximum duration, prescriber
 specialties, conditions and end date; sealed documents say whether they are a deposit or a decision, their
-SHA-256 and the code of their public verification page.
+SHA-256 and the code of their public verification page; history pages get (person, id) and
+(structure, id) indexes.
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -19,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('filing', schema=None) as batch_op:
+        batch_op.create_index('ix_filing_filer_id_id', ['filer_id', 'id'], unique=False)
+        batch_op.create_index('ix_filing_structure_id_id', ['structure_id', 'id'], unique=False)
+
     with op.batch_alter_table('filing_document', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False,
                                       server_default='depot'))
@@ -41,6 +46,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('filing', schema=None) as batch_op:
+        batch_op.drop_index('ix_filing_structure_id_id')
+        batch_op.drop_index('ix_filing_filer_id_id')
+
     with op.batch_alter_table('referentialmedicine', schema=None) as batch_op:
         for column in ('ended_on', 'report_summaries', 'collects_data', 'therapeutic_area', 'conditions',
                        'prescriber_specialties', 'max_days', 'indications'):
