@@ -46,7 +46,9 @@ def export_rows(db: Session, scope: sa.ColumnElement) -> Iterator[str]:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
-    result = db.connection().execution_options(stream_results=True, yield_per=BATCH).execute(query)
+    # On the statement, not the connection: a connection-wide option would turn the session's own SAVEPOINT and
+    # ROLLBACK statements into server-side cursors too.
+    result = db.connection().execute(query.execution_options(stream_results=True, yield_per=BATCH))
     for partition in result.partitions(BATCH):
         for row in partition:
             writer.writerow(_row(*row))
