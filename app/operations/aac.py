@@ -261,3 +261,34 @@ def expire_granted(db: Session, today: date) -> int:
             _move(db, filing, "expirer", aac.PORTAL, actor="portail")
             count += 1
     return count
+
+
+EDITABLE_BY_PUI = (("posologie", "Posologie"), ("duree", "Durée (jours)"), ("essais", "Essais en cours"),
+                   ("justification", "Justification"))
+
+
+def pharmacist_edit(db: Session, filing: Filing, changes: dict, *, actor: str, today: date) -> list[str]:
+    """The PUI pharmacist completes or corrects the prescription before transmitting; every change is kept in
+    the request's history, where the prescriber sees it. Returns the French description of the changes."""
+    if filing.state != "a_valider_pui":
+        raise InvalidTransition("La PUI modifie une demande seulement avant de la transmettre.")
+    before = dict(filing.payload.get("prescription") or {})
+    after = {**before, **{k: (changes.get(k) or "").strip() for k, _ in EDITABLE_BY_PUI if k in changes}}
+    errors = step_errors(db, "prescription", after, today=today,
+                         renewal=filing.payload.get("renouvellement_de") is not None)
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise InvalidTransition(message, field=field)
+    described = [f"{label} : « {before.get(key, '')} » → « {after[key]} »" for key, label in EDITABLE_BY_PUI
+                 if after.get(key, "") != before.get(key, "")]
+    if not described:
+        return []
+    filing.payload = {**filing.payload, "prescription": after}
+    db.add(filing)
+    db.add(FilingEvent(filing_id=filing.id, actor=actor, verb="modifier_pui", before=filing.state,
+                       after=filing.state, message="Modifié par la PUI : " + " ; ".join(described)))
+    db.flush()
+    audit.record(db, actor=actor, action="aac.modified_by_pui", object_type="filing", object_id=filing.id,
+                 before={k: before.get(k) for k, _ in EDITABLE_BY_PUI},
+                 after={k: after.get(k) for k, _ in EDITABLE_BY_PUI})
+    return described

@@ -237,6 +237,19 @@ def _act(target: LoadedRequest, verb: str):
 @bp.post("/acces-compassionnel/<int:filing_id>/pui/<verb>")
 @requires("aac.pui", target=request_target)
 def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
+    if verb == "modifier":
+        db = get_session()
+        try:
+            changes = aac.pharmacist_edit(db, target.filing, request.form, actor=g.actor.national_id,
+                                          today=utcnow().date())
+        except InvalidTransition as exc:
+            db.rollback()
+            db.refresh(target.filing)
+            return _page(target, status=422, error=str(exc))
+        commit()
+        flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
+              else "Aucune modification.", "success" if changes else "info")
+        return success(url_for("aac.show", filing_id=filing_id))
     if verb not in ("transmettre", "retourner", "repondre"):
         abort(404)
     return _act(target, verb)

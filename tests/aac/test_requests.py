@@ -224,3 +224,19 @@ def test_history_filters_by_medicine_and_state(db, aac_world, as_actor):
     assert "Aucune demande" in browser.get("/acces-compassionnel/?medicament=AAC-9002").get_data(as_text=True)
     assert "Aucune demande" in browser.get("/acces-compassionnel/?etat=octroyee").get_data(as_text=True)
     assert "AAC-" in browser.get("/acces-compassionnel/?du=2000-01-01&au=2999-12-31").get_data(as_text=True)
+
+
+def test_the_pharmacist_completes_the_prescription_and_the_prescriber_sees_it(db, aac_world, as_actor):
+    filing_id = file_request(as_actor("prescriber"), aac_world)
+    pharmacist = as_actor("pharmacist")
+    bad = pharmacist.post(f"/acces-compassionnel/{filing_id}/pui/modifier", {"posologie": "50 mg", "duree": "500"})
+    assert bad.status_code == 422 and "1 an" in bad.get_data(as_text=True)
+    assert pharmacist.post(f"/acces-compassionnel/{filing_id}/pui/modifier",
+                           {"posologie": "50 mg le matin", "duree": "90"}).status_code == 303
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert filing.payload["prescription"]["posologie"] == "50 mg le matin"
+    page = as_actor("prescriber").get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    assert "Modification par la PUI" in page and "« 50 mg par jour » → « 50 mg le matin »" in page
+    assert as_actor("colleague").post(f"/acces-compassionnel/{filing_id}/pui/modifier",
+                                      {"posologie": "x"}).status_code == 403
