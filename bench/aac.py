@@ -31,7 +31,7 @@ def bulk_sql(*, pui: int, prescriber: int, others_first: int, others: int, total
              stop: int) -> str:
     """One INSERT … SELECT over generate_series: the bulk load runs in the database (integers only are
     formatted in; the one text value is a bound parameter)."""
-    return f"""  # noqa: S608 - integers only are formatted in (d format), the text value is bound
+    return f"""
 INSERT INTO filing (form, structure_id, filer_id, state, reference, payload, idempotency_key, created_at, updated_at,
                     deposited_at, decided_at)
 SELECT 'AAC', {pui:d}, CASE WHEN g % 100 = 0 THEN {prescriber:d} ELSE {others_first:d} + (g % {others:d}) END,
@@ -51,7 +51,7 @@ SELECT 'AAC', {pui:d}, CASE WHEN g % 100 = 0 THEN {prescriber:d} ELSE {others_fi
        'bulk-' || g, now(), now(), now() - make_interval(secs => {total:d} - g),
        now() - make_interval(secs => {total:d} - g)
 FROM generate_series({start:d}, {stop:d}) AS g
-"""
+"""  # noqa: S608 - integers only are formatted in (format d); the text value is a bound parameter
 
 
 def timed(fn, n: int) -> tuple[float, float]:
