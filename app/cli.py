@@ -104,14 +104,16 @@ def seed():
 @roles_cli.command("grant")
 @click.argument("national_id")
 @click.argument("role")
+@click.option("--laboratoire", default="", help="Pour le rôle laboratory : le laboratoire, tel que le référentiel "
+                                                 "le nomme.")
 @one_line_errors
-def roles_grant(national_id, role):
-    """Donner le rôle ROLE (ans_operator, ansm_evaluator) à l'identifiant national NATIONAL_ID."""
+def roles_grant(national_id, role, laboratoire):
+    """Donner le rôle ROLE (ans_operator, ansm_evaluator, laboratory) à l'identifiant national NATIONAL_ID."""
     from app.db import get_session
     from app.operations.roles import grant_role
 
     db = get_session()
-    grant, created = grant_role(db, national_id, role, granted_by="cli")
+    grant, created = grant_role(db, national_id, role, granted_by="cli", scope=laboratoire)
     db.commit()
     click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
 

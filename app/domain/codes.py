@@ -52,6 +52,7 @@ PROFESSIONS = CodeSet(  # TRE_G15, the professions the portal meets
 AGENCY_ROLES = CodeSet(  # granted by operators (`flask roles grant`)
     "agency_role",
     Code("ans_operator", "Opérateur ANS"), Code("ansm_evaluator", "Évaluateur ANSM"),
+    Code("laboratory", "Laboratoire (données demandées par l’ANSM)"),
 )
 HABILITATION_ROLES = CodeSet(  # held on a structure, from the ANS forms
     "habilitation_role",

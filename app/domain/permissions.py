@@ -40,6 +40,7 @@ class Actor:
     pui_structure_ids: frozenset[int] = frozenset()  # where the person practises as a PUI pharmacist
     habilitations: tuple[HabilitationRef, ...] = ()
     agency_roles: frozenset[str] = frozenset()
+    laboratories: frozenset[str] = frozenset()  # for a laboratory role: whose products' data requests it sees
 
     @property
     def authenticated(self) -> bool:
@@ -147,13 +148,18 @@ RULES: dict[str, Rule] = {
     "aac.file": lambda actor, _target: actor.is_prescriber,
     "aac.view": lambda actor, target: (target.filer_id == actor.person_id or "ansm_evaluator" in actor.agency_roles
                                        or (actor.is_hospital_pharmacist
-                                           and target.structure_id in actor.pui_structure_ids)),
+                                           and target.structure_id in actor.pui_structure_ids)
+                                       or (target.laboratory in actor.laboratories
+                                           and target.filing.payload.get("donnees_labo_demandees", False))),
     "aac.edit": lambda actor, target: target.filer_id == actor.person_id and actor.is_prescriber,
     "aac.pui": lambda actor, target: actor.is_hospital_pharmacist and target.structure_id in actor.pui_structure_ids,
     "aac.inbox": lambda actor, _target: actor.is_hospital_pharmacist,
     "aac.evaluate": _agency("ansm_evaluator"),
+    "aac.laboratory": lambda actor, target: (target.laboratory in actor.laboratories
+                                             and target.filing.payload.get("donnees_labo_demandees", False)),
+    "aac.laboratory_inbox": lambda actor, _target: bool(actor.laboratories),
     "aac.menu": lambda actor, _target: (actor.is_prescriber or actor.is_hospital_pharmacist
-                                        or "ansm_evaluator" in actor.agency_roles),
+                                        or "ansm_evaluator" in actor.agency_roles or bool(actor.laboratories)),
     "card.manage": lambda actor, target: actor.has_role_on(target.structure, "legal_representative", "mandataire"),
     "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or "ans_operator" in actor.agency_roles,

@@ -52,11 +52,12 @@ class PracticeActivity(SQLModel, table=True):
 
 
 class AgencyRole(SQLModel, table=True):
-    """An agency role (ANS operator, ANSM evaluator) granted to a national id by ``flask roles grant``."""
+    """An agency role (ANS operator, ANSM evaluator, a laboratory's correspondent) granted by ``flask roles grant``."""
 
     id: int | None = Field(default=None, primary_key=True)
     national_id: str = Field(max_length=40, index=True)
     role: str = Field(max_length=30)
+    scope: str = Field(default="", max_length=200)  # the laboratory a laboratory role acts for
     granted_by: str = Field(default="cli", max_length=40)
     granted_at: datetime = timestamp()
 

@@ -176,14 +176,14 @@ _RIGHTS = sa.union_all(  # everything the permission rules read of a person, in 
     sa.select(sa.literal("habilitation"), Habilitation.structure_id, Habilitation.role,
               Habilitation.certificate_family, sa.false())
     .where(Habilitation.person_id == sa.bindparam("person_id"), Habilitation.ended_at.is_(None)),
-    sa.select(sa.literal("agency"), _NONE, AgencyRole.role, _NONE, sa.false())
+    sa.select(sa.literal("agency"), _NONE, AgencyRole.role, AgencyRole.scope, sa.false())
     .where(AgencyRole.national_id == sa.bindparam("national_id")),
 )
 
 
 def build_actor(db: Session, login: LiveLogin) -> Actor:
     """The request's actor: who, how logged in, and the rights derived server-side (never from the client)."""
-    activities, pui, habilitations, grants = set(), set(), [], set()
+    activities, pui, habilitations, grants, laboratories = set(), set(), [], set(), set()
     rows = db.connection().execute(_RIGHTS, {"person_id": login.person_id, "national_id": login.national_id})
     for kind, structure_id, role, family, in_pui in rows:
         if kind == "activity":
@@ -194,6 +194,8 @@ def build_actor(db: Session, login: LiveLogin) -> Actor:
             habilitations.append(HabilitationRef(structure_id, role, family))
         else:
             grants.add(role)
+            if role == "laboratory" and family:
+                laboratories.add(family)
     civility = "Dr " if login.civility == "DR" else ""
     return Actor(
         national_id=login.national_id,
@@ -206,4 +208,5 @@ def build_actor(db: Session, login: LiveLogin) -> Actor:
         pui_structure_ids=frozenset(pui),
         habilitations=tuple(habilitations),
         agency_roles=frozenset(grants),
+        laboratories=frozenset(laboratories),
     )

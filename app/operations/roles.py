@@ -14,17 +14,22 @@ class RoleError(ValueError):
     pass
 
 
-def grant_role(db: Session, national_id: str, role: str, *, granted_by: str) -> tuple[AgencyRole, bool]:
-    """Grant ``role`` to ``national_id``; returns (grant, created). Idempotent."""
+def grant_role(db: Session, national_id: str, role: str, *, granted_by: str, scope: str = "") -> tuple[
+        AgencyRole, bool]:
+    """Grant ``role`` to ``national_id``; returns (grant, created). Idempotent. A laboratory role names its
+    laboratory (``scope``, as the référentiel spells it)."""
     if role not in AGENCY_ROLES:
         raise RoleError(f"Rôle inconnu « {role} » : choisissez parmi {', '.join(sorted(AGENCY_ROLES))}.")
+    if (role == "laboratory") != bool(scope.strip()):
+        raise RoleError("Le rôle laboratory s’accompagne du nom du laboratoire (--laboratoire), et lui seul.")
     nid = str(parse_national_id(national_id))
-    existing = db.exec(select(AgencyRole).where(AgencyRole.national_id == nid, AgencyRole.role == role)).first()
+    existing = db.exec(select(AgencyRole).where(AgencyRole.national_id == nid, AgencyRole.role == role,
+                                                AgencyRole.scope == scope.strip())).first()
     if existing:
         return existing, False
-    grant = AgencyRole(national_id=nid, role=role, granted_by=granted_by)
+    grant = AgencyRole(national_id=nid, role=role, granted_by=granted_by, scope=scope.strip())
     db.add(grant)
     db.flush()
     audit.record(db, actor=granted_by, action="role.granted", object_type="agency_role", object_id=grant.id,
-                 after={"national_id": nid, "role": role})
+                 after={"national_id": nid, "role": role, **({"scope": grant.scope} if grant.scope else {})})
     return grant, True

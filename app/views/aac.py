@@ -30,6 +30,7 @@ PAGE = 20
 @dataclass(frozen=True)
 class LoadedRequest:
     filing: Filing
+    laboratory: str = ""  # the referenced product's laboratory, for the laboratory role
 
     @property
     def filer_id(self) -> int:
@@ -44,7 +45,8 @@ def request_target(filing_id: int, **_ignored) -> LoadedRequest:
     filing = get_session().get(Filing, filing_id, with_for_update=request.method == "POST")
     if filing is None or filing.form != "AAC":
         abort(404)
-    return LoadedRequest(filing)
+    medicine = aac.product(get_session(), (filing.payload.get("medicament") or {}).get("code", ""))
+    return LoadedRequest(filing, medicine.laboratory if medicine else "")
 
 
 def _link(filing_id: int) -> str:
@@ -158,8 +160,10 @@ def _page(target: LoadedRequest, status: int = 200, **extra):
     medicine = aac.product(db, (filing.payload.get("medicament") or {}).get("code", ""))
     pui = db.get(Structure, filing.structure_id) if filing.structure_id else None
     role = ("evaluateur" if "ansm_evaluator" in g.actor.agency_roles else
-            "pharmacien" if filing.structure_id in g.actor.pui_structure_ids else "prescripteur")
-    by = {"evaluateur": rules.EVALUATOR, "pharmacien": rules.PHARMACIST, "prescripteur": rules.PRESCRIBER}[role]
+            "pharmacien" if filing.structure_id in g.actor.pui_structure_ids else
+            "laboratoire" if target.laboratory in g.actor.laboratories else "prescripteur")
+    by = {"evaluateur": rules.EVALUATOR, "pharmacien": rules.PHARMACIST, "prescripteur": rules.PRESCRIBER,
+          "laboratoire": rules.LABORATORY}[role]
     return render("aac/show.html", filing=filing, states=rules.AAC_STATES, decision=decision, errors=errors,
                   medicine=medicine, pui=pui, role=role, events=history(db, filing_id), steps=aac.STEPS,
                   actions=rules.AAC_MACHINE.available(filing.state, by), reasons=rules.REFUSAL_REASONS,
@@ -224,6 +228,9 @@ def _act(target: LoadedRequest, verb: str):
                 abort(404)
             aac._move(db, filing, verb, by.by, actor=g.actor.national_id, message=form.get("message", ""),
                       auth_method=g.actor.auth_method)
+            if verb == "demander_donnees_labo":  # from now on the product's laboratory sees this request
+                filing.payload = {**filing.payload, "donnees_labo_demandees": True}
+                db.add(filing)
             message = f"Demande {rules.AAC_STATES[filing.state].lower()}."
     except InvalidTransition as exc:
         db.rollback()
@@ -279,6 +286,36 @@ def export():
     response = Response(stream_with_context(export_rows(get_session(), scope)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="acces-compassionnel-{utcnow():%Y%m%d}.csv"'
     return response
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/labo/<verb>")
+@requires("aac.laboratory", target=request_target)
+def laboratory_act(filing_id: int, verb: str, target: LoadedRequest):
+    if verb != "repondre_labo":
+        abort(404)
+    db = get_session()
+    try:
+        aac._move(db, target.filing, verb, rules.LABORATORY, actor=g.actor.national_id,
+                  message=request.form.get("message", ""), auth_method=g.actor.auth_method)
+    except InvalidTransition as exc:
+        db.rollback()
+        db.refresh(target.filing)
+        return _page(target, status=422, error=str(exc))
+    commit()
+    flash("Réponse transmise à l’ANSM.", "success")
+    return success(url_for("aac.show", filing_id=filing_id))
+
+
+@bp.get("/acces-compassionnel/laboratoire")
+@requires("aac.laboratory_inbox")
+def laboratory_inbox():
+    """Only the requests on which the ANSM asked this laboratory for data, for its own products."""
+    db = get_session()
+    codes = set(db.exec(select(ReferentialMedicine.code).where(
+        ReferentialMedicine.laboratory.in_(list(g.actor.laboratories)))).all())
+    rows = [f for f in db.exec(select(Filing).where(Filing.form == "AAC").order_by(Filing.id.desc()).limit(2000))
+            if (f.payload.get("medicament") or {}).get("code") in codes and f.payload.get("donnees_labo_demandees")]
+    return render("aac/queue.html", rows=rows[:200], states=rules.AAC_STATES, laboratory=True)
 
 
 @bp.get("/acces-compassionnel/evaluation")

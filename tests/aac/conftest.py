@@ -26,6 +26,14 @@ def aac_world(db, hsm, make_structure, make_person, make_agency_role):
     foreign_pharmacist = make_person(profession_code="21", family_name="AUTREPUI", given_name="Max")
     evaluator = make_person(profession_code="21", family_name="EVALUATRICE", given_name="Inès")
     make_agency_role(evaluator, "ansm_evaluator")
+    laboratory = make_person(profession_code="", family_name="LABO", given_name="Nora",
+                             national_id="3" + hospital.finess + "/LAB0001")
+    other_laboratory = make_person(profession_code="", family_name="AUTRELABO", given_name="Ugo",
+                                   national_id="3" + hospital.finess + "/LAB0002")
+    from app.models import AgencyRole
+
+    db.add_all([AgencyRole(national_id=laboratory.national_id, role="laboratory", scope="Laboratoires Orphelins SA"),
+                AgencyRole(national_id=other_laboratory.national_id, role="laboratory", scope="Hémato")])
     product = ReferentialMedicine(code="AAC-9001", name="Rarexib 50 mg, comprimé", dci="rarexibumab",
                                   pharmaceutical_form="comprimé", strength="50 mg", status="AAC",
                                   laboratory="Laboratoires Orphelins SA", max_days=180,
@@ -43,7 +51,8 @@ def aac_world(db, hsm, make_structure, make_person, make_agency_role):
                                 profession_code=person.profession_code, pharmacy_pui=pui))
     db.flush()
     return dict(hospital=hospital, other=other, prescriber=prescriber, colleague=colleague, pharmacist=pharmacist,
-                foreign_pharmacist=foreign_pharmacist, evaluator=evaluator, product=product, ended=ended)
+                foreign_pharmacist=foreign_pharmacist, evaluator=evaluator, product=product, ended=ended,
+                laboratory=laboratory, other_laboratory=other_laboratory)
 
 
 @pytest.fixture()

@@ -28,6 +28,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("POST", "/acces-compassionnel/<int:filing_id>/ansm/<verb>"): ("transmitted", NOBODY | {"anonymous": 400,
                                                                                             "evaluator": 303}),
     ("GET", "/acces-compassionnel/evaluation"): (None, NOBODY | {"evaluator": 200}),
+    ("GET", "/acces-compassionnel/laboratoire"): (None, NOBODY),  # laboratories: tests/aac/test_requests.py
+    ("POST", "/acces-compassionnel/<int:filing_id>/labo/<verb>"): ("transmitted", NOBODY | {"anonymous": 400}),
     ("GET", "/acces-compassionnel/export.csv"): (None, {r: 200 for r in ROLES} | {"anonymous": 303}),
     ("POST", "/acces-compassionnel/<int:filing_id>/renouveler"): ("granted", NOBODY | {"anonymous": 400,
                                                                                        "prescriber": 303}),
@@ -35,7 +37,7 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("GET", "/acces-compassionnel/<int:filing_id>/decision.pdf"): ("granted", NOBODY | {
         "prescriber": 200, "pharmacist": 200, "evaluator": 200}),
 }
-VERBS = {"/pui/": "retourner", "/ansm/": "evaluer"}
+VERBS = {"/pui/": "retourner", "/ansm/": "evaluer", "/labo/": "repondre_labo"}
 
 
 @pytest.fixture()

@@ -240,3 +240,30 @@ def test_the_pharmacist_completes_the_prescription_and_the_prescriber_sees_it(db
     assert "Modification par la PUI" in page and "« 50 mg par jour » → « 50 mg le matin »" in page
     assert as_actor("colleague").post(f"/acces-compassionnel/{filing_id}/pui/modifier",
                                       {"posologie": "x"}).status_code == 403
+
+
+def test_the_laboratory_sees_only_the_data_requests_on_its_products_and_answers(db, aac_world, as_actor):
+    filing_id = file_request(as_actor("prescriber"), aac_world, criteria=CRITERIA[:1], justification="Urgence.")
+    as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/transmettre")
+    laboratory = as_actor("laboratory")
+    assert laboratory.get(f"/acces-compassionnel/{filing_id}").status_code == 403  # not asked yet
+    evaluator = as_actor("evaluator")
+    evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/evaluer")
+    assert evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/demander_donnees_labo",
+                          {"message": "Données de tolérance hépatique ?"}).status_code == 303
+    reference = db.get(Filing, filing_id).reference
+    laboratory = as_actor("laboratory")
+    assert reference in laboratory.get("/acces-compassionnel/laboratoire").get_data(as_text=True)
+    assert "Données de tolérance hépatique" in laboratory.get(f"/acces-compassionnel/{filing_id}").get_data(True)
+    other = as_actor("other_laboratory")
+    assert reference not in other.get("/acces-compassionnel/laboratoire").get_data(as_text=True)
+    assert other.get(f"/acces-compassionnel/{filing_id}").status_code == 403
+    assert other.post(f"/acces-compassionnel/{filing_id}/labo/repondre_labo", {"message": "x"}).status_code == 403
+    laboratory = as_actor("laboratory")
+    assert laboratory.post(f"/acces-compassionnel/{filing_id}/labo/repondre_labo",
+                           {"message": "Aucun signal hépatique sur 42 patients."}).status_code == 303
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert filing.state == "en_evaluation"
+    assert laboratory.get(f"/acces-compassionnel/{filing_id}/decision.pdf").status_code == 404  # no decision yet
+    assert laboratory.get("/acces-compassionnel/evaluation").status_code == 403

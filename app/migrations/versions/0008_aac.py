@@ -7,7 +7,7 @@ Create Date: 2026-11-29
 The référentiel's products get their indications (each with its criteria), maximum duration, prescriber
 specialties, conditions and end date; sealed documents say whether they are a deposit or a decision, their
 SHA-256 and the code of their public verification page; history pages get (person, id) and
-(structure, id) indexes.
+(structure, id) indexes; an agency role may carry a scope (the laboratory of a laboratory role).
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -20,6 +20,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('agencyrole', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('scope', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False,
+                                      server_default=''))
     with op.batch_alter_table('filing', schema=None) as batch_op:
         batch_op.create_index('ix_filing_filer_id_id', ['filer_id', 'id'], unique=False)
         batch_op.create_index('ix_filing_structure_id_id', ['structure_id', 'id'], unique=False)
@@ -46,6 +49,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('agencyrole', schema=None) as batch_op:
+        batch_op.drop_column('scope')
     with op.batch_alter_table('filing', schema=None) as batch_op:
         batch_op.drop_index('ix_filing_structure_id_id')
         batch_op.drop_index('ix_filing_filer_id_id')
