@@ -56,6 +56,19 @@ def test_a_conforming_request_is_granted_at_once_with_a_sealed_verifiable_decisi
     (tmp_path / "decision.pdf").write_bytes(pdf.data)
     checked = subprocess.run(["pdfsig", tmp_path / "decision.pdf"], capture_output=True, text=True)
     assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
+    from io import BytesIO
+
+    from asn1crypto import x509 as a_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from app.operations.pki import authority
+
+    root = a_x509.Certificate.load(authority(db, "root").certificate_der)
+    status = validate_pdf_signature(PdfFileReader(BytesIO(pdf.data)).embedded_signatures[0],
+                                    ValidationContext(trust_roots=[root], allow_fetching=False))
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     text = subprocess.run(["pdftotext", tmp_path / "decision.pdf", "-"], capture_output=True, text=True).stdout
     assert "Autorisation d’accès compassionnel" in text and "D.M." in text and "90 jours" in text
     assert "décision automatique" in text and "PUT-SP" in text
@@ -267,3 +280,7 @@ def test_the_laboratory_sees_only_the_data_requests_on_its_products_and_answers(
     assert filing.state == "en_evaluation"
     assert laboratory.get(f"/acces-compassionnel/{filing_id}/decision.pdf").status_code == 404  # no decision yet
     assert laboratory.get("/acces-compassionnel/evaluation").status_code == 403
+    assert as_actor("evaluator").post(f"/acces-compassionnel/{filing_id}/ansm/octroyer",
+                                      {"duree": "120"}).status_code == 303
+    db.refresh(filing)
+    assert filing.state == "octroyee" and filing.payload["decision"]["duree"] == 120
