@@ -144,6 +144,20 @@ def step(filing_id: int, step: str, target: LoadedRequest):
                   pharmacists=aac.pharmacists(db, g.actor.activity_structure_ids))
 
 
+@bp.post("/acces-compassionnel/<int:filing_id>/<any(patient, medicament, prescription, engagement):step>/brouillon")
+@requires("aac.edit", target=request_target)
+def autosave(filing_id: int, step: str, target: LoadedRequest):
+    """htmx, on each change: the step as typed goes into the draft (checks come with « Enregistrer »)."""
+    filing, db = target.filing, get_session()
+    if filing.state not in ("brouillon", "retournee"):
+        return "", 409
+    filing.payload = {**filing.payload, step: _step_data(step, request.form)}
+    filing.updated_at = utcnow()
+    db.add(filing)
+    commit()
+    return "", 204
+
+
 @bp.get("/acces-compassionnel/<int:filing_id>")
 @requires("aac.view", target=request_target)
 def show(filing_id: int, target: LoadedRequest):

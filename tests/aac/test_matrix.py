@@ -19,6 +19,7 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
                                                                 "colleague": 303}),
     ("GET", STEP): ("draft", NOBODY | {"prescriber": 200}),
     ("POST", STEP): ("draft", NOBODY | {"anonymous": 400, "prescriber": 303}),
+    ("POST", STEP + "/brouillon"): ("draft", NOBODY | {"anonymous": 400, "prescriber": 204}),
     ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200,
                                                                              "evaluator": 200}),
     ("POST", "/acces-compassionnel/<int:filing_id>/envoyer"): ("draft", NOBODY | {"anonymous": 400,

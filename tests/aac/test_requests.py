@@ -284,3 +284,17 @@ def test_the_laboratory_sees_only_the_data_requests_on_its_products_and_answers(
                                       {"duree": "120"}).status_code == 303
     db.refresh(filing)
     assert filing.state == "octroyee" and filing.payload["decision"]["duree"] == 120
+
+
+def test_each_change_is_kept_in_the_draft(db, aac_world, as_actor):
+    browser = as_actor("prescriber")
+    started = browser.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
+    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    saved = browser.post(f"/acces-compassionnel/{filing_id}/patient/brouillon", {"initiale_nom": "D", "poids": "6"},
+                         headers={"HX-Request": "true"})
+    assert saved.status_code == 204
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert filing.payload["patient"]["poids"] == "6"  # kept as typed, checked on « Enregistrer »
+    page = browser.get(f"/acces-compassionnel/{filing_id}/patient").get_data(as_text=True)
+    assert 'value="6"' in page and 'hx-trigger="change delay:400ms"' in page
