@@ -4,7 +4,7 @@ queue and decisions, and the public verification of a sealed decision."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from io import BytesIO
 from types import SimpleNamespace
 
@@ -336,11 +336,16 @@ def laboratory_inbox():
 @requires("aac.evaluate")
 def queue():
     """The evaluator's queue: requests that could not be decided automatically, non-deferrable first."""
-    rows = get_session().exec(select(Filing).where(Filing.form == "AAC", Filing.state.in_(
-        ("transmise", "en_evaluation", "complements", "donnees_labo"))).order_by(Filing.deposited_at).limit(200)).all()
+    waiting = ("transmise", "en_evaluation", "complements", "donnees_labo")
+    state = request.args.get("etat", "")
+    query = select(Filing).where(Filing.form == "AAC", Filing.state.in_((state,) if state in waiting else waiting))
+    if request.args.get("age") in ("2j", "7j"):
+        query = query.where(Filing.deposited_at <= utcnow() - timedelta(days=int(request.args["age"][0])))
+    rows = get_session().exec(query.order_by(Filing.deposited_at).limit(200)).all()
     rows = sorted(rows, key=lambda f: ((f.payload.get("prescription") or {}).get("differable") != "non",
                                        f.deposited_at or utcnow()))
-    return render("aac/queue.html", rows=rows, states=rules.AAC_STATES)
+    return render("aac/queue.html", rows=rows, states=rules.AAC_STATES, waiting=waiting, state=state,
+                  age=request.args.get("age", ""))
 
 
 @bp.get("/acces-compassionnel/<int:filing_id>/apercu.pdf")
