@@ -27,3 +27,12 @@ def test_practising_in_a_structure_opens_its_page_only(make_structure, make_pers
     client = login_as(make_person(), activities=(mine,))
     assert client.get(f"/structures/{mine.id}").status_code == 200
     assert client.get(f"/structures/{other.id}").status_code == 403
+
+
+def test_the_structure_page_title_is_its_name(client, db, make_structure, make_person, make_habilitation, login_as):
+    structure = make_structure(name="CHU du titre")
+    director = make_person(profession_code="")
+    make_habilitation(director, structure, "legal_representative")
+    page = login_as(director).get(f"/structures/{structure.id}").get_data(as_text=True)
+    assert "<title>CHU du titre – Portail santé</title>" in page
+    assert page.count("Démarches possibles") == 1
