@@ -9,6 +9,7 @@ import pytest
 
 from tests.aac.conftest import CRITERIA
 from tests.aac.test_requests import answers, file_request
+from tests.matrix import wrong_answers
 
 ROLES = ["anonymous", "prescriber", "colleague", "pharmacist", "foreign_pharmacist", "evaluator"]
 NOBODY = {r: 403 for r in ROLES} | {"anonymous": 303}
@@ -59,20 +60,15 @@ def scene(db, aac_world, as_actor):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_aac_routes(app, aac_world, scene, as_actor, role):
+    def url_of(method, rule):
+        which = ROUTES[(method, rule)][0]
+        return (rule.replace("<int:filing_id>", str(scene[which]) if which else "0")
+                .replace("<any(patient, medicament, prescription, engagement):step>", "engagement")
+                .replace("<verb>", next((v for k, v in VERBS.items() if k in rule), "")))
+
+    def data_of(method, rule):
+        return answers(aac_world)["engagement"] | {"message": "À revoir", "code": aac_world["product"].code}
+
     browser = as_actor(role) if role != "anonymous" else None
-    wrong = []
-    for method, rule in sorted(ROUTES, key=lambda r: (r[0] == "POST", r)):
-        which, expected = ROUTES[(method, rule)]
-        url = (rule.replace("<int:filing_id>", str(scene[which]) if which else "0")
-               .replace("<any(patient, medicament, prescription, engagement):step>", "engagement")
-               .replace("<verb>", next((v for k, v in VERBS.items() if k in rule), "")))
-        data = answers(aac_world)["engagement"] | {"message": "À revoir", "code": aac_world["product"].code}
-        if browser is None:
-            response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
-        elif method == "POST":
-            response = browser.post(url, data)
-        else:
-            response = browser.get(url)
-        if response.status_code != expected[role]:
-            wrong.append((method, url, response.status_code, expected[role]))
-    assert not wrong, wrong
+    assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of,
+                             expected_of=lambda m, r: ROUTES[(m, r)][1])

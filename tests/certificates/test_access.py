@@ -14,6 +14,7 @@ from app.models import IssuedCertificate
 from app.operations.pki import certificate_status
 from tests.certificates.conftest import pem_csr
 from tests.certificates.test_requests import ask
+from tests.matrix import wrong_answers
 
 ROLES = ["anonymous", "admin", "foreign", "plain"]
 OWN = {"anonymous": 303, "admin": 200, "foreign": 403, "plain": 403}
@@ -54,25 +55,20 @@ def scene(db, pki_world, as_admin, make_person):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
-    browser = as_admin(scene["people"][role]) if role != "anonymous" else None
     own = scene["own"]
-    wrong = []
-    for method, rule in sorted(ROUTES, key=lambda r: (r[0] == "POST", r)):
-        url = (rule.replace("<int:certificate_id>", str(own.id)).replace("<name>", "chaine.pem")
-               .replace("<int:filing_id>", str(own.filing_id)).replace("<int:token_id>", str(scene["token"])))
-        data = {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
+
+    def url_of(method, rule):
+        return (rule.replace("<int:certificate_id>", str(own.id)).replace("<name>", "chaine.pem")
+                .replace("<int:filing_id>", str(own.filing_id)).replace("<int:token_id>", str(scene["token"])))
+
+    def data_of(method, rule):
+        return {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
                 "service_name": "Autre serveur", "email": "x@chu.example", "csr_ORG_AUTH_CLI": pem_csr(),
                 "_champ": "csr_ORG_AUTH_CLI", "motif": "cessation_of_operation", "confirmation": "1",
                 "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90"}
-        if browser is None:
-            response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
-        elif method == "POST":
-            response = browser.post(url, data)
-        else:
-            response = browser.get(url)
-        if response.status_code != ROUTES[(method, rule)][role]:
-            wrong.append((method, url, response.status_code, ROUTES[(method, rule)][role]))
-    assert not wrong, wrong
+
+    browser = as_admin(scene["people"][role]) if role != "anonymous" else None
+    assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of)
 
 
 def test_the_list_shows_only_what_the_user_administers(pki_world, scene, as_admin):

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from app.models import Filing
 from tests.forms.test_walks import deposit, f413
+from tests.matrix import wrong_answers
 
 ROLES = ["anonymous", "filer", "director", "foreign_director", "admin", "operator"]
 VIEW = {"anonymous": 303, "filer": 200, "director": 200, "foreign_director": 403, "admin": 403, "operator": 200}
@@ -73,25 +74,20 @@ def test_casefile_routes(app, db, world, scene, as_person, role):
     """One scene per role (it deposits and seals two filings), then every route: the wrong answers listed."""
     from app.models import FilingAttachment
 
-    browser = as_person(scene["people"][role]) if role != "anonymous" else None
-    wrong = []
-    for method, rule in sorted(ROUTES, key=lambda r: (r[0] == "POST", r)):  # reads first, then changes
-        which, expected = ROUTES[(method, rule)]
-        filing_id = scene[which] if which else 0
+    def url_of(method, rule):
+        filing_id = scene[ROUTES[(method, rule)][0]] if ROUTES[(method, rule)][0] else 0
         attachment_id = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing_id)).first()
-        url = (rule.replace("<int:filing_id>", str(filing_id)).replace("<form>", "F413")
-               .replace("<step>", "contact").replace("<int:attachment_id>", str(attachment_id or 0))
-               .replace("<int:order_id>", str(scene["order"]))
-               .replace("<verb>", next((v for k, v in VERBS.items() if rule.startswith(k)), "passer_en_instruction")))
-        data = {"structure_id": str(world["hospital"].id), "courriel": "it@chu.example", "_step": "contact",
+        return (rule.replace("<int:filing_id>", str(filing_id)).replace("<form>", "F413")
+                .replace("<step>", "contact").replace("<int:attachment_id>", str(attachment_id or 0))
+                .replace("<int:order_id>", str(scene["order"]))
+                .replace("<verb>", next((v for k, v in VERBS.items() if rule.startswith(k)), "passer_en_instruction")))
+
+    def data_of(method, rule):
+        filing_id = scene[ROUTES[(method, rule)][0]] if ROUTES[(method, rule)][0] else 0
+        return {"structure_id": str(world["hospital"].id), "courriel": "it@chu.example", "_step": "contact",
                 "_name": "courriel", "cle": db.get(Filing, filing_id).idempotency_key if filing_id else "",
                 "message": "Bonjour", "motif": "Départ de l’agent", "piece": (BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf")}
-        if browser is None:
-            response = app.test_client().open(url, method=method, data=data if method == "POST" else None)
-        elif method == "POST":
-            response = browser.post(url, data, content_type="multipart/form-data")
-        else:
-            response = browser.get(url)
-        if response.status_code != expected[role]:
-            wrong.append((method, url, response.status_code, expected[role]))
-    assert not wrong, wrong
+
+    browser = as_person(scene["people"][role]) if role != "anonymous" else None
+    assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of,
+                             expected_of=lambda m, r: ROUTES[(m, r)][1], multipart=True)
