@@ -8,6 +8,7 @@ Use the fixtures: ``make_structure(kind="EG", parent=ej)``, ``make_person(profes
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 from stdnum import luhn
@@ -111,5 +112,34 @@ def login_as(client, db):
         with client.session_transaction() as cookie:
             cookie["sid"] = session.id
         return client
+
+    return login
+
+
+class Browser:
+    """The test client with the session's CSRF token put in every POST, as the pages do."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def token(self) -> str:
+        page = self.client.get("/tableau-de-bord").get_data(as_text=True)
+        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token())
+        return self.client.post(url, data=data, **kw)
+
+
+@pytest.fixture()
+def as_person(login_as, client):
+    """Log ``person`` in on the test client and hand back a :class:`Browser` that posts with the CSRF token."""
+    def login(person) -> Browser:
+        login_as(person)
+        return Browser(client)
 
     return login

@@ -9,7 +9,7 @@ import pytest
 
 from app.models import PracticeActivity, ReferentialMedicine
 from app.operations.pki import init_pki
-from tests.forms.conftest import Browser
+from tests.factories import Browser
 
 CRITERIA = ["Patient adulte avec diagnostic génétique confirmé", "Absence d’alternative thérapeutique"]
 
@@ -56,12 +56,11 @@ def aac_world(db, hsm, make_structure, make_person, make_agency_role):
 
 
 @pytest.fixture()
-def as_actor(login_as, client, aac_world):
+def as_actor(as_person, aac_world):
     """The practices are in place (the prescribers and a PUI pharmacist at the hospital, another PUI pharmacist
     at the other one); the card login keeps them."""
 
     def login(role: str) -> Browser:
-        login_as(aac_world[role])
-        return Browser(client)
+        return as_person(aac_world[role])
 
     return login

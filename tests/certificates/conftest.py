@@ -7,7 +7,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.operations.pki import init_pki
-from tests.forms.conftest import Browser
 from tests.pki.conftest import make_csr
 
 
@@ -41,9 +40,5 @@ def pki_world(db, hsm, make_structure, make_person, make_card, make_habilitation
 
 
 @pytest.fixture()
-def as_admin(login_as, client):
-    def login(person) -> Browser:
-        login_as(person)
-        return Browser(client)
-
-    return login
+def as_admin(as_person):
+    return as_person

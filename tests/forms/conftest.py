@@ -3,30 +3,9 @@ cards, an ANS operator, and the PKI that seals the deposited forms."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from app.operations.pki import init_pki
-
-
-class Browser:
-    """The test client with the session's CSRF token put in every POST, as the pages do."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def token(self) -> str:
-        page = self.client.get("/tableau-de-bord").get_data(as_text=True)
-        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
-
-    def get(self, url, **kw):
-        return self.client.get(url, **kw)
-
-    def post(self, url, data=None, **kw):
-        data = dict(data or {})
-        data.setdefault("csrf_token", self.token())
-        return self.client.post(url, data=data, **kw)
 
 
 @pytest.fixture()
@@ -52,12 +31,3 @@ def world(db, hsm, make_structure, make_person, make_card, make_habilitation, ma
     make_agency_role(operator, "ans_operator")
     return dict(hospital=hospital, site=site, clinic=clinic, director=director, mandataire=mandataire, admin=admin,
                 no_card=no_card, operator=operator)
-
-
-@pytest.fixture()
-def as_person(login_as, client):
-    def login(person) -> Browser:
-        login_as(person)
-        return Browser(client)
-
-    return login

@@ -218,7 +218,7 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     assert opened.status_code == 303 and opened.headers["Location"].endswith("/demarches/nouvelle/F101")
     assert anonymous.post(link, data={"csrf_token": token}).status_code == 400  # single use
 
-    from tests.forms.conftest import Browser
+    from tests.factories import Browser
     browser = Browser(anonymous)
     filing_id = start_f101(browser, ehpad)
     fill(browser, filing_id, "representant", {"civilite": "MME", "nom": "MARTIN", "prenom": "Léa", "identifiant": "",
