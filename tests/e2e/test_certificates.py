@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import expect
 
-from tests.e2e.test_forms import SEALING, browser_page, decide, logout, shot
+from tests.e2e.test_forms import SEALING, browser_page, decide, file_f413, logout, shot
 from tests.e2e.test_login import card_login, no_horizontal_scroll, open_login, pick
 from tests.pki.conftest import make_csr
 
@@ -37,32 +37,10 @@ def ecps_login(page, live_portal, name: str) -> None:
 def declare_administrator(chromium, live_portal) -> None:
     page = browser_page(chromium, "desktop")
     card_login(page, live_portal, "KIT SECRETAIRE0007")
-    page.goto(live_portal + "/demarches/nouvelle/F413")
-    page.get_by_role("button", name="Commencer").click()
-    page.select_option("#champ-famille", "ORG")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(page.locator(".fr-stepper__title")).to_contain_text("Administrateurs")
-    page.fill("#champ-rows-0-identifiant", "899700000021")
-    page.select_option("#champ-rows-0-civilite", "M")
-    page.fill("#champ-rows-0-nom", "DOC0002")
-    page.fill("#champ-rows-0-prenom", "KIT")
-    page.fill("#champ-rows-0-courriel", "doc0002@chu.example")
-    page.fill("#champ-rows-0-usage", "Serveur Pro Santé Connect du portail patient")
-    page.fill("#champ-rows-0-editeur", "Éditeur Santé SA")
-    page.fill("#champ-rows-0-solution", "Portail patient")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(page.locator(".fr-stepper__title")).to_contain_text("Contact")
-    page.fill("#champ-courriel", "informatique@chu-nantes.example")
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(page.locator(".fr-stepper__title")).to_contain_text("Engagements")
-    page.locator("label[for='champ-cgu']").click()
-    page.locator("label[for='champ-pc']").click()
-    page.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(page.locator("h1")).to_contain_text("récapitulatif")
-    page.get_by_role("button", name="Déposer le dossier").click()
-    alert = page.locator(".fr-alert--success")
-    expect(alert).to_contain_text("F413-", timeout=SEALING)
-    reference = re.search(r"F413-\d{4}-\d{6}", alert.inner_text()).group(0)
+    reference = file_f413(page, live_portal, family="ORG", admin={
+        "civilite": "M", "nom": "DOC0002", "prenom": "KIT", "identifiant": "899700000021",
+        "courriel": "doc0002@chu.example", "usage": "Serveur Pro Santé Connect du portail patient",
+        "editeur": "Éditeur Santé SA", "solution": "Portail patient"})
     logout(page)
     card_login(page, live_portal, "KIT OPERATEUR0011")
     decide(page, live_portal, reference, "Accepter")

@@ -129,25 +129,19 @@ def test_director_orders_three_cards_through_a_correction(chromium, live_portal)
     page.context.close()
 
 
-def test_mandataire_declares_a_technical_administrator_on_a_phone(chromium, live_portal):
-    page = browser_page(chromium, "phone")
-    card_login(page, live_portal, "KIT SECRETAIRE0007")
+def file_f413(page, live_portal, *, family: str, admin: dict) -> str:
+    """A logged-in mandataire files an F413 for one administrator; returns the acknowledgement number."""
     page.goto(live_portal + "/demarches/")
     page.get_by_role("link", name=re.compile("^F413 –")).click()
     no_horizontal_scroll(page)
     page.get_by_role("button", name="Commencer").click()
-    page.select_option("#champ-famille", "SERV")
+    page.select_option("#champ-famille", family)
     shot(page, "f413-01-famille")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.locator(".fr-stepper__title")).to_contain_text("Administrateurs")
-    page.select_option("#champ-rows-0-civilite", "MME")
-    page.fill("#champ-rows-0-nom", "ADMINTECH0009")
-    page.fill("#champ-rows-0-prenom", "KIT")
-    page.fill("#champ-rows-0-identifiant", "581234567600017/TECH0009")
-    page.fill("#champ-rows-0-courriel", "admintech@editeur.example")
-    page.fill("#champ-rows-0-usage", "Serveur web du portail patient (SSL)")
-    page.fill("#champ-rows-0-editeur", "Éditeur Santé SA")
-    page.fill("#champ-rows-0-solution", "Portail patient")
+    page.select_option("#champ-rows-0-civilite", admin["civilite"])
+    for key in ("identifiant", "nom", "prenom", "courriel", "usage", "editeur", "solution"):
+        page.fill(f"#champ-rows-0-{key}", admin[key])
     no_horizontal_scroll(page)
     shot(page, "f413-02-administrateur")
     page.get_by_role("button", name="Enregistrer et continuer").click()
@@ -162,7 +156,18 @@ def test_mandataire_declares_a_technical_administrator_on_a_phone(chromium, live
     no_horizontal_scroll(page)
     shot(page, "f413-03-summary")
     page.get_by_role("button", name="Déposer le dossier").click()
-    expect(page.locator(".fr-alert--success")).to_contain_text("F413-", timeout=SEALING)
+    alert = page.locator(".fr-alert--success")
+    expect(alert).to_contain_text("F413-", timeout=SEALING)
     no_horizontal_scroll(page)
     shot(page, "f413-04-deposited")
+    return re.search(r"F413-\d{4}-\d{6}", alert.inner_text()).group(0)
+
+
+def test_mandataire_declares_a_technical_administrator_on_a_phone(chromium, live_portal):
+    page = browser_page(chromium, "phone")
+    card_login(page, live_portal, "KIT SECRETAIRE0007")
+    file_f413(page, live_portal, family="SERV", admin={
+        "civilite": "MME", "nom": "ADMINTECH0009", "prenom": "KIT", "identifiant": "581234567600017/TECH0009",
+        "courriel": "admintech@editeur.example", "usage": "Serveur web du portail patient (SSL)",
+        "editeur": "Éditeur Santé SA", "solution": "Portail patient"})
     page.context.close()
