@@ -1,4 +1,6 @@
-"""Delivering the outbox: an SMTP transport, and the after-commit kick that sends in the background.
+"""Delivering the outbox (edge code, it commits): an SMTP transport, the sender that claims each message
+before sending (two workers never send one twice; a message whose server is down waits for its next attempt),
+and the after-commit kick that sends in the background.
 
 Without ``MAIL_SERVER`` nothing is sent: the messages stay in the outbox and the development
 « boîte de réception » page lists them.
@@ -9,10 +11,59 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlmodel import select
+
+from app.models import OutboxMessage
+from app.models.base import utcnow
+from app.operations.outbox import backoff
 
 log = logging.getLogger(__name__)
+CLAIM_FOR = timedelta(minutes=5)  # a sender that died mid-send gives the message back after this
+
+
+class Transport(Protocol):
+    def send(self, recipient: str, subject: str, body: str) -> None: ...
+
+
+def deliver_due(db, transport: Transport, *, now: datetime | None = None, limit: int = 100) -> dict:
+    """Send what is due; commits after each message (edge code). Returns {"sent": n, "failed": n}."""
+    now = now or utcnow()
+    table = OutboxMessage.__table__
+    due = db.exec(select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+                  .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
+                  .order_by(OutboxMessage.id).limit(limit)).all()
+    db.commit()  # edge code: end the read before claiming
+    sent = failed = 0
+    for message_id, planned in due:
+        claimed = db.execute(sa.update(table).where(table.c.id == message_id, table.c.sent_at.is_(None),
+                                                    table.c.next_attempt_at == planned)
+                             .values(next_attempt_at=now + CLAIM_FOR)).rowcount
+        db.commit()
+        if not claimed:
+            continue  # another sender has it
+        message = db.get(OutboxMessage, message_id)
+        try:
+            transport.send(message.recipient, message.subject, message.body)
+        except Exception as exc:  # any transport failure: the message waits for its next attempt
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:300]
+            message.next_attempt_at = now + backoff(message.attempts)
+            failed += 1
+        else:
+            message.attempts += 1
+            message.sent_at = utcnow()
+            message.last_error = ""
+            sent += 1
+        db.commit()
+    return {"sent": sent, "failed": failed}
+
+
 
 
 class SmtpTransport:
@@ -37,8 +88,6 @@ class Mailer:
         self._running = threading.Lock()
 
     def deliver(self) -> dict:
-        from app.operations.outbox import deliver_due
-
         if self.transport is None:
             return {"sent": 0, "failed": 0}
         with self.database.session() as db:

@@ -14,9 +14,8 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlmodel import select
 
-from app.mail import SmtpTransport
+from app.mail import SmtpTransport, deliver_due
 from app.models import OutboxMessage
-from app.operations.outbox import deliver_due
 from app.operations.pki import authority
 from tests.conftest import free_port
 from tests.forms.test_walks import deposit, f413
