@@ -97,7 +97,8 @@ def wait_for(url: str, proc, timeout: float = 20.0) -> None:
             return
         except requests.RequestException:
             if proc.poll() is not None:
-                raise RuntimeError(f"{url}: process exited: {proc.stderr.read() if proc.stderr else ''}") from None
+                log = Path(proc.log_path).read_text() if getattr(proc, "log_path", None) else ""
+                raise RuntimeError(f"{url}: process exited: {log[-3000:]}") from None
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from tests.conftest import wait_for
@@ -39,10 +40,19 @@ def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url:
     return env
 
 
+def _logged(command: list[str], env: dict, name: str) -> subprocess.Popen:
+    """A server whose stderr goes to a file: a pipe nobody reads fills up (64 kB of warnings) and then blocks
+    the server's workers in their next log write, which looked like requests hanging for ever."""
+    log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc.log_path = log.name
+    log.close()
+    return proc
+
+
 def start_portal(env: dict, port: int) -> subprocess.Popen:
     full = dict(os.environ, **env, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                            env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], full, "portal")
     wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
     return proc
 
@@ -53,9 +63,8 @@ def start_sandbox(instance: Path, env: dict) -> tuple[subprocess.Popen, dict]:
 
     port = free_port()
     full = dict(os.environ, **env, PSC_SANDBOX_PORT=str(port), INSTANCE_PATH=str(instance))
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
-                             "app.psc.sandbox:create_sandbox_app()"], cwd=ROOT, env=full,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
+                    "app.psc.sandbox:create_sandbox_app()"], full, "sandbox")
     url = f"http://localhost:{port}"
     wait_for(f"{url}/healthz", proc)
     return proc, {"url": url, "port": port, "discovery":
