@@ -44,3 +44,24 @@ def test_models_match_migrations(fresh_database):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_existing_products_get_their_indication_when_upgrading_to_0008(fresh_database):
+    """A référentiel product from before 0008 keeps its indication and criteria, now as its first indication."""
+    import sqlalchemy as sa
+
+    from app.migrate import upgrade
+
+    url = fresh_database("aac_data")
+    upgrade(url, "0007")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO referentialmedicine (code, name, dci, pharmaceutical_form, strength, status, "
+                             "indication, laboratory, granting_criteria) VALUES ('AAC-0009', 'X', 'x', 'c', '1', "
+                             "'AAC', 'Une indication', 'Lab', '[\"c1\", \"c2\"]')"))
+    upgrade(url)
+    with engine.connect() as conn:
+        indications = conn.execute(sa.select(sa.column("indications", sa.JSON))
+                                   .select_from(sa.table("referentialmedicine"))).scalar_one()
+    engine.dispose()
+    assert indications == [{"code": "I1", "label": "Une indication", "status": "en_cours", "criteria": ["c1", "c2"]}]

@@ -47,6 +47,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('report_summaries', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('ended_on', sa.Date(), nullable=True))
 
+    # Products already in the référentiel: their one indication and its criteria become the first of the list.
+    medicines = sa.table('referentialmedicine', sa.column('id', sa.Integer), sa.column('indication', sa.String),
+                         sa.column('granting_criteria', sa.JSON), sa.column('indications', sa.JSON))
+    bind = op.get_bind()
+    for row in bind.execute(sa.select(medicines.c.id, medicines.c.indication, medicines.c.granting_criteria)).all():
+        bind.execute(medicines.update().where(medicines.c.id == row.id).values(indications=[
+            {"code": "I1", "label": row.indication or "", "status": "en_cours",
+             "criteria": list(row.granting_criteria or [])}]))
+
 
 def downgrade() -> None:
     with op.batch_alter_table('agencyrole', schema=None) as batch_op:
