@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -106,3 +107,32 @@ def stop(*procs) -> None:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextlib.contextmanager
+def pki_portal(tmp_path_factory, fresh_database, app_config: dict, name: str, prepare):
+    """A live portal on a seeded database of its own with the PKI initialised. ``prepare(db, hsm, base, work)``
+    adds what the test needs and returns a dict; it is committed before the portal starts, and handed back with
+    ``base``, ``database``, ``hsm`` and ``work``."""
+    from app.config import default_pkcs11_module
+    from app.db import Database
+    from app.operations.pki import init_pki
+    from app.signing.hsm import Hsm
+    from tests.conftest import free_port
+
+    work = tmp_path_factory.mktemp(name)
+    url = seeded_database(fresh_database, name)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
+    database = Database(url)
+    with database.session() as db:
+        init_pki(db, hsm, base)
+        prepared = prepare(db, hsm, base, work)
+        db.commit()
+    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base), port)
+    try:
+        yield {"base": base, "database": database, "hsm": hsm, "work": work, **prepared}
+    finally:
+        stop(proc)
+        database.engine.dispose()

@@ -123,8 +123,9 @@ def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "")
     return filing
 
 
-def _move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
-          auth_method: str = "") -> None:
+def move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
+         auth_method: str = "") -> None:
+    """Take the transition ``verb`` as ``by``: state, history event and audit (flushed)."""
     found = aac.AAC_MACHINE.transition(filing.state, verb, by=by, message=message)
     before, filing.state = filing.state, found.target
     filing.updated_at = utcnow()
@@ -151,7 +152,7 @@ def submit(db: Session, filing: Filing, *, actor: str, auth_method: str, activit
     if filing.reference is None:
         filing.reference = next_reference(db, "AAC", utcnow().year)
         filing.deposited_at = utcnow()
-    _move(db, filing, "soumettre", aac.PRESCRIBER, actor=actor, auth_method=auth_method)
+    move(db, filing, "soumettre", aac.PRESCRIBER, actor=actor, auth_method=auth_method)
     pharmacist = db.get(Person, pharmacist_id)
     outbox.queue(db, [pharmacist.email], f"Demande d’accès compassionnel {filing.reference} à valider",
                  f"Une demande d’autorisation d’accès compassionnel attend votre vérification : {link}",
@@ -161,7 +162,7 @@ def submit(db: Session, filing: Filing, *, actor: str, auth_method: str, activit
 def transmit(db: Session, filing: Filing, keystore, *, actor: str, auth_method: str, base_url: str,
              prescriber_specialties=frozenset(), today: date) -> bool:
     """The pharmacist transmits; the portal decides at once when the request conforms. Returns True then."""
-    _move(db, filing, "transmettre", aac.PHARMACIST, actor=actor, auth_method=auth_method)
+    move(db, filing, "transmettre", aac.PHARMACIST, actor=actor, auth_method=auth_method)
     payload = filing.payload
     medicine = product(db, payload["medicament"].get("code", ""))
     indication = indication_of(medicine, payload["medicament"].get("indication", ""))
@@ -192,7 +193,7 @@ def grant(db: Session, filing: Filing, keystore, *, actor: str, by: str, verb: s
                 "fin": end.isoformat(), "conditions": conditions, "commentaire": comment.strip(),
                 "date": today.isoformat()}
     filing.payload = {**filing.payload, "decision": decision}
-    _move(db, filing, verb, by, actor=actor, message=comment)
+    move(db, filing, verb, by, actor=actor, message=comment)
     return seal_decision(db, filing, keystore, base_url=base_url)
 
 
@@ -203,7 +204,7 @@ def refuse(db: Session, filing: Filing, keystore, *, actor: str, reason: str, co
     filing.payload = {**filing.payload, "decision": {**(filing.payload.get("decision") or {}), "issue": "refus",
                                                      "motif": reason, "commentaire": comment.strip(),
                                                      "date": today.isoformat()}}
-    _move(db, filing, "refuser", aac.EVALUATOR, actor=actor, message=comment or dict(aac.REFUSAL_REASONS)[reason])
+    move(db, filing, "refuser", aac.EVALUATOR, actor=actor, message=comment or dict(aac.REFUSAL_REASONS)[reason])
     return seal_decision(db, filing, keystore, base_url=base_url)
 
 
@@ -258,7 +259,7 @@ def expire_granted(db: Session, today: date) -> int:
     for filing in db.exec(select(Filing).where(Filing.form == "AAC", Filing.state == "octroyee")):
         end = (filing.payload.get("decision") or {}).get("fin")
         if end and date.fromisoformat(end) < today:
-            _move(db, filing, "expirer", aac.PORTAL, actor="portail")
+            move(db, filing, "expirer", aac.PORTAL, actor="portail")
             count += 1
     return count
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
 from app.models import ApiToken, Person, Structure
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.operations import audit
 from app.operations.certificates import administers
 
@@ -74,8 +74,7 @@ def authenticate(db: Session, header: str | None) -> tuple[ApiToken, Person]:
         raise TokenError("Jeton inconnu.")
     if token.revoked_at is not None:
         raise TokenError("Jeton révoqué.")
-    expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
-    if expires <= utcnow():
+    if aware(token.expires_at) <= utcnow():
         raise TokenError("Jeton expiré : créez-en un nouveau dans le portail.")
     return token, db.get(Person, token.person_id)
 

@@ -10,8 +10,6 @@ from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
 
-CARD_STATUS = {"fabriquee": "fabriquee", "active": "active", "opposee": "opposee", "revoquee": "revoquee"}
-
 
 def _fabricate(db: Session, order: CardOrder) -> None:
     structure = db.get(Structure, order.structure_id)
@@ -47,7 +45,7 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
         order.state = found.target
         if order.card_id:
             card = db.get(Card, order.card_id)
-            card.status = CARD_STATUS[found.target]
+            card.status = found.target  # the card carries the order's state
             db.add(card)
     if verb == "demander_revocation":
         order.revocation_requested_at = utcnow()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -36,7 +36,6 @@ class Workflow:
     effects: Callable[[Session, Filing, str], None] = lambda db, filing, actor: None  # on acceptance
     recipients: Callable[[Session, Filing], list[str]] = lambda db, filing: []  # besides the filer
     seal: Callable[[Session, Filing, FilingEvent], None] | None = None  # the document of the deposit
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 def open_draft(db: Session, *, form: str, structure_id: int | None, filer_id: int, actor: str,

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from app.domain.certificates import PROFILES
 from app.models import CertificateNotice, Habilitation, IssuedCertificate, Person, Structure
+from app.models.base import aware
 from app.operations import audit, outbox
 
 THRESHOLDS = (("un_mois", timedelta(days=30)), ("expire", timedelta(0)))
@@ -34,7 +35,7 @@ def send_expiry_notices(db: Session, *, now: datetime, base_url: str) -> int:
             IssuedCertificate.profile.in_([p for p, prof in PROFILES.items() if prof.family in ("ORG", "SERV")]),
             IssuedCertificate.id.not_in(already))).all()
         for certificate in due:
-            if threshold == "un_mois" and _aware(certificate.not_after) <= _aware(now):
+            if threshold == "un_mois" and aware(certificate.not_after) <= aware(now):
                 continue  # past its end: only the "expired" notice is still useful
             structure = db.get(Structure, certificate.structure_id)
             family = PROFILES[certificate.profile].family
@@ -56,9 +57,3 @@ def send_expiry_notices(db: Session, *, now: datetime, base_url: str) -> int:
                          object_id=certificate.id, after={"threshold": threshold, "recipients": len(set(recipients))})
             sent += 1
     return sent
-
-
-def _aware(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

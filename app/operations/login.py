@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain.permissions import Actor, HabilitationRef
 from app.models import AgencyRole, Habilitation, LoginSession, Person, PracticeActivity, Structure
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.operations import audit
 from app.psc.identity import ProfessionalIdentity
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 ABSOLUTE_TIMEOUT = timedelta(hours=12)
 TOUCH_EVERY = timedelta(seconds=60)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def open_session(db: Session, identity: ProfessionalIdentity, *, id_token: str = "") -> LoginSession:
@@ -135,14 +131,14 @@ def check_session(db: Session, session_id: str | None, now: datetime | None = No
         return None
     now = now or utcnow()
     reason = ""
-    if now - _aware(row.created_at) > ABSOLUTE_TIMEOUT:
+    if now - aware(row.created_at) > ABSOLUTE_TIMEOUT:
         reason = "absolute_timeout"
-    elif now - _aware(row.last_seen_at) > IDLE_TIMEOUT:
+    elif now - aware(row.last_seen_at) > IDLE_TIMEOUT:
         reason = "idle_timeout"
     if reason:
         end_session(db, db.get(LoginSession, row.id), reason=reason, now=now)
         return None
-    touched = now - _aware(row.last_seen_at) > TOUCH_EVERY and _touch(db, row.id, now)
+    touched = now - aware(row.last_seen_at) > TOUCH_EVERY and _touch(db, row.id, now)
     return LiveLogin(row.id, row.person_id, row.auth_method, row.id_token, row.national_id, row.civility,
                      row.family_name, row.given_name, row.profession_code, row.profession_category, touched)
 

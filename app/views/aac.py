@@ -240,7 +240,7 @@ def _act(target: LoadedRequest, verb: str):
             by = rules.AAC_MACHINE.transitions.get(verb)
             if by is None or by.by not in (rules.PHARMACIST, rules.EVALUATOR):
                 abort(404)
-            aac._move(db, filing, verb, by.by, actor=g.actor.national_id, message=form.get("message", ""),
+            aac.move(db, filing, verb, by.by, actor=g.actor.national_id, message=form.get("message", ""),
                       auth_method=g.actor.auth_method)
             if verb == "demander_donnees_labo":  # from now on the product's laboratory sees this request
                 filing.payload = {**filing.payload, "donnees_labo_demandees": True}
@@ -309,7 +309,7 @@ def laboratory_act(filing_id: int, verb: str, target: LoadedRequest):
         abort(404)
     db = get_session()
     try:
-        aac._move(db, target.filing, verb, rules.LABORATORY, actor=g.actor.national_id,
+        aac.move(db, target.filing, verb, rules.LABORATORY, actor=g.actor.national_id,
                   message=request.form.get("message", ""), auth_method=g.actor.auth_method)
     except InvalidTransition as exc:
         db.rollback()

@@ -8,6 +8,7 @@ from flask import abort
 from sqlmodel import select
 
 from app.db import get_session
+from app.domain.forms import FORMS
 from app.models import Filing, Person, Structure
 
 
@@ -35,12 +36,10 @@ def case_target(filing_id: int, **_ignored) -> LoadedCase:
 
     db = get_session()
     filing = db.get(Filing, filing_id, with_for_update=request.method == "POST")
-    if filing is None or filing.form not in FORM_CODES:
+    if filing is None or filing.form not in FORMS:
         abort(404)
     return LoadedCase(filing, db.get(Structure, filing.structure_id), db.get(Person, filing.filer_id))
 
-
-FORM_CODES = frozenset({"F101", "F301", "F413", "F502", "F503"})
 
 
 def latest_document(filing_id: int):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
@@ -64,7 +65,7 @@ def index():
     scopes = administered()
     rows, following = [], None
     if scopes:
-        allowed = sa_or([(IssuedCertificate.structure_id == sid)
+        allowed = sa.or_(*[(IssuedCertificate.structure_id == sid)
                          & IssuedCertificate.profile.in_([p for p, prof in PROFILES.items() if prof.family in fams])
                          for sid, fams in scopes.items()])
         query = (select(IssuedCertificate, Structure).join(Structure, Structure.id == IssuedCertificate.structure_id)
@@ -100,12 +101,6 @@ def index():
                   filters=filters, usages=USAGES, statuses=CERTIFICATE_STATUSES,
                   status_of=lambda c: certificate_status(c.not_after, c.revoked_at, now), profiles=PROFILES,
                   can_order=bool(scopes), block="results")
-
-
-def sa_or(clauses):
-    import sqlalchemy as sa
-
-    return sa.or_(*clauses)
 
 
 @bp.get("/<int:certificate_id>")

@@ -113,35 +113,22 @@ def test_api_orders_lists_fetches_and_refuses(db, pki_world, as_admin, client, m
 @pytest.fixture(scope="module")
 def api_portal(tmp_path_factory, fresh_database, app_config):
     """A live portal (gunicorn) on its own database: a technical administrator, a certificate and a token."""
-    from app.config import default_pkcs11_module
-    from app.db import Database
     from app.models import Person
     from app.operations.api_tokens import create_token
-    from app.operations.pki import init_pki, issue_certificate
-    from app.signing.hsm import Hsm
-    from tests.conftest import free_port
-    from tests.live import portal_env, seeded_database, start_portal, stop
+    from app.operations.pki import issue_certificate
+    from tests.live import pki_portal
 
-    work = tmp_path_factory.mktemp("api")
-    url = seeded_database(fresh_database, "api")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
-    database = Database(url)
-    with database.session() as db:
-        init_pki(db, hsm, base)
+    def prepare(db, hsm, base, work):
         structure = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
         admin = db.exec(select(Person).where(Person.national_id == "581234567600017/TECH0009")).one()
         old = issue_certificate(db, hsm, requested_by=admin.national_id, structure=structure,
                                 profile_code="ORG_AUTH_CLI", csr=pem_csr().encode(), service_name="Proxy DMP",
                                 product="PSC", base_url=base, emails=["admin@chu.example"])
         _, raw = create_token(db, admin, name="Logiciel", structure_ids=[structure.id], families=["ORG"], days=30)
-        db.commit()
-        old_id = old.id
-    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base), port)
-    yield {"base": base, "token": raw, "old": old_id, "database": database}
-    stop(proc)
-    database.engine.dispose()
+        return {"token": raw, "old": old.id}
+
+    with pki_portal(tmp_path_factory, fresh_database, app_config, "api", prepare) as portal:
+        yield portal
 
 
 def test_an_editor_renews_a_certificate_over_http(api_portal):

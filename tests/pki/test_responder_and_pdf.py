@@ -16,40 +16,27 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from sqlmodel import select
 
-from app.config import default_pkcs11_module
-from app.db import Database
 from app.documents.notice import render_notice
 from app.models import IssuedCertificate, Structure
-from app.operations.pki import authority, init_pki, issue_certificate, revoke_certificate, seal_pdf
-from app.signing.hsm import Hsm
-from tests.conftest import free_port
-from tests.live import portal_env, seeded_database, start_portal, stop
+from app.operations.pki import authority, issue_certificate, revoke_certificate, seal_pdf
+from tests.live import pki_portal
 from tests.pki.conftest import make_csr, openssl, write_cert, write_chain
 
 
 @pytest.fixture(scope="module")
 def responder(tmp_path_factory, fresh_database, app_config):
     """A live portal on its own database, with the PKI initialised and one issued certificate."""
-    work = tmp_path_factory.mktemp("ocsp")
-    url = seeded_database(fresh_database, "ocsp")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
-    database = Database(url)
-    with database.session() as db:
-        init_pki(db, hsm, base)
+    def prepare(db, hsm, base, work):
         structure = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
         csr, _ = make_csr()
         issued = issue_certificate(db, hsm, requested_by="test", structure=structure, profile_code="ORG_AUTH_CLI",
                                    csr=csr, service_name="Proxy DMP", base_url=base)
-        db.commit()
-        paths = write_chain(db, work)
-        leaf = write_cert(issued.der, work / "leaf.pem")
-        cert_id = issued.id
-    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base), port)
-    yield {"base": base, "paths": paths, "leaf": leaf, "database": database, "hsm": hsm, "cert_id": cert_id}
-    stop(proc)
-    database.engine.dispose()
+        db.flush()
+        return {"paths": write_chain(db, work), "leaf": write_cert(issued.der, work / "leaf.pem"),
+                "cert_id": issued.id}
+
+    with pki_portal(tmp_path_factory, fresh_database, app_config, "ocsp", prepare) as portal:
+        yield portal
 
 
 def ask(responder):

@@ -5,7 +5,7 @@ operations validate a draft with it before every deposit."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from stdnum.exceptions import ValidationError
@@ -54,7 +54,6 @@ class FormSpec:
     filed_by: frozenset[str]  # habilitation roles on the structure; empty: any logged-in professional
     steps: tuple[Step, ...]
     attachment: str = ""  # what the proof attached must show; empty: no attachment asked
-    summary_fields: tuple[str, ...] = field(default=())
 
     def step(self, name: str) -> Step:
         for step in self.steps:

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from app.domain.certificates import organisation_subject, validity_end
 from app.models import Authority, IssuedCertificate
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.operations import audit
 from app.signing import ca
 from app.signing.hsm import Hsm
@@ -173,7 +173,7 @@ def renew_responders(db: Session, hsm: Hsm, base_url: str, now=None) -> list[str
     renewed = []
     for row in db.exec(select(Authority).order_by(Authority.id)).all():
         current = current_responder(db, row.id, now)
-        if current is not None and ca_aware(current.not_after) - now > RESPONDER_RENEWAL_MARGIN:
+        if current is not None and aware(current.not_after) - now > RESPONDER_RENEWAL_MARGIN:
             continue
         label = f"ocsp-{row.name}-{secrets.token_hex(4)}"
         public = serialization.load_der_public_key(hsm.generate_keypair(label, "ec-p256"))
@@ -183,9 +183,3 @@ def renew_responders(db: Session, hsm: Hsm, base_url: str, now=None) -> list[str
                      authority_name=row.name)
         renewed.append(row.name)
     return renewed
-
-
-def ca_aware(value):
-    from datetime import UTC
-
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

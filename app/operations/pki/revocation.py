@@ -9,12 +9,12 @@ from sqlmodel import Session, select
 
 from app.domain.certificates import CertificateRequestError
 from app.models import Authority, IssuedCertificate
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.operations import audit
 from app.signing import ca
 from app.signing.hsm import Hsm
 
-from .hierarchy import ca_aware, issuer, locked_authority
+from .hierarchy import issuer, locked_authority
 
 CRL_REFRESH_MARGIN = timedelta(days=2)
 
@@ -47,7 +47,7 @@ def sign_crl(db: Session, hsm: Hsm, row: Authority, now: datetime, also: ca.Revo
     revoked = db.exec(select(IssuedCertificate.serial_hex, IssuedCertificate.revoked_at,
                              IssuedCertificate.revocation_reason)
                       .where(IssuedCertificate.authority_id == row.id, IssuedCertificate.revoked_at.is_not(None))).all()
-    entries = [ca.Revocation(int(serial, 16), ca_aware(at), reason) for serial, at, reason in revoked]
+    entries = [ca.Revocation(int(serial, 16), aware(at), reason) for serial, at, reason in revoked]
     if also is not None:
         entries.append(also)
     number = row.crl_number + 1
@@ -69,7 +69,7 @@ def refresh_crls(db: Session, hsm: Hsm, now: datetime | None = None,
     # running meanwhile then waits instead of deadlocking.
     rows = [locked_authority(db, i) for i in db.exec(select(Authority.id).order_by(Authority.id)).all()]
     for row in rows:
-        if row.crl_next_update is None or ca_aware(row.crl_next_update) - now < margin:
+        if row.crl_next_update is None or aware(row.crl_next_update) - now < margin:
             sign_crl(db, hsm, row, now)
             audit.record(db, actor="system", action="pki.crl_refreshed", object_type="authority", object_id=row.id,
                          after={"crl_number": row.crl_number})
@@ -84,5 +84,5 @@ def certificate_status(db: Session, authority_id: int, serial: int) -> ca.OcspSt
     if found is None:
         return ca.OcspStatus("unknown")
     if found[0] is not None:
-        return ca.OcspStatus("revoked", ca_aware(found[0]), found[1])
+        return ca.OcspStatus("revoked", aware(found[0]), found[1])
     return ca.OcspStatus("good")
