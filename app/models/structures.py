@@ -39,11 +39,16 @@ class Structure(SQLModel, table=True):
 
     @property
     def national_id(self) -> str:
-        return f"1{self.finess}" if self.finess else f"3{self.siret}"
+        return national_id(self.finess, self.siret)
 
     @property
     def contract_signed(self) -> bool:
         return self.contract_signed_at is not None
+
+
+def national_id(finess: str, siret: str) -> str:
+    """The structure's national identifier: 1 + FINESS, or 3 + SIRET for a structure outside FINESS."""
+    return f"1{finess}" if finess else f"3{siret}"
 
 
 class Habilitation(SQLModel, table=True):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
-from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.casefiles import STATES, InvalidTransition
@@ -28,7 +28,8 @@ AGES = {"": None, "3j": timedelta(days=3), "10j": timedelta(days=10)}
 def queue():
     """Oldest deposit first; keyset pagination on (deposited_at, id) so a page costs the same at any depth."""
     args = request.args
-    query = (select(Filing, Structure).join(Structure, Structure.id == Filing.structure_id)
+    query = (sa.select(Filing.id, Filing.reference, Filing.state, Filing.deposited_at, Structure.name)
+             .join(Structure, Structure.id == Filing.structure_id)
              .where(Filing.form.in_(FORMS), Filing.state != "brouillon"))
     if args.get("formulaire") in FORMS:
         query = query.where(Filing.form == args["formulaire"])
@@ -45,8 +46,8 @@ def queue():
     if after.isdigit() and (anchor := get_session().get(Filing, int(after))) and anchor.deposited_at:
         query = query.where((Filing.deposited_at > anchor.deposited_at)
                             | ((Filing.deposited_at == anchor.deposited_at) & (Filing.id > anchor.id)))
-    rows = get_session().exec(query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1)).all()
-    following = rows[PAGE - 1][0].id if len(rows) > PAGE else None
+    rows = get_session().connection().execute(query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1)).all()
+    following = rows[PAGE - 1].id if len(rows) > PAGE else None
     filters = {k: args.get(k, "") for k in ("formulaire", "structure", "age")} | {"etat": state}
     return render("backoffice/queue.html", rows=rows[:PAGE], forms=FORMS, states=STATES, filters=filters,
                   following=following, block="results")

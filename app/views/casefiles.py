@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import abort
 from sqlmodel import select
 
@@ -29,17 +30,22 @@ class LoadedCase:
         return self.filing.filer_id
 
 
+_CASE = (select(Filing, Structure, Person).join(Structure, Structure.id == Filing.structure_id)
+         .join(Person, Person.id == Filing.filer_id).where(Filing.id == sa.bindparam("filing_id")))
+_CASE_FOR_UPDATE = _CASE.with_for_update(of=Filing)
+
+
 def case_target(filing_id: int, **_ignored) -> LoadedCase:
-    """Loads the filing, locked for the request's transaction when the request may change it: an inline field
-    autosave and the step's own post, racing from one browser, must not overwrite each other's data."""
+    """Loads the filing with its structure and filer (one query), the filing locked for the request's
+    transaction when the request may change it: an inline field autosave and the step's own post, racing
+    from one browser, must not overwrite each other's data."""
     from flask import request
 
-    db = get_session()
-    filing = db.get(Filing, filing_id, with_for_update=request.method == "POST")
-    if filing is None or filing.form not in FORMS:
+    statement = _CASE_FOR_UPDATE if request.method == "POST" else _CASE
+    found = get_session().exec(statement, params={"filing_id": filing_id}).first()
+    if found is None or found[0].form not in FORMS:
         abort(404)
-    return LoadedCase(filing, db.get(Structure, filing.structure_id), db.get(Person, filing.filer_id))
-
+    return LoadedCase(*found)
 
 
 def latest_document(filing_id: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
@@ -44,13 +45,14 @@ def _allowed_structures(form: str) -> list[Structure]:
 @requires("dashboard.view")
 def index():
     """The user's filings, newest first, 20 a page (keyset on id: a page costs the same at any depth)."""
-    query = (select(Filing, Structure).join(Structure, Structure.id == Filing.structure_id)
+    query = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filing.updated_at, Structure.name)
+             .join(Structure, Structure.id == Filing.structure_id)
              .where(Filing.filer_id == g.actor.person_id, Filing.form.in_(FORMS)))
     before = request.args.get("avant", "")
     if before.isdigit():
         query = query.where(Filing.id < int(before))
-    rows = get_session().exec(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
-    older = rows[PAGE - 1][0].id if len(rows) > PAGE else None
+    rows = get_session().connection().execute(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
+    older = rows[PAGE - 1].id if len(rows) > PAGE else None
     return render("filings/index.html", filings=rows[:PAGE], forms=FORMS, states=STATES, older=older)
 
 

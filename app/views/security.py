@@ -30,7 +30,7 @@ def load_actor() -> None:
         session.pop(SESSION_KEY, None)
         return
     g.login_session = live
-    g.actor = build_actor(db, live)
+    g.actor = build_actor(live)
 
 
 def start_portal_session(login_id: str) -> None:
