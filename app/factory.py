@@ -178,17 +178,28 @@ def _register_template_helpers(app: Flask) -> None:
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
 
-    def main_navigation():
+    menus: dict[tuple, Markup] = {}
+    entries = [entry for entry in NAVIGATION if entry[0] in app.view_functions]
+
+    def main_navigation() -> Markup:
+        """The menu's items the actor may open, the current page marked; built once per combination."""
         actor = g.get("actor", ANONYMOUS)
-        return [{"url": page_url(endpoint), "label": label, "current": request.endpoint == endpoint}
-                for endpoint, label, action in NAVIGATION
-                if endpoint in app.view_functions and (action is None or can(actor, action))]
+        allowed = tuple(action is None or can(actor, action) for _, _, action in entries)
+        key = (request.script_root, request.endpoint, allowed)
+        if key not in menus:
+            current = ' aria-current="page"'
+            menus[key] = Markup("".join(  # noqa: S704 - escaped URL and label
+                f'<li class="fr-nav__item"><a class="fr-nav__link" href="{escape(page_url(endpoint))}"'
+                f'{current if endpoint == request.endpoint else ""}>{escape(label)}</a></li>'
+                for (endpoint, label, _), shown in zip(entries, allowed, strict=True) if shown))
+        return menus[key]
 
     # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
     app.jinja_env.filters["fr_date"] = fr_date
-    app.jinja_env.globals.update(ui=app.jinja_env.get_template("components/_dsfr.html").module, page_url=page_url,
-                                 has_endpoint=has_endpoint, main_navigation=main_navigation,
+    app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
                                  badge=badge)
+    # The macros' module sees the globals present when it is made: after the helpers above.
+    app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
 
     @app.context_processor
     def _helpers():

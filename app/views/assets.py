@@ -9,8 +9,19 @@ import mimetypes
 from pathlib import Path
 
 from flask import Flask, abort, request, send_from_directory
+from markupsafe import Markup, escape
 
 YEAR = 365 * 24 * 3600
+HEAD_ASSETS = {
+    "vendor/dsfr/dsfr.min.css": '<link rel="stylesheet" href="{url}">',
+    "vendor/dsfr/utility/icons/icons.min.css": '<link rel="stylesheet" href="{url}">',
+    "css/app.css": '<link rel="stylesheet" href="{url}">',
+    "vendor/dsfr/favicon/favicon.svg": '<link rel="icon" href="{url}" type="image/svg+xml">',
+    "vendor/dsfr/dsfr.module.min.js": '<script type="module" src="{url}"></script>',
+    "vendor/dsfr/dsfr.nomodule.min.js": '<script nomodule src="{url}"></script>',
+    "vendor/htmx/htmx.min.js": '<script defer src="{url}"></script>',
+    "js/portal.js": '<script defer src="{url}"></script>',
+}
 COMPRESSED = {".css", ".js", ".svg", ".json", ".map", ".txt"}
 
 
@@ -51,4 +62,14 @@ def register(app: Flask) -> None:
     def asset_url(filename: str) -> str:
         return f"{request.script_root}{prefix}{filename}"
 
-    app.jinja_env.globals["asset"] = asset_url
+    links: dict[str, Markup] = {}
+
+    def head_links() -> Markup:
+        """Every page's stylesheets and scripts, built once per mount point (eight URLs a page otherwise)."""
+        root = request.script_root
+        if root not in links:
+            url = {name: escape(f"{root}{prefix}{name}") for name in HEAD_ASSETS}
+            links[root] = Markup("\n  ".join(tag.format(url=url[name]) for name, tag in HEAD_ASSETS.items()))  # noqa: S704 - escaped URLs
+        return links[root]
+
+    app.jinja_env.globals.update(asset=asset_url, head_links=head_links)

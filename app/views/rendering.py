@@ -6,7 +6,7 @@ message never waits for the next full page.
 
 from __future__ import annotations
 
-from flask import make_response, render_template, session
+from flask import current_app, make_response, render_template, session
 from jinja2_fragments.flask import render_block
 
 from app.extensions import htmx
@@ -22,7 +22,7 @@ def render(template: str, *, block: str = "content", status: int = 200, **contex
     pending = bool(session.get("_flashes")) and block != "main"  # "main" holds the alerts itself
     html = render_block(template, block, **context)
     if pending:
-        html += render_template("_alerts.html", oob=True)
+        html += current_app.jinja_env.globals["ui"].alerts(oob=True)
     return make_response(html, status)
 
 
