@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -20,8 +23,34 @@ def make_engine(url: str) -> sa.Engine:
         # pysqlite's own implicit BEGIN breaks SAVEPOINTs (a RELEASE would commit the whole transaction):
         # let SQLAlchemy open transactions itself, as its documentation recommends.
         sa.event.listen(engine, "begin", _begin)
-        return engine
-    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    else:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 5})
+        _ping_when_idle(engine)
+    sa.event.listen(engine, "before_cursor_execute", _refuse_writes_while_reading)
+    return engine
+
+
+IDLE_PING_AFTER = 30.0
+
+
+def _ping_when_idle(engine: sa.Engine) -> None:
+    """A connection idle for a while (a server restart, a firewall's idle cut) is pinged before use and replaced
+    when dead. SQLAlchemy's pool_pre_ping did it on every checkout: a round trip more on every request. A
+    connection that dies while the pool is busy fails one request, and the pool then renews all its connections."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_AFTER:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DisconnectionError("idle connection lost") from exc
 
 
 # A request that may write takes SQLite's write lock when its transaction begins (waiting for the other
@@ -29,6 +58,21 @@ def make_engine(url: str) -> sa.Engine:
 # worker committed (SQLITE_BUSY_SNAPSHOT, "database is locked"). Reads stay deferred and concurrent.
 _WRITES = contextvars.ContextVar("sqlite_writes", default=False)
 READ_ONLY_POSTS = frozenset({"pki.ocsp_post"})
+# A read request's session only reads: on PostgreSQL it runs without a transaction (autocommit), each statement
+# on its own snapshot as READ COMMITTED gives anyway, and saves the BEGIN and ROLLBACK round trips (a third of
+# a logged-in page's database time). These GET endpoints write (logins, e-mail links) and keep a transaction.
+WRITING_GETS = frozenset({"auth.psc_callback", "auth.cps"})
+_READS_ONLY = contextvars.ContextVar("reads_only", default=False)
+
+
+class ReadOnlyRequest(RuntimeError):
+    """A read request tried to write through its session: the endpoint belongs in WRITING_GETS."""
+
+
+def _refuse_writes_while_reading(_conn, _cursor, statement, _params, context, _many) -> None:
+    if _READS_ONLY.get() and (context.isinsert or context.isupdate or context.isdelete
+                              or statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE")):
+        raise ReadOnlyRequest(statement.split(None, 3)[:3])
 
 
 def _begin(conn: sa.Connection) -> None:
@@ -54,9 +98,28 @@ class Database:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self.bind: sa.Engine | sa.Connection = self.engine
+        self._reader = (self.engine.execution_options(isolation_level="AUTOCOMMIT")
+                        if self.engine.dialect.name == "postgresql" else self.engine)
 
-    def session(self) -> Session:
-        return Session(self.bind, expire_on_commit=False, join_transaction_mode="create_savepoint")
+    def session(self, *, reads_only: bool = False) -> Session:
+        if reads_only and self.bind is self.engine:
+            return Session(self._reader, expire_on_commit=False)
+        # A reading session on a test's connection opens no savepoint of its own: the touch written beside it
+        # (``writing``) must not be undone when the request's session closes.
+        return Session(self.bind, expire_on_commit=False,
+                       join_transaction_mode="rollback_only" if reads_only else "create_savepoint")
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A short transaction of its own beside a read request (the once-a-minute touch of a portal session);
+        committed when the block ends without error."""
+        token = _READS_ONLY.set(False)
+        try:
+            with self.session() as db:
+                yield db
+                db.commit()
+        finally:
+            _READS_ONLY.reset(token)
 
     def ping(self) -> dict:
         try:
@@ -79,6 +142,7 @@ def init_app(app, url: str) -> None:
         if session is not None:
             session.close()
             _WRITES.set(False)
+            _READS_ONLY.set(False)
 
 
 def commit() -> None:
@@ -94,6 +158,9 @@ def commit() -> None:
             current_app.extensions["mailer"].kick()
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def rows(statement, **params) -> list[sa.Row]:
     """The rows of a prebuilt Core statement on the request's connection: pages that only show columns skip the
     ORM's identity map and the statement's construction (a tenth of the cost of an ORM query built per call)."""
@@ -106,7 +173,14 @@ def get_session() -> Session:
 
     if "db_session" not in g:
         # CLI commands and jobs write what they read: they take the lock at once too.
-        _WRITES.set(not has_request_context() or (request.method not in ("GET", "HEAD", "OPTIONS")
-                                                  and request.endpoint not in READ_ONLY_POSTS))
-        g.db_session = current_app.extensions["db"].session()
+        writes = not has_request_context() or (request.endpoint in WRITING_GETS if request.method in SAFE_METHODS
+                                               else request.endpoint not in READ_ONLY_POSTS)
+        _WRITES.set(writes)
+        _READS_ONLY.set(not writes)
+        g.db_session = current_app.extensions["db"].session(reads_only=not writes)
     return g.db_session
+
+
+def reads_only() -> bool:
+    """Whether the request's session may only read (see WRITING_GETS)."""
+    return _READS_ONLY.get()

@@ -165,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--only", default="", help="measure only the pages whose name holds this text")
     args = parser.parse_args()
     from bench.databases import throwaway_database
 
@@ -189,6 +190,8 @@ def main() -> None:
             print(f"{'Flask nu (bonjour)':32} {base['rps']:9.0f} {base['p50']:8.1f} {base['p99']:8.1f} "
                   f"{1:7.2f} {1:10.2f}")
             for name, (path, cookie) in pages.items():
+                if args.only not in name:
+                    continue
                 got = measure(wrk, f"http://127.0.0.1:{portal_port}{path}", cookie, args.duration, args.connections)
                 flag = f"  ({got['errors']} non-2xx: see {portal_log})" if got["errors"] else ""
                 print(f"{name:32} {got['rps']:9.0f} {got['p50']:8.1f} {got['p99']:8.1f} "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -110,7 +113,7 @@ class LiveLogin:
     profession_code: str
     profession_category: str
     rights: tuple = ()  # (kind, structure_id, role, family, in_pui) rows for build_actor
-    touched: bool = False  # last_seen_at moved: the caller commits
+    touched: bool = False  # last_seen_at moved through the request's session: the caller commits
 
 
 _L, _P = LoginSession.__table__.c, Person.__table__.c
@@ -149,9 +152,11 @@ _LIVE_SESSION = sa.union_all(
 _TOUCH = sa.update(LoginSession.__table__).where(_L.id == sa.bindparam("sid")).values(last_seen_at=sa.bindparam("at"))
 
 
-def check_session(db: Session, session_id: str | None, now: datetime | None = None) -> LiveLogin | None:
+def check_session(db: Session, session_id: str | None, now: datetime | None = None, *,
+                  writes: Callable[[], AbstractContextManager[Session]] | None = None) -> LiveLogin | None:
     """The live session for this id, its person and their rights (one query), or None; ends it when it has
-    timed out. Moves last_seen_at at most once a minute (the caller commits then)."""
+    timed out. Moves last_seen_at at most once a minute. Those writes go through ``db`` (the caller commits), or
+    through ``writes()``, a transaction of their own, when ``db`` only reads."""
     if not session_id:
         return None
     rows = db.connection().execute(_LIVE_SESSION, {"sid": session_id}).all()  # Core: no ORM pass
@@ -164,13 +169,19 @@ def check_session(db: Session, session_id: str | None, now: datetime | None = No
         reason = "absolute_timeout"
     elif now - aware(row.last_seen_at) > IDLE_TIMEOUT:
         reason = "idle_timeout"
+    writer = writes() if writes else contextlib.nullcontext(db)
     if reason:
-        end_session(db, db.get(LoginSession, session_id), reason=reason, now=now)
+        with writer as w:
+            end_session(w, w.get(LoginSession, session_id), reason=reason, now=now)
         return None
-    touched = now - aware(row.last_seen_at) > TOUCH_EVERY and _touch(db, session_id, now)
+    touched = False
+    if now - aware(row.last_seen_at) > TOUCH_EVERY:
+        with writer as w:
+            touched = _touch(w, session_id, now)
     rights = tuple((r.kind, r.ref, r.role, r.family, r.in_pui) for r in rows if r.kind != "session")
     return LiveLogin(session_id, row.ref, row.role, row.id_token, row.national_id, row.civility,
-                     row.family_name, row.given_name, row.profession_code, row.profession_category, rights, touched)
+                     row.family_name, row.given_name, row.profession_code, row.profession_category, rights,
+                     touched and writes is None)
 
 
 def _touch(db: Session, session_id: str, now: datetime) -> bool:

@@ -6,7 +6,7 @@ import functools
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from app.db import commit, get_session
+from app.db import commit, get_session, reads_only
 from app.domain.permissions import ANONYMOUS, can
 from app.operations.login import build_actor, check_session
 
@@ -23,9 +23,9 @@ def load_actor() -> None:
     if not sid:
         return
     db = get_session()
-    live = check_session(db, sid)
+    live = check_session(db, sid, writes=current_app.extensions["db"].writing if reads_only() else None)
     if live is None or live.touched:
-        commit()  # the end of a timed-out session, or the once-a-minute touch; most requests only read
+        commit()  # the end of a timed-out session, or the once-a-minute touch, done in this request's transaction
     if live is None:
         session.pop(SESSION_KEY, None)
         return
