@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, g, request, url_for
-from markupsafe import Markup, escape
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db, errors
@@ -84,7 +83,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
     # extension's before_request hook only repeats that work on every request (0.12 ms a page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    from app.views import headers
+    from app.views import headers, templating
 
     headers.register(app, csp)
 
@@ -93,7 +92,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.before_request(load_actor)
     errors.register(app)
-    _register_template_helpers(app)
+    templating.register(app)
     from app import cli
 
     cli.register(app)
@@ -132,75 +131,3 @@ def _register_blueprints(app: Flask) -> None:
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox,
                    email_login, certificates, certificate_request, api, api_tokens, aac):
         app.register_blueprint(module.bp)
-
-
-NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
-    ("main.home", "Accueil", None),
-    ("dashboard.index", "Tableau de bord", "dashboard.view"),
-    ("filings.index", "Mes démarches", "dashboard.view"),
-    ("certificates.index", "Mes certificats", "certificate.order"),
-    ("aac.index", "Accès compassionnel", "aac.menu"),
-    ("backoffice.queue", "Instruction", "agency.ans"),
-    ("referential.index", "Référentiel des spécialités", None),
-)
-
-
-def fr_date(value) -> str:
-    """An ISO date as the French read it (14/07/1985); anything else as it was typed."""
-    from datetime import date
-
-    try:
-        return date.fromisoformat(value).strftime("%d/%m/%Y")
-    except (TypeError, ValueError):
-        return value or ""
-
-
-def badge(text, kind: str = "info") -> Markup:
-    """A small DSFR badge; a function rather than a macro because tables call it on every row (a third the cost)."""
-    return Markup(f'<p class="fr-badge fr-badge--sm fr-badge--{escape(kind)}">{escape(text)}</p>')  # noqa: S704 - both values escaped
-
-
-def _register_template_helpers(app: Flask) -> None:
-    """What every page's layout needs, computed once per process where it does not depend on the request."""
-    from app.domain.permissions import ANONYMOUS, can
-    from app.views import assets
-
-    assets.register(app)
-    page_urls: dict[tuple[str, str], str] = {}
-
-    def page_url(endpoint: str) -> str:
-        """url_for of a page without arguments, built once per mount point."""
-        key = (endpoint, request.script_root)
-        if key not in page_urls:
-            page_urls[key] = url_for(endpoint)
-        return page_urls[key]
-
-    def has_endpoint(name: str) -> bool:
-        return name in app.view_functions
-
-    menus: dict[tuple, Markup] = {}
-    entries = [entry for entry in NAVIGATION if entry[0] in app.view_functions]
-
-    def main_navigation() -> Markup:
-        """The menu's items the actor may open, the current page marked; built once per combination."""
-        actor = g.get("actor", ANONYMOUS)
-        allowed = tuple(action is None or can(actor, action) for _, _, action in entries)
-        key = (request.script_root, request.endpoint, allowed)
-        if key not in menus:
-            current = ' aria-current="page"'
-            menus[key] = Markup("".join(  # noqa: S704 - escaped URL and label
-                f'<li class="fr-nav__item"><a class="fr-nav__link" href="{escape(page_url(endpoint))}"'
-                f'{current if endpoint == request.endpoint else ""}>{escape(label)}</a></li>'
-                for (endpoint, label, _), shown in zip(entries, allowed, strict=True) if shown))
-        return menus[key]
-
-    # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
-    app.jinja_env.filters["fr_date"] = fr_date
-    app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
-                                 badge=badge)
-    # The macros' module sees the globals present when it is made: after the helpers above.
-    app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
-
-    @app.context_processor
-    def _helpers():
-        return {"current_actor": g.get("actor")}

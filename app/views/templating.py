@@ -1,0 +1,107 @@
+"""What the templates share: the layout's helpers, computed once per process where they do not depend on the
+request, and cheap helpers for what a table repeats on every row (badges, dates, links)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+from flask import Flask, g, request, url_for
+from markupsafe import Markup, escape
+
+from app.domain.codes import CodeSet
+
+NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
+    ("main.home", "Accueil", None),
+    ("dashboard.index", "Tableau de bord", "dashboard.view"),
+    ("filings.index", "Mes démarches", "dashboard.view"),
+    ("certificates.index", "Mes certificats", "certificate.order"),
+    ("aac.index", "Accès compassionnel", "aac.menu"),
+    ("backoffice.queue", "Instruction", "agency.ans"),
+    ("referential.index", "Référentiel des spécialités", None),
+)
+
+
+def fr_date(value) -> str:
+    """A date (or an ISO date as typed in a form) as the French read it, 14/07/1985; anything else as it was."""
+    if isinstance(value, date):  # a datetime too; formatted by hand: strftime costs a table three times more
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    try:
+        return fr_date(date.fromisoformat(value))
+    except (TypeError, ValueError):
+        return value or ""
+
+
+def badge(text, kind: str = "info") -> Markup:
+    """A small DSFR badge; a function rather than a macro because tables call it on every row (a third the cost)."""
+    return Markup(f'<p class="fr-badge fr-badge--sm fr-badge--{escape(kind)}">{escape(text)}</p>')  # noqa: S704 - both values escaped
+
+
+@functools.cache
+def code_badge(codes: CodeSet, code: str) -> Markup:
+    """The badge of a code (a filing's state, a card's): its label in its colour, built once per code."""
+    return badge(codes[code], codes.badge(code))
+
+
+_MARKS = (987654321012345, 987654321012346, 987654321012347)
+
+
+def register(app: Flask) -> None:
+    """What every page's layout needs, computed once per process where it does not depend on the request."""
+    from app.domain.permissions import ANONYMOUS, can
+    from app.views import assets
+
+    assets.register(app)
+    page_urls: dict[tuple[str, str], str] = {}
+
+    def page_url(endpoint: str) -> str:
+        """url_for of a page without arguments, built once per mount point."""
+        key = (endpoint, request.script_root)
+        if key not in page_urls:
+            page_urls[key] = url_for(endpoint)
+        return page_urls[key]
+
+    id_patterns: dict[tuple, str] = {}
+
+    def id_url(endpoint: str, **ids: int) -> str:
+        """url_for of a page addressed by integer ids (a table's rows): the URL built once per endpoint and
+        mount point, then the ids put in place; anything but integers goes through url_for."""
+        if len(ids) > len(_MARKS) or any(type(value) is not int for value in ids.values()):
+            return url_for(endpoint, **ids)
+        key = (endpoint, request.script_root, *ids)
+        if key not in id_patterns:
+            id_patterns[key] = url_for(endpoint, **dict(zip(ids, _MARKS, strict=False)))
+        url = id_patterns[key]
+        for mark, value in zip(_MARKS, ids.values(), strict=False):
+            url = url.replace(str(mark), str(value))
+        return url
+
+    def has_endpoint(name: str) -> bool:
+        return name in app.view_functions
+
+    menus: dict[tuple, Markup] = {}
+    entries = [entry for entry in NAVIGATION if entry[0] in app.view_functions]
+
+    def main_navigation() -> Markup:
+        """The menu's items the actor may open, the current page marked; built once per combination."""
+        actor = g.get("actor", ANONYMOUS)
+        allowed = tuple(action is None or can(actor, action) for _, _, action in entries)
+        key = (request.script_root, request.endpoint, allowed)
+        if key not in menus:
+            current = ' aria-current="page"'
+            menus[key] = Markup("".join(  # noqa: S704 - escaped URL and label
+                f'<li class="fr-nav__item"><a class="fr-nav__link" href="{escape(page_url(endpoint))}"'
+                f'{current if endpoint == request.endpoint else ""}>{escape(label)}</a></li>'
+                for (endpoint, label, _), shown in zip(entries, allowed, strict=True) if shown))
+        return menus[key]
+
+    # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
+    app.jinja_env.filters["fr_date"] = fr_date
+    app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
+                                 badge=badge, code_badge=code_badge, id_url=id_url)
+    # The macros' module sees the globals present when it is made: after the helpers above.
+    app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
+
+    @app.context_processor
+    def _helpers():
+        return {"current_actor": g.get("actor")}
