@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import db, errors
@@ -96,13 +96,6 @@ def create_app(config: dict | None = None) -> Flask:
     from app import cli
 
     cli.register(app)
-
-    @app.after_request
-    def _vary_on_htmx(response):
-        response.vary.add("HX-Request")
-        if request.endpoint not in ("static", "asset"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -38,9 +38,9 @@ def badge(text, kind: str = "info") -> Markup:
 
 
 @functools.cache
-def code_badge(codes: CodeSet, code: str) -> Markup:
-    """The badge of a code (a filing's state, a card's): its label in its colour, built once per code."""
-    return badge(codes[code], codes.badge(code))
+def code_badge(codes: CodeSet, code: str, text: str | None = None) -> Markup:
+    """The badge of a code (a filing's state, a card's): its label (or ``text``) in its colour, built once."""
+    return badge(codes[code] if text is None else text, codes.badge(code))
 
 
 _MARKS = (987654321012345, 987654321012346, 987654321012347)
