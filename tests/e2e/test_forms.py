@@ -142,6 +142,10 @@ def file_f413(page, live_portal, *, family: str, admin: dict) -> str:
     page.select_option("#champ-rows-0-civilite", admin["civilite"])
     for key in ("identifiant", "nom", "prenom", "courriel", "usage", "editeur", "solution"):
         page.fill(f"#champ-rows-0-{key}", admin[key])
+    # The records answer the known national id out of band while the name is being typed: what was typed stays.
+    page.wait_for_load_state("networkidle")
+    for key in ("nom", "prenom", "courriel"):
+        expect(page.locator(f"#champ-rows-0-{key}")).to_have_value(admin[key])
     no_horizontal_scroll(page)
     shot(page, "f413-02-administrateur")
     page.get_by_role("button", name="Enregistrer et continuer").click()

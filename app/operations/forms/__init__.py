@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.documents.filing import Signature, render_filing
@@ -24,9 +25,12 @@ def check(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
     return found
 
 
+_ATTACHMENTS = (select(FilingAttachment).where(FilingAttachment.filing_id == sa.bindparam("filing_id"))
+                .order_by(FilingAttachment.id))
+
+
 def attachments(db: Session, filing_id: int) -> list[FilingAttachment]:
-    return list(db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == filing_id)
-                        .order_by(FilingAttachment.id)))
+    return list(db.exec(_ATTACHMENTS, params={"filing_id": filing_id}))
 
 
 def recipients(db: Session, filing: Filing) -> list[str]:

@@ -18,3 +18,19 @@ function portalCopyButtons(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { portalCopyButtons(document); });
 document.addEventListener("htmx:afterSettle", function (event) { portalCopyButtons(event.target); });
+
+// A field the portal fills from its records (a known national id, answered out of band) never overwrites what
+// the user typed meanwhile. The field the user is in stays in place: it takes the value, selected, so that
+// typing on replaces it rather than adding to it; the change is saved when the user leaves the field.
+document.addEventListener("htmx:oobBeforeSwap", function (event) {
+  var target = event.detail.target;
+  if (!target.classList || !target.classList.contains("portal-field")) return;
+  var input = target.querySelector("input:not([type=checkbox]), select, textarea");
+  if (!input || (!input.value && input !== document.activeElement)) return;
+  event.detail.shouldSwap = false;
+  var incoming = event.detail.fragment.querySelector("#" + CSS.escape(input.id));
+  if (!input.value && incoming && incoming.value) {
+    input.value = incoming.value;
+    if (input.select) input.select();
+  }
+});
