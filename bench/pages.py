@@ -107,6 +107,9 @@ def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
         "étape F301, 3 titulaires (connecté)": (f"/demarches/{draft}/etapes/titulaires", cookie),
         "récapitulatif F301 (connecté)": (f"/demarches/{draft}/recapitulatif", cookie),
         "file d’instruction (opérateur)": ("/instruction/?etat=tous", operator_cookie),
+        # The floor: the same request path with an empty page, then the bare layout (bench/floor_app.py).
+        "plancher : connecté, page vide": ("/_plancher/vide", cookie),
+        "plancher : connecté, gabarit seul": ("/_plancher/gabarit", cookie),
     }
     return env, pages
 
@@ -176,7 +179,7 @@ def main() -> None:
         portal_port, bare_port = free_port(), free_port()
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         portal_log = work / "portal.log"
-        portal = start([*gunicorn, "wsgi:app"], env, portal_port, portal_log)
+        portal = start([*gunicorn, "bench.floor_app:app"], env, portal_port, portal_log)
         bare = start([*gunicorn, "bench.bare_app:app"], {**env, "PORTAL_SKIP_PREFLIGHT": "1"}, bare_port,
                      work / "bare.log")
         try:

@@ -55,7 +55,7 @@ class _Listings:
 listings = _Listings()
 
 
-PAGE = 20
+PAGE = 10  # cards with their criteria: ten fill a phone screen several times over
 PHASES = {"en_cours": "En cours", "termine": "Terminé"}
 
 
@@ -68,7 +68,7 @@ def _matches(row, text: str) -> bool:
 @bp.get("/")
 def index():
     """Search as you type (htmx) or by a plain GET form: words over name, DCI, laboratory and indications;
-    filters by framework, phase and therapeutic area; 20 a page. The listing is the per-worker cached one."""
+    filters by framework, phase and therapeutic area; 10 a page. The listing is the per-worker cached one."""
     args, today = request.args, date.today()
     status = args.get("statut", "") if args.get("statut", "") in STATUSES else ""
     rows = listings.get(status)

@@ -62,3 +62,21 @@ def test_the_evaluator_creates_edits_and_ends_an_aac(db, aac_world, as_actor):
     refused = prescriber.post(f"/acces-compassionnel/{filing_id}/medicament", {"code": "AAC-9100", "indication": "I1"})
     assert refused.status_code == 422 and "est terminé depuis le 31/01/2026" in refused.get_data(as_text=True)
     assert as_actor("prescriber").get("/referentiel/AAC-9100/modifier").status_code == 403
+
+
+def test_the_listing_pages_ten_cards_at_a_time(app, db, aac_world):
+    from app.views.referential import listings
+
+    for n in range(12):
+        db.add(ReferentialMedicine(code=f"AAC-PAGE{n:02d}", name=f"Zpaginex {n:02d}", dci="paginex", status="AAC",
+                                   pharmaceutical_form="comprimé", strength="1 mg", laboratory="Lab",
+                                   indication="Essai de pagination"))
+    db.flush()
+    listings.forget()
+    anonymous = app.test_client()
+    first = anonymous.get("/referentiel/?q=paginex").get_data(as_text=True)
+    assert "12 spécialités – page 1 sur 2" in first
+    assert first.count('class="fr-card ') == 10 and "Zpaginex 09" in first and "Zpaginex 10" not in first
+    following = re.search(r'href="([^"]+)">Page suivante', first).group(1).replace("&amp;", "&")
+    second = anonymous.get(following).get_data(as_text=True)
+    assert second.count('class="fr-card ') == 2 and "Zpaginex 11" in second and "Zpaginex 00" not in second
