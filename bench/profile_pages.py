@@ -44,10 +44,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-profile-"))
     with throwaway_database(work) as url:
         _, pages = prepare(work, url)
-        from app import create_app
-
-        app = create_app()
         from bench.bare_app import app as bare
+        from bench.floor_app import app  # the portal, with the floor's two empty pages
 
         pages = {"Flask nu (bonjour)": ("/", ""), **pages}
         for name, (path, cookie) in pages.items():
