@@ -8,13 +8,15 @@ from collections import OrderedDict
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, flash, g, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.models import ReferentialMedicine
-from app.views.rendering import render, success
+from app.views.rendering import render, success, wants_block
 from app.views.security import requires
 
 bp = Blueprint("referential", __name__, url_prefix="/referentiel")
@@ -25,31 +27,51 @@ _LISTING = sa.select(ReferentialMedicine.__table__).order_by(ReferentialMedicine
 
 
 class _Listings:
-    """The last listings read, per filter, for ``FRESH_FOR`` seconds (bounded; rows are immutable tuples)."""
+    """The last listings read, per filter, for ``FRESH_FOR`` seconds (bounded; rows are immutable tuples), and
+    the catalogue's HTML rendered from them, per filter and page, for as long as those listings are kept."""
 
-    def __init__(self, size: int = 64):
-        self.size = size
+    def __init__(self, size: int = 64, pages: int = 256):
+        self.size, self.pages = size, pages
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, tuple[float, list]] = OrderedDict()
+        self._rendered: OrderedDict[tuple, str] = OrderedDict()
 
     def get(self, status: str) -> list:
+        return self._entry(status)[1]
+
+    def _entry(self, status: str) -> tuple[float, list]:
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(status)
             if kept and now - kept[0] < FRESH_FOR:
-                return kept[1]
+                return kept
         query = _LISTING.where(ReferentialMedicine.status == status) if status else _LISTING
-        rows = get_session().execute(query).all()
+        kept = (now, get_session().execute(query).all())
         with self._lock:
-            self._kept[status] = (now, rows)
+            self._kept[status] = kept
             self._kept.move_to_end(status)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
-        return rows
+        return kept
+
+    def page(self, key: tuple, statuses: tuple[str, ...], build) -> str:
+        """``build()``'s HTML for ``key``, built again as soon as one of the listings it shows was reread."""
+        key = (key, tuple(self._entry(status)[0] for status in statuses))
+        with self._lock:
+            if key in self._rendered:
+                self._rendered.move_to_end(key)
+                return self._rendered[key]
+        html = build()
+        with self._lock:
+            self._rendered[key] = html
+            while len(self._rendered) > self.pages:
+                self._rendered.popitem(last=False)
+        return html
 
     def forget(self) -> None:
         with self._lock:
             self._kept.clear()
+            self._rendered.clear()
 
 
 listings = _Listings()
@@ -85,9 +107,19 @@ def index():
     page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
     shown = rows[(page - 1) * PAGE: page * PAGE]
     filters = {"q": text, "statut": status, "etat": phase, "domaine": area}
-    return render("referential/index.html", block="results" if request.headers.get("HX-Target") == "resultats"
-                  else "content", medicines=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
-                  statuses=STATUSES, phases=PHASES, areas=areas, filters=filters, selected=status, today=today)
+    part = "results" if wants_block() and request.headers.get("HX-Target") == "resultats" else "content"
+    context = dict(medicines=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
+                   statuses=STATUSES, phases=PHASES, areas=areas, filters=filters, selected=status, today=today)
+    # The same for every visitor (no token, no name): rendered once per filter while its listings are kept.
+    catalogue = listings.page((part, status, text, phase, area, page, today, request.script_root), (status, ""),
+                              lambda: _catalogue(part, context))
+    return render("referential/index.html", block=part, catalogue=catalogue)
+
+
+def _catalogue(part: str, context: dict) -> Markup:
+    template = "referential/_catalogue.html"
+    html = render_block(template, "results", **context) if part == "results" else render_template(template, **context)
+    return Markup(html)  # noqa: S704 - a rendered, autoescaped template
 
 
 @bp.get("/<code>")

@@ -80,3 +80,22 @@ def test_the_listing_pages_ten_cards_at_a_time(app, db, aac_world):
     following = re.search(r'href="([^"]+)">Page suivante', first).group(1).replace("&amp;", "&")
     second = anonymous.get(following).get_data(as_text=True)
     assert second.count('class="fr-card ') == 2 and "Zpaginex 11" in second and "Zpaginex 00" not in second
+
+
+def test_the_catalogue_is_rendered_once_for_everyone_but_the_header_is_each_visitors(app, db, aac_world, as_actor,
+                                                                                     monkeypatch):
+    from app.views import referential
+
+    anonymous = app.test_client()
+    first = anonymous.get("/referentiel/?q=amylose").get_data(as_text=True)
+    assert '<section class="fr-card' in first and "&lt;section" not in first and "Se connecter" in first
+    builds, render = [], referential.render_template
+    monkeypatch.setattr(referential, "render_template", lambda *a, **kw: builds.append(a) or render(*a, **kw))
+    again = anonymous.get("/referentiel/?q=amylose").get_data(as_text=True)
+    mine = as_actor("prescriber").get("/referentiel/?q=amylose").get_data(as_text=True)
+    assert builds == []  # served from the rendered catalogue
+    assert again == first
+    assert "Paul MEDECIN" in mine and "Se déconnecter" in mine and "Se connecter</a>" not in mine
+    assert mine.count('<section class="fr-card') == first.count('<section class="fr-card') == 1
+    referential.listings.forget()  # an evaluator's edit in this worker: the next page is rendered again
+    assert "Rarexib" in anonymous.get("/referentiel/?q=amylose").get_data(as_text=True)
