@@ -60,7 +60,7 @@ _WRITES = contextvars.ContextVar("sqlite_writes", default=False)
 READ_ONLY_POSTS = frozenset({"pki.ocsp_post"})
 # A read request's session only reads: on PostgreSQL it runs without a transaction (autocommit), each statement
 # on its own snapshot as READ COMMITTED gives anyway, and saves the BEGIN and ROLLBACK round trips (a third of
-# a logged-in page's database time). These GET endpoints write (logins, e-mail links) and keep a transaction.
+# a logged-in page's database time). These GET endpoints write (the PSC callback, the card login): a transaction.
 WRITING_GETS = frozenset({"auth.psc_callback", "auth.cps"})
 _READS_ONLY = contextvars.ContextVar("reads_only", default=False)
 

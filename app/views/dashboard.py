@@ -22,7 +22,7 @@ bp = Blueprint("dashboard", __name__)
 _S, _F, _H, _P, _C = (model.__table__.c for model in (Structure, Filing, Habilitation, Person, CardOrder))
 _MY_STRUCTURES = (sa.select(_S.id, _S.name, _S.kind, _S.finess, _S.siret).where(_S.id.in_(sa.bindparam("ids")))
                   .order_by(_S.name))
-_TODO = (sa.select(_F.id, _F.form, _F.state, _F.reference)
+_PENDING = (sa.select(_F.id, _F.form, _F.state, _F.reference)
          .where(_F.filer_id == sa.bindparam("person_id"), _F.state.in_(("brouillon", "a_corriger")))
          .order_by(_F.id.desc()).limit(5))
 _HOLDERS = (sa.select(_H.role, _H.certificate_family, _P.given_name, _P.family_name)
@@ -52,7 +52,7 @@ def index():
         for s in structures
     }
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  todo=rows(_TODO, person_id=actor.person_id), states=STATES, national_id=national_id,
+                  todo=rows(_PENDING, person_id=actor.person_id), states=STATES, national_id=national_id,
                   profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 
