@@ -32,3 +32,10 @@ def post_fork(server, worker):
     from app.signing.hsm import reset_all
 
     reset_all()
+
+
+def post_worker_init(worker):
+    import faulthandler
+    import signal
+
+    faulthandler.register(signal.SIGUSR2, all_threads=True)

@@ -42,10 +42,10 @@ def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url:
 
 
 def _logged(command: list[str], env: dict, name: str) -> subprocess.Popen:
-    """A server whose stderr goes to a file: a pipe nobody reads fills up (64 kB of warnings) and then blocks
-    the server's workers in their next log write, which looked like requests hanging for ever."""
+    """A server whose output (access log included) goes to a file: a pipe nobody reads fills up (64 kB of
+    warnings) and then blocks the server's workers in their next log write."""
     log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     proc.log_path = log.name
     log.close()
     return proc

@@ -79,15 +79,20 @@ def next_reference(db: Session, form: str, year: int) -> str:
 
 
 def _event(db: Session, filing: Filing, *, actor: str, verb: str, before: str, message: str = "",
-           auth_method: str = "") -> FilingEvent:
+           auth_method: str = "", audited: bool = True) -> FilingEvent:
     event = FilingEvent(filing_id=filing.id, actor=actor, verb=verb, before=before, after=filing.state,
                         message=message, auth_method=auth_method)
     db.add(event)
     db.flush()
-    audit.record(db, actor=actor, action=f"filing.{verb}", object_type="filing", object_id=filing.id,
-                 before={"state": before}, after={"state": filing.state, "reference": filing.reference,
-                                                  **({"message": message} if message else {})})
+    if audited:
+        _audit(db, filing, event)
     return event
+
+
+def _audit(db: Session, filing: Filing, event: FilingEvent) -> None:
+    audit.record(db, actor=event.actor, action=f"filing.{event.verb}", object_type="filing", object_id=filing.id,
+                 before={"state": event.before}, after={"state": filing.state, "reference": filing.reference,
+                                                        **({"message": event.message} if event.message else {})})
 
 
 def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth_method: str,
@@ -111,9 +116,12 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
     filing.idempotency_key = secrets.token_urlsafe(24)  # the next deposit (after a correction) needs a new key
     db.add(filing)
     db.flush()
-    event = _event(db, filing, actor=actor, verb=verb, before=before, auth_method=auth_method)
+    event = _event(db, filing, actor=actor, verb=verb, before=before, auth_method=auth_method, audited=False)
     if workflow.seal is not None:
         workflow.seal(db, filing, event)
+    # Audited after the seal: the audit chain's lock (every login and decision writes to it) is not held while
+    # the HSM and pyHanko seal the PDF, which takes seconds on a loaded machine.
+    _audit(db, filing, event)
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
             f"Votre dossier {filing.reference} a bien été déposé le {now:%d/%m/%Y à %H:%M} (UTC).\n"

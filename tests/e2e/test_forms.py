@@ -14,7 +14,7 @@ from tests.e2e.test_login import card_login, no_horizontal_scroll
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("E2E_SCREENSHOTS")
-SEALING = 20000  # ms: a deposit seals its PDF (PAdES B-LTA in the token); a busy machine's first seal is slow
+SEALING = 60000  # ms: a deposit seals its PDF (PAdES B-LTA in the token): seconds on a loaded CI machine
 
 
 def shot(page, name: str) -> None:
