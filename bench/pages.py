@@ -1,11 +1,13 @@
 """Page benchmark: the portal under its own gunicorn.conf.py against a bare Flask app on the same settings.
 
-Run: .venv/bin/python bench/pages.py [--duration 10] [--connections 32]
+Run: .venv/bin/python bench/pages.py [--duration 10] [--connections 32] [--only "connecté"]
      BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/pages.py
 
 Both servers run in their own processes on loopback; the load comes from a separate process: wrk (installed
 with apt-get when missing and run as root), else a small Python load generator with keep-alive connections.
 Absolute figures drift on shared machines: the ratios to bare Flask measured in the same run are what count.
+The portal runs as bench/floor_app.py (wsgi.py's app plus two empty pages), so the table ends with the floor of
+the request path: a logged-in page with nothing on it, and the bare layout.
 """
 
 from __future__ import annotations
