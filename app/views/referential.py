@@ -34,7 +34,7 @@ class _Listings:
         self.size, self.pages = size, pages
         self._lock = threading.Lock()
         self._kept: OrderedDict[str, tuple[float, list]] = OrderedDict()
-        self._rendered: OrderedDict[tuple, str] = OrderedDict()
+        self._rendered: OrderedDict[tuple, Markup] = OrderedDict()
 
     def get(self, status: str) -> list:
         return self._entry(status)[1]
@@ -47,14 +47,10 @@ class _Listings:
                 return kept
         query = _LISTING.where(ReferentialMedicine.status == status) if status else _LISTING
         kept = (now, get_session().execute(query).all())
-        with self._lock:
-            self._kept[status] = kept
-            self._kept.move_to_end(status)
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+        self._remember(self._kept, status, kept, self.size)
         return kept
 
-    def page(self, key: tuple, statuses: tuple[str, ...], build) -> str:
+    def page(self, key: tuple, statuses: tuple[str, ...], build) -> Markup:
         """``build()``'s HTML for ``key``, built again as soon as one of the listings it shows was reread."""
         key = (key, tuple(self._entry(status)[0] for status in statuses))
         with self._lock:
@@ -62,11 +58,16 @@ class _Listings:
                 self._rendered.move_to_end(key)
                 return self._rendered[key]
         html = build()
-        with self._lock:
-            self._rendered[key] = html
-            while len(self._rendered) > self.pages:
-                self._rendered.popitem(last=False)
+        self._remember(self._rendered, key, html, self.pages)
         return html
+
+    def _remember(self, kept: OrderedDict, key, value, size: int) -> None:
+        """Keep ``value`` as the newest entry, forgetting the oldest beyond ``size``."""
+        with self._lock:
+            kept[key] = value
+            kept.move_to_end(key)
+            while len(kept) > size:
+                kept.popitem(last=False)
 
     def forget(self) -> None:
         with self._lock:
