@@ -7,9 +7,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from app import db, errors
 from app.config import Settings
+from app.domain.inputs import ID_MAX
 from app.extensions import csrf, htmx, limiter
 from app.mail import Mailer, SmtpTransport
 from app.psc.oidc import PscClient, PscConfig
@@ -28,6 +30,13 @@ CSP = {
 }
 
 
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` within the database's BIGINT: a larger id is a 404, not an overflow and a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the portal. ``config`` overrides settings by their environment names (tests)."""
     overrides = dict(config or {})
@@ -39,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings.apply_process_environment()
 
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.url_map.converters["int"] = BoundedInt
     # Forms post only to the portal; the logout form's 303 continues to PSC's end-session endpoint, which
     # browsers check against form-action too: allow that one origin (PSC's issuer), nothing else.
     psc = urlsplit(settings.psc_issuer or settings.psc_discovery_url)

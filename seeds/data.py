@@ -12,7 +12,7 @@ STRUCTURES = [
     {"key": "chu", "kind": "EJ", "name": "Centre hospitalier universitaire de Loire-Atlantique",
      "finess": "440000016", "siret": None, "legal_form": "Établissement public de santé", "public": True,
      "ght": "GHT44-01", "street": "5 allée de l’Île Gloriette", "postal_code": "44093", "city": "Nantes",
-     "departement": "44", "contract": True},
+     "departement": "44", "contract": True, "serv_domains": ["chu-loire.example"]},
     {"key": "chu-nord", "kind": "EG", "parent": "chu", "name": "Hôpital Nord Laennec", "finess": "440000024",
      "public": True, "street": "Boulevard Jacques Monod", "postal_code": "44800", "city": "Saint-Herblain",
      "departement": "44", "contract": True},
@@ -40,7 +40,7 @@ STRUCTURES = [
     {"key": "editeur", "kind": "ORG", "name": "Éditeur Santé Logiciels SAS", "finess": None,
      "siret": "81234567600017", "legal_form": "Société par actions simplifiée", "public": False,
      "street": "10 rue de la Paix", "postal_code": "75002", "city": "Paris", "departement": "75",
-     "contract": True},
+     "contract": True, "serv_domains": ["esl-sante.example"]},
 ]
 
 # Test identities, after ANS's test card kits (F414) and PSC's test-identity generator.

@@ -6,7 +6,16 @@ from collections import Counter
 
 from sqlmodel import Session, select
 
-from app.models import Card, Ght, Habilitation, Person, PracticeActivity, ReferentialMedicine, Structure
+from app.models import (
+    Card,
+    Ght,
+    Habilitation,
+    Person,
+    PracticeActivity,
+    ReferentialMedicine,
+    ServDomain,
+    Structure,
+)
 from app.models.base import utcnow
 from app.operations import audit
 from app.operations.roles import grant_role
@@ -34,6 +43,9 @@ def load(db: Session) -> Counter:
             "contract_signed_at": utcnow() if s.get("contract") else None,
         }
         structures[s["key"]] = _get_or_create(db, created, Structure, natural, values)
+        for domain in s.get("serv_domains", []):
+            _get_or_create(db, created, ServDomain, {"structure_id": structures[s["key"]].id, "name": domain},
+                           {"structure_id": structures[s["key"]].id, "name": domain, "source": "seed"})
 
     for ident in data.IDENTITIES:
         person = _get_or_create(db, created, Person, {"national_id": ident["national_id"]}, {

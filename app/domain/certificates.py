@@ -96,6 +96,27 @@ def validate_dns_name(name: str) -> str:
     return value
 
 
+def parse_domains(text: str) -> list[str]:
+    """Domain names typed in one field, separated by spaces or commas: checked, lower-cased, each once."""
+    return list(dict.fromkeys(validate_dns_name(n) for n in (text or "").replace(",", " ").split()))
+
+
+def within(name: str, domain: str) -> bool:
+    """Whether the host ``name`` is ``domain`` itself or lies under it (``a.chu.fr`` under ``chu.fr``)."""
+    return name == domain or name.endswith("." + domain)
+
+
+def check_declared(names: list[str], declared: list[str]) -> None:
+    """Every SERV SSL name must fall inside a domain the structure declared for its SERV perimeter (F413/F503)."""
+    for name in names:
+        if not any(within(name, domain) for domain in declared):
+            shown = ", ".join(declared) if declared else "aucun"
+            raise CertificateRequestError(
+                f"Le nom « {name} » n’est dans aucun domaine déclaré par la structure pour ses serveurs "
+                f"(domaines déclarés : {shown}). Un domaine se déclare par un formulaire F413 ou F503 (famille "
+                "SERV) accepté par l’ANS.", field="dns_names")
+
+
 def validate_service_name(name: str, product: str = "") -> str:
     """The CN: free text, except INSi whose CN is exactly INSI-AUTO or INSI-MANU."""
     value = re.sub(r"\s+", " ", (name or "").strip())

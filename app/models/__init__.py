@@ -5,7 +5,7 @@ from .casefiles import CardOrder, Filing, FilingAttachment, FilingDocument, Fili
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
 from .pki import ApiToken, Authority, CertificateNotice, IssuedCertificate
 from .referential import ReferentialMedicine
-from .structures import Ght, Habilitation, Structure
+from .structures import Ght, Habilitation, ServDomain, Structure
 
 __all__ = [
     "AgencyRole",
@@ -29,5 +29,6 @@ __all__ = [
     "PracticeActivity",
     "ReferenceCounter",
     "ReferentialMedicine",
+    "ServDomain",
     "Structure",
 ]

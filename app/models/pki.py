@@ -49,6 +49,7 @@ class IssuedCertificate(SQLModel, table=True):
     renewed_from_id: int | None = Field(default=None, foreign_key="issued_certificate.id")
     usage: str = Field(default="", max_length=8)  # DMP, INSI, PSC, MSS, AUTRE (domain/products.py)
     filing_id: int | None = Field(default=None, foreign_key="filing.id", index=True)  # the order (CERT-…)
+    card_id: int | None = Field(default=None, foreign_key="card.id", index=True)  # a card's authentication cert
     revoked_at: datetime | None = optional_timestamp()
     revocation_reason: str = Field(default="", max_length=30)
     created_at: datetime = timestamp()

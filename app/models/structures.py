@@ -62,3 +62,16 @@ class Habilitation(SQLModel, table=True):
     granted_at: datetime = timestamp()
     ended_at: datetime | None = optional_timestamp()
     source: str = Field(default="", max_length=40)  # form reference that created it
+
+
+class ServDomain(SQLModel, table=True):
+    """A DNS domain a structure declared for its SERV perimeter in an accepted F413 or F503: its SERV SSL
+    certificates may name hosts inside it, nothing else (until domain control is validated by ACME)."""
+
+    __tablename__ = "serv_domain"
+
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    name: str = Field(max_length=253)
+    source: str = Field(default="", max_length=40)  # the form reference that declared it
+    declared_at: datetime = timestamp()

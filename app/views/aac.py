@@ -15,6 +15,7 @@ from sqlmodel import select
 from app.db import commit, get_session
 from app.domain import aac as rules
 from app.domain.casefiles import InvalidTransition
+from app.domain.inputs import parse_id, parse_int
 from app.extensions import limiter
 from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
@@ -68,8 +69,8 @@ def index():
         query = query.where(Filing.state == args["etat"])
     if args.get("medicament"):
         query = query.where(Filing.payload["medicament"]["code"].as_string() == args["medicament"][:20])
-    if args.get("structure", "").isdigit():
-        query = query.where(Filing.structure_id == int(args["structure"]))
+    if (structure_id := parse_id(args.get("structure", ""))) is not None:
+        query = query.where(Filing.structure_id == structure_id)
     for key, op in (("du", "__ge__"), ("au", "__le__")):
         try:
             day = date.fromisoformat(args.get(key, ""))
@@ -77,8 +78,8 @@ def index():
             continue
         bound = datetime.combine(day, time.max if key == "au" else time.min, tzinfo=UTC)
         query = query.where(getattr(Filing.deposited_at, op)(bound))
-    if request.args.get("avant", "").isdigit():
-        query = query.where(Filing.id < int(request.args["avant"]))
+    if (before := parse_id(request.args.get("avant", ""))) is not None:
+        query = query.where(Filing.id < before)
     rows = db.exec(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
     filters = {k: args.get(k, "") for k in ("etat", "medicament", "structure", "du", "au", "vue")}
     products = db.exec(select(ReferentialMedicine.code, ReferentialMedicine.name)
@@ -228,7 +229,7 @@ def _act(target: LoadedRequest, verb: str):
         elif verb == "octroyer":
             medicine = aac.product(db, filing.payload["medicament"].get("code", ""))
             aac.grant(db, filing, keystore, actor=g.actor.national_id, by=rules.EVALUATOR, verb="octroyer",
-                      days=int(form["duree"]) if form.get("duree", "").isdigit() else 0,
+                      days=parse_int(form.get("duree", ""), high=100_000) or 0,
                       conditions=form.get("conditions") or (medicine.conditions if medicine else ""),
                       comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
             message = "Autorisation accordée et scellée."

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.certificates import PROFILES, CertificateRequestError
+from app.domain.inputs import parse_id
 from app.domain.products import PRODUCTS, certificate_status
 from app.extensions import csrf
 from app.models import IssuedCertificate, Structure
@@ -28,6 +29,29 @@ def error(message: str, status: int, field: str | None = None):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="portail-sante"'
     return response
+
+
+_TEXT_FIELDS = ("famille", "usage", "nom_service", "courriel", "courriel_copie", "csr")
+
+
+def _wrong_type(body: dict) -> tuple[str, int, str] | None:
+    """The first field whose JSON type is not the documented one, as (French message, status, field)."""
+    for name in _TEXT_FIELDS:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return f"« {name} » est une chaîne de caractères.", 422, name
+    names = body.get("noms_dns")
+    if names is not None and not (isinstance(names, list) and len(names) <= 50
+                                  and all(isinstance(n, str) for n in names)):
+        return "« noms_dns » est une liste de noms DNS (chaînes, 50 au plus).", 422, "noms_dns"
+    csrs = body.get("csrs")
+    if csrs is not None and not (isinstance(csrs, dict) and all(isinstance(v, str) for v in csrs.values())):
+        return "« csrs » associe un profil à une CSR PEM (texte).", 422, "csrs"
+    for name in ("structure_id", "renouvellement_de"):
+        if body.get(name) is not None and parse_id(body[name]) is None:
+            return f"« {name} » est un identifiant (entier positif).", 422, name
+    if body.get("attestation") is not None and not isinstance(body["attestation"], bool):
+        return "« attestation » vaut true ou false.", 422, "attestation"
+    return None
 
 
 def _caller():
@@ -66,8 +90,11 @@ def certificates():
              .where(IssuedCertificate.profile.in_(families),
                     IssuedCertificate.structure_id.in_(token.structure_ids)
                     | Structure.parent_id.in_(token.structure_ids)))
-    if request.args.get("apres", "").isdigit():
-        query = query.where(IssuedCertificate.id < int(request.args["apres"]))
+    if request.args.get("apres"):
+        after = parse_id(request.args["apres"])
+        if after is None:
+            return error("« apres » est un identifiant de certificat (entier positif).", 400, "apres")
+        query = query.where(IssuedCertificate.id < after)
     rows = [c for c in db.exec(query.order_by(IssuedCertificate.id.desc()).limit(PAGE + 1))
             if allows(db, token, person, db.get(Structure, c.structure_id), PROFILES[c.profile].family)]
     return jsonify({"certificats": [_describe(c) for c in rows[:PAGE]],
@@ -93,17 +120,19 @@ def order():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error("Corps JSON attendu.", 400)
+    if (wrong := _wrong_type(body)) is not None:
+        return error(*wrong)
     previous = None
     if body.get("renouvellement_de") is not None:
-        previous = db.get(IssuedCertificate, body["renouvellement_de"]) if isinstance(
-            body["renouvellement_de"], int) else None
+        renewed_id = parse_id(body["renouvellement_de"])
+        previous = db.get(IssuedCertificate, renewed_id) if renewed_id else None
         if previous is None or previous.structure_id is None or previous.profile not in PROFILES:
             return error("Certificat à renouveler inconnu.", 404, "renouvellement_de")
         family, usage, structure_id = PROFILES[previous.profile].family, previous.usage or "AUTRE", \
             previous.structure_id
     else:
         family, usage, structure_id = body.get("famille", ""), body.get("usage", ""), body.get("structure_id")
-    structure = db.get(Structure, structure_id) if isinstance(structure_id, int) else None
+    structure = db.get(Structure, parse_id(structure_id)) if parse_id(structure_id) else None
     if structure is None:
         return error("Structure inconnue.", 404, "structure_id")
     if not allows(db, token, person, structure, family):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, request, url_for
 from sqlmodel import select
 
 from app.db import commit, get_session
+from app.domain.inputs import parse_id, parse_int
 from app.models import ApiToken, Person, Structure
 from app.models.base import utcnow
 from app.operations.api_tokens import VALIDITY_DAYS, TokenError, create_token, revoke_token
@@ -40,9 +41,9 @@ def index():
 def create():
     db = get_session()
     form = request.form
-    structure_ids = [int(v) for v in form.getlist("structures") if v.isdigit()]
+    structure_ids = [i for v in form.getlist("structures") if (i := parse_id(v)) is not None]
     families = form.getlist("familles")
-    days = int(form["jours"]) if form.get("jours", "").isdigit() else 0
+    days = parse_int(form.get("jours", ""), high=10_000) or 0
     try:
         token, raw = create_token(db, db.get(Person, g.actor.person_id), name=form.get("nom", ""),
                                   structure_ids=structure_ids, families=families, days=days)

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from app.db import commit, get_session
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.forms import FORMS
+from app.domain.inputs import parse_id
 from app.models import Filing, Structure
 from app.models.base import utcnow
 from app.operations import casefiles
@@ -43,7 +44,7 @@ def queue():
     if age := AGES.get(args.get("age", "")):
         query = query.where(Filing.deposited_at <= utcnow() - age)
     after = args.get("apres", "")
-    if after.isdigit() and (anchor := get_session().get(Filing, int(after))) and anchor.deposited_at:
+    if (after_id := parse_id(after)) and (anchor := get_session().get(Filing, after_id)) and anchor.deposited_at:
         query = query.where((Filing.deposited_at > anchor.deposited_at)
                             | ((Filing.deposited_at == anchor.deposited_at) & (Filing.id > anchor.id)))
     rows = get_session().connection().execute(query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1)).all()

@@ -9,9 +9,11 @@ from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.certificates import PROFILES, CertificateRequestError, organisation_subject
+from app.domain.inputs import parse_id
 from app.domain.products import INSI_NAMES, PRODUCTS, USAGES, StructureFacts, structure_decision, usages_for
 from app.models import Filing, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
+from app.operations import domains
 from app.operations.certificates import CertificateOrder, contacts_from_f413, order_certificates
 from app.signing.csr import load_csr
 from app.views.certificates import administered
@@ -27,8 +29,9 @@ def _choices(args) -> dict:
     scopes = administered()
     chosen = {"famille": "", "structure": None, "usage": "", "renouvellement": None}
     renewal = args.get("renouvellement", "")
-    if renewal.isdigit():
-        previous = get_session().get(IssuedCertificate, int(renewal))
+    if renewal:
+        renewal_id = parse_id(renewal)
+        previous = get_session().get(IssuedCertificate, renewal_id) if renewal_id else None
         family = PROFILES[previous.profile].family if previous and previous.profile in PROFILES else ""
         if previous is None or family not in scopes.get(previous.structure_id, set()):
             abort(404)
@@ -38,11 +41,11 @@ def _choices(args) -> dict:
     family = args.get("famille", "")
     if family in {f for fams in scopes.values() for f in fams}:
         chosen["famille"] = family
-        sid = args.get("structure", "")
-        if sid.isdigit() and family not in scopes.get(int(sid), set()):
+        sid = parse_id(args.get("structure", ""))
+        if sid is not None and family not in scopes.get(sid, set()):
             abort(403)  # a structure this user does not administer for this family
-        if sid.isdigit():
-            chosen["structure"] = get_session().get(Structure, int(sid))
+        if sid is not None:
+            chosen["structure"] = get_session().get(Structure, sid)
             if (family, args.get("usage", "")) in PRODUCTS:
                 chosen["usage"] = args["usage"]
     return chosen
@@ -77,7 +80,9 @@ def _context(chosen: dict, **extra) -> dict:
                                          else declared or (me.email if me else "")),
                                "copy_email": (previous.contact_emails[1] if previous and
                                               len(previous.contact_emails) > 1 else generic)},
-                       openssl=_openssl(product, structure))
+                       openssl=_openssl(product, structure),
+                       declared_domains=domains.declared(get_session(), structure) if chosen["famille"] == "SERV"
+                       else [])
     context.update(extra)
     return context
 

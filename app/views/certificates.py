@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.certificates import PROFILES, CertificateRequestError
+from app.domain.inputs import parse_id
 from app.domain.products import CERTIFICATE_STATUSES, REVOCATION_REASONS, USAGES, certificate_status
 from app.models import Authority, IssuedCertificate, Structure
 from app.models.base import utcnow
@@ -70,8 +71,8 @@ def index():
                          for sid, fams in scopes.items()])
         query = (select(IssuedCertificate, Structure).join(Structure, Structure.id == IssuedCertificate.structure_id)
                  .where(allowed))
-        if args.get("structure", "").isdigit():
-            query = query.where(IssuedCertificate.structure_id == int(args["structure"]))
+        if (structure_id := parse_id(args.get("structure", ""))) is not None:
+            query = query.where(IssuedCertificate.structure_id == structure_id)
         if args.get("famille") in ("ORG", "SERV"):
             query = query.where(IssuedCertificate.profile.in_(
                 [p for p, prof in PROFILES.items() if prof.family == args["famille"]]))
@@ -90,8 +91,8 @@ def index():
         if text := args.get("q", "").strip():
             query = query.where(IssuedCertificate.common_name.ilike(f"%{text}%")
                                 | (IssuedCertificate.serial_hex == text.lower().replace(":", "")))
-        if args.get("apres", "").isdigit():
-            query = query.where(IssuedCertificate.id < int(args["apres"]))
+        if (after := parse_id(args.get("apres", ""))) is not None:
+            query = query.where(IssuedCertificate.id < after)
         found = db.exec(query.order_by(IssuedCertificate.id.desc()).limit(PAGE + 1)).all()
         rows, following = found[:PAGE], (found[PAGE - 1][0].id if len(found) > PAGE else None)
     structures = db.exec(select(Structure).where(Structure.id.in_(list(scopes))).order_by(Structure.name)).all() \

@@ -13,6 +13,7 @@ from app.db import commit, get_session
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
+from app.domain.inputs import parse_id
 from app.domain.permissions import NewFiling, can
 from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
@@ -49,8 +50,8 @@ def index():
              .join(Structure, Structure.id == Filing.structure_id)
              .where(Filing.filer_id == g.actor.person_id, Filing.form.in_(FORMS)))
     before = request.args.get("avant", "")
-    if before.isdigit():
-        query = query.where(Filing.id < int(before))
+    if (before_id := parse_id(before)) is not None:
+        query = query.where(Filing.id < before_id)
     rows = get_session().connection().execute(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
     older = rows[PAGE - 1].id if len(rows) > PAGE else None
     return render("filings/index.html", filings=rows[:PAGE], forms=FORMS, states=STATES, older=older)
@@ -82,8 +83,8 @@ def start(form: str):
 
 def _structure_from(form) -> Structure | None:
     db = get_session()
-    if form.get("structure_id", "").isdigit():
-        return db.get(Structure, int(form["structure_id"]))
+    if (structure_id := parse_id(form.get("structure_id", ""))) is not None:
+        return db.get(Structure, structure_id)
     identifier = "".join(form.get("identifiant_structure", "").split())
     if not identifier:
         return None

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
+from app.domain.inputs import parse_int
 from app.models import ReferentialMedicine
 from app.views.rendering import render, success, wants_block
 from app.views.security import requires
@@ -105,7 +106,7 @@ def index():
     area = args.get("domaine", "") if args.get("domaine", "") in areas else ""
     if area:
         rows = [r for r in rows if r.therapeutic_area == area]
-    page = int(args["page"]) if args.get("page", "").isdigit() and int(args["page"]) > 0 else 1
+    page = parse_int(args.get("page", ""), low=1, high=100_000) or 1
     shown = rows[(page - 1) * PAGE: page * PAGE]
     filters = {"q": text, "statut": status, "etat": phase, "domaine": area}
     part = "results" if wants_block() and request.headers.get("HX-Target") == "resultats" else "content"

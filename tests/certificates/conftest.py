@@ -6,6 +6,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.models import ServDomain
 from app.operations.pki import init_pki
 from tests.pki.conftest import make_csr
 
@@ -36,6 +37,8 @@ def pki_world(db, hsm, make_structure, make_person, make_card, make_habilitation
                           national_id=f"3{other.finess}/TECH0004", email="ana@voisin.example")
     make_card(foreign, "CPE", structure=other)
     make_habilitation(foreign, other, "technical_admin", "ORG")
+    db.add(ServDomain(structure_id=hospital.id, name="chu.example", source="test"))
+    db.flush()
     return dict(hospital=hospital, site=site, private_ej=private_ej, other=other, admin=admin, foreign=foreign)
 
 

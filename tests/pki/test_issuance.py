@@ -129,6 +129,10 @@ def _tampered_csr():
     ("dns", "Nom DNS invalide"),
     ("wildcard", "Nom DNS invalide"),
     ("insi", "INSI-AUTO ou INSI-MANU"),
+    ("undeclared", "« www.ameli.fr » n’est dans aucun domaine déclaré"),
+    ("lookalike", "« evilchu-loire.example » n’est dans aucun domaine déclaré"),
+    ("csr_names_only", "au moins un nom DNS"),
+    ("org_with_dns", "ORG ne porte aucun nom DNS"),
 ])
 def test_bad_requests_are_refused_and_nothing_is_stored(pki, hsm, case, message):
     reused_key = ec.generate_private_key(ec.SECP256R1())
@@ -157,11 +161,34 @@ def test_bad_requests_are_refused_and_nothing_is_stored(pki, hsm, case, message)
         kwargs["dns_names"] = ["*.chu-loire.example"]
     elif case == "insi":
         kwargs["product"] = "INSI"
-    profile = "SERV_SSL" if case in ("dns", "wildcard") else "ORG_AUTH_CLI"
+    elif case == "undeclared":
+        kwargs["dns_names"] = ["dmp.chu-loire.example", "www.ameli.fr"]
+    elif case == "lookalike":
+        kwargs["dns_names"] = ["evilchu-loire.example"]
+    elif case == "csr_names_only":  # the CSR asks for names nobody typed: they are never taken from it
+        kwargs["csr_dns"] = ("esante.gouv.fr", "www.ameli.fr")
+    elif case == "org_with_dns":
+        kwargs["dns_names"] = ["dmp.chu-loire.example"]
+    profile = "SERV_SSL" if case in ("dns", "wildcard", "undeclared", "lookalike", "csr_names_only") \
+        else "ORG_AUTH_CLI"
     with pytest.raises(CertificateRequestError, match=message):
         issue(pki, hsm, profile, **kwargs)
     assert _counts(pki) == before
     assert {k.label for k in hsm.list_keys()} == keys_before
+
+
+def test_an_org_certificate_never_takes_the_names_of_its_csr(pki, hsm):
+    row, _ = issue(pki, hsm, "ORG_AUTH_CLI", csr_dns=("esante.gouv.fr", "www.ameli.fr"))
+    cert = x509.load_der_x509_certificate(row.der)
+    with pytest.raises(x509.ExtensionNotFound):
+        cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert row.dns_names == []
+
+
+def test_a_serv_certificate_carries_the_typed_names_not_the_csr_ones(pki, hsm):
+    row, _ = issue(pki, hsm, "SERV_SSL", dns_names=["dmp.chu-loire.example"], csr_dns=("esante.gouv.fr",))
+    san = x509.load_der_x509_certificate(row.der).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert san.value.get_values_for_type(x509.DNSName) == ["dmp.chu-loire.example"]
 
 
 def test_structure_without_contract_cannot_order(pki, hsm):

@@ -90,6 +90,10 @@ F413 = FormSpec(
                   required=False),
             Field("editeur_raison_sociale", "Raison sociale de l’éditeur", required=False),
             Field("editeur_siret", "SIRET de l’éditeur", "siret", required=False),
+            Field("domaines", "Domaines DNS des serveurs (famille SERV)", "domains", required=False,
+                  max_length=600, hint="Famille SERV seulement, obligatoire : les domaines dont la structure a la "
+                                       "maîtrise, séparés par des espaces (ex. chu-exemple.fr). Les certificats "
+                                       "serveur ne porteront que des noms situés dans ces domaines."),
         )),
         Step("administrateurs", "Administrateurs techniques", (
             *_identity(),
@@ -133,6 +137,9 @@ F503 = FormSpec(
             Field("action", "Action", "select", choices=_ACTIONS_ADMIN),
             Field("famille", "Famille", "select", choices=FAMILIES), *_identity(),
             Field("usage", "Usage des certificats", "textarea", required=False),
+            Field("domaines", "Domaines DNS ajoutés (famille SERV)", "domains", required=False, max_length=600,
+                  hint="Facultatif : domaines supplémentaires dont la structure a la maîtrise, séparés par des "
+                       "espaces."),
         ), repeated=True, row_label="Administrateur",
             intro="Retirer un administrateur met fin à son habilitation ; les certificats de la structure restent "
                   "valides."),

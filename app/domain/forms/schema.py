@@ -10,6 +10,7 @@ from datetime import date
 
 from stdnum.exceptions import ValidationError
 
+from app.domain.certificates import CertificateRequestError, parse_domains
 from app.domain.identifiers import InvalidIdentifier, parse_national_id, validate_finess, validate_siret
 
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
@@ -20,7 +21,7 @@ PHONE = re.compile(r"^\+?[\d .-]{10,20}$")
 @dataclass(frozen=True)
 class Field:
     """One input. ``kind`` decides the widget and the check: text, email, textarea, select, checkbox,
-    national_id, finess, siret, postal_code, phone, date (a past date, ISO)."""
+    national_id, finess, siret, postal_code, phone, date (a past date, ISO), domains (DNS domains, spaces)."""
 
     name: str
     label: str
@@ -91,13 +92,15 @@ def check(spec_field: Field, value) -> str | None:
         if not date(1900, 1, 1) <= parsed < date.today():
             return "La date doit être passée."
     try:
-        if kind == "national_id":
+        if kind == "domains":
+            parse_domains(value)
+        elif kind == "national_id":
             parse_national_id(value)
         elif kind == "finess":
             validate_finess(value)
         elif kind == "siret":
             validate_siret(value)
-    except (InvalidIdentifier, ValidationError) as exc:
+    except (InvalidIdentifier, ValidationError, CertificateRequestError) as exc:
         return str(exc)
     return None
 
@@ -106,6 +109,11 @@ def clean(spec_field: Field, value) -> str | bool:
     if spec_field.kind == "checkbox":
         return bool(value) and value not in ("0", "false", "")
     value = (value or "").strip()
+    if spec_field.kind == "domains" and value:
+        try:
+            return " ".join(parse_domains(value))
+        except ValueError:
+            return value
     if spec_field.kind == "national_id" and value:
         try:
             return str(parse_national_id(value))

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
-from app.operations import audit
+from app.operations import audit, domains
 
 from .rules import card_type_for
 
@@ -66,10 +66,16 @@ def apply(db: Session, filing: Filing, actor: str) -> None:
         family = payload["famille"]["famille"]
         for row in payload["administrateurs"]:
             grant(db, filing, actor, row["identifiant"], "technical_admin", family)
+        if family == "SERV":
+            domains.declare(db, structure_id=filing.structure_id, text=payload["famille"].get("domaines", ""),
+                            source=filing.reference, actor=actor)
     elif filing.form == "F503":
         for row in payload["administrateurs"]:
             change = grant if row["action"] == "ajouter" else end
             change(db, filing, actor, row["identifiant"], "technical_admin", row["famille"])
+            if row["action"] == "ajouter" and row["famille"] == "SERV" and row.get("domaines"):
+                domains.declare(db, structure_id=filing.structure_id, text=row["domaines"], source=filing.reference,
+                                actor=actor)
     elif filing.form == "F502":
         for row in payload["mandataires"]:
             change = grant if row["action"] == "designer" else end

@@ -89,6 +89,10 @@ def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
         _people(db, payload.get("mandataires") or [], "mandataires", found, structure=structure,
                 role="mandataire", adding=("designer",))
     elif filing.form == "F503":
+        for i, row in enumerate(payload.get("administrateurs") or []):
+            if (row.get("domaines") or "").strip() and (row.get("action"), row.get("famille")) != ("ajouter", "SERV"):
+                found.setdefault("administrateurs", {})[f"rows-{i}-domaines"] = (
+                    "Des domaines se déclarent seulement en ajoutant un administrateur de la famille SERV.")
         _people(db, payload.get("administrateurs") or [], "administrateurs", found, structure=structure,
                 role="technical_admin", adding=("ajouter",), family_of=lambda row: row.get("famille"))
     elif filing.form == "F301":
@@ -102,6 +106,13 @@ def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None
     if (why := certified_identifier_rule(structure)) is not None:
         found.setdefault("famille", {})["structure"] = why
     famille = payload.get("famille") or {}
+    if famille.get("famille") == "SERV" and not (famille.get("domaines") or "").strip():
+        found.setdefault("famille", {}).setdefault(
+            "domaines", "Déclarez les domaines DNS des serveurs : les certificats SERV ne porteront que des noms "
+                        "situés dans ces domaines.")
+    elif famille.get("famille") == "ORG" and (famille.get("domaines") or "").strip():
+        found.setdefault("famille", {}).setdefault(
+            "domaines", "Les certificats ORG ne portent aucun nom DNS : laissez ce champ vide.")
     if famille.get("delegation") and not (famille.get("editeur_raison_sociale") and famille.get("editeur_siret")):
         found.setdefault("famille", {}).setdefault(
             "editeur_raison_sociale", "Indiquez la raison sociale et le SIRET de l’éditeur délégataire.")

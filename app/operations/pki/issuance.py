@@ -22,7 +22,7 @@ from app.domain.certificates import (
 )
 from app.models import IssuedCertificate, Person, Structure
 from app.models.base import utcnow
-from app.operations import audit
+from app.operations import audit, domains
 from app.signing import ca
 from app.signing.csr import load_csr
 from app.signing.hsm import Hsm
@@ -83,15 +83,21 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
     if not structure.contract_signed:
         raise CertificateRequestError("La structure n’a pas signé le contrat d’adhésion avec l’ANS.", field="structure")
     checked = load_csr(csr)
-    names = [validate_dns_name(n) for n in (dns_names or checked.requested_dns)]
+    # The names are only those the administrator typed and the rules accepted: never the CSR's own SAN.
+    names = list(dict.fromkeys(validate_dns_name(n) for n in dns_names))
+    if not profile.san_dns_required and names:
+        raise CertificateRequestError("Un certificat ORG ne porte aucun nom DNS.", field="dns_names")
     if profile.san_dns_required and not names:
-        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS.", field="dns_names")
+        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS : indiquez-le.",
+                                      field="dns_names")
+    if names:
+        domains.check_names(db, structure, names)
     common_name = names[0] if profile.code == "SERV_SSL" else validate_service_name(service_name, product)
     subject = organisation_subject(structure_name=structure.name, structure_national_id=structure.national_id,
                                    departement=structure.departement, common_name=common_name)
     return store_issued(db, hsm, profile_code=profile_code, subject=subject, public_key=checked.public_key,
                         structure_id=structure.id, person_id=None, requested_by=requested_by,
-                        dns_names=tuple(dict.fromkeys(names)), emails=emails, urls=ca.Urls(base_url),
+                        dns_names=tuple(names), emails=emails, urls=ca.Urls(base_url),
                         key_description=checked.key_description, renewed_from_id=renewed_from_id,
                         usage=product.upper(), filing_id=filing_id)
 

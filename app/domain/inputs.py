@@ -1,0 +1,26 @@
+"""One parser for the numbers people and programs send: ids, row indexes, page cursors, counts.
+
+``str.isdigit`` accepts « ² » and « ٣ », which ``int`` then refuses or reads; an unbounded id overflows the
+database's BIGINT. Every number from a request goes through :func:`parse_int` instead.
+"""
+
+from __future__ import annotations
+
+ID_MAX = 2**63 - 1  # the BIGINT the database stores
+
+
+def parse_int(value, *, low: int = 0, high: int = ID_MAX) -> int | None:
+    """``value`` as an int when it is ASCII digits within [low, high]; None otherwise (then answer 4xx)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if low <= value <= high else None
+    if not isinstance(value, str) or not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def parse_id(value) -> int | None:
+    """A row id: 1 to the BIGINT maximum."""
+    return parse_int(value, low=1)
