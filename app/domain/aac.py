@@ -50,7 +50,7 @@ AAC_MACHINE = Machine(AAC_STATES, (
                needs_message=True),
     Transition("expirer", "Expirer", frozenset({"octroyee"}), "expiree", PORTAL),
 ), {PRESCRIBER: "au prescripteur", PHARMACIST: "au pharmacien de la PUI", EVALUATOR: "à l’ANSM",
-    LABORATORY: "au laboratoire", PORTAL: "au portail"})
+    LABORATORY: "au laboratoire", PORTAL: "au portail"}, deciders=frozenset({EVALUATOR}))
 
 REFUSAL_REASONS = (
     ("alternative", "Une alternative thérapeutique appropriée est disponible"),

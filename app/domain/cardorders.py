@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .casefiles import BACK_OFFICE, InvalidTransition
+from .casefiles import BACK_OFFICE, InvalidTransition, Involvement, require_independent
 from .codes import CARD_ORDER_STATES
+from .permissions import Actor
 
 STRUCTURE = "structure"  # the legal representative or a mandataire of the card's structure
 
@@ -36,10 +37,15 @@ CARD_TRANSITIONS = {t.verb: t for t in (
 )}
 
 
-def card_transition(state: str, verb: str, *, by: str, reason: str = "", requested: bool = False) -> CardTransition:
+def card_transition(state: str, verb: str, *, by: str, reason: str = "", requested: bool = False,
+                    agent: Actor | None = None, involvement: Involvement | None = None) -> CardTransition:
+    """The card transition, or :class:`InvalidTransition`; the agency's own ones follow the case files'
+    separation of duties (nobody fabricates or revokes their own card, nor one of a structure of theirs)."""
     found = CARD_TRANSITIONS.get(verb)
     if found is None or found.by != by:
         raise InvalidTransition("Action impossible sur cette carte.")
+    if by == BACK_OFFICE:
+        require_independent(agent, involvement)
     if state not in found.sources:
         raise InvalidTransition(
             f"Impossible de « {found.label.lower()} » une carte {CARD_ORDER_STATES[state].lower()}.")

@@ -1,4 +1,4 @@
-"""Case files (dossiers) as state machines: ANS forms now, certificate orders and AAC filings next.
+"""Case files (dossiers) as state machines: ANS forms, AAC requests, and who may decide them.
 
 A transition is named by its French domain verb, says which states it leaves from and which it reaches,
 who may take it (the filer or the back office), and whether it needs a message (a correction request, a
@@ -8,9 +8,11 @@ French message next to the field it names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .codes import Code, CodeSet
+from .permissions import Actor
 
 STATES = CodeSet(
     "filing_state",
@@ -59,16 +61,75 @@ TRANSITIONS: dict[str, Transition] = {t.verb: t for t in (
 )}
 
 
+@dataclass(frozen=True)
+class Involvement:
+    """Whom a case file concerns: who filed it, whom it names, which structures it is about (with their EJ)."""
+
+    filer_id: int
+    named_ids: frozenset[str] = frozenset()  # national ids the file designates
+    named_person_ids: frozenset[int] = frozenset()  # people designated by their record (the AAC's pharmacist)
+    structure_ids: frozenset[int] = frozenset()
+
+
+def named_in(payload) -> frozenset[str]:
+    """The national ids a form's payload designates (« identifiant » of its blocks and rows)."""
+    found: set[str] = set()
+    parts: Iterable = payload.values() if isinstance(payload, dict) else ()
+    for part in parts:
+        for block in (part if isinstance(part, list) else [part]):
+            if isinstance(block, dict) and isinstance(block.get("identifiant"), str) and block["identifiant"].strip():
+                found.add(block["identifiant"].strip())
+    return frozenset(found)
+
+
+def involvement_of(filer_id: int, payload: dict, structure_ids) -> Involvement:
+    """A case file's involvement from its columns: the national ids it names, the AAC's designated pharmacist
+    (« <person id>:<structure id> »), the structures (the file's and its EJ)."""
+    pharmacist = str(((payload or {}).get("engagement") or {}).get("pharmacien", "")).partition(":")[0]
+    return Involvement(filer_id, named_in(payload or {}),
+                       frozenset({int(pharmacist)}) if pharmacist.isascii() and pharmacist.isdigit() else frozenset(),
+                       frozenset(i for i in structure_ids if i))
+
+
+CANNOT_DECIDE = "Vous ne pouvez pas instruire ce dossier"
+
+
+def conflict(agent: Actor, involvement: Involvement) -> str | None:
+    """Why ``agent`` may not decide this file (separation of duties), in French; None when they may.
+
+    Nobody decides a file they filed, that names them, or that concerns a structure where they hold a role
+    (a habilitation, or a practice there)."""
+    if agent.person_id == involvement.filer_id:
+        return f"{CANNOT_DECIDE} : vous l’avez déposé."
+    if agent.national_id in involvement.named_ids or agent.person_id in involvement.named_person_ids:
+        return f"{CANNOT_DECIDE} : il vous désigne."
+    if ({h.structure_id for h in agent.habilitations} | agent.activity_structure_ids) & involvement.structure_ids:
+        return f"{CANNOT_DECIDE} : vous détenez un rôle dans la structure concernée."
+    return None
+
+
+def require_independent(agent: Actor | None, involvement: Involvement | None) -> None:
+    """:class:`InvalidTransition` unless ``agent`` is known and free of any conflict with the file."""
+    if agent is None or involvement is None:
+        raise InvalidTransition(f"{CANNOT_DECIDE} : agent inconnu.")
+    if (why := conflict(agent, involvement)) is not None:
+        raise InvalidTransition(why)
+
+
 class Machine:
     """States and named transitions of one kind of case file; who may act is a role name (FILER, BACK_OFFICE,
-    or a workflow's own: the PUI pharmacist, the evaluator, the laboratory)."""
+    or a workflow's own: the PUI pharmacist, the evaluator, the laboratory). Transitions taken by a ``deciders``
+    role are decisions: the agent and the file's involvement must be given, and a conflict refuses them."""
 
-    def __init__(self, states: CodeSet, transitions: tuple[Transition, ...], roles: dict[str, str]):
+    def __init__(self, states: CodeSet, transitions: tuple[Transition, ...], roles: dict[str, str],
+                 deciders: frozenset[str] = frozenset()):
         self.states = states
         self.transitions = {t.verb: t for t in transitions}
         self.roles = roles  # role -> "au déclarant", "à l’agence"… for the refusal message
+        self.deciders = deciders
 
-    def transition(self, state: str, verb: str, *, by: str, message: str = "") -> Transition:
+    def transition(self, state: str, verb: str, *, by: str, message: str = "", agent: Actor | None = None,
+                   involvement: Involvement | None = None) -> Transition:
         """The transition ``verb`` from ``state`` taken by ``by``, or :class:`InvalidTransition` saying why not."""
         found = self.transitions.get(verb)
         if found is None:
@@ -80,6 +141,8 @@ class Machine:
                                     f"{self.states[state].lower()}.")
         if found.needs_message and not message.strip():
             raise InvalidTransition("Indiquez le motif : il sera transmis au déclarant.", field="message")
+        if by in self.deciders:
+            require_independent(agent, involvement)
         return found
 
     def available(self, state: str, by: str) -> list[Transition]:
@@ -87,7 +150,8 @@ class Machine:
         return [t for t in self.transitions.values() if t.by == by and state in t.sources]
 
 
-FORMS_MACHINE = Machine(STATES, tuple(TRANSITIONS.values()), {FILER: "au déclarant", BACK_OFFICE: "à l’agence"})
+FORMS_MACHINE = Machine(STATES, tuple(TRANSITIONS.values()), {FILER: "au déclarant", BACK_OFFICE: "à l’agence"},
+                        deciders=frozenset({BACK_OFFICE}))
 transition = FORMS_MACHINE.transition
 available = FORMS_MACHINE.available
 

@@ -12,10 +12,11 @@ from sqlmodel import Session, select
 
 from app.domain import aac
 from app.domain.casefiles import InvalidTransition
+from app.domain.permissions import Actor
 from app.models import Filing, FilingDocument, FilingEvent, Person, PracticeActivity, ReferentialMedicine, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
-from app.operations.casefiles import next_reference
+from app.operations.casefiles import involvement, next_reference
 
 STEPS = (("patient", "Patient"), ("medicament", "Médicament et indication"),
          ("prescription", "Prescription et critères"), ("engagement", "Engagement et PUI"))
@@ -124,9 +125,12 @@ def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "")
 
 
 def move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
-         auth_method: str = "") -> None:
-    """Take the transition ``verb`` as ``by``: state, history event and audit (flushed)."""
-    found = aac.AAC_MACHINE.transition(filing.state, verb, by=by, message=message)
+         auth_method: str = "", agent: Actor | None = None) -> None:
+    """Take the transition ``verb`` as ``by``: state, history event and audit (flushed). The evaluator's
+    decisions need the ``agent``: nobody decides a request they filed, are named in, or whose PUI they work in."""
+    found = aac.AAC_MACHINE.transition(filing.state, verb, by=by, message=message, agent=agent,
+                                       involvement=involvement(db, filing) if by in aac.AAC_MACHINE.deciders
+                                       else None)
     before, filing.state = filing.state, found.target
     filing.updated_at = utcnow()
     if found.target in ("octroyee", "refusee", "classee"):
@@ -185,7 +189,7 @@ def transmit(db: Session, filing: Filing, keystore, *, actor: str, auth_method: 
 
 
 def grant(db: Session, filing: Filing, keystore, *, actor: str, by: str, verb: str, days: int, conditions: str,
-          base_url: str, today: date, comment: str = "") -> FilingDocument:
+          base_url: str, today: date, comment: str = "", agent: Actor | None = None) -> FilingDocument:
     if aac.check_duration(days):
         raise InvalidTransition(aac.check_duration(days), field="duree")
     end = today + timedelta(days=days - 1)
@@ -193,18 +197,19 @@ def grant(db: Session, filing: Filing, keystore, *, actor: str, by: str, verb: s
                 "fin": end.isoformat(), "conditions": conditions, "commentaire": comment.strip(),
                 "date": today.isoformat()}
     filing.payload = {**filing.payload, "decision": decision}
-    move(db, filing, verb, by, actor=actor, message=comment)
+    move(db, filing, verb, by, actor=actor, message=comment, agent=agent)
     return seal_decision(db, filing, keystore, base_url=base_url)
 
 
 def refuse(db: Session, filing: Filing, keystore, *, actor: str, reason: str, comment: str, base_url: str,
-           today: date) -> FilingDocument:
+           today: date, agent: Actor | None = None) -> FilingDocument:
     if reason not in dict(aac.REFUSAL_REASONS):
         raise InvalidTransition("Choisissez le motif légal du refus.", field="motif")
     filing.payload = {**filing.payload, "decision": {**(filing.payload.get("decision") or {}), "issue": "refus",
                                                      "motif": reason, "commentaire": comment.strip(),
                                                      "date": today.isoformat()}}
-    move(db, filing, "refuser", aac.EVALUATOR, actor=actor, message=comment or dict(aac.REFUSAL_REASONS)[reason])
+    move(db, filing, "refuser", aac.EVALUATOR, actor=actor, message=comment or dict(aac.REFUSAL_REASONS)[reason],
+         agent=agent)
     return seal_decision(db, filing, keystore, base_url=base_url)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.domain.cardorders import card_transition
+from app.domain.casefiles import BACK_OFFICE, Involvement
+from app.domain.permissions import Actor
 from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
@@ -33,11 +35,20 @@ def _fabricate(db: Session, order: CardOrder) -> None:
         db.flush()
 
 
+def involvement(db: Session, order: CardOrder) -> Involvement:
+    """The order's filer, its holder and its structure (with the EJ)."""
+    filing = db.get(Filing, order.filing_id)
+    structure = db.get(Structure, order.structure_id)
+    return Involvement(filing.filer_id if filing else 0, frozenset({order.national_id} - {""}),
+                       structure_ids=frozenset({structure.id, structure.parent_id} - {None}))
+
+
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
-           notify: list[str] | None = None) -> None:
+           notify: list[str] | None = None, agent: Actor | None = None) -> None:
     """Apply ``verb`` to the order (and its card); flushes, the caller commits."""
     found = card_transition(order.state, verb, by=by, reason=reason,
-                            requested=order.revocation_requested_at is not None)
+                            requested=order.revocation_requested_at is not None, agent=agent,
+                            involvement=involvement(db, order) if by == BACK_OFFICE else None)
     before = order.state
     if verb == "fabriquer":
         _fabricate(db, order)

@@ -14,8 +14,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain import casefiles as states
-from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition
-from app.models import Filing, FilingEvent, ReferenceCounter
+from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, involvement_of
+from app.domain.permissions import Actor
+from app.models import Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
 
@@ -47,6 +48,12 @@ def open_draft(db: Session, *, form: str, structure_id: int | None, filer_id: in
     audit.record(db, actor=actor, action="filing.opened", object_type="filing", object_id=filing.id,
                  after={"form": form, "structure_id": structure_id})
     return filing
+
+
+def involvement(db: Session, filing: Filing) -> Involvement:
+    """Whom the file concerns, for the separation-of-duties rule every decision goes through."""
+    structure = db.get(Structure, filing.structure_id) if filing.structure_id else None
+    return involvement_of(filing.filer_id, filing.payload, (structure.id, structure.parent_id) if structure else ())
 
 
 def editable(filing: Filing) -> bool:
@@ -129,11 +136,13 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
     return True
 
 
-def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, actor: str, auth_method: str = "",
+def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Actor, auth_method: str = "",
         message: str = "", filer_email: str = "", portal_url: str = "") -> FilingEvent:
-    """A back-office transition; ``accepter`` checks the rules again and applies the effects, all in the
-    caller's transaction (a failure anywhere leaves nothing)."""
-    transition = states.transition(filing.state, verb, by=BACK_OFFICE, message=message)
+    """A back-office transition by ``agent``; ``accepter`` checks the rules again and applies the effects, all in
+    the caller's transaction (a failure anywhere leaves nothing)."""
+    actor = agent.national_id
+    transition = states.transition(filing.state, verb, by=BACK_OFFICE, message=message, agent=agent,
+                                   involvement=involvement(db, filing))
     if verb == "accepter":
         errors = workflow.check(db, filing)
         if errors:

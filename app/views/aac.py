@@ -14,13 +14,13 @@ from sqlmodel import select
 
 from app.db import commit, get_session
 from app.domain import aac as rules
-from app.domain.casefiles import InvalidTransition
+from app.domain.casefiles import InvalidTransition, conflict, involvement_of
 from app.domain.inputs import parse_id, parse_int
 from app.extensions import limiter
 from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
 from app.operations import aac
-from app.operations.casefiles import Refused, history
+from app.operations.casefiles import Refused, history, involvement
 from app.views.rendering import render, success
 from app.views.security import requires
 
@@ -179,9 +179,11 @@ def _page(target: LoadedRequest, status: int = 200, **extra):
             "laboratoire" if target.laboratory in g.actor.laboratories else "prescripteur")
     by = {"evaluateur": rules.EVALUATOR, "pharmacien": rules.PHARMACIST, "prescripteur": rules.PRESCRIBER,
           "laboratoire": rules.LABORATORY}[role]
+    blocked = conflict(g.actor, involvement(db, filing)) if by in rules.AAC_MACHINE.deciders else None
     return render("aac/show.html", filing=filing, states=rules.AAC_STATES, decision=decision, errors=errors,
                   medicine=medicine, pui=pui, role=role, events=history(db, filing_id), steps=aac.STEPS,
-                  actions=rules.AAC_MACHINE.available(filing.state, by), reasons=rules.REFUSAL_REASONS,
+                  actions=[] if blocked else rules.AAC_MACHINE.available(filing.state, by), blocked=blocked,
+                  reasons=rules.REFUSAL_REASONS,
                   prescriber=db.get(Person, filing.filer_id), status=status, **({"error": None} | extra))
 
 
@@ -229,19 +231,20 @@ def _act(target: LoadedRequest, verb: str):
         elif verb == "octroyer":
             medicine = aac.product(db, filing.payload["medicament"].get("code", ""))
             aac.grant(db, filing, keystore, actor=g.actor.national_id, by=rules.EVALUATOR, verb="octroyer",
+                      agent=g.actor,
                       days=parse_int(form.get("duree", ""), high=100_000) or 0,
                       conditions=form.get("conditions") or (medicine.conditions if medicine else ""),
                       comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
             message = "Autorisation accordée et scellée."
         elif verb == "refuser":
-            aac.refuse(db, filing, keystore, actor=g.actor.national_id, reason=form.get("motif", ""),
+            aac.refuse(db, filing, keystore, actor=g.actor.national_id, agent=g.actor, reason=form.get("motif", ""),
                        comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
             message = "Refus notifié et scellé."
         else:
             by = rules.AAC_MACHINE.transitions.get(verb)
             if by is None or by.by not in (rules.PHARMACIST, rules.EVALUATOR):
                 abort(404)
-            aac.move(db, filing, verb, by.by, actor=g.actor.national_id, message=form.get("message", ""),
+            aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
                       auth_method=g.actor.auth_method)
             if verb == "demander_donnees_labo":  # from now on the product's laboratory sees this request
                 filing.payload = {**filing.payload, "donnees_labo_demandees": True}
@@ -328,9 +331,11 @@ def laboratory_inbox():
     db = get_session()
     codes = set(db.exec(select(ReferentialMedicine.code).where(
         ReferentialMedicine.laboratory.in_(list(g.actor.laboratories)))).all())
-    rows = [f for f in db.exec(select(Filing).where(Filing.form == "AAC").order_by(Filing.id.desc()).limit(2000))
-            if (f.payload.get("medicament") or {}).get("code") in codes and f.payload.get("donnees_labo_demandees")]
-    return render("aac/queue.html", rows=rows[:200], states=rules.AAC_STATES, laboratory=True)
+    rows = db.exec(select(Filing).where(Filing.form == "AAC",
+                                        Filing.payload["medicament"]["code"].as_string().in_(codes),
+                                        Filing.payload["donnees_labo_demandees"].as_boolean())
+                   .order_by(Filing.id.desc()).limit(200)).all() if codes else []
+    return render("aac/queue.html", rows=rows, states=rules.AAC_STATES, laboratory=True, blocked={})
 
 
 @bp.get("/acces-compassionnel/evaluation")
@@ -339,14 +344,18 @@ def queue():
     """The evaluator's queue: requests that could not be decided automatically, non-deferrable first."""
     waiting = ("transmise", "en_evaluation", "complements", "donnees_labo")
     state = request.args.get("etat", "")
-    query = select(Filing).where(Filing.form == "AAC", Filing.state.in_((state,) if state in waiting else waiting))
+    query = (sa.select(Filing, Structure.parent_id).outerjoin(Structure, Structure.id == Filing.structure_id)
+             .where(Filing.form == "AAC", Filing.state.in_((state,) if state in waiting else waiting)))
     if request.args.get("age") in ("2j", "7j"):
         query = query.where(Filing.deposited_at <= utcnow() - timedelta(days=int(request.args["age"][0])))
-    rows = get_session().exec(query.order_by(Filing.deposited_at).limit(200)).all()
-    rows = sorted(rows, key=lambda f: ((f.payload.get("prescription") or {}).get("differable") != "non",
-                                       f.deposited_at or utcnow()))
+    # Sorted in SQL before the limit: an urgent request is shown however many deferrable ones wait before it.
+    urgent_first = sa.case((Filing.payload["prescription"]["differable"].as_string() == "non", 0), else_=1)
+    found = get_session().execute(query.order_by(urgent_first, Filing.deposited_at, Filing.id).limit(200)).all()
+    rows = [f for f, _ in found]
+    blocked = {f.id: conflict(g.actor, involvement_of(f.filer_id, f.payload, (f.structure_id, parent)))
+               for f, parent in found}
     return render("aac/queue.html", rows=rows, states=rules.AAC_STATES, waiting=waiting, state=state,
-                  age=request.args.get("age", ""))
+                  age=request.args.get("age", ""), blocked=blocked)
 
 
 @bp.get("/acces-compassionnel/<int:filing_id>/apercu.pdf")

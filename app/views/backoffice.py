@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
 from app.db import commit, get_session
-from app.domain.casefiles import STATES, InvalidTransition
+from app.domain.casefiles import STATES, InvalidTransition, conflict, involvement_of
 from app.domain.forms import FORMS
 from app.domain.inputs import parse_id
 from app.models import Filing, Structure
@@ -29,7 +29,8 @@ AGES = {"": None, "3j": timedelta(days=3), "10j": timedelta(days=10)}
 def queue():
     """Oldest deposit first; keyset pagination on (deposited_at, id) so a page costs the same at any depth."""
     args = request.args
-    query = (sa.select(Filing.id, Filing.reference, Filing.state, Filing.deposited_at, Structure.name)
+    query = (sa.select(Filing.id, Filing.reference, Filing.state, Filing.deposited_at, Structure.name, Filing.filer_id,
+                       Filing.payload, Structure.id.label("structure_id"), Structure.parent_id)
              .join(Structure, Structure.id == Filing.structure_id)
              .where(Filing.form.in_(FORMS), Filing.state != "brouillon"))
     if args.get("formulaire") in FORMS:
@@ -50,8 +51,10 @@ def queue():
     rows = get_session().connection().execute(query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1)).all()
     following = rows[PAGE - 1].id if len(rows) > PAGE else None
     filters = {k: args.get(k, "") for k in ("formulaire", "structure", "age")} | {"etat": state}
+    blocked = {r.id: conflict(g.actor, involvement_of(r.filer_id, r.payload, (r.structure_id, r.parent_id)))
+               for r in rows[:PAGE]}
     return render("backoffice/queue.html", rows=rows[:PAGE], forms=FORMS, states=STATES, filters=filters,
-                  following=following, block="results")
+                  following=following, blocked=blocked, block="results")
 
 
 @bp.get("/<int:filing_id>")
@@ -68,7 +71,7 @@ def act(filing_id: int, verb: str, target: LoadedCase):
     db = get_session()
     text = request.form.get("message", "")
     try:
-        casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
+        casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), agent=g.actor,
                       auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
                       portal_url=current_app.config["SETTINGS"].portal_base_url
                       + url_for("filings.show", filing_id=filing_id))

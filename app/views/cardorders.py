@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, request, url_for
 
 from app.db import commit, get_session
 from app.domain.cardorders import STRUCTURE, card_actions
-from app.domain.casefiles import BACK_OFFICE, InvalidTransition
+from app.domain.casefiles import BACK_OFFICE, InvalidTransition, conflict
 from app.domain.codes import CARD_ORDER_STATES
 from app.models import CardOrder, Structure
 from app.operations import cardorders
@@ -36,7 +36,7 @@ def order_target(order_id: int, **_ignored) -> LoadedOrder:
 def _apply(target: LoadedOrder, verb: str, by: str, back: str):
     db = get_session()
     try:
-        cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id,
+        cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id, agent=g.actor,
                           reason=request.form.get("motif", ""))
     except InvalidTransition as exc:
         db.rollback()
@@ -59,9 +59,11 @@ def structure_act(order_id: int, verb: str, target: LoadedOrder):
 @bp.get("/instruction/cartes")
 @requires("agency.ans")
 def queue():
-    rows = cardorders.pending_for_agency(get_session())
-    return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES,
-                  actions={o.id: card_actions(o.state, BACK_OFFICE) for o, _ in rows})
+    db = get_session()
+    rows = cardorders.pending_for_agency(db)
+    blocked = {o.id: conflict(g.actor, cardorders.involvement(db, o)) for o, _ in rows}
+    return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES, blocked=blocked,
+                  actions={o.id: [] if blocked[o.id] else card_actions(o.state, BACK_OFFICE) for o, _ in rows})
 
 
 @bp.post("/instruction/cartes/<int:order_id>/<verb>")

@@ -57,7 +57,9 @@ def latest_document(filing_id: int):
 
 def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **extra):
     """The file as its filer and the back office see it: content, documents, history, card orders."""
-    from app.domain.casefiles import BACK_OFFICE, STATES, available
+    from flask import g
+
+    from app.domain.casefiles import BACK_OFFICE, STATES, available, conflict
     from app.domain.codes import CARD_ORDER_STATES
     from app.domain.forms import FORMS
     from app.models import CardOrder
@@ -66,10 +68,11 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
     from app.views.rendering import render
 
     db, filing_id = get_session(), target.filing.id
+    blocked = conflict(g.actor, casefiles.involvement(db, target.filing)) if back_office else None
     orders = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id).order_by(CardOrder.id)).all()
     context = dict(case=target, spec=FORMS[target.filing.form], states=STATES, back_office=back_office,
                    events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
                    sealed=latest_document(filing_id) is not None, orders=orders, card_states=CARD_ORDER_STATES,
-                   actions=available(target.filing.state, BACK_OFFICE) if back_office else [], error=None,
-                   message="")
+                   actions=available(target.filing.state, BACK_OFFICE) if back_office and not blocked else [],
+                   blocked=blocked, error=None, message="")
     return render("filings/show.html", status=status, **(context | extra))

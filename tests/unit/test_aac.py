@@ -17,7 +17,8 @@ from app.domain.aac import (
     check_weight,
     conformity,
 )
-from app.domain.casefiles import InvalidTransition
+from app.domain.casefiles import InvalidTransition, Involvement
+from app.domain.permissions import Actor
 
 
 @pytest.mark.parametrize("state, verb, by, target", [
@@ -29,7 +30,9 @@ from app.domain.casefiles import InvalidTransition
     ("octroyee", "expirer", PORTAL, "expiree"),
 ])
 def test_paths(state, verb, by, target):
-    assert AAC_MACHINE.transition(state, verb, by=by, message="motif").target == target
+    agent, elsewhere = Actor(national_id="899700000062", person_id=10), Involvement(filer_id=1)
+    assert AAC_MACHINE.transition(state, verb, by=by, message="motif", agent=agent,
+                                  involvement=elsewhere).target == target
 
 
 def test_guards_say_who_and_why():

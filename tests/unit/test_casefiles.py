@@ -9,10 +9,17 @@ from app.domain.casefiles import (
     STATES,
     TRANSITIONS,
     InvalidTransition,
+    Involvement,
     available,
+    conflict,
+    involvement_of,
     reference,
     transition,
 )
+from app.domain.permissions import Actor, HabilitationRef
+
+AGENT = Actor(national_id="899700000070", person_id=11, agency_roles=frozenset({"ans_operator"}))
+ELSEWHERE = Involvement(filer_id=5, named_ids=frozenset({"3440000016/DIR0001"}), structure_ids=frozenset({1, 2}))
 
 PATHS = [  # (state, verb, by, message, target)
     ("brouillon", "deposer", FILER, "", "depose"),
@@ -28,7 +35,7 @@ PATHS = [  # (state, verb, by, message, target)
 
 @pytest.mark.parametrize("state, verb, by, message, target", PATHS)
 def test_allowed_transitions_reach_their_state(state, verb, by, message, target):
-    assert transition(state, verb, by=by, message=message).target == target
+    assert transition(state, verb, by=by, message=message, agent=AGENT, involvement=ELSEWHERE).target == target
 
 
 @pytest.mark.parametrize("state, verb, by, message, error", [
@@ -57,3 +64,30 @@ def test_final_states_have_no_way_out_and_every_state_is_labelled():
 
 def test_reference_numbers():
     assert reference("F413", 2026, 123) == "F413-2026-000123"
+
+
+@pytest.mark.parametrize("case, agent, why", [
+    ("filed it", Actor(national_id="899700000070", person_id=5), "vous l’avez déposé"),
+    ("named in it", Actor(national_id="3440000016/DIR0001", person_id=12), "il vous désigne"),
+    ("role on the structure", Actor(national_id="899700000088", person_id=13,
+                                    habilitations=(HabilitationRef(2, "mandataire"),)), "un rôle dans la structure"),
+    ("practises there", Actor(national_id="899700000096", person_id=14, activity_structure_ids=frozenset({1})),
+     "un rôle dans la structure"),
+])
+def test_nobody_decides_a_file_that_concerns_them(case, agent, why):
+    assert why in conflict(agent, ELSEWHERE), case
+    for verb, message in (("accepter", ""), ("refuser", "x"), ("demander_correction", "x"),
+                          ("passer_en_instruction", "")):
+        with pytest.raises(InvalidTransition, match="Vous ne pouvez pas instruire ce dossier"):
+            transition("depose", verb, by=BACK_OFFICE, message=message, agent=agent, involvement=ELSEWHERE)
+    with pytest.raises(InvalidTransition, match="agent inconnu"):
+        transition("depose", "accepter", by=BACK_OFFICE)
+    assert conflict(AGENT, ELSEWHERE) is None
+
+
+def test_the_involvement_reads_the_named_people_and_the_aac_pharmacist():
+    payload = {"representant": {"identifiant": "899700000013"}, "titulaires": [{"identifiant": " 3440000016/C1 "},
+                                                                               {"identifiant": ""}],
+               "engagement": {"pharmacien": "42:7"}}
+    found = involvement_of(3, payload, (7, None))
+    assert found == Involvement(3, frozenset({"899700000013", "3440000016/C1"}), frozenset({42}), frozenset({7}))
