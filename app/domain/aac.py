@@ -86,6 +86,12 @@ def check_initials(value: str, label: str) -> str | None:
     return None
 
 
+def initials(value: str) -> str:
+    """What may be stored of a typed initial: the initials upper-cased, or nothing when a name was typed."""
+    cleaned = (value or "").strip().upper().replace(".", "").replace(" ", "")
+    return cleaned if INITIALS.match(cleaned) else ""
+
+
 def age_from(month: int, year: int, today: date) -> int | None:
     """Age in full years from the birth month and year; None when the date is not a past one."""
     if not (1 <= month <= 12) or year < today.year - 130 or (year, month) > (today.year, today.month):
@@ -109,6 +115,11 @@ def check_duration(value) -> str | None:
     return None if MIN_DAYS <= days <= MAX_DAYS else "La durée de traitement va de 1 jour à 1 an (365 jours)."
 
 
+def indication_open(indication: dict | None) -> bool:
+    """A listed indication still under AAC (the evaluator may end one while the product stays open)."""
+    return indication is not None and indication.get("status", "en_cours") != "terminee"
+
+
 @dataclass(frozen=True)
 class Conformity:
     automatic: bool
@@ -116,8 +127,9 @@ class Conformity:
 
 
 def conformity(*, referenced: bool, open_to_aac: bool, indication_listed: bool, criteria: tuple[str, ...],
-               attested: frozenset[str], prescriber_allowed: bool, days: int, max_days: int) -> Conformity:
-    """The automatic decision: referenced and open product, listed indication, every criterion attested,
+               attested: frozenset[str], prescriber_allowed: bool, days: int, max_days: int,
+               indication_is_open: bool = True) -> Conformity:
+    """The automatic decision: referenced and open product, listed and open indication, every criterion attested,
     prescriber category allowed, duration within the product's maximum. Otherwise the evaluator decides."""
     reasons = []
     if not referenced:
@@ -126,6 +138,8 @@ def conformity(*, referenced: bool, open_to_aac: bool, indication_listed: bool, 
         reasons.append("accès compassionnel terminé pour ce médicament")
     if not indication_listed:
         reasons.append("indication hors de la liste du produit")
+    elif not indication_is_open:
+        reasons.append("accès compassionnel terminé dans cette indication")
     if indication_listed and not set(criteria) <= attested:
         reasons.append("critères d’octroi non tous attestés")
     if not prescriber_allowed:

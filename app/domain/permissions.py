@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 STUDENT_CATEGORY = "E"
+AAC_BEFORE_AGENCY = frozenset({"brouillon", "a_valider_pui", "retournee"})  # a request the agency does not see yet
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,9 @@ RULES: dict[str, Rule] = {
     "certificate.manage": lambda actor, target: actor.has_role_on(target.structure, "technical_admin",
                                                                   family=target.family),
     "aac.file": lambda actor, _target: actor.is_prescriber,
-    "aac.view": lambda actor, target: (target.filer_id == actor.person_id or "ansm_evaluator" in actor.agency_roles
+    "aac.view": lambda actor, target: (target.filer_id == actor.person_id
+                                       or ("ansm_evaluator" in actor.agency_roles
+                                           and target.filing.state not in AAC_BEFORE_AGENCY)
                                        or (actor.is_hospital_pharmacist
                                            and target.structure_id in actor.pui_structure_ids)
                                        or (target.laboratory in actor.laboratories
@@ -154,7 +157,8 @@ RULES: dict[str, Rule] = {
     "aac.edit": lambda actor, target: target.filer_id == actor.person_id and actor.is_prescriber,
     "aac.pui": lambda actor, target: actor.is_hospital_pharmacist and target.structure_id in actor.pui_structure_ids,
     "aac.inbox": lambda actor, _target: actor.is_hospital_pharmacist,
-    "aac.evaluate": _agency("ansm_evaluator"),
+    "aac.evaluate": lambda actor, target: ("ansm_evaluator" in actor.agency_roles
+                                           and (target is None or target.filing.state not in AAC_BEFORE_AGENCY)),
     "aac.laboratory": lambda actor, target: (target.laboratory in actor.laboratories
                                              and target.filing.payload.get("donnees_labo_demandees", False)),
     "aac.laboratory_inbox": lambda actor, _target: bool(actor.laboratories),

@@ -76,8 +76,11 @@ def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids
             if not data.get("sans_amm"):
                 errors["sans_amm"] = ("Attestez que le médicament n’a pas d’AMM en France, ou que sa "
                                       "commercialisation a cessé sans couvrir cette indication.")
-        if medicine is not None and not indication_of(medicine, data.get("indication", "")) \
-                and not data.get("indication_libre", "").strip():
+        chosen = indication_of(medicine, data.get("indication", ""))
+        if chosen is not None and not aac.indication_open(chosen):
+            errors["indication"] = (f"L’accès compassionnel dans l’indication « {chosen.get('label', '')} » est "
+                                    "terminé : aucune nouvelle demande n’est possible dans cette indication.")
+        elif medicine is not None and chosen is None and not data.get("indication_libre", "").strip():
             errors["indication"] = "Choisissez l’indication, ou décrivez-la."
         if medicine is None and not data.get("indication_libre", "").strip():
             errors["indication_libre"] = "Décrivez l’indication."
@@ -122,6 +125,23 @@ def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "")
     db.flush()
     audit.record(db, actor=actor, action="aac.opened", object_type="filing", object_id=filing.id)
     return filing
+
+
+EDITABLE = ("brouillon", "retournee")
+PATIENT_INITIALS = ("initiale_nom", "initiale_prenom")
+
+
+def save_step(db: Session, filing: Filing, step: str, data: dict) -> None:
+    """Keep a step as typed in the draft (valid or not), except what the portal never stores: a patient name
+    typed where initials are asked is dropped before anything is written."""
+    if filing.state not in EDITABLE:
+        raise InvalidTransition("Cette demande a été envoyée : elle ne se modifie plus.")
+    if step == "patient":
+        data = {**data, **{key: aac.initials(data.get(key, "")) for key in PATIENT_INITIALS}}
+    filing.payload = {**filing.payload, step: data}
+    filing.updated_at = utcnow()
+    db.add(filing)
+    db.flush()
 
 
 def move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
@@ -177,6 +197,7 @@ def transmit(db: Session, filing: Filing, keystore, *, actor: str, auth_method: 
     verdict = aac.conformity(referenced=medicine is not None,
                              open_to_aac=bool(medicine and medicine.open_to_aac(today)),
                              indication_listed=indication is not None, criteria=criteria, attested=attested,
+                             indication_is_open=aac.indication_open(indication),
                              prescriber_allowed=allowed, days=int(payload["prescription"]["duree"]),
                              max_days=medicine.max_days if medicine else aac.MAX_DAYS)
     filing.payload = {**payload, "decision": {"automatique": verdict.automatic, "ecarts": list(verdict.reasons)}}
@@ -245,6 +266,9 @@ def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
     medicine = product(db, (previous.payload.get("medicament") or {}).get("code", ""))
     if medicine is not None and not medicine.open_to_aac(today):
         raise InvalidTransition(f"L’accès compassionnel à {medicine.name} est terminé : pas de renouvellement.")
+    indication = indication_of(medicine, (previous.payload.get("medicament") or {}).get("indication", ""))
+    if indication is not None and not aac.indication_open(indication):
+        raise InvalidTransition("L’accès compassionnel dans cette indication est terminé : pas de renouvellement.")
     payload = {key: dict(previous.payload.get(key) or {}) for key in ("patient", "medicament", "engagement")}
     payload["prescription"] = {k: v for k, v in (previous.payload.get("prescription") or {}).items()
                                if k in ("posologie", "duree", "criteres", "justification", "differable", "essais")}

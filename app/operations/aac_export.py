@@ -3,13 +3,13 @@ French headers), produced row by row from a server-side cursor: memory stays fla
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from app.documents.spreadsheet import SafeWriter
 from app.domain.aac import AAC_STATES, age_from
 from app.models import Filing
 
@@ -43,7 +43,7 @@ def export_rows(db: Session, scope: sa.ColumnElement) -> Iterator[str]:
                        table.c.structure_id, table.c.payload)
              .where(table.c.form == "AAC", table.c.state != "brouillon", scope).order_by(table.c.id))
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
     # On the statement, not the connection: a connection-wide option would turn the session's own SAVEPOINT and

@@ -16,6 +16,7 @@ from app.db import commit, get_session
 from app.domain import aac as rules
 from app.domain.casefiles import InvalidTransition, conflict, involvement_of
 from app.domain.inputs import parse_id, parse_int
+from app.domain.permissions import AAC_BEFORE_AGENCY
 from app.extensions import limiter
 from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
@@ -121,13 +122,12 @@ def step(filing_id: int, step: str, target: LoadedRequest):
     names = [name for name, _ in aac.STEPS]
     data, errors, status = filing.payload.get(step) or {}, {}, 200
     if request.method == "POST":
-        data = _step_data(step, request.form)
-        filing.payload = {**filing.payload, step: data}  # the draft keeps what was typed, valid or not
-        filing.updated_at = utcnow()
-        db.add(filing)
-        commit()
-        errors = aac.step_errors(db, step, data, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids,
+        typed = _step_data(step, request.form)
+        errors = aac.step_errors(db, step, typed, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids,
                                  renewal=filing.payload.get("renouvellement_de") is not None)
+        aac.save_step(db, filing, step, typed)  # the draft keeps what was typed, but never a patient's name
+        commit()
+        data = filing.payload[step]
         if not errors:
             index = names.index(step)
             back = request.form.get("_precedent") and index > 0
@@ -150,11 +150,9 @@ def step(filing_id: int, step: str, target: LoadedRequest):
 def autosave(filing_id: int, step: str, target: LoadedRequest):
     """htmx, on each change: the step as typed goes into the draft (checks come with « Enregistrer »)."""
     filing, db = target.filing, get_session()
-    if filing.state not in ("brouillon", "retournee"):
+    if filing.state not in aac.EDITABLE:
         return "", 409
-    filing.payload = {**filing.payload, step: _step_data(step, request.form)}
-    filing.updated_at = utcnow()
-    db.add(filing)
+    aac.save_step(db, filing, step, _step_data(step, request.form))
     commit()
     return "", 204
 
@@ -296,7 +294,7 @@ def export():
 
     actor, table = g.actor, Filing.__table__
     if "ansm_evaluator" in actor.agency_roles:
-        scope = sa.true()
+        scope = table.c.state.not_in(AAC_BEFORE_AGENCY)
     elif actor.is_hospital_pharmacist and request.args.get("vue") != "moi":
         scope = table.c.structure_id.in_(list(actor.pui_structure_ids))
     else:
@@ -365,6 +363,8 @@ def preview(filing_id: int, target: LoadedRequest):
     from app.documents.decision import render_decision
 
     db, filing = get_session(), target.filing
+    if filing.state not in rules.EVALUATING | {"complements", "donnees_labo"}:
+        abort(404)  # only a request waiting for the agency's decision has a draft decision
     args = request.args
     draft = SimpleNamespace(reference=filing.reference, payload=filing.payload)
     issue = "refus" if args.get("issue") == "refus" else "octroi"

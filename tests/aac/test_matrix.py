@@ -21,8 +21,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("GET", STEP): ("draft", NOBODY | {"prescriber": 200}),
     ("POST", STEP): ("draft", NOBODY | {"anonymous": 400, "prescriber": 303}),
     ("POST", STEP + "/brouillon"): ("draft", NOBODY | {"anonymous": 400, "prescriber": 204}),
-    ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200,
-                                                                             "evaluator": 200}),
+    # Waiting for the PUI: not the agency's yet (drafts and requests before transmission are never shown to it).
+    ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200}),
     ("POST", "/acces-compassionnel/<int:filing_id>/envoyer"): ("draft", NOBODY | {"anonymous": 400,
                                                                                   "prescriber": 303}),
     ("POST", "/acces-compassionnel/<int:filing_id>/pui/<verb>"): ("submitted", NOBODY | {"anonymous": 400,
