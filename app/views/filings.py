@@ -13,8 +13,9 @@ from app.db import commit, get_session
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
-from app.domain.inputs import parse_id
-from app.domain.permissions import NewFiling, can
+from app.domain.forms.schema import row_index
+from app.domain.inputs import parse_id, parse_int
+from app.domain.permissions import NewFiling, StructureRef, can
 from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
 from app.operations import casefiles
@@ -100,24 +101,26 @@ def _prefill(spec, structure: Structure) -> dict:
     if spec.code == "F101":
         payload["representant"] = identity
     if any(step.name == "contact" for step in spec.steps):
-        known = prefill.last_contact(get_session(), structure.id)
+        known = prefill.last_contact(get_session(), structure.id, reader_id=g.actor.person_id,
+                                     manager=can(g.actor, "structure.manage", StructureRef(structure.id,
+                                                                                           structure.parent_id)))
         if known or me.email:
             payload["contact"] = known or {"courriel": me.email}
     return payload
 
 
-def _step_data(step, form) -> tuple[object, dict]:
+def _step_data(step, form, structure_id: int | None) -> tuple[object, dict]:
     """The posted step as the draft keeps it, and the row edits asked (add / remove a row)."""
     if not step.repeated:
         return {f.name: clean(f, form.get(f.name)) for f in step.fields}, {}
-    count = int(form.get("rows", "0") or 0) if form.get("rows", "0").isdigit() else 0
-    rows = [{f.name: clean(f, form.get(f"rows-{i}-{f.name}")) for f in step.fields} for i in range(min(count, 60))]
+    count = parse_int(form.get("rows", "0"), high=step.max_rows) or 0
+    rows = [{f.name: clean(f, form.get(f"rows-{i}-{f.name}")) for f in step.fields} for i in range(count)]
     if any(f.name == "identifiant" for f in step.fields):
-        rows = [row | prefill.from_records(get_session(), row) for row in rows]
-    if (removed := form.get("_supprimer", "")).isdigit() and int(removed) < len(rows):
-        del rows[int(removed)]
+        rows = [row | prefill.from_records(get_session(), row, structure_id=structure_id) for row in rows]
+    if (removed := row_index(step, form.get("_supprimer", ""))) is not None and removed < len(rows):
+        del rows[removed]
         return rows, {"edited": True}
-    if form.get("_ajouter"):
+    if form.get("_ajouter") and len(rows) < step.max_rows:
         rows.append({})
         return rows, {"edited": True}
     return rows, {}
@@ -138,7 +141,7 @@ def step(filing_id: int, step: str, target: LoadedCase):
         data = [{}] * current.min_rows
     errors, status = {}, 200
     if request.method == "POST":
-        data, edits = _step_data(current, request.form)
+        data, edits = _step_data(current, request.form, filing.structure_id)
         casefiles.save_part(get_session(), filing, step, data)
         commit()
         if not edits:
@@ -166,22 +169,23 @@ def field(filing_id: int, target: LoadedCase):
     except KeyError:
         abort(400)
     name = request.form.get("_name", "")
-    row_index, _, field_name = name.partition("-")[2].partition("-") if name.startswith("rows-") else ("", "", name)
+    index_text, _, field_name = name.partition("-")[2].partition("-") if name.startswith("rows-") else ("", "", name)
     spec_field = next((f for f in current.fields if f.name == field_name), None)
-    if spec_field is None or (current.repeated and not row_index.isdigit()):
-        abort(400)
+    index = row_index(current, index_text)
+    if spec_field is None or (current.repeated and index is None) or (not current.repeated and index_text):
+        abort(400)  # only a field the form declares, in a row below the form's maximum
     value = clean(spec_field, request.form.get(name))
     filled = {}
     if casefiles.editable(filing):
         data = filing.payload.get(current.name) or ([] if current.repeated else {})
         if current.repeated:
             rows = [dict(r) for r in data]
-            while len(rows) <= int(row_index):
+            while len(rows) <= index:
                 rows.append({})
-            rows[int(row_index)][field_name] = value
+            rows[index][field_name] = value
             if field_name == "identifiant":
-                filled = prefill.from_records(get_session(), rows[int(row_index)])
-                rows[int(row_index)].update(filled)
+                filled = prefill.from_records(get_session(), rows[index], structure_id=filing.structure_id)
+                rows[index].update(filled)
             data = rows
         else:
             data = {**data, field_name: value}
@@ -192,7 +196,7 @@ def field(filing_id: int, target: LoadedCase):
                       case=target, step=current, block="field", status=422 if error else 200)
     for key, known in filled.items():  # the fields the portal's records fill, swapped in out of band
         other = next(f for f in current.fields if f.name == key)
-        response.data += render_block("filings/_field.html", "field", spec_field=other, name=f"rows-{row_index}-{key}",
+        response.data += render_block("filings/_field.html", "field", spec_field=other, name=f"rows-{index}-{key}",
                                       value=known, error=None, case=target, step=current, oob=True).encode()
     return response
 

@@ -266,21 +266,29 @@ def test_a_national_id_fills_the_identity_from_the_portal_records(db, world, as_
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
     assert 'id="groupe-rows-0-nom" hx-swap-oob="true"' in html and 'value="ADMIN"' in html
-    assert 'value="theo@chu.example"' in html
+    assert "theo@chu.example" not in html  # the name of a person of the structure, never their address
     row = db.get(Filing, filing_id).payload["administrateurs"][0]
     assert row["nom"] == "ADMIN" and row["prenom"] == "Théo"
     # Without JavaScript the step's own post fills the same fields.
     fill(browser, filing_id, "administrateurs", rows([{"civilite": "M", "identifiant": world["admin"].national_id,
-                                                       "usage": "DMP", "editeur": "E", "solution": "S"}]))
+                                                       "usage": "DMP", "editeur": "E", "solution": "S"}]), expect=422)
     db.expire_all()
-    assert db.get(Filing, filing_id).payload["administrateurs"][0]["courriel"] == "theo@chu.example"
-    # The contact written for the structure once comes back in its next form.
+    assert db.get(Filing, filing_id).payload["administrateurs"][0]["nom"] == "ADMIN"
+    assert not db.get(Filing, filing_id).payload["administrateurs"][0]["courriel"]
+    # The contact written for the structure once comes back in its next form, once accepted.
     fill(browser, filing_id, "famille", {"famille": "ORG"})
     fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
     fill(browser, filing_id, "engagements", {"cgu": "1", "pc": "1"})
+    fill(browser, filing_id, "administrateurs", rows([{"civilite": "M", "identifiant": world["admin"].national_id,
+                                                       "courriel": "theo@chu.example", "usage": "DMP",
+                                                       "editeur": "E", "solution": "S"}]))
     deposit(browser, db, filing_id)
     director = as_person(world["director"])
     second = start(director, "F503", world["hospital"])
     assert "contact" not in db.get(Filing, second).payload  # the F503 has no contact block
     third = start(director, "F301", world["hospital"])
-    assert db.get(Filing, third).payload["contact"]["courriel"] == "informatique@chu.example"
+    assert db.get(Filing, third).payload["contact"]["courriel"] == "direction@chu.example"  # not accepted yet
+    decide(as_person, world, filing_id)
+    director = as_person(world["director"])
+    fourth = start(director, "F301", world["hospital"])
+    assert db.get(Filing, fourth).payload["contact"]["courriel"] == "informatique@chu.example"

@@ -66,6 +66,13 @@ class FormSpec:
         return [s.name for s in self.steps].index(name)
 
 
+def row_index(step: Step, value) -> int | None:
+    """A posted row index (``rows-<i>-…``, a row count, a row to remove): within the step's rows, else None."""
+    from app.domain.inputs import parse_int
+
+    return parse_int(value, high=step.max_rows - 1) if step.repeated else None
+
+
 def check(spec_field: Field, value) -> str | None:
     """The French message for a bad value, or None."""
     if spec_field.kind == "checkbox":

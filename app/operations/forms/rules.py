@@ -12,7 +12,10 @@ from sqlmodel import Session, select
 from app.domain.codes import PROFESSIONS
 from app.domain.forms import FORMS, all_errors
 from app.domain.forms.schema import FormSpec
+from app.domain.identifiers import InvalidIdentifier, parse_national_id
 from app.models import Card, Filing, Habilitation, Person, Structure
+
+from .prefill import belongs_to, family_of
 
 HEALTH_PROFESSIONAL_PREFIXES = ("8", "0")  # RPPS and ADELI: their cards come from the professional registers
 
@@ -132,7 +135,28 @@ def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None
             found.setdefault("administrateurs", {})[f"rows-{i}-perimetre"] = why
 
 
+OTHER_STRUCTURE = ("Cet identifiant est celui d’une personne d’une autre structure : une carte d’établissement se "
+                   "commande pour le personnel de la structure (laissez le champ vide pour une première carte).")
+
+
+def _of_structure(db: Session, national_id: str, person: Person | None, family: set[int]) -> bool:
+    """A staff card's holder belongs to the filing structure: a person on its records, or a new staff id
+    scoped to it (3+FINESS/… or 5+SIRET/… of the structure, its EJ or a sibling site)."""
+    if person is not None:
+        return belongs_to(db, person.id, family)
+    try:
+        parsed = parse_national_id(national_id)
+    except InvalidIdentifier:
+        return True  # the field's own check says what is wrong with it
+    if parsed.prefix not in ("3", "5"):
+        return False
+    column = Structure.finess if parsed.prefix == "3" else Structure.siret
+    return db.exec(select(Structure.id).where(column == parsed.number, Structure.id.in_(list(family)))).first() \
+        is not None
+
+
 def _f301(db: Session, structure: Structure, payload: dict, found: dict) -> None:
+    family = family_of(db, structure.id)
     for i, row in enumerate(payload.get("titulaires") or []):
         national_id = (row.get("identifiant") or "").strip()
         person = db.exec(select(Person).where(Person.national_id == national_id)).first() if national_id else None
@@ -140,6 +164,8 @@ def _f301(db: Session, structure: Structure, payload: dict, found: dict) -> None
             found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = (
                 "Les professionnels de santé ne reçoivent pas de carte d’établissement : leur CPS leur est "
                 "attribuée via le RPPS.")
+        elif national_id and not _of_structure(db, national_id, person, family):
+            found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = OTHER_STRUCTURE
     if card_type_for(structure, director=False) == "CPA":
         director = db.exec(select(Card.id).where(Card.structure_id == structure.id, Card.card_type == "CDA",
                                                  Card.status == "active")).first()
