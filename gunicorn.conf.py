@@ -13,6 +13,7 @@ timeout = 60
 # One line a request on stdout (journald or the terminal): each worker writes its own lines, no shared lock.
 # ACCESS_LOG= (empty) turns it off where a front proxy already logs requests.
 accesslog = os.environ.get("ACCESS_LOG", "-") or None
+logger_class = "app.access_log.RedactingLogger"  # the e-mail link's token and PSC's code never reach the log
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = False
 

@@ -110,11 +110,12 @@ class NewFiling:
 
 @dataclass(frozen=True)
 class CaseRef:
-    """A case file as the rules see it: its structure and who filed it."""
+    """A case file as the rules see it: its structure, who filed it, and its state (a draft is its author's)."""
 
     id: int
     filer_id: int
     structure: StructureRef
+    state: str = "depose"
 
 
 def _start_filing(actor: Actor, target: NewFiling) -> bool:
@@ -122,8 +123,12 @@ def _start_filing(actor: Actor, target: NewFiling) -> bool:
 
 
 def _view_filing(actor: Actor, target: CaseRef) -> bool:
-    return (target.filer_id == actor.person_id or "ans_operator" in actor.agency_roles
-            or actor.has_role_on(target.structure, "legal_representative", "mandataire"))
+    """The filer always; once deposited, the agency and the structure's legal representative and mandataires."""
+    if target.filer_id == actor.person_id:
+        return True
+    return target.state != "brouillon" and (
+        "ans_operator" in actor.agency_roles
+        or actor.has_role_on(target.structure, "legal_representative", "mandataire"))
 
 
 def _edit_filing(actor: Actor, target: CaseRef) -> bool:
@@ -142,7 +147,8 @@ RULES: dict[str, Rule] = {
     "filing.start": _start_filing,
     "filing.view": _view_filing,
     "filing.edit": _edit_filing,
-    "filing.instruct": _agency("ans_operator"),
+    "filing.instruct": lambda actor, target: ("ans_operator" in actor.agency_roles
+                                              and (target is None or target.state != "brouillon")),
     "certificate.order": lambda actor, _target: any(h.role == "technical_admin" for h in actor.habilitations),
     "certificate.manage": lambda actor, target: actor.has_role_on(target.structure, "technical_admin",
                                                                   family=target.family),
@@ -166,7 +172,8 @@ RULES: dict[str, Rule] = {
                                         or "ansm_evaluator" in actor.agency_roles or bool(actor.laboratories)),
     "card.manage": lambda actor, target: actor.has_role_on(target.structure, "legal_representative", "mandataire"),
     "card.instruct": _agency("ans_operator"),
-    "filing.attachment": lambda actor, target: _edit_filing(actor, target) or "ans_operator" in actor.agency_roles,
+    "filing.attachment": lambda actor, target: _edit_filing(actor, target) or (
+        target.state != "brouillon" and "ans_operator" in actor.agency_roles),
     "agency.ansm": _agency("ansm_evaluator"),
 }
 

@@ -51,6 +51,13 @@ def attach(db: Session, filing: Filing, upload, directory: Path, *, max_bytes: i
     return row
 
 
+def download_name(row: FilingAttachment) -> str:
+    """The filer's name with the extension of the type the content was checked to be (``justificatif.html``
+    holding a PDF is served as ``justificatif.pdf``)."""
+    stem = Path(row.name).stem.strip(". ") or "piece-jointe"
+    return f"{stem}.{ACCEPTED.get(row.content_type, 'bin')}"
+
+
 def find(db: Session, filing_id: int, attachment_id: int) -> FilingAttachment:
     row = db.get(FilingAttachment, attachment_id)
     if row is None or row.filing_id != filing_id:

@@ -7,10 +7,12 @@ from sqlmodel import Session, select
 
 from app.domain.cardorders import card_transition
 from app.domain.casefiles import BACK_OFFICE, Involvement
+from app.domain.codes import CARD_ORDER_STATES
 from app.domain.permissions import Actor
-from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
+from app.models import Card, CardOrder, Filing, Habilitation, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
+from app.operations.pki import revoke_certificate
 
 
 def _fabricate(db: Session, order: CardOrder) -> None:
@@ -43,8 +45,21 @@ def involvement(db: Session, order: CardOrder) -> Involvement:
                        structure_ids=frozenset({structure.id, structure.parent_id} - {None}))
 
 
+CARD_CERTIFICATE_REASONS = {"opposer": "key_compromise", "revoquer": "affiliation_changed"}
+
+
+def revoke_card_certificates(db: Session, keystore, card_id: int, *, reason: str, actor: str) -> int:
+    """Revoke every live authentication certificate of the card (its CRL re-signed in the same transaction):
+    an opposed or revoked card no longer opens a TLS session. Returns how many were revoked."""
+    live = db.exec(select(IssuedCertificate).where(IssuedCertificate.card_id == card_id,
+                                                   IssuedCertificate.revoked_at.is_(None))).all()
+    for certificate in live:
+        revoke_certificate(db, keystore, certificate, reason=reason, revoked_by=actor)
+    return len(live)
+
+
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
-           notify: list[str] | None = None, agent: Actor | None = None) -> None:
+           notify: list[str] | None = None, agent: Actor | None = None, keystore=None) -> None:
     """Apply ``verb`` to the order (and its card); flushes, the caller commits."""
     found = card_transition(order.state, verb, by=by, reason=reason,
                             requested=order.revocation_requested_at is not None, agent=agent,
@@ -58,6 +73,8 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
             card = db.get(Card, order.card_id)
             card.status = found.target  # the card carries the order's state
             db.add(card)
+    if verb in CARD_CERTIFICATE_REASONS and order.card_id:
+        revoke_card_certificates(db, keystore, order.card_id, reason=CARD_CERTIFICATE_REASONS[verb], actor=actor)
     if verb == "demander_revocation":
         order.revocation_requested_at = utcnow()
     if reason.strip():
@@ -70,8 +87,9 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
                  after={"state": order.state, **({"reason": reason.strip()} if reason.strip() else {})})
     holder = f"{order.given_name} {order.family_name}"
     if verb in ("activer", "opposer", "revoquer") and order.email:
-        outbox.queue(db, [order.email, *(notify or [])], f"Votre carte {order.card_type} : {order.state}",
-                     f"La carte {order.card_type} de {holder} est désormais « {order.state} ».")
+        label = CARD_ORDER_STATES[order.state]
+        outbox.queue(db, [order.email, *(notify or [])], f"Votre carte {order.card_type} : {label.lower()}",
+                     f"La carte {order.card_type} de {holder} est désormais « {label} ».")
 
 
 def pending_for_agency(db: Session, limit: int = 200) -> list[tuple[CardOrder, Structure]]:

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlmodel import Session, select
 
 from app.domain.certificates import CARD_PROFILE
-from app.models import Authority
+from app.models import Authority, Card, IssuedCertificate
 from app.psc.identity import IdentityError
 
 from .pki import CARD_AUTHORITIES, certificate_status
@@ -38,6 +38,12 @@ def check_card_certificate(db: Session, cert: x509.Certificate) -> None:
                             "se connecter. Connectez-vous avec e-CPS ou contactez votre gestionnaire de cartes.")
     if status.status != "good":
         raise IdentityError("Cette carte est inconnue de son autorité de certification.")
+    card_status = db.exec(select(Card.status).join(IssuedCertificate, IssuedCertificate.card_id == Card.id).where(
+        IssuedCertificate.authority_id == authority_id,
+        IssuedCertificate.serial_hex == format(cert.serial_number, "x"))).first()
+    if card_status is not None and card_status != "active":
+        raise IdentityError("Cette carte fait l’objet d’une opposition ou d’une révocation : elle ne permet plus de "
+                            "se connecter. Connectez-vous avec e-CPS ou contactez votre gestionnaire de cartes.")
 
 
 def _issued_by(cert: x509.Certificate, ca_cert: x509.Certificate) -> bool:

@@ -168,8 +168,19 @@ def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Ac
     return event
 
 
+CLOSED_THREAD = ("Ce dossier est clos : il n’accepte plus de message. Pour une nouvelle demande, déposez un nouveau "
+                 "formulaire ; pour contester une décision, suivez les voies de recours indiquées dans le courriel "
+                 "de décision.")
+
+
 def write_message(db: Session, filing: Filing, *, actor: str, message: str, by: str) -> FilingEvent:
-    """A message in the file's thread (the filer answering a correction request, the agency asking)."""
+    """A message in the file's thread (the filer answering a correction request, the agency asking), while the
+    file is open: a decided file's thread is closed with it."""
+    if filing.state in states.FINAL_STATES:
+        raise InvalidTransition(CLOSED_THREAD, field="message")
+    if filing.state == "brouillon":
+        raise InvalidTransition("Le dossier n’est pas encore déposé : rien n’est transmis à l’agence.",
+                                field="message")
     if not message.strip():
         raise InvalidTransition("Le message est vide.", field="message")
     if len(message) > 4000:

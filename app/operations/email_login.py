@@ -32,18 +32,29 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_link(db: Session, *, email: str, family_name: str, given_name: str, link_base: str) -> None:
-    """Queue the link mail (flushes; the caller commits). Answers the same whether the address is known or not."""
-    token = secrets.token_urlsafe(32)
+PER_ADDRESS = 3  # links an address receives per PER_ADDRESS_WINDOW, whatever the requesters' IPs
+PER_ADDRESS_WINDOW = timedelta(hours=1)
+
+
+def request_link(db: Session, *, email: str, family_name: str, given_name: str, link_base: str) -> bool:
+    """Queue the link mail (flushes; the caller commits); False when the address already received its quota.
+    The page answers the same either way, and the mail carries no text of the requester's (no name, no URL of
+    theirs): the portal cannot be made to send somebody else's words."""
     email = email.strip().lower()
+    recent = db.execute(sa.select(sa.func.count()).select_from(EmailLink).where(
+        EmailLink.email == email, EmailLink.created_at > utcnow() - PER_ADDRESS_WINDOW)).scalar_one()
+    if recent >= PER_ADDRESS:
+        return False
+    token = secrets.token_urlsafe(32)
     db.add(EmailLink(token_sha256=_hash(token), email=email, family_name=family_name.strip()[:100],
                      given_name=given_name.strip()[:100], expires_at=utcnow() + VALIDITY))
     db.flush()
     outbox.queue(db, [email], "Votre lien de connexion au portail santé",
-                 f"Bonjour {given_name.strip()} {family_name.strip()},\n\n"
-                 f"Pour déposer votre formulaire F101, ouvrez ce lien dans les 30 minutes (il ne sert qu’une fois) :\n"
+                 "Bonjour,\n\n"
+                 "Pour déposer votre formulaire F101, ouvrez ce lien dans les 30 minutes (il ne sert qu’une fois) :\n"
                  f"{link_base}/{token}\n\n"
                  "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.")
+    return True
 
 
 def consume_link(db: Session, token: str) -> LoginSession | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
 from app.db import commit, get_session
 from app.domain.cardorders import STRUCTURE, card_actions
@@ -37,6 +37,7 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
     db = get_session()
     try:
         cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id, agent=g.actor,
+                          keystore=current_app.extensions["hsm"],
                           reason=request.form.get("motif", ""))
     except InvalidTransition as exc:
         db.rollback()

@@ -29,6 +29,10 @@ class LoadedCase:
     def filer_id(self) -> int:
         return self.filing.filer_id
 
+    @property
+    def state(self) -> str:
+        return self.filing.state
+
 
 _CASE = (select(Filing, Structure, Person).join(Structure, Structure.id == Filing.structure_id)
          .join(Person, Person.id == Filing.filer_id).where(Filing.id == sa.bindparam("filing_id")))

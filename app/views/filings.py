@@ -270,8 +270,9 @@ def message(filing_id: int, target: LoadedCase):
         casefiles.write_message(get_session(), target.filing, actor=g.actor.national_id,
                                 message=request.form.get("message", ""), by="filer")
     except InvalidTransition as exc:
-        flash(str(exc), "error")
-        return success(url_for("filings.show", filing_id=filing_id))
+        get_session().rollback()
+        return case_page(target, back_office=False, status=422, error=str(exc),
+                         message=request.form.get("message", ""))
     commit()
     flash("Message envoyé à l’agence.", "success")
     return success(url_for("filings.show", filing_id=filing_id))
@@ -301,4 +302,7 @@ def upload(filing_id: int, target: LoadedCase):
 def attachment(filing_id: int, attachment_id: int, target: LoadedCase):
     document = attached.find(get_session(), filing_id, attachment_id)
     path = current_app.config["SETTINGS"].attachments_dir / document.stored_as
-    return send_file(path, mimetype=document.content_type, as_attachment=True, download_name=document.name)
+    response = send_file(path, mimetype=document.content_type, as_attachment=True,
+                         download_name=attached.download_name(document))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

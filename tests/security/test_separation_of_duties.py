@@ -61,9 +61,10 @@ def test_an_operator_with_a_role_on_the_structure_cannot_decide_its_files(db, wo
 
 
 def test_an_operator_named_in_an_f301_cannot_fabricate_the_card(db, world, as_person, make_person,
-                                                                make_agency_role):
+                                                                make_agency_role, make_card):
     holder = make_person(profession_code="", family_name="AGENT", given_name="Noé",
                          national_id=f"3{world['hospital'].finess}/AG0009")
+    make_card(holder, "CPE", structure=world["hospital"], status="revoquee")  # a former card of the hospital
     make_agency_role(holder, "ans_operator")
     browser = as_person(world["director"])
     filing_id = start(browser, "F301", world["hospital"])

@@ -222,3 +222,43 @@ def test_trusted_address_is_the_proxy_not_the_forwarded_client(app, client, monk
     from_proxy = {"REMOTE_ADDR": "192.0.2.7", "werkzeug.proxy_fix.orig": {"REMOTE_ADDR": "10.0.0.5"}}
     trusted = client.get("/auth/cps", headers=headers, environ_base=from_proxy)
     assert trusted.status_code == 401 and "Aucun certificat" in trusted.get_data(as_text=True)  # past the proxy check
+
+
+def test_an_opposed_card_no_longer_logs_in_through_nginx(cps_stack, tmp_path):
+    """Issue 16: opposing a card (lost, stolen) revokes its authentication certificate in the same transaction."""
+    from app.domain.cardorders import STRUCTURE
+    from app.models import Card, CardOrder, Filing, Structure
+    from app.operations import cardorders
+
+    database = Database(cps_stack["database_url"])
+    key = ec.generate_private_key(ec.SECP256R1())
+    with database.session() as db:
+        holder = db.exec(select(Person).where(Person.national_id == "3440000016/ADM0007")).one()
+        chu = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
+        card = Card(person_id=holder.id, card_type="CPE", serial="3900000077", structure_id=chu.id)
+        filing = Filing(form="F301", structure_id=chu.id, filer_id=holder.id, state="accepte", idempotency_key="k77")
+        db.add_all([card, filing])
+        db.flush()
+        order = CardOrder(filing_id=filing.id, structure_id=chu.id, card_type="CPE", family_name="SECRETAIRE0007",
+                          given_name="KIT", national_id=holder.national_id, state="active", card_id=card.id)
+        db.add(order)
+        row = issue_card_certificate(db, cps_stack["hsm"], person=holder, public_key=key.public_key(),
+                                     title="Secrétaire", base_url="https://localhost", card=card)
+        db.commit()
+        cert_path, key_path = write_pem(tmp_path / "cpe.pem", x509.load_der_x509_certificate(row.der), key)
+        order_id, certificate_id = order.id, row.id
+
+    def login():
+        session = card_session(cps_stack, None)
+        session.cert = (str(cert_path), str(key_path))
+        return session.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+
+    assert login().url.endswith("/tableau-de-bord")
+    with database.session() as db:
+        cardorders.change(db, db.get(CardOrder, order_id), "opposer", by=STRUCTURE, actor="3440000016/DIR0001",
+                          reason="Carte perdue", keystore=cps_stack["hsm"])
+        db.commit()
+        assert db.get(IssuedCertificate, certificate_id).revoked_at is not None
+    database.engine.dispose()
+    refused = login()
+    assert refused.status_code == 401 and "révoquée" in refused.text

@@ -20,7 +20,7 @@ from app.domain.certificates import (
     validate_service_name,
     validity_end,
 )
-from app.models import IssuedCertificate, Person, Structure
+from app.models import Card, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
 from app.signing import ca
@@ -103,14 +103,20 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
 
 
 def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key, title: str, base_url: str,
-                           validity: tuple[datetime, datetime] | None = None) -> IssuedCertificate:
+                           validity: tuple[datetime, datetime] | None = None, card: Card | None = None
+                           ) -> IssuedCertificate:
     """A test CPS/CPE card authentication certificate from the PERSONNES CA (development and tests).
 
     Like ANS's test card kits, a kit may hold an expired card: ``validity`` sets its window.
     """
     subject = card_subject(national_id=person.national_id, family_name=person.family_name,
                            given_name=person.given_name, title=title)
-    return store_issued(db, hsm, profile_code="CARD_AUTH", subject=subject, public_key=public_key, structure_id=None,
-                        person_id=person.id, requested_by="system", dns_names=(), emails=[],
-                        urls=ca.Urls(base_url), key_description="carte de test",
-                        profession_code=person.profession_code, validity=validity)
+    row = store_issued(db, hsm, profile_code="CARD_AUTH", subject=subject, public_key=public_key, structure_id=None,
+                       person_id=person.id, requested_by="system", dns_names=(), emails=[],
+                       urls=ca.Urls(base_url), key_description="carte de test",
+                       profession_code=person.profession_code, validity=validity)
+    if card is not None:  # opposing or revoking the card revokes this certificate
+        row.card_id = card.id
+        db.add(row)
+        db.flush()
+    return row
