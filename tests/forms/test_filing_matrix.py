@@ -34,7 +34,9 @@ ROUTES = {
     ("POST", "/demarches/<int:filing_id>/deposer"): ("draft", {**POST_EDIT, "filer": 303}),
     ("POST", "/demarches/<int:filing_id>/message"): ("deposited", {**POST_EDIT, "filer": 303}),
     ("POST", "/demarches/<int:filing_id>/pieces"): ("draft", {**POST_EDIT, "filer": 303}),
-    ("GET", "/demarches/<int:filing_id>/pieces/<int:attachment_id>"): ("draft", FILES),
+    # A draft is its author's alone until deposit: not even the agency opens its attachments (nor the draft itself,
+    # nor a director reading a mandataire's draft: tests/security/test_review_misc.py).
+    ("GET", "/demarches/<int:filing_id>/pieces/<int:attachment_id>"): ("draft", {**FILES, "operator": 403}),
     ("GET", "/instruction/"): (None, AGENCY),
     ("GET", "/instruction/<int:filing_id>"): ("deposited", AGENCY),
     ("POST", "/instruction/<int:filing_id>/<verb>"): ("deposited", {**AGENCY, "anonymous": 400, "operator": 303}),
