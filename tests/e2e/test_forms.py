@@ -136,6 +136,8 @@ def file_f413(page, live_portal, *, family: str, admin: dict) -> str:
     no_horizontal_scroll(page)
     page.get_by_role("button", name="Commencer").click()
     page.select_option("#champ-famille", family)
+    if family == "SERV":  # the servers' domains, which the SERV certificates' names must fall within
+        page.fill("#champ-domaines", "chu-nantes.example")
     shot(page, "f413-01-famille")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.locator(".fr-stepper__title")).to_contain_text("Administrateurs")

@@ -82,7 +82,6 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
         raise CertificateRequestError("Type de certificat inconnu.", field="profile")
     if not structure.contract_signed:
         raise CertificateRequestError("La structure n’a pas signé le contrat d’adhésion avec l’ANS.", field="structure")
-    checked = load_csr(csr)
     # The names are only those the administrator typed and the rules accepted: never the CSR's own SAN.
     names = list(dict.fromkeys(validate_dns_name(n) for n in dns_names))
     if not profile.san_dns_required and names:
@@ -92,6 +91,7 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
                                       field="dns_names")
     if names:
         domains.check_names(db, structure, names)
+    checked = load_csr(csr)
     common_name = names[0] if profile.code == "SERV_SSL" else validate_service_name(service_name, product)
     subject = organisation_subject(structure_name=structure.name, structure_national_id=structure.national_id,
                                    departement=structure.departement, common_name=common_name)
