@@ -1,4 +1,5 @@
-"""Case files (dossiers): ANS forms, and next certificate orders and AAC filings; their history and thread."""
+"""Case files (dossiers): ANS forms, certificate orders (CERT) and AAC requests; their history, thread, documents,
+attachments, card orders and the outbox."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class Filing(SQLModel, table=True):
                       sa.Index("ix_filing_structure_id_id", "structure_id", "id"))
 
     id: int | None = Field(default=None, primary_key=True)
-    form: str = Field(max_length=8, index=True)  # F101, F301, F413, F502, F503 (then CERT, AAC)
+    form: str = Field(max_length=8, index=True)  # F101, F301, F413, F502, F503, CERT, AAC
     structure_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
     filer_id: int = Field(foreign_key="person.id", index=True)
     state: str = Field(default="brouillon", max_length=20, index=True)

@@ -54,10 +54,6 @@ class IssuedCertificate(SQLModel, table=True):
     revocation_reason: str = Field(default="", max_length=30)
     created_at: datetime = timestamp()
 
-    @property
-    def status(self) -> str:
-        return "revoked" if self.revoked_at else "valid"
-
 
 class CertificateNotice(SQLModel, table=True):
     """An expiry notice sent for a certificate: at most one per threshold, however often the job runs."""

@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.models import OutboxMessage
 
@@ -30,6 +29,3 @@ def backoff(attempts: int) -> timedelta:
     """1, 2, 4… minutes after each failure, at most an hour."""
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
-
-def pending_count(db: Session) -> int:
-    return db.exec(select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))).one()

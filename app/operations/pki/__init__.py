@@ -19,13 +19,13 @@ from .hierarchy import (
     seal_certificate,
 )
 from .issuance import issue_card_certificate, issue_certificate
-from .responder import ocsp_answer, process_responder
+from .responder import ocsp_answer
 from .revocation import certificate_status, refresh_crls, revoke_certificate
 from .sealing import seal_material, seal_pdf
 
 __all__ = [
     "CARD_AUTHORITIES", "HIERARCHY", "ORGANISATIONS", "PERSONNES", "ROOT", "SEAL_KEY_LABEL", "authority",
     "certificate_status", "current_responder", "init_pki", "issue_card_certificate", "issue_certificate", "issuer",
-    "ocsp_answer", "process_responder", "refresh_crls", "renew_responders", "revoke_certificate", "seal_certificate",
+    "ocsp_answer", "refresh_crls", "renew_responders", "revoke_certificate", "seal_certificate",
     "seal_material", "seal_pdf",
 ]

@@ -97,8 +97,4 @@ def ocsp_answer(db: Session, hsm: Hsm, request_der: bytes, now: datetime | None 
     return _responder.answer(db, hsm, request_der, now)
 
 
-def process_responder() -> OcspResponder:
-    return _responder
-
-
-__all__ = ["OcspResponder", "ocsp_answer", "process_responder"]
+__all__ = ["OcspResponder", "ocsp_answer"]
