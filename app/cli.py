@@ -156,7 +156,7 @@ def jobs_run():
     click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
     click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
     if settings.cps_crl_file:
-        from app.operations.cards import write_card_crls
+        from app.operations.card_login import write_card_crls
 
         changed = write_card_crls(db, settings.cps_crl_file)
         click.echo(f"CRL des cartes pour nginx : {settings.cps_crl_file} ({'mis à jour' if changed else 'inchangé'}).")

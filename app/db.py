@@ -136,6 +136,19 @@ def init_app(app, url: str) -> None:
 
     app.extensions["db"] = Database(url)
 
+    @app.after_request
+    def _commit_at_edge(response):
+        """The request commits once, after its view, unless the view refused (``refuse()``) or the answer is an
+        error that did not ask to keep its writes (``keep()``: a draft saved as typed beside its 422)."""
+        session = g.get("db_session")
+        if session is None or _READS_ONLY.get():
+            return response
+        if g.get("refused") or (response.status_code >= 400 and not g.get("keep_changes")):
+            session.rollback()
+        else:
+            commit()
+        return response
+
     @app.teardown_appcontext
     def _close_session(_exc):
         session = g.pop("db_session", None)
@@ -145,8 +158,29 @@ def init_app(app, url: str) -> None:
             _READS_ONLY.set(False)
 
 
+def keep() -> None:
+    """This request answers an error but keeps what it wrote (a draft saved as typed): the edge commits it."""
+    from flask import g
+
+    g.keep_changes = True
+
+
+def refuse(*objects) -> None:
+    """Undo this request's writes now, before a refusal is rendered, and reload ``objects`` as stored; the edge
+    then commits nothing."""
+    from flask import g
+
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+        for item in objects:
+            session.refresh(item)
+    g.refused = True
+
+
 def commit() -> None:
-    """Commit the request's work once, at the edge (views, CLI commands, jobs): operations only flush."""
+    """Commit the work once, at the edge: after each request (``init_app``), or at the end of a CLI command or job.
+    Operations only flush; views never call this."""
     from flask import g
 
     session = g.get("db_session")

@@ -45,7 +45,7 @@ PAGES = {
 
 
 def render_error(code: int, detail: str | None = None):
-    from app.views.rendering import render
+    from app.web.rendering import render
 
     page = PAGES.get(code) or PAGES[500 if code >= 500 else 400]
     response = render("errors/error.html", status=code, error=page, detail=detail)

@@ -93,12 +93,12 @@ def create_app(config: dict | None = None) -> Flask:
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
     # extension's before_request hook only repeats that work on every request (0.12 ms a page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    from app.views import headers, templating
+    from app.web import headers, templating
 
     headers.register(app, csp)
 
     _register_blueprints(app)
-    from app.views.security import load_actor
+    from app.web.security import load_actor
 
     app.before_request(load_actor)
     errors.register(app)
@@ -119,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
         api_tokens,
         auth,
         backoffice,
-        cardorders,
+        card_orders,
         certificate_request,
         certificates,
         dashboard,
@@ -131,6 +131,6 @@ def _register_blueprints(app: Flask) -> None:
         referential,
     )
 
-    for module in (main, auth, dashboard, pki, referential, filings, backoffice, cardorders, inbox,
+    for module in (main, auth, dashboard, pki, referential, filings, backoffice, card_orders, inbox,
                    email_login, certificates, certificate_request, api, api_tokens, aac):
         app.register_blueprint(module.bp)

@@ -7,7 +7,7 @@
 from flask import g, render_template
 
 from app import create_app
-from app.views.security import requires
+from app.web.security import requires
 
 app = create_app()
 _LAYOUT = app.jinja_env.from_string('{% extends "base.html" %}{% block title %}Plancher{% endblock %}')

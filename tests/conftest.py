@@ -85,6 +85,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_for_port(port: int, proc=None, timeout: float = 30.0) -> None:
+    """Until something accepts connections on 127.0.0.1:``port`` (a loaded machine may take seconds); fails with
+    the process's errors if it exits first."""
+    import socket
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"port {port}: process exited: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
 def wait_for(url: str, proc, timeout: float = 20.0) -> None:
     import time
 

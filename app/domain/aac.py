@@ -50,7 +50,8 @@ AAC_MACHINE = Machine(AAC_STATES, (
                needs_message=True),
     Transition("expirer", "Expirer", frozenset({"octroyee"}), "expiree", PORTAL),
 ), {PRESCRIBER: "au prescripteur", PHARMACIST: "au pharmacien de la PUI", EVALUATOR: "à l’ANSM",
-    LABORATORY: "au laboratoire", PORTAL: "au portail"}, deciders=frozenset({EVALUATOR}))
+    LABORATORY: "au laboratoire", PORTAL: "au portail"}, deciders=frozenset({EVALUATOR}),
+    final=frozenset({"octroyee", "refusee", "classee"}), noun="une demande")
 
 REFUSAL_REASONS = (
     ("alternative", "Une alternative thérapeutique appropriée est disponible"),

@@ -1,61 +1,30 @@
-"""A card ordered by an accepted F101 or F301, from order to end of life.
+"""A card ordered by an accepted F101 or F301, from order to end of life, as a case-file :class:`Machine`.
 
 commandée → fabriquée → active → opposée (lost or stolen, by the structure) | révoquée (by the agency, e.g.
-for a departed agent once the structure asked). Plain Python, as the case files.
+for a departed agent once the structure asked). The agency's transitions are decisions: the separation of
+duties applies to them as to every case file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from .casefiles import BACK_OFFICE, InvalidTransition, Involvement, require_independent
+from .casefiles import BACK_OFFICE, Machine, Transition
 from .codes import CARD_ORDER_STATES
-from .permissions import Actor
 
 STRUCTURE = "structure"  # the legal representative or a mandataire of the card's structure
 
-
-@dataclass(frozen=True)
-class CardTransition:
-    verb: str
-    label: str
-    sources: frozenset[str]
-    target: str | None  # None: the state stays, a request is recorded
-    by: str
-    needs_reason: bool = False
-
-
-CARD_TRANSITIONS = {t.verb: t for t in (
-    CardTransition("fabriquer", "Marquer fabriquée", frozenset({"commandee"}), "fabriquee", BACK_OFFICE),
-    CardTransition("activer", "Activer", frozenset({"fabriquee"}), "active", BACK_OFFICE),
-    CardTransition("opposer", "Faire opposition (perte, vol)", frozenset({"fabriquee", "active"}), "opposee",
-                   STRUCTURE, needs_reason=True),
-    CardTransition("demander_revocation", "Demander la révocation", frozenset({"active", "opposee"}), None,
-                   STRUCTURE, needs_reason=True),
-    CardTransition("revoquer", "Révoquer", frozenset({"fabriquee", "active", "opposee"}), "revoquee",
-                   BACK_OFFICE, needs_reason=True),
-)}
+CARD_MACHINE = Machine(CARD_ORDER_STATES, (
+    Transition("fabriquer", "Marquer fabriquée", frozenset({"commandee"}), "fabriquee", BACK_OFFICE),
+    Transition("activer", "Activer", frozenset({"fabriquee"}), "active", BACK_OFFICE),
+    Transition("opposer", "Faire opposition (perte, vol)", frozenset({"fabriquee", "active"}), "opposee",
+               STRUCTURE, needs_message=True),
+    Transition("demander_revocation", "Demander la révocation", frozenset({"active", "opposee"}), None,
+               STRUCTURE, needs_message=True),
+    Transition("revoquer", "Révoquer", frozenset({"fabriquee", "active", "opposee"}), "revoquee",
+               BACK_OFFICE, needs_message=True),
+), {BACK_OFFICE: "à l’agence", STRUCTURE: "à la structure"}, deciders=frozenset({BACK_OFFICE}),
+    motive="Indiquez le motif.", motive_field="motif", noun="une carte")
 
 
-def card_transition(state: str, verb: str, *, by: str, reason: str = "", requested: bool = False,
-                    agent: Actor | None = None, involvement: Involvement | None = None) -> CardTransition:
-    """The card transition, or :class:`InvalidTransition`; the agency's own ones follow the case files'
-    separation of duties (nobody fabricates or revokes their own card, nor one of a structure of theirs)."""
-    found = CARD_TRANSITIONS.get(verb)
-    if found is None or found.by != by:
-        raise InvalidTransition("Action impossible sur cette carte.")
-    if by == BACK_OFFICE:
-        require_independent(agent, involvement)
-    if state not in found.sources:
-        raise InvalidTransition(
-            f"Impossible de « {found.label.lower()} » une carte {CARD_ORDER_STATES[state].lower()}.")
-    if verb == "demander_revocation" and requested:
-        raise InvalidTransition("La révocation de cette carte est déjà demandée.")
-    if found.needs_reason and not reason.strip():
-        raise InvalidTransition("Indiquez le motif.", field="motif")
-    return found
-
-
-def card_actions(state: str, by: str, *, requested: bool = False) -> list[CardTransition]:
-    return [t for t in CARD_TRANSITIONS.values() if t.by == by and state in t.sources
-            and not (t.verb == "demander_revocation" and requested)]
+def card_actions(state: str, by: str, *, requested: bool = False) -> list[Transition]:
+    """What ``by`` may do next on a card in ``state`` (a revocation is asked once)."""
+    return [t for t in CARD_MACHINE.available(state, by) if not (t.verb == "demander_revocation" and requested)]

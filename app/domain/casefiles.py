@@ -41,8 +41,8 @@ class Transition:
     verb: str  # code, also the audit action
     label: str  # the French verb on the button
     sources: frozenset[str]
-    target: str
-    by: str  # FILER or BACK_OFFICE
+    target: str | None  # None: the state stays, the transition is recorded (a card's revocation asked)
+    by: str  # FILER, BACK_OFFICE or a workflow's own role
     needs_message: bool = False
 
 
@@ -122,11 +122,16 @@ class Machine:
     role are decisions: the agent and the file's involvement must be given, and a conflict refuses them."""
 
     def __init__(self, states: CodeSet, transitions: tuple[Transition, ...], roles: dict[str, str],
-                 deciders: frozenset[str] = frozenset()):
+                 deciders: frozenset[str] = frozenset(), *, final: frozenset[str] = frozenset(),
+                 motive: str = "Indiquez le motif : il sera transmis au déclarant.", motive_field: str = "message",
+                 noun: str = "un dossier"):
         self.states = states
         self.transitions = {t.verb: t for t in transitions}
         self.roles = roles  # role -> "au déclarant", "à l’agence"… for the refusal message
         self.deciders = deciders
+        self.final = final  # states where the file is decided (its decision date is set on entering them)
+        self.motive, self.motive_field = motive, motive_field
+        self.noun = noun  # « un dossier », « une carte », « une demande »: what the refusal calls the file
 
     def transition(self, state: str, verb: str, *, by: str, message: str = "", agent: Actor | None = None,
                    involvement: Involvement | None = None) -> Transition:
@@ -137,10 +142,10 @@ class Machine:
         if found.by != by:
             raise InvalidTransition(f"« {found.label} » est réservé {self.roles.get(found.by, found.by)}.")
         if state not in found.sources:
-            raise InvalidTransition(f"Impossible de « {found.label.lower()} » un dossier "
+            raise InvalidTransition(f"Impossible de « {found.label.lower()} » {self.noun} "
                                     f"{self.states[state].lower()}.")
         if found.needs_message and not message.strip():
-            raise InvalidTransition("Indiquez le motif : il sera transmis au déclarant.", field="message")
+            raise InvalidTransition(self.motive, field=self.motive_field)
         if by in self.deciders:
             require_independent(agent, involvement)
         return found
@@ -151,7 +156,13 @@ class Machine:
 
 
 FORMS_MACHINE = Machine(STATES, tuple(TRANSITIONS.values()), {FILER: "au déclarant", BACK_OFFICE: "à l’agence"},
-                        deciders=frozenset({BACK_OFFICE}))
+                        deciders=frozenset({BACK_OFFICE}), final=FINAL_STATES)
+PORTAL = "portail"
+# A certificate order is deposited by its administrator and delivered at once by the portal (no agent decides).
+CERT_MACHINE = Machine(STATES, (
+    TRANSITIONS["deposer"],
+    Transition("delivrer", "Délivrer", frozenset({"depose"}), "accepte", PORTAL),
+), {FILER: "à l’administrateur technique", PORTAL: "au portail"}, final=FINAL_STATES)
 transition = FORMS_MACHINE.transition
 available = FORMS_MACHINE.available
 

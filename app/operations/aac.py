@@ -16,7 +16,7 @@ from app.domain.permissions import Actor
 from app.models import Filing, FilingDocument, FilingEvent, Person, PracticeActivity, ReferentialMedicine, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
-from app.operations.casefiles import involvement, next_reference
+from app.operations.casefiles import next_reference, transition
 
 STEPS = (("patient", "Patient"), ("medicament", "Médicament et indication"),
          ("prescription", "Prescription et critères"), ("engagement", "Engagement et PUI"))
@@ -146,21 +146,16 @@ def save_step(db: Session, filing: Filing, step: str, data: dict) -> None:
 
 def move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
          auth_method: str = "", agent: Actor | None = None) -> None:
-    """Take the transition ``verb`` as ``by``: state, history event and audit (flushed). The evaluator's
-    decisions need the ``agent``: nobody decides a request they filed, are named in, or whose PUI they work in."""
-    found = aac.AAC_MACHINE.transition(filing.state, verb, by=by, message=message, agent=agent,
-                                       involvement=involvement(db, filing) if by in aac.AAC_MACHINE.deciders
-                                       else None)
-    before, filing.state = filing.state, found.target
-    filing.updated_at = utcnow()
-    if found.target in ("octroyee", "refusee", "classee"):
-        filing.decided_at = filing.updated_at
-    db.add(filing)
-    db.add(FilingEvent(filing_id=filing.id, actor=actor, verb=verb, before=before, after=filing.state,
-                       message=message.strip(), auth_method=auth_method))
-    db.flush()
-    audit.record(db, actor=actor, action=f"aac.{verb}", object_type="filing", object_id=filing.id,
-                 before={"state": before}, after={"state": filing.state})
+    """Take the transition ``verb`` as ``by`` through the one case-file transition. The evaluator's decisions need
+    the ``agent``: nobody decides a request they filed, are named in, or whose PUI they work in."""
+
+    def after(_event) -> None:
+        if verb == "demander_donnees_labo":  # from now on the product's laboratory sees this request
+            filing.payload = {**filing.payload, "donnees_labo_demandees": True}
+            db.add(filing)
+
+    transition(db, filing, verb, by=by, actor=actor, agent=agent, message=message, auth_method=auth_method,
+               after=after)
 
 
 def submit(db: Session, filing: Filing, *, actor: str, auth_method: str, activity_ids, today: date,

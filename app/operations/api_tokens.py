@@ -66,7 +66,9 @@ def revoke_token(db: Session, token: ApiToken, *, actor: str) -> None:
         audit.record(db, actor=actor, action="api_token.revoked", object_type="api_token", object_id=token.id)
 
 
-def authenticate(db: Session, header: str | None) -> tuple[ApiToken, Person]:
+def authenticate(db: Session, header: str | None, *, using: bool = False) -> tuple[ApiToken, Person]:
+    """The token of an ``Authorization: Bearer`` header and its creator, or :class:`TokenError`; ``using`` (a
+    request that changes something) records the token's last use."""
     if not header or not header.startswith("Bearer "):
         raise TokenError("Jeton absent : en-tête « Authorization: Bearer pst_… » attendu.")
     token = db.exec(select(ApiToken).where(ApiToken.token_sha256 == _hash(header[7:].strip()))).first()
@@ -76,6 +78,9 @@ def authenticate(db: Session, header: str | None) -> tuple[ApiToken, Person]:
         raise TokenError("Jeton révoqué.")
     if aware(token.expires_at) <= utcnow():
         raise TokenError("Jeton expiré : créez-en un nouveau dans le portail.")
+    if using:
+        token.last_used_at = utcnow()
+        db.add(token)
     return token, db.get(Person, token.person_id)
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.domain.cardorders import card_transition
-from app.domain.casefiles import BACK_OFFICE, Involvement
+from app.domain.casefiles import InvalidTransition
 from app.domain.codes import CARD_ORDER_STATES
 from app.domain.permissions import Actor
 from app.models import Card, CardOrder, Filing, Habilitation, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
-from app.operations import audit, outbox
+from app.operations import outbox
+from app.operations.casefiles import transition
 from app.operations.pki import revoke_certificate
 
 
@@ -37,14 +37,6 @@ def _fabricate(db: Session, order: CardOrder) -> None:
         db.flush()
 
 
-def involvement(db: Session, order: CardOrder) -> Involvement:
-    """The order's filer, its holder and its structure (with the EJ)."""
-    filing = db.get(Filing, order.filing_id)
-    structure = db.get(Structure, order.structure_id)
-    return Involvement(filing.filer_id if filing else 0, frozenset({order.national_id} - {""}),
-                       structure_ids=frozenset({structure.id, structure.parent_id} - {None}))
-
-
 CARD_CERTIFICATE_REASONS = {"opposer": "key_compromise", "revoquer": "affiliation_changed"}
 
 
@@ -60,31 +52,28 @@ def revoke_card_certificates(db: Session, keystore, card_id: int, *, reason: str
 
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
            notify: list[str] | None = None, agent: Actor | None = None, keystore=None) -> None:
-    """Apply ``verb`` to the order (and its card); flushes, the caller commits."""
-    found = card_transition(order.state, verb, by=by, reason=reason,
-                            requested=order.revocation_requested_at is not None, agent=agent,
-                            involvement=involvement(db, order) if by == BACK_OFFICE else None)
-    before = order.state
-    if verb == "fabriquer":
-        _fabricate(db, order)
-    if found.target:
-        order.state = found.target
-        if order.card_id:
+    """Apply ``verb`` to the order (and its card) through the one case-file transition; flushes, the caller
+    commits. Opposing or revoking the card revokes its authentication certificates in the same transaction."""
+    if verb == "demander_revocation" and order.revocation_requested_at is not None:
+        raise InvalidTransition("La révocation de cette carte est déjà demandée.")
+
+    def after(_event) -> None:
+        if verb == "fabriquer":
+            _fabricate(db, order)
+        if order.card_id and verb in ("activer", "opposer", "revoquer"):
             card = db.get(Card, order.card_id)
-            card.status = found.target  # the card carries the order's state
+            card.status = order.state  # the card carries the order's state
             db.add(card)
-    if verb in CARD_CERTIFICATE_REASONS and order.card_id:
-        revoke_card_certificates(db, keystore, order.card_id, reason=CARD_CERTIFICATE_REASONS[verb], actor=actor)
-    if verb == "demander_revocation":
-        order.revocation_requested_at = utcnow()
-    if reason.strip():
-        order.revocation_reason = reason.strip()[:200]
-    order.updated_at = utcnow()
-    db.add(order)
-    db.flush()
-    audit.record(db, actor=actor, action=f"card.{verb}", object_type="card_order", object_id=order.id,
-                 before={"state": before},
-                 after={"state": order.state, **({"reason": reason.strip()} if reason.strip() else {})})
+        if verb in CARD_CERTIFICATE_REASONS and order.card_id:
+            revoke_card_certificates(db, keystore, order.card_id, reason=CARD_CERTIFICATE_REASONS[verb], actor=actor)
+        if verb == "demander_revocation":
+            order.revocation_requested_at = utcnow()
+        if reason.strip():
+            order.revocation_reason = reason.strip()[:200]
+        db.add(order)
+        db.flush()
+
+    transition(db, order, verb, by=by, actor=actor, agent=agent, message=reason, after=after)
     holder = f"{order.given_name} {order.family_name}"
     if verb in ("activer", "opposer", "revoquer") and order.email:
         label = CARD_ORDER_STATES[order.state]

@@ -14,9 +14,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain import casefiles as states
-from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, involvement_of
+from app.domain.aac import AAC_MACHINE
+from app.domain.cardorders import CARD_MACHINE
+from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, Machine, involvement_of
 from app.domain.permissions import Actor
-from app.models import Filing, FilingEvent, ReferenceCounter, Structure
+from app.models import CardOrder, Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
 
@@ -50,10 +52,16 @@ def open_draft(db: Session, *, form: str, structure_id: int | None, filer_id: in
     return filing
 
 
-def involvement(db: Session, filing: Filing) -> Involvement:
-    """Whom the file concerns, for the separation-of-duties rule every decision goes through."""
-    structure = db.get(Structure, filing.structure_id) if filing.structure_id else None
-    return involvement_of(filing.filer_id, filing.payload, (structure.id, structure.parent_id) if structure else ())
+def involvement(db: Session, case) -> Involvement:
+    """Whom the file concerns, for the separation-of-duties rule every decision goes through: a filing's filer,
+    the people it names and its structure (with the EJ); a card order's filer, holder and structure."""
+    structure = db.get(Structure, case.structure_id) if case.structure_id else None
+    structures = (structure.id, structure.parent_id) if structure else ()
+    if isinstance(case, CardOrder):
+        filing = db.get(Filing, case.filing_id)
+        return Involvement(filing.filer_id if filing else 0, frozenset({case.national_id} - {""}),
+                           structure_ids=frozenset(i for i in structures if i))
+    return involvement_of(case.filer_id, case.payload, structures)
 
 
 def editable(filing: Filing) -> bool:
@@ -85,21 +93,58 @@ def next_reference(db: Session, form: str, year: int) -> str:
     return states.reference(form, year, number)
 
 
-def _event(db: Session, filing: Filing, *, actor: str, verb: str, before: str, message: str = "",
-           auth_method: str = "", audited: bool = True) -> FilingEvent:
-    event = FilingEvent(filing_id=filing.id, actor=actor, verb=verb, before=before, after=filing.state,
-                        message=message, auth_method=auth_method)
-    db.add(event)
+@dataclass(frozen=True)
+class Kind:
+    """One kind of case file as the transition sees it: its machine and how its audit actions are named."""
+
+    machine: Machine
+    audit_prefix: str
+    object_type: str = "filing"
+
+
+FORM_KIND = Kind(states.FORMS_MACHINE, "filing")
+KINDS = {"AAC": Kind(AAC_MACHINE, "aac"), "CERT": Kind(states.CERT_MACHINE, "certificate_order"),
+         "CARD": Kind(CARD_MACHINE, "card", "card_order")}
+
+
+def kind_of(case) -> Kind:
+    return KINDS["CARD"] if isinstance(case, CardOrder) else KINDS.get(case.form, FORM_KIND)
+
+
+def transition(db: Session, case, verb: str, *, by: str, actor: str, agent: Actor | None = None, message: str = "",
+               auth_method: str = "", after: Callable[[FilingEvent | None], None] | None = None,
+               audit_extra: dict | None = None) -> FilingEvent | None:
+    """The one way a case file changes state, for every kind (ANS forms, AAC requests, certificate orders, card
+    orders): the machine's rules (who may act, from which state, with which motive; for decisions, the separation
+    of duties), then the state, the dates, the history event (filings), ``after`` (the workflow's own effects:
+    seal, rights, certificates; mails), and last the audit record with before and after. Flushes only."""
+    kind = kind_of(case)
+    found = kind.machine.transition(case.state, verb, by=by, message=message, agent=agent,
+                                    involvement=involvement(db, case) if by in kind.machine.deciders else None)
+    before = case.state
+    now = utcnow()
+    if found.target is not None:
+        case.state = found.target
+    case.updated_at = now
+    if isinstance(case, Filing) and found.target in kind.machine.final:
+        case.decided_at = now
+    db.add(case)
     db.flush()
-    if audited:
-        _audit(db, filing, event)
+    event = None
+    if isinstance(case, Filing):
+        event = FilingEvent(filing_id=case.id, actor=actor, verb=verb, before=before, after=case.state,
+                            message=message.strip(), auth_method=auth_method)
+        db.add(event)
+        db.flush()
+    if after is not None:
+        after(event)
+    # Audited last: the audit chain's lock (every login and decision writes to it) is not held while ``after``
+    # seals a PDF in the HSM, which takes seconds on a loaded machine.
+    audit.record(db, actor=actor, action=f"{kind.audit_prefix}.{verb}", object_type=kind.object_type,
+                 object_id=case.id, before={"state": before},
+                 after={"state": case.state, **({"reference": case.reference} if isinstance(case, Filing) else {}),
+                        **({"message": message.strip()} if message.strip() else {}), **(audit_extra or {})})
     return event
-
-
-def _audit(db: Session, filing: Filing, event: FilingEvent) -> None:
-    audit.record(db, actor=event.actor, action=f"filing.{event.verb}", object_type="filing", object_id=filing.id,
-                 before={"state": event.before}, after={"state": filing.state, "reference": filing.reference,
-                                                        **({"message": event.message} if event.message else {})})
 
 
 def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth_method: str,
@@ -109,26 +154,17 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
     if idempotency_key != filing.idempotency_key:
         return False
     verb = "deposer" if filing.state == "brouillon" else "redeposer"
-    transition = states.transition(filing.state, verb, by=FILER)
+    states.transition(filing.state, verb, by=FILER)  # the state allows it: check the content then
     errors = workflow.check(db, filing)
     if errors:
         raise Refused(errors)
-    before = filing.state
     now = utcnow()
     if filing.reference is None:
         filing.reference = next_reference(db, filing.form, now.year)
-    filing.state = transition.target
     filing.deposited_at = now
-    filing.updated_at = now
     filing.idempotency_key = secrets.token_urlsafe(24)  # the next deposit (after a correction) needs a new key
-    db.add(filing)
-    db.flush()
-    event = _event(db, filing, actor=actor, verb=verb, before=before, auth_method=auth_method, audited=False)
-    if workflow.seal is not None:
-        workflow.seal(db, filing, event)
-    # Audited after the seal: the audit chain's lock (every login and decision writes to it) is not held while
-    # the HSM and pyHanko seal the PDF, which takes seconds on a loaded machine.
-    _audit(db, filing, event)
+    transition(db, filing, verb, by=FILER, actor=actor, auth_method=auth_method,
+               after=(lambda event: workflow.seal(db, filing, event)) if workflow.seal is not None else None)
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
             f"Votre dossier {filing.reference} a bien été déposé le {now:%d/%m/%Y à %H:%M} (UTC).\n"
@@ -141,24 +177,16 @@ def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Ac
     """A back-office transition by ``agent``; ``accepter`` checks the rules again and applies the effects, all in
     the caller's transaction (a failure anywhere leaves nothing)."""
     actor = agent.national_id
-    transition = states.transition(filing.state, verb, by=BACK_OFFICE, message=message, agent=agent,
-                                   involvement=involvement(db, filing))
+    states.transition(filing.state, verb, by=BACK_OFFICE, message=message, agent=agent,
+                      involvement=involvement(db, filing))  # allowed: on acceptance, check the rules again
     if verb == "accepter":
         errors = workflow.check(db, filing)
         if errors:
             raise InvalidTransition("Le dossier ne peut plus être accepté : "
                                     + " ".join(m for e in errors.values() for m in e.values()))
-    before = filing.state
-    filing.state = transition.target
-    filing.updated_at = utcnow()
-    if filing.state in states.FINAL_STATES:
-        filing.decided_at = filing.updated_at
-    db.add(filing)
-    db.flush()
-    event = _event(db, filing, actor=actor, verb=verb, before=before, message=message.strip(),
-                   auth_method=auth_method)
-    if verb == "accepter":
-        workflow.effects(db, filing, actor)
+    event = transition(db, filing, verb, by=BACK_OFFICE, actor=actor, agent=agent, message=message,
+                       auth_method=auth_method,
+                       after=(lambda _event: workflow.effects(db, filing, actor)) if verb == "accepter" else None)
     if verb != "passer_en_instruction":
         said = f"\n\nMessage de l’agence :\n{message.strip()}" if message.strip() else ""
         _notify(db, filing, workflow, filer_email,
@@ -185,7 +213,14 @@ def write_message(db: Session, filing: Filing, *, actor: str, message: str, by: 
         raise InvalidTransition("Le message est vide.", field="message")
     if len(message) > 4000:
         raise InvalidTransition("Le message dépasse 4 000 caractères.", field="message")
-    return _event(db, filing, actor=actor, verb="message", before=filing.state, message=message.strip())
+    event = FilingEvent(filing_id=filing.id, actor=actor, verb="message", before=filing.state, after=filing.state,
+                        message=message.strip())
+    db.add(event)
+    db.flush()
+    audit.record(db, actor=actor, action=f"{kind_of(filing).audit_prefix}.message", object_type="filing",
+                 object_id=filing.id, after={"state": filing.state, "reference": filing.reference,
+                                             "message": message.strip()})
+    return event
 
 
 def history(db: Session, filing_id: int) -> list[FilingEvent]:

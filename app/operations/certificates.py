@@ -3,19 +3,19 @@ every certificate of the product issued at once, recorded as a CERT case file, a
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
 from sqlmodel import Session, select
 
+from app.domain.casefiles import FILER, PORTAL
 from app.domain.certificates import CertificateRequestError
 from app.domain.forms.schema import EMAIL
 from app.domain.products import PRODUCTS, USAGES, StructureFacts, structure_decision
-from app.models import Filing, FilingEvent, Habilitation, IssuedCertificate, Structure
+from app.models import Filing, Habilitation, IssuedCertificate, Structure
 from app.models.base import utcnow
-from app.operations import audit, outbox
-from app.operations.casefiles import next_reference
+from app.operations import outbox
+from app.operations.casefiles import next_reference, open_draft, transition
 from app.operations.pki import issue_certificate
 
 
@@ -89,44 +89,39 @@ def check_order(db: Session, order: CertificateOrder, *, person_id: int, today: 
     return structure, previous
 
 
-def order_certificates(db: Session, hsm, order: CertificateOrder, *, person_id: int, actor: str, auth_method: str,
+def order_certificates(db: Session, keystore, order: CertificateOrder, *, person_id: int, actor: str, auth_method: str,
                        base_url: str, today: date | None = None) -> tuple[Filing, list[IssuedCertificate]]:
     """Issue the product's certificates and record the order; flushes, the caller commits (or rolls back:
     a DMP pair whose second certificate fails leaves neither)."""
     structure, previous = check_order(db, order, person_id=person_id, today=today)
     product = PRODUCTS[(order.family, order.usage)]
     now = utcnow()
-    filing = Filing(form="CERT", structure_id=structure.id, filer_id=person_id, state="accepte",
-                    reference=next_reference(db, "CERT", now.year), idempotency_key=secrets.token_urlsafe(24),
-                    deposited_at=now, decided_at=now,
-                    payload={"family": order.family, "usage": order.usage, "service_name": order.service_name,
-                             "dns_names": order.dns_names, "email": order.email, "copy_email": order.copy_email,
-                             "renewal_of": order.renewal_of, "attestation": order.attestation})
-    db.add(filing)
-    db.flush()
-    issued = []
-    for profile in product.profiles:
-        try:
-            issued.append(issue_certificate(
-                db, hsm, requested_by=actor, structure=structure, profile_code=profile, csr=order.csrs[profile],
-                service_name=order.service_name, dns_names=order.dns_names,
-                emails=[e for e in (order.email, order.copy_email) if e], product=order.usage, base_url=base_url,
-                renewed_from_id=previous.id if previous else None, filing_id=filing.id))
-        except CertificateRequestError as exc:
-            if exc.field == "csr" and len(product.profiles) > 1:
-                exc.field = f"csr_{profile}"
-                exc.args = (f"{profile} : {exc}",)
-            elif exc.field == "csr":
-                exc.field = f"csr_{profile}"
-            raise
-    for verb, before, after in (("deposer", "brouillon", "depose"), ("accepter", "depose", "accepte")):
-        db.add(FilingEvent(filing_id=filing.id, actor=actor if verb == "deposer" else "portail", verb=verb,
-                           before=before, after=after, auth_method=auth_method if verb == "deposer" else "",
-                           message="" if verb == "deposer" else "Délivrance immédiate."))
-    db.flush()
-    audit.record(db, actor=actor, action="certificate.ordered", object_type="filing", object_id=filing.id,
-                 after={"reference": filing.reference, "usage": order.usage,
-                        "serials": [c.serial_hex for c in issued]})
+    filing = open_draft(db, form="CERT", structure_id=structure.id, filer_id=person_id, actor=actor,
+                        payload={"family": order.family, "usage": order.usage, "service_name": order.service_name,
+                                 "dns_names": order.dns_names, "email": order.email, "copy_email": order.copy_email,
+                                 "renewal_of": order.renewal_of, "attestation": order.attestation})
+    filing.reference, filing.deposited_at = next_reference(db, "CERT", now.year), now
+    transition(db, filing, "deposer", by=FILER, actor=actor, auth_method=auth_method)
+    issued: list[IssuedCertificate] = []
+
+    def deliver(_event) -> None:
+        for profile in product.profiles:
+            try:
+                issued.append(issue_certificate(
+                    db, keystore, requested_by=actor, structure=structure, profile_code=profile,
+                    csr=order.csrs[profile], service_name=order.service_name, dns_names=order.dns_names,
+                    emails=[e for e in (order.email, order.copy_email) if e], product=order.usage, base_url=base_url,
+                    renewed_from_id=previous.id if previous else None, filing_id=filing.id))
+            except CertificateRequestError as exc:
+                if exc.field == "csr" and len(product.profiles) > 1:
+                    exc.field = f"csr_{profile}"
+                    exc.args = (f"{profile} : {exc}",)
+                elif exc.field == "csr":
+                    exc.field = f"csr_{profile}"
+                raise
+
+    transition(db, filing, "delivrer", by=PORTAL, actor="portail", message="Délivrance immédiate.", after=deliver,
+               audit_extra={"usage": order.usage, "ordered_by": actor})
     names = ", ".join(f"{c.profile} n° {c.serial_hex}" for c in issued)
     outbox.queue(db, [order.email, order.copy_email], f"Certificat délivré : {filing.reference}",
                  f"Commande {filing.reference} ({USAGES[order.usage]}) pour {structure.name} : {names}.\n"

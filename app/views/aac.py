@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, g, request, send_file, stream_with_context, url_for
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, keep, refuse
 from app.domain import aac as rules
 from app.domain.casefiles import InvalidTransition, conflict, involvement_of
 from app.domain.inputs import parse_id, parse_int
@@ -22,8 +22,8 @@ from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Stru
 from app.models.base import utcnow
 from app.operations import aac
 from app.operations.casefiles import Refused, history, involvement
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.web.rendering import render, success
+from app.web.security import requires
 
 bp = Blueprint("aac", __name__)
 PAGE = 20
@@ -94,7 +94,6 @@ def index():
 def start():
     code = request.form.get("code", "")
     filing = aac.open_request(get_session(), prescriber_id=g.actor.person_id, actor=g.actor.national_id, code=code)
-    commit()
     return success(url_for("aac.step", filing_id=filing.id, step="patient"))
 
 
@@ -126,7 +125,7 @@ def step(filing_id: int, step: str, target: LoadedRequest):
         errors = aac.step_errors(db, step, typed, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids,
                                  renewal=filing.payload.get("renouvellement_de") is not None)
         aac.save_step(db, filing, step, typed)  # the draft keeps what was typed, but never a patient's name
-        commit()
+        keep()
         data = filing.payload[step]
         if not errors:
             index = names.index(step)
@@ -153,7 +152,6 @@ def autosave(filing_id: int, step: str, target: LoadedRequest):
     if filing.state not in aac.EDITABLE:
         return "", 409
     aac.save_step(db, filing, step, _step_data(step, request.form))
-    commit()
     return "", 204
 
 
@@ -192,9 +190,8 @@ def renew(filing_id: int, target: LoadedRequest):
     try:
         filing = aac.renew(db, target.filing, actor=g.actor.national_id, today=utcnow().date())
     except InvalidTransition as exc:
-        db.rollback()
+        refuse()
         return _page(target, status=422, error=str(exc))
-    commit()
     flash("Renouvellement pré-rempli : complétez les données cliniques de la période écoulée.", "success")
     return success(url_for("aac.step", filing_id=filing.id, step="prescription"))
 
@@ -207,11 +204,9 @@ def submit(filing_id: int, target: LoadedRequest):
         aac.submit(db, target.filing, actor=g.actor.national_id, auth_method=g.actor.auth_method,
                    activity_ids=g.actor.activity_structure_ids, today=utcnow().date(), link=_link(filing_id))
     except (Refused, InvalidTransition) as exc:
-        db.rollback()
-        db.refresh(target.filing)
+        refuse(target.filing)
         return _page(target, status=422, error="La demande est incomplète : complétez les étapes signalées."
                      if isinstance(exc, Refused) else str(exc))
-    commit()
     flash(f"Demande {target.filing.reference} envoyée à la PUI.", "success")
     return success(url_for("aac.show", filing_id=filing_id))
 
@@ -244,15 +239,10 @@ def _act(target: LoadedRequest, verb: str):
                 abort(404)
             aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
                       auth_method=g.actor.auth_method)
-            if verb == "demander_donnees_labo":  # from now on the product's laboratory sees this request
-                filing.payload = {**filing.payload, "donnees_labo_demandees": True}
-                db.add(filing)
             message = f"Demande {rules.AAC_STATES[filing.state].lower()}."
     except InvalidTransition as exc:
-        db.rollback()
-        db.refresh(filing)
+        refuse(filing)
         return _page(target, status=422, error=str(exc))
-    commit()
     flash(message, "success")
     return success(url_for("aac.show", filing_id=filing.id))
 
@@ -266,10 +256,8 @@ def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
             changes = aac.pharmacist_edit(db, target.filing, request.form, actor=g.actor.national_id,
                                           today=utcnow().date())
         except InvalidTransition as exc:
-            db.rollback()
-            db.refresh(target.filing)
+            refuse(target.filing)
             return _page(target, status=422, error=str(exc))
-        commit()
         flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
               else "Aucune modification.", "success" if changes else "info")
         return success(url_for("aac.show", filing_id=filing_id))
@@ -314,10 +302,8 @@ def laboratory_act(filing_id: int, verb: str, target: LoadedRequest):
         aac.move(db, target.filing, verb, rules.LABORATORY, actor=g.actor.national_id,
                   message=request.form.get("message", ""), auth_method=g.actor.auth_method)
     except InvalidTransition as exc:
-        db.rollback()
-        db.refresh(target.filing)
+        refuse(target.filing)
         return _page(target, status=422, error=str(exc))
-    commit()
     flash("Réponse transmise à l’ANSM.", "success")
     return success(url_for("aac.show", filing_id=filing_id))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.certificates import PROFILES, CertificateRequestError
 from app.domain.inputs import parse_id
 from app.domain.products import PRODUCTS, certificate_status
@@ -56,11 +56,8 @@ def _wrong_type(body: dict) -> tuple[str, int, str] | None:
 
 def _caller():
     db = get_session()
-    token, person = authenticate(db, request.headers.get("Authorization"))
-    if request.method == "POST":  # reads stay read-only (SQLite: no write lock for a listing)
-        token.last_used_at = utcnow()
-        db.add(token)
-    return token, person
+    # Reads stay read-only (SQLite: no write lock for a listing); an order records the token's use.
+    return authenticate(db, request.headers.get("Authorization"), using=request.method == "POST")
 
 
 def _describe(c: IssuedCertificate, *, with_pem: bool = False) -> dict:
@@ -157,14 +154,13 @@ def order():
                                             actor=person.national_id, auth_method="api",
                                             base_url=current_app.config["SETTINGS"].portal_base_url)
     except CertificateRequestError as exc:
-        db.rollback()
+        refuse()
         return error(str(exc), 422, exc.field)
-    commit()
     return jsonify({"commande": filing.reference, "certificats": [_describe(c, with_pem=True) for c in issued]}), 201
 
 
 @bp.get("/openapi.json")
 def openapi():
-    from app.views.openapi import document
+    from app.web.openapi import document
 
     return jsonify(document(current_app.config["SETTINGS"].portal_base_url))

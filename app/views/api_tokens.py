@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.inputs import parse_id, parse_int
 from app.models import ApiToken, Person, Structure
 from app.models.base import utcnow
 from app.operations.api_tokens import VALIDITY_DAYS, TokenError, create_token, revoke_token
 from app.views.certificates import administered
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.web.rendering import render, success
+from app.web.security import requires
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/certificats/jetons")
 
@@ -48,10 +48,9 @@ def create():
         token, raw = create_token(db, db.get(Person, g.actor.person_id), name=form.get("nom", ""),
                                   structure_ids=structure_ids, families=families, days=days)
     except TokenError as exc:
-        db.rollback()
+        refuse()
         return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
                      values={"nom": form.get("nom", ""), "structures": structure_ids, "familles": families})
-    commit()
     return _page(raw=raw, created=token)
 
 
@@ -63,6 +62,5 @@ def revoke(token_id: int):
     if token is None or token.person_id != g.actor.person_id:
         abort(404)
     revoke_token(db, token, actor=g.actor.national_id)
-    commit()
     flash(f"Jeton « {token.name} » révoqué : il n’ouvre plus rien.", "success")
     return success(url_for("api_tokens.index"))

@@ -10,17 +10,17 @@ from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from app.db import commit, get_session
+from app.db import get_session, keep
 from app.errors import render_error
 from app.extensions import limiter
 from app.models import LoginSession
-from app.operations.cards import check_card_certificate
+from app.operations.card_login import check_card_certificate
 from app.operations.login import end_session, open_session
 from app.psc.cps import identity_from_certificate, load_forwarded_certificate
 from app.psc.identity import IdentityError
 from app.psc.oidc import PendingLogin, PscError, pending_matches
-from app.views.rendering import render
-from app.views.security import start_portal_session
+from app.web.rendering import render
+from app.web.security import start_portal_session
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -66,7 +66,7 @@ def _end_current_session(reason: str) -> None:
 
 def _login_failed(message: str):
     _end_current_session("login_failed")
-    commit()
+    keep()  # the failed attempt is audited and the former session ended, though the answer is a 401
     session.clear()
     return render_error(401, message)
 
@@ -154,7 +154,6 @@ def _finish_login(identity, id_token: str = ""):
     next_url = _safe_next(session.get("next"))
     _end_current_session("relogin")
     login = open_session(get_session(), identity, id_token=id_token)
-    commit()
     start_portal_session(login.id)
     return redirect(next_url or url_for("dashboard.index"), code=303)
 
@@ -166,7 +165,6 @@ def logout():
     if login is not None:
         db = get_session()
         end_session(db, db.get(LoginSession, login.id))
-        commit()
         if login.auth_method.startswith("psc") and login.id_token:
             target = current_app.extensions["psc"].logout_url(
                 login.id_token, current_app.config["SETTINGS"].portal_base_url + "/") or target

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.casefiles import STATES, InvalidTransition, conflict, involvement_of
 from app.domain.forms import FORMS
 from app.domain.inputs import parse_id
@@ -15,9 +15,9 @@ from app.models import Filing, Structure
 from app.models.base import utcnow
 from app.operations import casefiles
 from app.operations.forms import workflow
-from app.views.casefiles import LoadedCase, case_page, case_target
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.web.casefiles import LoadedCase, case_page, case_target
+from app.web.rendering import render, success
+from app.web.security import requires
 
 bp = Blueprint("backoffice", __name__, url_prefix="/instruction")
 PAGE = 25
@@ -76,9 +76,7 @@ def act(filing_id: int, verb: str, target: LoadedCase):
                       portal_url=current_app.config["SETTINGS"].portal_base_url
                       + url_for("filings.show", filing_id=filing_id))
     except InvalidTransition as exc:
-        db.rollback()
-        db.refresh(target.filing)
+        refuse(target.filing)
         return case_page(target, back_office=True, status=422, error=str(exc), message=text)
-    commit()
     flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
     return success(url_for("backoffice.show", filing_id=filing_id))

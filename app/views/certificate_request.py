@@ -7,7 +7,7 @@ import shlex
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.certificates import PROFILES, CertificateRequestError, organisation_subject
 from app.domain.inputs import parse_id
 from app.domain.products import INSI_NAMES, PRODUCTS, USAGES, StructureFacts, structure_decision, usages_for
@@ -17,8 +17,8 @@ from app.operations import domains
 from app.operations.certificates import CertificateOrder, contacts_from_f413, order_certificates
 from app.signing.csr import load_csr
 from app.views.certificates import administered
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.web.rendering import render, success
+from app.web.security import requires
 
 bp = Blueprint("certificate_request", __name__, url_prefix="/certificats")
 STEPS = ("Famille", "Structure", "Usage", "Détails et CSR")
@@ -151,13 +151,12 @@ def submit():
                                             actor=g.actor.national_id, auth_method=g.actor.auth_method,
                                             base_url=current_app.config["SETTINGS"].portal_base_url)
     except CertificateRequestError as exc:
-        db.rollback()
+        refuse()
         values = {k: form.get(k, "") for k in ("service_name", "dns_names", "email", "copy_email", "insi_name")}
         values.update({f"csr_{p}": form.get(f"csr_{p}", "") for p in product.profiles})
         return render("certificates/request.html", status=422,
                       **_context(chosen, values=values, errors={exc.field: str(exc)},
                                  attestation=bool(form.get("attestation"))))
-    commit()
     flash(f"{len(issued)} certificat{'s' if len(issued) > 1 else ''} délivré{'s' if len(issued) > 1 else ''} "
           f"(commande {filing.reference}).", "success")
     return success(url_for("certificate_request.order", filing_id=filing.id))

@@ -13,15 +13,15 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from flask import Blueprint, Response, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.certificates import PROFILES, CertificateRequestError
 from app.domain.inputs import parse_id
 from app.domain.products import CERTIFICATE_STATUSES, REVOCATION_REASONS, USAGES, certificate_status
 from app.models import Authority, IssuedCertificate, Structure
 from app.models.base import utcnow
 from app.operations.pki import revoke_certificate
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.web.rendering import render, success
+from app.web.security import requires
 
 bp = Blueprint("certificates", __name__, url_prefix="/certificats")
 PAGE = 25
@@ -51,7 +51,7 @@ def administered() -> dict[int, set[str]]:
     scopes: dict[int, set[str]] = {}
     for h in g.actor.habilitations:
         if h.role == "technical_admin" and h.certificate_family:
-            scopes.setdefault(h.structure_id, set()).add(h.certificate_family)
+            scopes.setdefault(h.structure_id, set()).update((h.certificate_family,))
     if scopes:
         for site_id, parent_id in get_session().exec(select(Structure.id, Structure.parent_id)
                                                      .where(Structure.parent_id.in_(list(scopes)))):
@@ -158,13 +158,12 @@ def revoke(certificate_id: int, target: LoadedCertificate):
         try:
             revoke_certificate(db, current_app.extensions["hsm"], c, reason=reason, revoked_by=g.actor.national_id)
         except CertificateRequestError as exc:
-            db.rollback()
+            refuse()
             error = str(exc)
     if error:
         return render("certificates/show.html", c=c, structure=target.structure, profile=PROFILES[c.profile],
                       state=certificate_status(c.not_after, c.revoked_at, utcnow()), statuses=CERTIFICATE_STATUSES,
                       usages=USAGES, reasons=REVOCATION_REASONS, error=error, status=422)
-    commit()
     flash(f"Certificat {c.common_name} (n° {c.serial_hex}) révoqué : la liste de révocation et le répondeur OCSP "
           "le disent dès maintenant.", "success")
     return success(url_for("certificates.show", certificate_id=certificate_id))

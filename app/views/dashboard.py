@@ -13,8 +13,8 @@ from app.domain.forms import FORMS
 from app.domain.permissions import NewFiling, can
 from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.models.structures import national_id
-from app.views.rendering import render
-from app.views.security import requires, structure_target
+from app.web.rendering import render
+from app.web.security import requires, structure_target
 
 bp = Blueprint("dashboard", __name__)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.forms.schema import EMAIL
 from app.extensions import limiter
 from app.operations.email_login import consume_link, request_link
-from app.views.rendering import render
-from app.views.security import start_portal_session
+from app.web.rendering import render
+from app.web.security import start_portal_session
 
 bp = Blueprint("email_login", __name__, url_prefix="/auth/courriel")
 
@@ -35,7 +35,6 @@ def ask():
             base = current_app.config["SETTINGS"].portal_base_url + url_for("email_login.ask")
             request_link(get_session(), email=values["courriel"], family_name=values["nom"],
                          given_name=values["prenom"], link_base=base)
-            commit()
             return render("auth/email_sent.html", email=values["courriel"],
                           dev_inbox=not current_app.config["SETTINGS"].is_production)
     return render("auth/email_ask.html", values=values, errors=errors, needs_csrf=True,
@@ -50,9 +49,8 @@ def follow(token: str):
         return render("auth/email_confirm.html", token=token, needs_csrf=True)
     login = consume_link(get_session(), token)
     if login is None:
-        get_session().rollback()
+        refuse()
         return render("auth/email_confirm.html", token=token, needs_csrf=True, status=400,
                       error="Ce lien a déjà servi ou a expiré : demandez-en un nouveau.")
-    commit()
     start_portal_session(login.id)
     return redirect(url_for("filings.start", form="F101"), code=303)

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, flash, g, request, send_file, u
 from jinja2_fragments.flask import render_block
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, keep, refuse
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
@@ -21,9 +21,9 @@ from app.operations import attachments as attached
 from app.operations import casefiles
 from app.operations.casefiles import Refused
 from app.operations.forms import attachments, prefill, rules, workflow
-from app.views.casefiles import LoadedCase, case_page, case_target, latest_document
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.web.casefiles import LoadedCase, case_page, case_target, latest_document
+from app.web.rendering import render, success
+from app.web.security import requires
 
 bp = Blueprint("filings", __name__, url_prefix="/demarches")
 PAGE = 20
@@ -76,7 +76,6 @@ def start(form: str):
         else:
             filing = casefiles.open_draft(db, form=form, structure_id=structure.id, filer_id=g.actor.person_id,
                                           actor=g.actor.national_id, payload=_prefill(spec, structure))
-            commit()
             return success(url_for("filings.step", filing_id=filing.id, step=spec.steps[0].name))
     return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
                   status=status)
@@ -143,7 +142,7 @@ def step(filing_id: int, step: str, target: LoadedCase):
     if request.method == "POST":
         data, edits = _step_data(current, request.form, filing.structure_id)
         casefiles.save_part(get_session(), filing, step, data)
-        commit()
+        keep()  # the draft keeps what was typed, even beside a 422
         if not edits:
             errors = step_errors(current, data)
             if not errors:
@@ -190,7 +189,7 @@ def field(filing_id: int, target: LoadedCase):
         else:
             data = {**data, field_name: value}
         casefiles.save_part(get_session(), filing, current.name, data)
-        commit()
+        keep()
     error = check(spec_field, value)
     response = render("filings/_field.html", spec_field=spec_field, name=name, value=value, error=error,
                       case=target, step=current, block="field", status=422 if error else 200)
@@ -230,13 +229,12 @@ def deposit(filing_id: int, target: LoadedCase):
                                  auth_method=g.actor.auth_method, idempotency_key=request.form.get("cle", ""),
                                  filer_email=target.filer.email, portal_url=_link(filing_id))
     except Refused as refused:
-        db.rollback()
+        refuse()
         return _summary(target, refused.errors, 422)
     except InvalidTransition as exc:
-        db.rollback()
+        refuse()
         flash(str(exc), "error")
         return success(url_for("filings.show", filing_id=filing_id))
-    commit()
     if done:
         flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme.",
               "success")
@@ -270,10 +268,9 @@ def message(filing_id: int, target: LoadedCase):
         casefiles.write_message(get_session(), target.filing, actor=g.actor.national_id,
                                 message=request.form.get("message", ""), by="filer")
     except InvalidTransition as exc:
-        get_session().rollback()
+        refuse()
         return case_page(target, back_office=False, status=422, error=str(exc),
                          message=request.form.get("message", ""))
-    commit()
     flash("Message envoyé à l’agence.", "success")
     return success(url_for("filings.show", filing_id=filing_id))
 
@@ -288,10 +285,9 @@ def upload(filing_id: int, target: LoadedCase):
             raise attached.AttachmentError("Le dossier n’est plus modifiable.")
         attached.attach(get_session(), target.filing, upload, settings.attachments_dir,
                         max_bytes=settings.attachment_max_bytes, actor=g.actor.national_id)
-        commit()
         flash("Pièce jointe ajoutée.", "success")
     except attached.AttachmentError as exc:
-        get_session().rollback()
+        refuse()
         flash(str(exc), "error")
     spec = FORMS[target.filing.form]
     return success(url_for("filings.step", filing_id=filing_id, step=spec.steps[-1].name) + "#pieces")

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.db import get_session
 from app.models import OutboxMessage
-from app.views.rendering import render
+from app.web.rendering import render
 
 bp = Blueprint("inbox", __name__)
 

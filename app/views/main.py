@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, url_for
 
-from app.views.rendering import render
+from app.web.rendering import render
 
 bp = Blueprint("main", __name__)
 

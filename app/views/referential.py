@@ -13,12 +13,12 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from sqlmodel import select
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.domain.inputs import parse_int
 from app.models import ReferentialMedicine
-from app.views.rendering import render, success, wants_block
-from app.views.security import requires
+from app.web.rendering import render, success, wants_block
+from app.web.security import requires
 
 bp = Blueprint("referential", __name__, url_prefix="/referentiel")
 
@@ -163,11 +163,10 @@ def _edit(existing: ReferentialMedicine | None):
     if request.method == "POST":
         product, errors = save_product(get_session(), request.form, actor=g.actor.national_id, existing=existing)
         if product is not None:
-            commit()
             listings.forget()  # this worker at once; the others within FRESH_FOR seconds
             flash("Fiche enregistrée.", "success")
             return success(url_for("referential.product", code=product.code))
-        get_session().rollback()
+        refuse()
         status = 422
     return render("referential/edit.html", existing=existing, values=values, errors=errors, statuses=STATUSES,
                   status=status)

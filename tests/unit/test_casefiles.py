@@ -91,3 +91,23 @@ def test_the_involvement_reads_the_named_people_and_the_aac_pharmacist():
                "engagement": {"pharmacien": "42:7"}}
     found = involvement_of(3, payload, (7, None))
     assert found == Involvement(3, frozenset({"899700000013", "3440000016/C1"}), frozenset({42}), frozenset({7}))
+
+
+def test_card_orders_and_certificate_orders_are_machines_too():
+    from app.domain.cardorders import CARD_MACHINE, STRUCTURE, card_actions
+    from app.domain.casefiles import CERT_MACHINE, PORTAL
+
+    assert CARD_MACHINE.transition("commandee", "fabriquer", by=BACK_OFFICE, agent=AGENT,
+                                   involvement=ELSEWHERE).target == "fabriquee"
+    with pytest.raises(InvalidTransition, match="Impossible de « activer » une carte commandée"):
+        CARD_MACHINE.transition("commandee", "activer", by=BACK_OFFICE, agent=AGENT, involvement=ELSEWHERE)
+    with pytest.raises(InvalidTransition, match="Indiquez le motif") as refused:
+        CARD_MACHINE.transition("active", "opposer", by=STRUCTURE)
+    assert refused.value.field == "motif"
+    with pytest.raises(InvalidTransition, match="réservé à la structure"):
+        CARD_MACHINE.transition("active", "opposer", by=BACK_OFFICE, message="perdue")
+    assert CARD_MACHINE.transition("active", "demander_revocation", by=STRUCTURE, message="départ").target is None
+    assert [t.verb for t in card_actions("active", STRUCTURE, requested=True)] == ["opposer"]
+    assert CERT_MACHINE.transition("depose", "delivrer", by=PORTAL).target == "accepte"
+    with pytest.raises(InvalidTransition):
+        CERT_MACHINE.transition("brouillon", "delivrer", by=PORTAL)

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from flask import url_for
 
 from app.domain.casefiles import STATES
-from app.views.templating import badge, code_badge, fr_date
+from app.web.templating import badge, code_badge, fr_date
 
 
 def test_id_url_is_url_for_for_integer_ids_on_any_mount_point(app):
@@ -15,8 +15,8 @@ def test_id_url_is_url_for_for_integer_ids_on_any_mount_point(app):
             for filing_id in (1, 42, 987654):
                 assert id_url("filings.show", filing_id=filing_id) == url_for("filings.show", filing_id=filing_id)
                 assert id_url("filings.show", filing_id=filing_id).startswith(f"{root}/")
-            assert (id_url("cards.structure_act", order_id=7, verb="opposer")
-                    == url_for("cards.structure_act", order_id=7, verb="opposer"))  # a text argument: url_for
+            assert (id_url("card_orders.structure_act", order_id=7, verb="opposer")
+                    == url_for("card_orders.structure_act", order_id=7, verb="opposer"))  # a text argument: url_for
 
 
 def test_fr_date_reads_dates_datetimes_and_typed_iso_dates():

@@ -1,6 +1,5 @@
 """Direct CPS card login: a real nginx verifies the card certificate (mutual TLS) in front of gunicorn."""
 
-import socket
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,13 +16,13 @@ from sqlmodel import select
 from app.config import default_pkcs11_module
 from app.db import Database
 from app.models import IssuedCertificate, Person
-from app.operations.cards import write_card_crls
+from app.operations.card_login import write_card_crls
 from app.operations.pki import authority, init_pki, issue_card_certificate, revoke_certificate
 from app.operations.pki.issuance import store_issued
 from app.signing.ca import Urls
 from app.signing.hsm import Hsm
 from tests.cards import CardCA, card_subject, write_pem
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for_port
 from tests.live import ROOT, nginx_binary, portal_env, seeded_database, start_nginx, start_portal, stop
 
 PROXY_SECRET = "nginx-shared-secret-for-tests"
@@ -89,13 +88,7 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
     }.items():
         block = block.replace("${" + name + "}", str(value))
     nginx = start_nginx(work / "nginx", block)
-    for _ in range(100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", nginx_port)) == 0:
-                break
-        if nginx.poll() is not None:
-            pytest.fail(nginx.stderr.read())
-        time.sleep(0.1)
+    wait_for_port(nginx_port, nginx)
     yield {"https": f"https://localhost:{nginx_port}", "direct": f"http://127.0.0.1:{portal_port}", "paths": paths,
            "database_url": url, "hsm": hsm, "serials": serials, "nginx_dir": work / "nginx"}
     stop(nginx, portal)

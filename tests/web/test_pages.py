@@ -123,7 +123,7 @@ def test_referential_listing_is_reread_after_a_short_while(client, db, monkeypat
 def test_flash_messages_travel_with_htmx_blocks(app):
     from flask import flash
 
-    from app.views.rendering import render
+    from app.web.rendering import render
 
     with app.test_request_context("/referentiel/", headers={"HX-Request": "true"}):
         flash("Brouillon enregistré.", "success")

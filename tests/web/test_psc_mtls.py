@@ -1,8 +1,6 @@
 """PSC client authentication by mutual TLS (tls_client_auth, RFC 8705) with an ORG AUTH_CLI certificate
 issued by the portal's PKI, against the sandbox behind a real nginx that verifies client certificates."""
 
-import socket
-import time
 
 import pytest
 import requests
@@ -19,7 +17,7 @@ from app.operations.pki import authority, init_pki, issue_certificate
 from app.psc.oidc import PscClient, PscConfig, PscError
 from app.signing.hsm import Hsm
 from tests.cards import CardCA, write_pem
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for_port
 from tests.live import seeded_database, start_nginx, start_sandbox, stop
 from tests.pki.conftest import make_csr
 from tests.psc import SandboxBrowser
@@ -80,11 +78,7 @@ server {{
     }}
 }}
 """)
-    for _ in range(100):
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", mtls_port)) == 0:
-                break
-        time.sleep(0.1)
+    wait_for_port(mtls_port, nginx)
     yield {"sandbox": sandbox, "paths": paths}
     stop(nginx, sandbox_proc)
 

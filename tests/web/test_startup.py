@@ -1,22 +1,16 @@
 """gunicorn as `make run` starts it: serves the portal, or stops with one clear line on bad configuration."""
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.conftest import free_port, wait_for
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture()
@@ -44,14 +38,8 @@ def test_gunicorn_serves_home_and_healthz(server_env):
     port = free_port()
     proc = start(server_env, port)
     try:
-        for _ in range(100):
-            try:
-                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                break
-            except requests.ConnectionError:
-                if proc.poll() is not None:
-                    pytest.fail(proc.stderr.read())
-                time.sleep(0.1)
+        wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)  # any failure retried: a loaded machine
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         assert health.status_code == 200 and health.json()["hsm"] == "ok"
         home = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert home.status_code == 200 and 'lang="fr"' in home.text and "fr-header" in home.text

@@ -1,12 +1,10 @@
 """deploy/nginx-static.conf as shipped, in a real nginx: versioned assets immutable for a year, gzipped."""
 
 import gzip
-import socket
-import time
 
 import requests
 
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_for_port
 from tests.live import ROOT, start_nginx, stop
 
 
@@ -16,11 +14,7 @@ def test_nginx_serves_versioned_assets_compressed_and_immutable(tmp_path, app):
                                                                           str(ROOT / "app" / "static"))
     nginx = start_nginx(tmp_path, f"server {{\n listen 127.0.0.1:{port};\n{snippet}\n}}\n")
     try:
-        for _ in range(100):
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
+        wait_for_port(port, nginx)
         version = app.config["ASSET_VERSION"]
         css = requests.get(f"http://127.0.0.1:{port}/static/v/{version}/vendor/dsfr/dsfr.min.css",
                            headers={"Accept-Encoding": "gzip"}, stream=True, timeout=5)

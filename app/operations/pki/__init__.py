@@ -1,4 +1,5 @@
-"""The PKI's use cases, by concern: the hierarchy, issuance, revocation and CRLs, the OCSP responder, sealing.
+"""The PKI's use cases, by concern: lookups (hierarchy), provisioning, issuance, revocation and CRLs, the OCSP
+responder, sealing.
 
 Operations sign in the HSM before writing anything and only flush: the caller (view, CLI command, job)
 commits once.
@@ -13,12 +14,11 @@ from .hierarchy import (
     SEAL_KEY_LABEL,
     authority,
     current_responder,
-    init_pki,
     issuer,
-    renew_responders,
     seal_certificate,
 )
 from .issuance import issue_card_certificate, issue_certificate
+from .provisioning import init_pki, renew_responders
 from .responder import ocsp_answer
 from .revocation import certificate_status, refresh_crls, revoke_certificate
 from .sealing import seal_material, seal_pdf

@@ -9,16 +9,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session, select
 
-from app.domain.certificates import organisation_subject, validity_end
 from app.models import Authority, IssuedCertificate
-from app.models.base import aware, utcnow
-from app.operations import audit
+from app.models.base import utcnow
 from app.signing import ca
-from app.signing.hsm import Hsm
 
 ROOT, ORGANISATIONS, PERSONNES = "root", "organisations", "personnes"
 CARD_AUTHORITIES = (PERSONNES,)  # the CAs whose certificates open a card login
@@ -101,49 +97,6 @@ def all_issuers(db: Session) -> dict[int, ca.Issuer]:
     return {r.id: _issuer(r.name, r.key_label, r.certificate_der) for r in db.execute(_AUTHORITIES)}
 
 
-def init_pki(db: Session, hsm: Hsm, base_url: str) -> list[str]:
-    """Create what is missing of the hierarchy, the CRLs, the seal and the OCSP responders (idempotent)."""
-    from .issuance import store_issued
-    from .revocation import sign_crl
-
-    done = []
-    urls = ca.Urls(base_url)
-    now = utcnow()
-    for spec in HIERARCHY:
-        if db.exec(select(Authority).where(Authority.name == spec.name)).first():
-            continue
-        if not hsm.has_key(spec.key_label):
-            hsm.generate_keypair(spec.key_label, CA_KEY_ALGORITHM)
-        parent = authority(db, spec.parent) if spec.parent else None
-        der = ca.ca_certificate(hsm, key_label=spec.key_label, subject=_name(spec.common_name), serial=new_serial(),
-                                not_before=now, not_after=validity_end(now, spec.years),
-                                parent=issuer(parent) if parent else None, urls=urls,
-                                path_length=1 if parent is None else 0)
-        row = Authority(name=spec.name, key_label=spec.key_label, parent_id=parent.id if parent else None,
-                        certificate_der=der)
-        db.add(row)
-        db.flush()
-        sign_crl(db, hsm, row, now)
-        audit.record(db, actor="system", action="pki.authority_created", object_type="authority",
-                     object_id=row.id, after={"name": spec.name, "key_label": spec.key_label})
-        done.append(spec.name)
-    for profile, label, common_name, name in PORTAL_KEYS:
-        if portal_certificate(db, profile) is None:
-            if not hsm.has_key(label):
-                hsm.generate_keypair(label, "ec-p256")
-            public = serialization.load_der_public_key(hsm.public_key(label))
-            subject = organisation_subject(structure_name=SEAL_ORGANISATION[0],
-                                           structure_national_id=SEAL_ORGANISATION[1], departement="75",
-                                           common_name=common_name)
-            store_issued(db, hsm, profile_code=profile, subject=subject, public_key=public, structure_id=None,
-                         person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
-                         key_description="ECDSA P-256", key_label=label)
-            done.append(name)
-    done += [f"ocsp-{name}" for name in renew_responders(db, hsm, base_url, now=now)]
-    db.flush()
-    return done
-
-
 def seal_certificate(db: Session) -> IssuedCertificate | None:
     return portal_certificate(db, "ORG_SIGN")
 
@@ -162,24 +115,3 @@ def current_responder(db: Session, authority_id: int, now=None) -> IssuedCertifi
         IssuedCertificate.authority_id == authority_id, IssuedCertificate.profile == "OCSP_SIGNING",
         IssuedCertificate.revoked_at.is_(None), IssuedCertificate.not_after > (now or utcnow()))
         .order_by(IssuedCertificate.not_after.desc())).first()
-
-
-def renew_responders(db: Session, hsm: Hsm, base_url: str, now=None) -> list[str]:
-    """Give each CA a delegated OCSP responder (new key, new certificate) when it has none valid for the next
-    30 days; the previous one keeps answering until its replacement is read."""
-    from .issuance import store_issued
-
-    now = now or utcnow()
-    renewed = []
-    for row in db.exec(select(Authority).order_by(Authority.id)).all():
-        current = current_responder(db, row.id, now)
-        if current is not None and aware(current.not_after) - now > RESPONDER_RENEWAL_MARGIN:
-            continue
-        label = f"ocsp-{row.name}-{secrets.token_hex(4)}"
-        public = serialization.load_der_public_key(hsm.generate_keypair(label, "ec-p256"))
-        store_issued(db, hsm, profile_code="OCSP_SIGNING", subject=_name(f"Répondeur OCSP – {row.name}"),
-                     public_key=public, structure_id=None, person_id=None, requested_by="system", dns_names=(),
-                     emails=[], urls=ca.Urls(base_url), key_description="ECDSA P-256", key_label=label,
-                     authority_name=row.name)
-        renewed.append(row.name)
-    return renewed

@@ -25,7 +25,7 @@ from app.models.base import utcnow
 from app.operations import audit, domains
 from app.signing import ca
 from app.signing.csr import load_csr
-from app.signing.hsm import Hsm
+from app.signing.keystore import KeyStore
 
 from .hierarchy import issuing_authority, new_serial
 
@@ -34,7 +34,7 @@ _REUSED_KEY = "Cette clé publique est déjà certifiée : une clé par serveur.
               "une nouvelle CSR."
 
 
-def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name, public_key, structure_id,
+def store_issued(db: Session, keystore: KeyStore, *, profile_code: str, subject: x509.Name, public_key, structure_id,
                  person_id, requested_by: str, dns_names, emails, urls: ca.Urls, key_description: str,
                  profession_code: str = "", renewed_from_id: int | None = None,
                  validity: tuple[datetime, datetime] | None = None, key_label: str | None = None,
@@ -51,7 +51,7 @@ def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name
     default_end = now + timedelta(days=profile.validity_days) if profile.validity_days else validity_end(now)
     not_before, not_after = validity or (now, default_end)
     serial = new_serial()
-    der = ca.end_entity_certificate(hsm, signer, profile=profile, subject=subject, public_key=public_key,
+    der = ca.end_entity_certificate(keystore, signer, profile=profile, subject=subject, public_key=public_key,
                                     serial=serial, not_before=not_before, not_after=not_after, urls=urls,
                                     dns_names=tuple(dns_names), profession_code=profession_code)
     cn = subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
@@ -72,7 +72,7 @@ def store_issued(db: Session, hsm: Hsm, *, profile_code: str, subject: x509.Name
     return row
 
 
-def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: Structure, profile_code: str,
+def issue_certificate(db: Session, keystore: KeyStore, *, requested_by: str, structure: Structure, profile_code: str,
                       csr: bytes, service_name: str = "", dns_names: list[str] | tuple = (),
                       emails: list[str] | tuple = (), product: str = "", base_url: str,
                       renewed_from_id: int | None = None, filing_id: int | None = None) -> IssuedCertificate:
@@ -95,14 +95,14 @@ def issue_certificate(db: Session, hsm: Hsm, *, requested_by: str, structure: St
     common_name = names[0] if profile.code == "SERV_SSL" else validate_service_name(service_name, product)
     subject = organisation_subject(structure_name=structure.name, structure_national_id=structure.national_id,
                                    departement=structure.departement, common_name=common_name)
-    return store_issued(db, hsm, profile_code=profile_code, subject=subject, public_key=checked.public_key,
+    return store_issued(db, keystore, profile_code=profile_code, subject=subject, public_key=checked.public_key,
                         structure_id=structure.id, person_id=None, requested_by=requested_by,
                         dns_names=tuple(names), emails=emails, urls=ca.Urls(base_url),
                         key_description=checked.key_description, renewed_from_id=renewed_from_id,
                         usage=product.upper(), filing_id=filing_id)
 
 
-def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key, title: str, base_url: str,
+def issue_card_certificate(db: Session, keystore: KeyStore, *, person: Person, public_key, title: str, base_url: str,
                            validity: tuple[datetime, datetime] | None = None, card: Card | None = None
                            ) -> IssuedCertificate:
     """A test CPS/CPE card authentication certificate from the PERSONNES CA (development and tests).
@@ -111,8 +111,8 @@ def issue_card_certificate(db: Session, hsm: Hsm, *, person: Person, public_key,
     """
     subject = card_subject(national_id=person.national_id, family_name=person.family_name,
                            given_name=person.given_name, title=title)
-    row = store_issued(db, hsm, profile_code="CARD_AUTH", subject=subject, public_key=public_key, structure_id=None,
-                       person_id=person.id, requested_by="system", dns_names=(), emails=[],
+    row = store_issued(db, keystore, profile_code="CARD_AUTH", subject=subject, public_key=public_key,
+                       structure_id=None, person_id=person.id, requested_by="system", dns_names=(), emails=[],
                        urls=ca.Urls(base_url), key_description="carte de test",
                        profession_code=person.profession_code, validity=validity)
     if card is not None:  # opposing or revoking the card revokes this certificate

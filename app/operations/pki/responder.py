@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from app.models.base import utcnow
 from app.signing import ca
-from app.signing.hsm import Hsm
+from app.signing.keystore import KeyStore
 
 from .hierarchy import all_issuers, current_responder
 from .revocation import certificate_status
@@ -45,7 +45,7 @@ class OcspResponder:
         self._responders: dict[ca.Issuer, tuple[float, ca.Responder]] = {}
         self.signatures = 0
 
-    def answer(self, db: Session, hsm: Hsm, request_der: bytes, now: datetime | None = None) -> bytes:
+    def answer(self, db: Session, keystore: KeyStore, request_der: bytes, now: datetime | None = None) -> bytes:
         now = now or utcnow()
         issuers = all_issuers(db)
         try:
@@ -63,7 +63,7 @@ class OcspResponder:
         responder = self._responder(db, authority_id, query.issuer, now)
         if responder is None:
             return ca.unsuccessful_ocsp_response("try_later")
-        der = ca.ocsp_response(hsm, responder, query, list(statuses), now, self.lifetime)
+        der = ca.ocsp_response(keystore, responder, query, list(statuses), now, self.lifetime)
         self.signatures += 1
         if query.nonce is None:
             with self._lock:
@@ -92,9 +92,9 @@ class OcspResponder:
 _responder = OcspResponder()
 
 
-def ocsp_answer(db: Session, hsm: Hsm, request_der: bytes, now: datetime | None = None) -> bytes:
+def ocsp_answer(db: Session, keystore: KeyStore, request_der: bytes, now: datetime | None = None) -> bytes:
     """Answer an OCSP request with this process's responder."""
-    return _responder.answer(db, hsm, request_der, now)
+    return _responder.answer(db, keystore, request_der, now)
 
 
 __all__ = ["OcspResponder", "ocsp_answer"]

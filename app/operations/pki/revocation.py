@@ -12,14 +12,14 @@ from app.models import Authority, IssuedCertificate
 from app.models.base import aware, utcnow
 from app.operations import audit
 from app.signing import ca
-from app.signing.hsm import Hsm
+from app.signing.keystore import KeyStore
 
 from .hierarchy import issuer, locked_authority
 
 CRL_REFRESH_MARGIN = timedelta(days=2)
 
 
-def revoke_certificate(db: Session, hsm: Hsm, certificate: IssuedCertificate, *, reason: str,
+def revoke_certificate(db: Session, keystore: KeyStore, certificate: IssuedCertificate, *, reason: str,
                        revoked_by: str) -> IssuedCertificate:
     """Revoke with an RFC 5280 reason and publish the issuing CA's new CRL in the same transaction.
 
@@ -32,7 +32,7 @@ def revoke_certificate(db: Session, hsm: Hsm, certificate: IssuedCertificate, *,
     if certificate.revoked_at is not None:
         raise CertificateRequestError("Ce certificat est déjà révoqué.", field="reason")
     now = utcnow().replace(microsecond=0)
-    sign_crl(db, hsm, row, now, also=ca.Revocation(int(certificate.serial_hex, 16), now, reason))
+    sign_crl(db, keystore, row, now, also=ca.Revocation(int(certificate.serial_hex, 16), now, reason))
     certificate.revoked_at = now
     certificate.revocation_reason = reason
     db.add(certificate)
@@ -42,7 +42,7 @@ def revoke_certificate(db: Session, hsm: Hsm, certificate: IssuedCertificate, *,
     return certificate
 
 
-def sign_crl(db: Session, hsm: Hsm, row: Authority, now: datetime, also: ca.Revocation | None = None) -> None:
+def sign_crl(db: Session, keystore: KeyStore, row: Authority, now: datetime, also: ca.Revocation | None = None) -> None:
     """Publish a new CRL for ``row`` (locked by the caller, or just created), with ``also`` added."""
     revoked = db.exec(select(IssuedCertificate.serial_hex, IssuedCertificate.revoked_at,
                              IssuedCertificate.revocation_reason)
@@ -53,14 +53,14 @@ def sign_crl(db: Session, hsm: Hsm, row: Authority, now: datetime, also: ca.Revo
     number = row.crl_number + 1
     this_update = now.replace(microsecond=0)
     next_update = this_update + ca.CRL_LIFETIME
-    crl = ca.certificate_revocation_list(hsm, issuer(row), number=number, this_update=this_update,
+    crl = ca.certificate_revocation_list(keystore, issuer(row), number=number, this_update=this_update,
                                          next_update=next_update, revoked=entries)
     row.crl_der, row.crl_number, row.crl_next_update = crl, number, next_update
     db.add(row)
     db.flush()
 
 
-def refresh_crls(db: Session, hsm: Hsm, now: datetime | None = None,
+def refresh_crls(db: Session, keystore: KeyStore, now: datetime | None = None,
                  margin: timedelta = CRL_REFRESH_MARGIN) -> list[str]:
     """Re-sign every CRL whose nextUpdate is within ``margin`` (``flask jobs run``)."""
     now = now or utcnow()
@@ -70,7 +70,7 @@ def refresh_crls(db: Session, hsm: Hsm, now: datetime | None = None,
     rows = [locked_authority(db, i) for i in db.exec(select(Authority.id).order_by(Authority.id)).all()]
     for row in rows:
         if row.crl_next_update is None or aware(row.crl_next_update) - now < margin:
-            sign_crl(db, hsm, row, now)
+            sign_crl(db, keystore, row, now)
             audit.record(db, actor="system", action="pki.crl_refreshed", object_type="authority", object_id=row.id,
                          after={"crl_number": row.crl_number})
             refreshed.append(row.name)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.models import Authority
-from app.signing.hsm import Hsm
+from app.signing.keystore import KeyStore
 from app.signing.pades import SealMaterial, sign_pdf
 from app.signing.tsa import TsaMaterial
 
@@ -32,6 +32,6 @@ def seal_material(db: Session) -> SealMaterial:
                                         chain_der=(tsa_issuing.certificate_der, root.certificate_der)))
 
 
-def seal_pdf(db: Session, hsm: Hsm, pdf: bytes, *, reason: str) -> bytes:
+def seal_pdf(db: Session, keystore: KeyStore, pdf: bytes, *, reason: str) -> bytes:
     """Seal a PDF with the portal's seal key."""
-    return sign_pdf(hsm, pdf, seal_material(db), reason=reason)
+    return sign_pdf(keystore, pdf, seal_material(db), reason=reason)

@@ -6,7 +6,7 @@ import functools
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from app.db import commit, get_session, reads_only
+from app.db import get_session, keep, reads_only
 from app.domain.permissions import ANONYMOUS, can
 from app.operations.login import build_actor, check_session
 
@@ -25,7 +25,7 @@ def load_actor() -> None:
     db = get_session()
     live = check_session(db, sid, writes=current_app.extensions["db"].writing if reads_only() else None)
     if live is None or live.touched:
-        commit()  # the end of a timed-out session, or the once-a-minute touch, done in this request's transaction
+        keep()  # the end of a timed-out session, or the once-a-minute touch: committed at the edge whatever follows
     if live is None:
         session.pop(SESSION_KEY, None)
         return

@@ -49,7 +49,7 @@ _MARKS = (987654321012345, 987654321012346, 987654321012347)
 def register(app: Flask) -> None:
     """What every page's layout needs, computed once per process where it does not depend on the request."""
     from app.domain.permissions import ANONYMOUS, can
-    from app.views import assets
+    from app.web import assets
 
     assets.register(app)
     page_urls: dict[tuple[str, str], str] = {}

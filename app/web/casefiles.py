@@ -69,7 +69,7 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
     from app.models import CardOrder
     from app.operations import casefiles
     from app.operations.forms import attachments
-    from app.views.rendering import render
+    from app.web.rendering import render
 
     db, filing_id = get_session(), target.filing.id
     blocked = conflict(g.actor, casefiles.involvement(db, target.filing)) if back_office else None

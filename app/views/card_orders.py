@@ -7,16 +7,17 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
-from app.db import commit, get_session
+from app.db import get_session, refuse
 from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import BACK_OFFICE, InvalidTransition, conflict
 from app.domain.codes import CARD_ORDER_STATES
 from app.models import CardOrder, Structure
 from app.operations import cardorders
-from app.views.rendering import render, success
-from app.views.security import requires
+from app.operations.casefiles import involvement
+from app.web.rendering import render, success
+from app.web.security import requires
 
-bp = Blueprint("cards", __name__)
+bp = Blueprint("card_orders", __name__)
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,9 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
                           keystore=current_app.extensions["hsm"],
                           reason=request.form.get("motif", ""))
     except InvalidTransition as exc:
-        db.rollback()
+        refuse()
         flash(str(exc), "error")
         return success(back)
-    commit()
     flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
           f"{CARD_ORDER_STATES[target.order.state].lower()}"
           + (", révocation demandée" if verb == "demander_revocation" else "") + ".", "success")
@@ -62,7 +62,7 @@ def structure_act(order_id: int, verb: str, target: LoadedOrder):
 def queue():
     db = get_session()
     rows = cardorders.pending_for_agency(db)
-    blocked = {o.id: conflict(g.actor, cardorders.involvement(db, o)) for o, _ in rows}
+    blocked = {o.id: conflict(g.actor, involvement(db, o)) for o, _ in rows}
     return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES, blocked=blocked,
                   actions={o.id: [] if blocked[o.id] else card_actions(o.state, BACK_OFFICE) for o, _ in rows})
 
@@ -70,4 +70,4 @@ def queue():
 @bp.post("/instruction/cartes/<int:order_id>/<verb>")
 @requires("card.instruct", target=order_target)
 def agency_act(order_id: int, verb: str, target: LoadedOrder):
-    return _apply(target, verb, BACK_OFFICE, url_for("cards.queue"))
+    return _apply(target, verb, BACK_OFFICE, url_for("card_orders.queue"))

@@ -54,7 +54,7 @@ def register(app: Flask) -> None:
         if gzipped:
             response.headers["Content-Encoding"] = "gzip"
             response.mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-        response.vary.add("Accept-Encoding")
+        response.vary.update(("Accept-Encoding",))
         if current:  # an old version's name may now hold other bytes: only the current one is immutable
             response.headers["Cache-Control"] = f"public, max-age={YEAR}, immutable"
         return response
