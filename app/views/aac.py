@@ -180,7 +180,8 @@ def _page(target: LoadedRequest, status: int = 200, **extra):
                   medicine=medicine, pui=pui, role=role, events=history(db, filing_id), steps=aac.STEPS,
                   actions=[] if blocked else rules.AAC_MACHINE.available(filing.state, by), blocked=blocked,
                   reasons=rules.REFUSAL_REASONS,
-                  prescriber=db.get(Person, filing.filer_id), status=status, **({"error": None} | extra))
+                  prescriber=db.get(Person, filing.filer_id), status=status,
+                  **({"error": None, "posted": {}, "posted_verb": ""} | extra))
 
 
 @bp.post("/acces-compassionnel/<int:filing_id>/renouveler")
@@ -242,7 +243,7 @@ def _act(target: LoadedRequest, verb: str):
             message = f"Demande {rules.AAC_STATES[filing.state].lower()}."
     except InvalidTransition as exc:
         refuse(filing)
-        return _page(target, status=422, error=str(exc))
+        return _page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
     flash(message, "success")
     return success(url_for("aac.show", filing_id=filing.id))
 
@@ -257,7 +258,7 @@ def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
                                           today=utcnow().date())
         except InvalidTransition as exc:
             refuse(target.filing)
-            return _page(target, status=422, error=str(exc))
+            return _page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
         flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
               else "Aucune modification.", "success" if changes else "info")
         return success(url_for("aac.show", filing_id=filing_id))
@@ -303,7 +304,7 @@ def laboratory_act(filing_id: int, verb: str, target: LoadedRequest):
                   message=request.form.get("message", ""), auth_method=g.actor.auth_method)
     except InvalidTransition as exc:
         refuse(target.filing)
-        return _page(target, status=422, error=str(exc))
+        return _page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
     flash("Réponse transmise à l’ANSM.", "success")
     return success(url_for("aac.show", filing_id=filing_id))
 

@@ -13,6 +13,7 @@ from app.db import get_session, keep, refuse
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
+from app.domain.forms.schema import labels as field_labels
 from app.domain.forms.schema import row_index
 from app.domain.inputs import parse_id, parse_int
 from app.domain.permissions import NewFiling, StructureRef, can
@@ -155,6 +156,7 @@ def step(filing_id: int, step: str, target: LoadedCase):
                 return success(following)
             status = 422
     return render("filings/step.html", case=target, spec=spec, step=current, data=data, errors=errors,
+                  labels=field_labels(current, data) if errors else {},
                   status=status, documents=attachments(get_session(), filing_id))
 
 

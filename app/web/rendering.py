@@ -17,6 +17,7 @@ def wants_block() -> bool:
 
 
 def render(template: str, *, block: str = "content", status: int = 200, **context):
+    context.setdefault("has_errors", status == 422)  # « Erreur » in the title of every refused form
     if not wants_block():
         return make_response(render_template(template, **context), status)
     pending = bool(session.get("_flashes")) and block != "main"  # "main" holds the alerts itself

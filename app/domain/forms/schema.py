@@ -66,6 +66,14 @@ class FormSpec:
         return [s.name for s in self.steps].index(name)
 
 
+def labels(step: Step, data) -> dict[str, str]:
+    """What the error summary calls each input of the step: « Titulaire 2 – Nom d’usage » for a row's field."""
+    if not step.repeated:
+        return {f.name: f.label for f in step.fields}
+    return {"rows": step.row_label + "s"} | {f"rows-{i}-{f.name}": f"{step.row_label} {i + 1} – {f.label}"
+                                             for i in range(len(data or [])) for f in step.fields}
+
+
 def row_index(step: Step, value) -> int | None:
     """A posted row index (``rows-<i>-…``, a row count, a row to remove): within the step's rows, else None."""
     from app.domain.inputs import parse_int

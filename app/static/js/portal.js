@@ -34,3 +34,12 @@ document.addEventListener("htmx:oobBeforeSwap", function (event) {
     if (input.select) input.select();
   }
 });
+
+// A refused form (422) opens on its error summary: the focus goes there, so a screen reader reads it first and
+// Tab leads to the links that reach each field.
+function portalFocusErrors(root) {
+  var summary = root.querySelector ? root.querySelector("#erreurs") : null;
+  if (summary) summary.focus();
+}
+document.addEventListener("DOMContentLoaded", function () { portalFocusErrors(document); });
+document.addEventListener("htmx:afterSettle", function (event) { portalFocusErrors(event.target); });
