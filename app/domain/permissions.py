@@ -22,6 +22,11 @@ class StructureRef:
     parent_id: int | None = None
 
 
+def scope_of(structure) -> list[int]:
+    """A structure and, for a site, its EJ: where a role on either applies (anything with ``id``, ``parent_id``)."""
+    return [structure.id] + ([structure.parent_id] if structure.parent_id else [])
+
+
 @dataclass(frozen=True)
 class HabilitationRef:
     structure_id: int
@@ -59,7 +64,7 @@ class Actor:
 
     def has_role_on(self, structure: StructureRef, *roles: str, family: str | None = None) -> bool:
         """A habilitation on the structure itself, or on its EJ when the structure is a site."""
-        scope = {structure.id} | ({structure.parent_id} if structure.parent_id else set())
+        scope = scope_of(structure)
         return any(
             h.structure_id in scope and h.role in roles and (family is None or h.certificate_family == family)
             for h in self.habilitations
@@ -143,6 +148,9 @@ RULES: dict[str, Rule] = {
     "dashboard.view": _authenticated,
     "structure.view": _view_structure,
     "structure.manage": _manage_structure,
+    "structure.follow": lambda actor, target: _manage_structure(actor, target) or "ans_operator" in actor.agency_roles,
+    "certificate.order_view": lambda actor, target: target.form == "CERT" and target.filer_id == actor.person_id,
+    "api_token.revoke": lambda actor, target: target.person_id == actor.person_id,
     "agency.ans": _agency("ans_operator"),
     "filing.start": _start_filing,
     "filing.view": _view_filing,
@@ -162,7 +170,6 @@ RULES: dict[str, Rule] = {
                                            and target.filing.payload.get("donnees_labo_demandees", False))),
     "aac.edit": lambda actor, target: target.filer_id == actor.person_id and actor.is_prescriber,
     "aac.pui": lambda actor, target: actor.is_hospital_pharmacist and target.structure_id in actor.pui_structure_ids,
-    "aac.inbox": lambda actor, _target: actor.is_hospital_pharmacist,
     "aac.evaluate": lambda actor, target: ("ansm_evaluator" in actor.agency_roles
                                            and (target is None or target.filing.state not in AAC_BEFORE_AGENCY)),
     "aac.laboratory": lambda actor, target: (target.laboratory in actor.laboratories
@@ -174,7 +181,6 @@ RULES: dict[str, Rule] = {
     "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or (
         target.state != "brouillon" and "ans_operator" in actor.agency_roles),
-    "agency.ansm": _agency("ansm_evaluator"),
 }
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.domain.certificates import check_declared, parse_domains
+from app.domain.permissions import scope_of
 from app.models import ServDomain, Structure
 from app.operations import audit
 
 
 def declared(db: Session, structure: Structure) -> list[str]:
     """The structure's declared domains, and its EJ's when it is a site."""
-    scope = [structure.id] + ([structure.parent_id] if structure.parent_id else [])
+    scope = scope_of(structure)
     return sorted(set(db.exec(select(ServDomain.name).where(ServDomain.structure_id.in_(scope))).all()))
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain.certificates import PROFILES
+from app.domain.permissions import scope_of
 from app.models import CertificateNotice, Habilitation, IssuedCertificate, Person, Structure
 from app.models.base import aware
 from app.operations import audit, outbox
@@ -18,7 +19,7 @@ LATE = timedelta(days=30)  # a certificate that ended longer ago than this gets 
 
 
 def current_administrators(db: Session, structure: Structure, family: str) -> list[str]:
-    scope = [structure.id] + ([structure.parent_id] if structure.parent_id else [])
+    scope = scope_of(structure)
     return list(db.exec(select(Person.email).join(Habilitation, Habilitation.person_id == Person.id).where(
         Habilitation.structure_id.in_(scope), Habilitation.role == "technical_admin",
         Habilitation.certificate_family == family, Habilitation.ended_at.is_(None), Person.email != "")))

@@ -16,7 +16,7 @@ from app.db import get_session, keep, refuse
 from app.domain import aac as rules
 from app.domain.casefiles import InvalidTransition, conflict, involvement_of
 from app.domain.inputs import parse_id, parse_int
-from app.domain.permissions import AAC_BEFORE_AGENCY
+from app.domain.permissions import AAC_BEFORE_AGENCY, can
 from app.extensions import limiter
 from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
@@ -181,6 +181,7 @@ def _page(target: LoadedRequest, status: int = 200, **extra):
                   actions=[] if blocked else rules.AAC_MACHINE.available(filing.state, by), blocked=blocked,
                   reasons=rules.REFUSAL_REASONS,
                   prescriber=db.get(Person, filing.filer_id), status=status,
+                  can_renew=can(g.actor, "aac.edit", target),
                   **({"error": None, "posted": {}, "posted_verb": ""} | extra))
 
 

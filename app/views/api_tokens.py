@@ -54,13 +54,17 @@ def create():
     return _page(raw=raw, created=token)
 
 
-@bp.post("/<int:token_id>/revoquer")
-@requires("certificate.order")
-def revoke(token_id: int):
-    db = get_session()
-    token = db.get(ApiToken, token_id)
-    if token is None or token.person_id != g.actor.person_id:
+def token_target(token_id: int) -> ApiToken:
+    token = get_session().get(ApiToken, token_id)
+    if token is None:
         abort(404)
+    return token
+
+
+@bp.post("/<int:token_id>/revoquer")
+@requires("api_token.revoke", target=token_target)
+def revoke(token_id: int, target: ApiToken):
+    db, token = get_session(), target
     revoke_token(db, token, actor=g.actor.national_id)
     flash(f"Jeton « {token.name} » révoqué : il n’ouvre plus rien.", "success")
     return success(url_for("api_tokens.index"))

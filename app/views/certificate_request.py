@@ -162,13 +162,17 @@ def submit():
     return success(url_for("certificate_request.order", filing_id=filing.id))
 
 
-@bp.get("/commandes/<int:filing_id>")
-@requires("certificate.order")
-def order(filing_id: int):
-    db = get_session()
-    filing = db.get(Filing, filing_id)
-    if filing is None or filing.form != "CERT" or filing.filer_id != g.actor.person_id:
+def order_target(filing_id: int) -> Filing:
+    filing = get_session().get(Filing, filing_id)
+    if filing is None or filing.form != "CERT":
         abort(404)
+    return filing
+
+
+@bp.get("/commandes/<int:filing_id>")
+@requires("certificate.order_view", target=order_target)
+def order(filing_id: int, target: Filing):
+    db, filing = get_session(), target
     issued = db.exec(select(IssuedCertificate).where(IssuedCertificate.filing_id == filing_id)
                      .order_by(IssuedCertificate.id)).all()
     return render("certificates/order.html", filing=filing, issued=issued, usages=USAGES, profiles=PROFILES)

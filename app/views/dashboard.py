@@ -63,8 +63,8 @@ def structure(structure_id: int, target: Structure):
     item = target
     family = rows(_FAMILY, parent_id=item.parent_id or 0, structure_id=item.id)
     parent = next((s for s in family if s.id == item.parent_id), None)
-    manages = g.actor.has_role_on(item, "legal_representative", "mandataire") or "ans_operator" in g.actor.agency_roles
-    in_charge = g.actor.has_role_on(item, "legal_representative", "mandataire")
+    manages = can(g.actor, "structure.follow", item)
+    in_charge = can(g.actor, "structure.manage", item)
     can_file = [spec for spec in FORMS.values()
                 if can(g.actor, "filing.start", NewFiling(spec.code, spec.filed_by, item)) and spec.filed_by]
     return render("dashboard/structure.html", structure=item, parent=parent,

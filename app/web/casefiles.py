@@ -66,6 +66,7 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
     from app.domain.casefiles import BACK_OFFICE, STATES, available, conflict
     from app.domain.codes import CARD_ORDER_STATES
     from app.domain.forms import FORMS
+    from app.domain.permissions import can
     from app.models import CardOrder
     from app.operations import casefiles
     from app.operations.forms import attachments
@@ -78,5 +79,6 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
                    events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
                    sealed=latest_document(filing_id) is not None, orders=orders, card_states=CARD_ORDER_STATES,
                    actions=available(target.filing.state, BACK_OFFICE) if back_office and not blocked else [],
-                   blocked=blocked, error=None, message="")
+                   blocked=blocked, error=None, message="", can_edit=can(g.actor, "filing.edit", target),
+                   can_download=can(g.actor, "filing.attachment", target))
     return render("filings/show.html", status=status, **(context | extra))

@@ -26,10 +26,10 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
     ("GET", "/certificats/<int:certificate_id>"): OWN,
     ("GET", "/certificats/<int:certificate_id>/<name>"): OWN,
     ("POST", "/certificats/<int:certificate_id>/revoquer"): {**OWN, "anonymous": 400, "admin": 303},
-    ("GET", "/certificats/commandes/<int:filing_id>"): {**OWN, "foreign": 404, "plain": 403},
+    ("GET", "/certificats/commandes/<int:filing_id>"): OWN,  # an order is its filer's (can(): 403 for others)
     ("GET", "/certificats/jetons"): {"anonymous": 303, "admin": 200, "foreign": 200, "plain": 403},
     ("POST", "/certificats/jetons"): {"anonymous": 400, "admin": 200, "foreign": 403, "plain": 403},
-    ("POST", "/certificats/jetons/<int:token_id>/revoquer"): {"anonymous": 400, "admin": 303, "foreign": 404,
+    ("POST", "/certificats/jetons/<int:token_id>/revoquer"): {"anonymous": 400, "admin": 303, "foreign": 403,
                                                               "plain": 403},
 }
 

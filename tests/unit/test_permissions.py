@@ -41,4 +41,5 @@ def test_derived_roles():
 def test_agency_roles_come_only_from_grants():
     operator = Actor(national_id="899700000070", agency_roles=frozenset({"ans_operator"}))
     assert can(operator, "agency.ans") and can(operator, "structure.view", OTHER)
-    assert not can(operator, "agency.ansm") and not can(operator, "structure.manage", OTHER)
+    assert not can(operator, "aac.evaluate") and not can(operator, "structure.manage", OTHER)
+    assert can(operator, "structure.follow", OTHER)
