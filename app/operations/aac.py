@@ -8,11 +8,12 @@ import hashlib
 import secrets
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain import aac
 from app.domain.casefiles import InvalidTransition
-from app.domain.permissions import Actor
+from app.domain.permissions import AAC_BEFORE_AGENCY, Actor
 from app.models import Filing, FilingDocument, FilingEvent, Person, PracticeActivity, ReferentialMedicine, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
@@ -128,6 +129,17 @@ def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "")
 
 
 EDITABLE = ("brouillon", "retournee")
+
+
+def scope(actor: Actor, *, own: bool = False, agency: bool = False) -> sa.ColumnElement[bool]:
+    """Which requests ``actor`` follows, as one SQL condition (history pages and exports alike): the agency those
+    it has received (``agency``), a PUI pharmacist the PUI's sent requests (unless ``own``), anyone their own."""
+    table = Filing.__table__
+    if agency and "ansm_evaluator" in actor.agency_roles:
+        return table.c.state.not_in(AAC_BEFORE_AGENCY)
+    if actor.is_hospital_pharmacist and not own:
+        return table.c.structure_id.in_(list(actor.pui_structure_ids)) & (table.c.state != "brouillon")
+    return table.c.filer_id == actor.person_id
 PATIENT_INITIALS = ("initiale_nom", "initiale_prenom")
 
 

@@ -1,0 +1,35 @@
+"""The PUI pharmacist: completes, returns, transmits, answers the agency."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, request, url_for
+
+from app.db import get_session, refuse
+from app.domain.casefiles import InvalidTransition
+from app.models.base import utcnow
+from app.operations import aac
+from app.web.rendering import success
+from app.web.security import requires
+
+from . import bp
+from .shared import LoadedRequest, act, page, request_target
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/pui/<verb>")
+@requires("aac.pui", target=request_target)
+def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
+    if verb == "modifier":
+        db = get_session()
+        try:
+            changes = aac.pharmacist_edit(db, target.filing, request.form, actor=g.actor.national_id,
+                                          today=utcnow().date())
+        except InvalidTransition as exc:
+            refuse(target.filing)
+            return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
+        flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
+              else "Aucune modification.", "success" if changes else "info")
+        return success(url_for("aac.show", filing_id=filing_id))
+    if verb not in ("transmettre", "retourner", "repondre"):
+        abort(404)
+    return act(target, verb)
+
