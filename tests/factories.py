@@ -143,3 +143,29 @@ def as_person(login_as, client):
         return Browser(client)
 
     return login
+
+
+@pytest.fixture()
+def count_queries(app):
+    """``with count_queries() as statements:`` the SQL statements the app runs meanwhile (savepoints aside)."""
+    import contextlib
+
+    import sqlalchemy as sa
+
+    engine = app.extensions["db"].engine
+
+    @contextlib.contextmanager
+    def counting():
+        statements: list[str] = []
+
+        def listener(_conn, _cursor, statement, _params, _context, _many):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+                statements.append(statement)
+
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+
+    return counting
