@@ -83,3 +83,12 @@ def test_the_email_login(app):
                                                   "nom": "", "prenom": "Léa"})
     links = assert_refused_page(refused, kept='value="Léa"')
     assert set(links) == {"courriel-erreur", "nom-erreur"}
+
+
+def test_every_aac_step_links_each_error_to_its_message(db, aac_world, as_actor):
+    browser = as_actor("prescriber")
+    started = browser.post("/acces-compassionnel/nouvelle", {})
+    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    for step in ("patient", "medicament", "prescription", "engagement"):
+        refused = browser.post(f"/acces-compassionnel/{filing_id}/{step}", {})
+        assert_refused_page(refused, kept="Demande d’autorisation")
