@@ -16,9 +16,14 @@ run: system-packages install prepare
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; status=$$?; \
 	kill $$sandbox 2>/dev/null; wait $$sandbox; exit $$status
 
+# Two processes for everything but the browser tests (each has its own token, database and live servers; files
+# stay whole on one worker), then the browser tests alone: they time real seals and would starve beside the rest.
+# Exit status 5 is « nothing selected » (PYTEST_ARGS naming no browser test, or only those).
+PYTEST_WORKERS ?= 2
 test: system-packages-test install-dev
 	$(BIN)/ruff check app seeds tests bench
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e" $(PYTEST_ARGS) || [ $$? -eq 5 ]
+	$(BIN)/pytest -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
 system-packages:
 	@sh bin/ensure-system-packages run
