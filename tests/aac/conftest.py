@@ -64,3 +64,32 @@ def as_actor(as_person, aac_world):
         return as_person(aac_world[role])
 
     return login
+
+
+@pytest.fixture()
+def make_aac_request(db, hsm, aac_world):
+    """``make_aac_request(state=…)``: a request of the world's prescriber taken through the operations (draft,
+    sent to the PUI, transmitted: granted at once when every criterion is attested, else to the evaluator)."""
+    from app.models.base import utcnow
+    from app.operations import aac
+    from tests.aac.test_requests import answers
+
+    def make(state: str = "a_valider_pui", *, criteria=CRITERIA, justification: str = "Urgence."):
+        prescriber, pharmacist = aac_world["prescriber"], aac_world["pharmacist"]
+        filing = aac.open_request(db, prescriber_id=prescriber.id, actor=prescriber.national_id,
+                                  code=aac_world["product"].code)
+        for step, data in answers(aac_world, criteria=criteria, justification=justification).items():
+            aac.save_step(db, filing, step, data)
+        if state == "brouillon":
+            return filing
+        today = utcnow().date()
+        aac.submit(db, filing, actor=prescriber.national_id, auth_method="cps-tls",
+                   activity_ids={aac_world["hospital"].id}, today=today, link="")
+        if state == "a_valider_pui":
+            return filing
+        aac.transmit(db, filing, hsm, actor=pharmacist.national_id, auth_method="cps-tls",
+                     base_url="http://localhost", today=today)
+        assert filing.state == state, (filing.state, state)  # octroyee (all criteria) or transmise
+        return filing
+
+    return make

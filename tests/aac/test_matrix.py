@@ -3,12 +3,10 @@ PUI's, and nobody but the agency the evaluator's queue and its actions."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from tests.aac.conftest import CRITERIA
-from tests.aac.test_requests import answers, file_request
+from tests.aac.test_requests import answers
 from tests.matrix import wrong_answers
 
 ROLES = ["anonymous", "prescriber", "colleague", "pharmacist", "foreign_pharmacist", "evaluator"]
@@ -43,19 +41,10 @@ VERBS = {"/pui/": "retourner", "/ansm/": "evaluer", "/labo/": "repondre_labo"}
 
 
 @pytest.fixture()
-def scene(db, aac_world, as_actor):
-    prescriber = as_actor("prescriber")
-    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    draft = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
-    for step, data in answers(aac_world).items():
-        prescriber.post(f"/acces-compassionnel/{draft}/{step}", data)
-    submitted = file_request(prescriber, aac_world)
-    transmitted = file_request(prescriber, aac_world, criteria=CRITERIA[:1], justification="Urgence.")
-    granted = file_request(prescriber, aac_world)
-    pharmacist = as_actor("pharmacist")
-    pharmacist.post(f"/acces-compassionnel/{transmitted}/pui/transmettre")
-    pharmacist.post(f"/acces-compassionnel/{granted}/pui/transmettre")
-    return {"draft": draft, "submitted": submitted, "transmitted": transmitted, "granted": granted}
+def scene(db, make_aac_request):
+    return {"draft": make_aac_request("brouillon").id, "submitted": make_aac_request("a_valider_pui").id,
+            "transmitted": make_aac_request("transmise", criteria=CRITERIA[:1]).id,
+            "granted": make_aac_request("octroyee").id}
 
 
 @pytest.mark.parametrize("role", ROLES)

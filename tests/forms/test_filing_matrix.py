@@ -8,7 +8,6 @@ import pytest
 from sqlmodel import select
 
 from app.models import Filing
-from tests.forms.test_walks import deposit, f413
 from tests.matrix import wrong_answers
 
 ROLES = ["anonymous", "filer", "director", "foreign_director", "admin", "operator"]
@@ -49,17 +48,15 @@ VERBS = {"/cartes/": "demander_revocation", "/instruction/cartes/": "revoquer"}
 
 
 @pytest.fixture()
-def scene(db, world, as_person, make_person, make_card, make_habilitation, client):
+def scene(db, world, as_person, make_person, make_card, make_habilitation, make_filing, client):
     foreign = make_person(profession_code="", family_name="AUTRE", given_name="Directeur",
                           national_id=f"3{world['clinic'].finess}/DIR0009")
     make_card(foreign, "CDE", structure=world["clinic"])
     make_habilitation(foreign, world["clinic"], "legal_representative")
-    filer = as_person(world["mandataire"])
-    deposited = f413(filer, world, admins=[world["admin"]])
-    deposit(filer, db, deposited)
-    draft = f413(filer, world, admins=[world["admin"]])
-    filer.post(f"/demarches/{draft}/pieces", {"piece": (BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "preuve.png")},
-               content_type="multipart/form-data")
+    deposited = make_filing("depose").id
+    draft = make_filing("brouillon").id
+    as_person(world["mandataire"]).post(f"/demarches/{draft}/pieces", {
+        "piece": (BytesIO(b"\x89PNG\r\n\x1a\n" + b"\0" * 64), "preuve.png")}, content_type="multipart/form-data")
     from app.models import CardOrder
 
     order = CardOrder(filing_id=deposited, structure_id=world["hospital"].id, card_type="CPE", family_name="PARTI",
