@@ -10,6 +10,7 @@ from flask import Flask, g, request, url_for
 from markupsafe import Markup, escape
 
 from app.domain.codes import CodeSet
+from app.web.fields import form_field
 
 NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
     ("main.home", "Accueil", None),
@@ -98,7 +99,7 @@ def register(app: Flask) -> None:
     # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
     app.jinja_env.filters["fr_date"] = fr_date
     app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
-                                 badge=badge, code_badge=code_badge, id_url=id_url)
+                                 badge=badge, code_badge=code_badge, id_url=id_url, form_field=form_field)
     # The macros' module sees the globals present when it is made: after the helpers above.
     app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
 
