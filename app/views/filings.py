@@ -7,9 +7,11 @@ from io import BytesIO
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup, escape
 from sqlmodel import select
 
 from app.db import get_session, keep, refuse
+from app.db import rows as db_rows
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
@@ -44,19 +46,39 @@ def _allowed_structures(form: str) -> list[Structure]:
     return [s for s in found if can(g.actor, "filing.start", NewFiling(form, spec.filed_by, s))]
 
 
+_MINE = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filing.updated_at, Structure.name)
+         .join(Structure, Structure.id == Filing.structure_id)
+         .where(Filing.filer_id == sa.bindparam("person_id"), Filing.form.in_(FORMS)))
+# Built once: the first page and the older ones (keyset on id: a page costs the same at any depth).
+_MY_PAGE = _MINE.order_by(Filing.id.desc()).limit(PAGE + 1)
+_MY_OLDER_PAGE = _MINE.where(Filing.id < sa.bindparam("before")).order_by(Filing.id.desc()).limit(PAGE + 1)
+
+
 @bp.get("/")
 @requires("dashboard.view")
 def index():
-    """The user's filings, newest first, 20 a page (keyset on id: a page costs the same at any depth)."""
-    query = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filing.updated_at, Structure.name)
-             .join(Structure, Structure.id == Filing.structure_id)
-             .where(Filing.filer_id == g.actor.person_id, Filing.form.in_(FORMS)))
-    before = request.args.get("avant", "")
-    if (before_id := parse_id(before)) is not None:
-        query = query.where(Filing.id < before_id)
-    rows = get_session().connection().execute(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
+    """The user's filings, newest first, 20 a page."""
+    before = parse_id(request.args.get("avant", ""))
+    rows = (db_rows(_MY_PAGE, person_id=g.actor.person_id) if before is None
+            else db_rows(_MY_OLDER_PAGE, person_id=g.actor.person_id, before=before))
     older = rows[PAGE - 1].id if len(rows) > PAGE else None
-    return render("filings/index.html", filings=rows[:PAGE], forms=FORMS, states=STATES, older=older)
+    return render("filings/index.html", filings=rows[:PAGE], tiles=_tiles(), states=STATES, older=older)
+
+
+_TILES: dict[str, Markup] = {}
+
+
+def _tiles() -> Markup:
+    """The five forms' tiles, the same for everyone: built once per mount point."""
+    root = request.script_root
+    if root not in _TILES:
+        _TILES[root] = Markup("".join(  # noqa: S704 - every value escaped
+            f'<div class="fr-col-12 fr-col-md-6 fr-col-lg-4"><div class="fr-tile fr-enlarge-link">'
+            f'<div class="fr-tile__body"><div class="fr-tile__content"><h3 class="fr-tile__title">'
+            f'<a href="{escape(url_for("filings.start", form=code))}">{escape(code)} – {escape(spec.title)}</a></h3>'
+            f'<p class="fr-tile__detail">{escape(spec.purpose)}</p></div></div></div></div>'
+            for code, spec in FORMS.items()))
+    return _TILES[root]
 
 
 @bp.route("/nouvelle/<form>", methods=["GET", "POST"])
