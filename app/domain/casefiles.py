@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .codes import Code, CodeSet
+from .inputs import parse_id
 from .permissions import Actor
 
 STATES = CodeSet(
@@ -85,9 +86,8 @@ def named_in(payload) -> frozenset[str]:
 def involvement_of(filer_id: int, payload: dict, structure_ids) -> Involvement:
     """A case file's involvement from its columns: the national ids it names, the AAC's designated pharmacist
     (« <person id>:<structure id> »), the structures (the file's and its EJ)."""
-    pharmacist = str(((payload or {}).get("engagement") or {}).get("pharmacien", "")).partition(":")[0]
-    return Involvement(filer_id, named_in(payload or {}),
-                       frozenset({int(pharmacist)}) if pharmacist.isascii() and pharmacist.isdigit() else frozenset(),
+    pharmacist = parse_id(str(((payload or {}).get("engagement") or {}).get("pharmacien", "")).partition(":")[0])
+    return Involvement(filer_id, named_in(payload or {}), frozenset({pharmacist} if pharmacist else ()),
                        frozenset(i for i in structure_ids if i))
 
 

@@ -90,7 +90,7 @@ def validate_dns_name(name: str) -> str:
     value = (name or "").strip().lower().rstrip(".")
     labels = value.split(".")
     if (len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.fullmatch(label) for label in labels)
-            or labels[-1].isdigit()):
+            or re.fullmatch(r"[0-9]+", labels[-1])):
         raise CertificateRequestError(f"Nom DNS invalide : « {name} » (nom de domaine complet attendu, "
                                       "sans joker ni adresse IP).", field="dns_names")
     return value

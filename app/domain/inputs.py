@@ -6,7 +6,10 @@ database's BIGINT. Every number from a request goes through :func:`parse_int` in
 
 from __future__ import annotations
 
+import re
+
 ID_MAX = 2**63 - 1  # the BIGINT the database stores
+_DIGITS = re.compile(r"[0-9]{1,19}")
 
 
 def parse_int(value, *, low: int = 0, high: int = ID_MAX) -> int | None:
@@ -15,7 +18,7 @@ def parse_int(value, *, low: int = 0, high: int = ID_MAX) -> int | None:
         return None
     if isinstance(value, int):
         return value if low <= value <= high else None
-    if not isinstance(value, str) or not value or len(value) > 19 or not (value.isascii() and value.isdigit()):
+    if not isinstance(value, str) or not _DIGITS.fullmatch(value):
         return None
     number = int(value)
     return number if low <= number <= high else None

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.domain import aac
 from app.domain.casefiles import InvalidTransition
+from app.domain.inputs import parse_int
 from app.domain.permissions import AAC_BEFORE_AGENCY, Actor
 from app.models import Filing, FilingDocument, FilingEvent, Person, PracticeActivity, ReferentialMedicine, Structure
 from app.models.base import utcnow
@@ -57,7 +58,8 @@ def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids
         if data.get("sexe") not in ("F", "M"):
             errors["sexe"] = "Indiquez le sexe du patient."
         month, year = data.get("mois_naissance", ""), data.get("annee_naissance", "")
-        if not (month.isdigit() and year.isdigit()) or aac.age_from(int(month), int(year), today) is None:
+        month, year = parse_int(month, high=12), parse_int(year, high=9999)
+        if month is None or year is None or aac.age_from(month, year, today) is None:
             errors["annee_naissance"] = "Mois et année de naissance passés (ex. 3 et 1958)."
         if message := aac.check_weight(data.get("poids")):
             errors["poids"] = message

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.documents.spreadsheet import SafeWriter
 from app.domain.aac import AAC_STATES, age_from
+from app.domain.inputs import parse_int
 from app.models import Filing
 
 HEADERS = ("Référence", "État", "Déposée le", "Décidée le", "Décision automatique", "Initiale du nom",
@@ -25,7 +26,8 @@ def _row(reference, state, deposited, decided, structure_id, payload) -> list:
     patient, med = payload.get("patient") or {}, payload.get("medicament") or {}
     rx, decision = payload.get("prescription") or {}, payload.get("decision") or {}
     month, year = str(patient.get("mois_naissance", "")), str(patient.get("annee_naissance", ""))
-    age = age_from(int(month), int(year), deposited.date()) if deposited and month.isdigit() and year.isdigit() else ""
+    month, year = parse_int(month, high=12), parse_int(year, high=9999)
+    age = age_from(month, year, deposited.date()) if deposited and month is not None and year is not None else ""
     return [reference or "", AAC_STATES.get(state, state), deposited.strftime("%d/%m/%Y") if deposited else "",
             decided.strftime("%d/%m/%Y") if decided else "", "oui" if decision.get("automatique") else "non",
             patient.get("initiale_nom", ""), patient.get("initiale_prenom", ""), patient.get("sexe", ""),

@@ -17,6 +17,7 @@ from app.domain import casefiles as states
 from app.domain.aac import AAC_MACHINE
 from app.domain.cardorders import CARD_MACHINE
 from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, Machine, involvement_of
+from app.domain.clock import for_people
 from app.domain.permissions import Actor, scope_of
 from app.models import CardOrder, Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
@@ -167,7 +168,7 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
                after=(lambda event: workflow.seal(db, filing, event)) if workflow.seal is not None else None)
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
-            f"Votre dossier {filing.reference} a bien été déposé le {now:%d/%m/%Y à %H:%M} (UTC).\n"
+            f"Votre dossier {filing.reference} a bien été déposé le {for_people(now)}.\n"
             f"Numéro d’accusé de réception : {filing.reference}.\n{portal_url}")
     return True
 

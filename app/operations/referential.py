@@ -8,6 +8,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
+from app.domain.inputs import parse_int
 from app.models import ReferentialMedicine
 from app.operations import audit
 
@@ -51,7 +52,7 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
     if status not in REFERENTIAL_FRAMEWORKS:
         errors["status"] = "Choisissez le cadre (AAC, AAP ou CPC)."
     max_days = form.get("max_days", "")
-    if not (max_days.isdigit() and 1 <= int(max_days) <= 365):
+    if parse_int(max_days, low=1, high=365) is None:
         errors["max_days"] = "Durée maximale d’une autorisation : 1 à 365 jours."
     ended_on = None
     if form.get("ended_on", "").strip():
@@ -72,7 +73,7 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
     product.status, product.laboratory = status, form.get("laboratory", "").strip()
     product.therapeutic_area, product.conditions = form.get("therapeutic_area", "").strip(), \
         form.get("conditions", "").strip()
-    product.max_days, product.ended_on, product.indications = int(max_days), ended_on, indications
+    product.max_days, product.ended_on, product.indications = parse_int(max_days), ended_on, indications
     product.indication = indications[0]["label"] if indications else product.indication
     product.granting_criteria = indications[0]["criteria"] if indications else []
     db.add(product)

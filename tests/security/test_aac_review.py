@@ -92,3 +92,12 @@ def test_a_patient_name_typed_as_initials_is_never_stored(db, aac_world, as_acto
     assert len(listed.strip().splitlines()) == 1
     assert not db.exec(select(Filing).where(Filing.state == "brouillon", Filing.form == "AAC",
                                             Filing.id != filing_id)).all()
+
+
+def test_unicode_digits_in_the_birth_month_are_a_422_not_a_500(db, aac_world, as_actor):
+    prescriber = as_actor("prescriber")
+    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
+    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    refused = prescriber.post(f"/acces-compassionnel/{filing_id}/patient",
+                              answers(aac_world)["patient"] | {"mois_naissance": "²", "annee_naissance": "١٩٥٨"})
+    assert refused.status_code == 422 and "Mois et année de naissance" in refused.get_data(as_text=True)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.documents.filing import Signature, render_filing
+from app.domain.clock import for_people
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS
 from app.models import Filing, FilingAttachment, FilingDocument, FilingEvent, Person, Structure
@@ -58,7 +59,7 @@ def workflow(keystore) -> Workflow:
             FORMS[filing.form], reference=filing.reference, structure=structure_block(structure),
             payload=filing.payload, attachments=[a.name for a in attachments(db, filing.id)],
             signature=Signature(f"{filer.given_name} {filer.family_name}", filer.national_id,
-                                f"{event.at:%d/%m/%Y à %H:%M} (UTC)", AUTH_METHODS.get(event.auth_method,
+                                for_people(event.at), AUTH_METHODS.get(event.auth_method,
                                                                                     event.auth_method or "—")))
         sealed = seal_pdf(db, keystore, pdf, reason=f"Dépôt du formulaire {filing.form} ({filing.reference})")
         version = len(list(db.exec(select(FilingDocument.id).where(FilingDocument.filing_id == filing.id)))) + 1

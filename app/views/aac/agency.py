@@ -12,6 +12,7 @@ from flask import abort, g, request, send_file
 from app.db import get_session
 from app.domain import aac as rules
 from app.domain.casefiles import conflict, involvement_of
+from app.domain.inputs import parse_int
 from app.models import Filing, Person, Structure
 from app.models.base import utcnow
 from app.operations import aac
@@ -62,7 +63,8 @@ def preview(filing_id: int, target: LoadedRequest):
     args = request.args
     draft = SimpleNamespace(reference=filing.reference, payload=filing.payload)
     issue = "refus" if args.get("issue") == "refus" else "octroi"
-    days = int(args["duree"]) if args.get("duree", "").isdigit() else int(filing.payload["prescription"]["duree"])
+    days = (parse_int(args.get("duree", ""), low=1, high=365)
+            or parse_int(str((filing.payload.get("prescription") or {}).get("duree", "")), low=1, high=365) or 1)
     from datetime import timedelta
 
     today = utcnow().date()
