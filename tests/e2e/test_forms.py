@@ -177,3 +177,21 @@ def test_mandataire_declares_a_technical_administrator_on_a_phone(chromium, live
         "courriel": "admintech@editeur.example", "usage": "Serveur web du portail patient (SSL)",
         "editeur": "Éditeur Santé SA", "solution": "Portail patient"})
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", ["desktop", "phone"])
+def test_a_refused_step_opens_on_its_error_summary(chromium, live_portal, viewport):
+    """Issue 17's one 422, in the browser: the focus goes to the summary, its links reach the fields."""
+    page = browser_page(chromium, viewport)
+    card_login(page, live_portal, "KIT DIRECTEUR0006")
+    page.goto(live_portal + "/demarches/nouvelle/F301")
+    page.get_by_role("button", name="Commencer").click()
+    page.fill("#champ-rows-0-nom", "DURAND")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator("#erreurs")).to_be_focused()
+    assert page.title().startswith("Erreur")
+    expect(page.locator("#champ-rows-0-nom")).to_have_value("DURAND")
+    no_horizontal_scroll(page)
+    page.locator("#erreurs a", has_text="Prénom").click()
+    assert page.url.endswith("#champ-rows-0-prenom-erreur")
+    page.context.close()
