@@ -45,3 +45,23 @@ def pki_world(db, hsm, make_structure, make_person, make_card, make_habilitation
 @pytest.fixture()
 def as_admin(as_person):
     return as_person
+
+
+@pytest.fixture()
+def make_certificate(db, hsm):
+    """``make_certificate(admin, structure, usage="PSC")``: an order issued through the operation (a CERT case file
+    deposited and delivered, its certificates signed in the token), as the request page makes it."""
+    from app.operations.certificates import CertificateOrder, order_certificates
+
+    def make(admin, structure, *, family: str = "ORG", usage: str = "PSC", service_name: str = "Serveur PSC",
+             dns_names=(), email: str = ""):
+        from app.domain.products import PRODUCTS
+
+        order = CertificateOrder(family=family, usage=usage, structure_id=structure.id, service_name=service_name,
+                                 dns_names=list(dns_names), email=email or admin.email,
+                                 csrs={p: pem_csr().encode() for p in PRODUCTS[(family, usage)].profiles})
+        _filing, issued = order_certificates(db, hsm, order, person_id=admin.id, actor=admin.national_id,
+                                             auth_method="cps-tls", base_url="http://localhost")
+        return issued[0]
+
+    return make

@@ -8,12 +8,9 @@ import subprocess
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs7
-from sqlmodel import select
 
-from app.models import IssuedCertificate
 from app.operations.pki import certificate_status
 from tests.certificates.conftest import pem_csr
-from tests.certificates.test_requests import ask
 from tests.matrix import wrong_answers
 
 ROLES = ["anonymous", "admin", "foreign", "plain"]
@@ -35,15 +32,9 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
 
 
 @pytest.fixture()
-def scene(db, pki_world, as_admin, make_person):
-    browser = as_admin(pki_world["admin"])
-    assert ask(browser, pki_world["hospital"], "ORG", "PSC", service_name="Serveur PSC",
-               csr_ORG_AUTH_CLI=pem_csr()).status_code == 303
-    own = db.exec(select(IssuedCertificate).where(IssuedCertificate.structure_id == pki_world["hospital"].id)).one()
-    browser = as_admin(pki_world["foreign"])
-    assert ask(browser, pki_world["other"], "ORG", "PSC", service_name="Serveur voisin", email="ana@voisin.example",
-               csr_ORG_AUTH_CLI=pem_csr()).status_code == 303
-    foreign = db.exec(select(IssuedCertificate).where(IssuedCertificate.structure_id == pki_world["other"].id)).one()
+def scene(db, pki_world, make_person, make_certificate):
+    own = make_certificate(pki_world["admin"], pki_world["hospital"])
+    foreign = make_certificate(pki_world["foreign"], pki_world["other"], service_name="Serveur voisin")
     plain = make_person(family_name="SANSROLE")
     from app.operations.api_tokens import create_token
 
