@@ -8,6 +8,7 @@ import re
 from sqlmodel import select
 
 from app.models import AuditEvent, ReferentialMedicine
+from tests.aac.test_requests import open_draft
 
 
 def test_search_filters_and_sheets(app, db, aac_world):
@@ -57,8 +58,7 @@ def test_the_evaluator_creates_edits_and_ends_an_aac(db, aac_world, as_actor):
     assert str(product.ended_on) == "2026-01-31"
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "referential.saved")).all()
     prescriber = as_actor("prescriber")
-    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": "AAC-9100"})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(prescriber, "AAC-9100")
     refused = prescriber.post(f"/acces-compassionnel/{filing_id}/medicament", {"code": "AAC-9100", "indication": "I1"})
     assert refused.status_code == 422 and "est terminé depuis le 31/01/2026" in refused.get_data(as_text=True)
     assert as_actor("prescriber").get("/referentiel/AAC-9100/modifier").status_code == 403

@@ -26,10 +26,15 @@ def answers(world, *, criteria=CRITERIA, duree="90", justification="") -> dict:
     }
 
 
-def file_request(browser, world, **kw) -> int:
-    started = browser.post("/acces-compassionnel/nouvelle", {"code": world["product"].code})
+def open_draft(browser, code: str | None = None) -> int:
+    """Start a request from the pages (« Faire une demande ») and return the new draft's id."""
+    started = browser.post("/acces-compassionnel/nouvelle", {"code": code} if code else {})
     assert started.status_code == 303
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/patient", started.headers["Location"]).group(1))
+    return int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+
+
+def file_request(browser, world, **kw) -> int:
+    filing_id = open_draft(browser, world["product"].code)
     for step, data in answers(world, **kw).items():
         response = browser.post(f"/acces-compassionnel/{filing_id}/{step}", data)
         assert response.status_code == 303, (step, response.get_data(as_text=True)[:3000])
@@ -143,8 +148,7 @@ def test_a_refusal_states_its_reason_and_the_appeal_routes(db, aac_world, as_act
 def test_bad_input_is_refused_next_to_the_field_and_the_draft_kept(db, aac_world, as_actor, step, data, field,
                                                                    message):
     browser = as_actor("prescriber")
-    started = browser.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(browser, aac_world["product"].code)
     response = browser.post(f"/acces-compassionnel/{filing_id}/{step}", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
@@ -291,8 +295,7 @@ def test_the_laboratory_sees_only_the_data_requests_on_its_products_and_answers(
 
 def test_each_change_is_kept_in_the_draft(db, aac_world, as_actor):
     browser = as_actor("prescriber")
-    started = browser.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(browser, aac_world["product"].code)
     saved = browser.post(f"/acces-compassionnel/{filing_id}/patient/brouillon", {"initiale_nom": "D", "poids": "6"},
                          headers={"HX-Request": "true"})
     assert saved.status_code == 204

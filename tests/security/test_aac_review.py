@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 from sqlmodel import select
 
 from app.models import Filing
 from tests.aac.conftest import CRITERIA
-from tests.aac.test_requests import answers, file_request
+from tests.aac.test_requests import answers, file_request, open_draft
 
 
 def end_indication(evaluator, product) -> None:
@@ -29,8 +28,7 @@ def test_an_ended_indication_is_not_offered_nor_granted_automatically(db, aac_wo
     end_indication(as_actor("evaluator"), aac_world["product"])
 
     prescriber = as_actor("prescriber")
-    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(prescriber, aac_world["product"].code)
     step = prescriber.get(f"/acces-compassionnel/{filing_id}/medicament").get_data(as_text=True)
     assert "Autre forme d’amylose" in step and 'value="I1"' not in step
     refused = prescriber.post(f"/acces-compassionnel/{filing_id}/medicament",
@@ -46,8 +44,7 @@ def test_an_ended_indication_is_not_offered_nor_granted_automatically(db, aac_wo
 
 def test_the_csv_export_neutralises_formulas(db, aac_world, as_actor):
     prescriber = as_actor("prescriber")
-    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(prescriber, aac_world["product"].code)
     steps = answers(aac_world, justification='+cmd|" /C calc"!A0')
     steps["prescription"]["posologie"] = '=HYPERLINK("http://x.example","clic")'
     for step, data in steps.items():
@@ -65,8 +62,7 @@ def test_the_csv_export_neutralises_formulas(db, aac_world, as_actor):
 
 def test_a_patient_name_typed_as_initials_is_never_stored(db, aac_world, as_actor):
     prescriber = as_actor("prescriber")
-    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(prescriber, aac_world["product"].code)
     typed = answers(aac_world)["patient"] | {"initiale_nom": "DUPONT", "initiale_prenom": "Jeanne"}
     autosaved = prescriber.post(f"/acces-compassionnel/{filing_id}/patient/brouillon", typed)
     assert autosaved.status_code == 204
@@ -96,8 +92,7 @@ def test_a_patient_name_typed_as_initials_is_never_stored(db, aac_world, as_acto
 
 def test_unicode_digits_in_the_birth_month_are_a_422_not_a_500(db, aac_world, as_actor):
     prescriber = as_actor("prescriber")
-    started = prescriber.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(prescriber, aac_world["product"].code)
     refused = prescriber.post(f"/acces-compassionnel/{filing_id}/patient",
                               answers(aac_world)["patient"] | {"mois_naissance": "²", "annee_naissance": "١٩٥٨"})
     assert refused.status_code == 422 and "Mois et année de naissance" in refused.get_data(as_text=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.aac.test_requests import answers
+from tests.aac.test_requests import answers, open_draft
 from tests.certificates.conftest import pem_csr
 from tests.forms.test_walks import deposit, f413, fill, start
 
@@ -45,8 +45,7 @@ def test_an_ans_form_step_and_its_summary(db, world, as_person):
 
 def test_the_aac_wizard(db, aac_world, as_actor):
     browser = as_actor("prescriber")
-    started = browser.post("/acces-compassionnel/nouvelle", {"code": aac_world["product"].code})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(browser, aac_world["product"].code)
     refused = browser.post(f"/acces-compassionnel/{filing_id}/patient",
                            answers(aac_world)["patient"] | {"poids": "900", "sexe": ""})
     links = assert_refused_page(refused, kept='value="1958"')
@@ -87,8 +86,7 @@ def test_the_email_login(app):
 
 def test_every_aac_step_links_each_error_to_its_message(db, aac_world, as_actor):
     browser = as_actor("prescriber")
-    started = browser.post("/acces-compassionnel/nouvelle", {})
-    filing_id = int(re.search(r"/acces-compassionnel/(\d+)/", started.headers["Location"]).group(1))
+    filing_id = open_draft(browser)
     for step in ("patient", "medicament", "prescription", "engagement"):
         refused = browser.post(f"/acces-compassionnel/{filing_id}/{step}", {})
         assert_refused_page(refused, kept="Demande d’autorisation")
