@@ -13,112 +13,15 @@ from sqlmodel import Session, select
 
 from app.domain import aac
 from app.domain.casefiles import InvalidTransition
-from app.domain.inputs import parse_int
+from app.domain.forms.aac_request import AAC_REQUEST
 from app.domain.permissions import AAC_BEFORE_AGENCY, Actor
-from app.models import Filing, FilingDocument, FilingEvent, Person, PracticeActivity, ReferentialMedicine, Structure
+from app.models import Filing, FilingDocument, FilingEvent, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
+from app.operations.aac_wizard import all_errors, indication_of, product, step_errors
 from app.operations.casefiles import next_reference, transition
 
-STEPS = (("patient", "Patient"), ("medicament", "Médicament et indication"),
-         ("prescription", "Prescription et critères"), ("engagement", "Engagement et PUI"))
-
-
-def product(db: Session, code: str) -> ReferentialMedicine | None:
-    return db.exec(select(ReferentialMedicine).where(ReferentialMedicine.code == code)).first() if code else None
-
-
-def indication_of(medicine: ReferentialMedicine | None, code: str) -> dict | None:
-    return next((i for i in (medicine.indications if medicine else []) if i.get("code") == code), None)
-
-
-def pharmacists(db: Session, structure_ids) -> list[tuple[Person, Structure]]:
-    """The PUI pharmacists practising in these structures (the prescriber designates one of them)."""
-    if not structure_ids:
-        return []
-    return list(db.exec(select(Person, Structure).join(PracticeActivity, PracticeActivity.person_id == Person.id)
-                        .join(Structure, Structure.id == PracticeActivity.structure_id)
-                        .where(PracticeActivity.structure_id.in_(list(structure_ids)),
-                               PracticeActivity.pharmacy_pui.is_(True), Person.profession_code == "21")
-                        .order_by(Structure.name, Person.family_name)))
-
-
-def step_errors(db: Session, step: str, data: dict, *, today: date, activity_ids=frozenset(),
-                renewal: bool = False) -> dict[str, str]:
-    """French messages by field for one step of the prescriber's wizard."""
-    errors: dict[str, str] = {}
-    if step == "patient":
-        if data.get("cadre") in aac.NOT_AAC:
-            errors["cadre"] = aac.NOT_AAC[data["cadre"]]
-        elif data.get("cadre") != "aac":
-            errors["cadre"] = "Indiquez le cadre de la demande."
-        for key, label in (("initiale_nom", "nom"), ("initiale_prenom", "prénom")):
-            if message := aac.check_initials(data.get(key, ""), label):
-                errors[key] = message
-        if data.get("sexe") not in ("F", "M"):
-            errors["sexe"] = "Indiquez le sexe du patient."
-        month, year = data.get("mois_naissance", ""), data.get("annee_naissance", "")
-        month, year = parse_int(month, high=12), parse_int(year, high=9999)
-        if month is None or year is None or aac.age_from(month, year, today) is None:
-            errors["annee_naissance"] = "Mois et année de naissance passés (ex. 3 et 1958)."
-        if message := aac.check_weight(data.get("poids")):
-            errors["poids"] = message
-    elif step == "medicament":
-        medicine = product(db, data.get("code", ""))
-        if data.get("code") and medicine is None:
-            errors["code"] = "Médicament inconnu du référentiel : choisissez-le dans la liste, ou décrivez-le."
-        elif medicine is not None and not medicine.open_to_aac(today):
-            errors["code"] = (f"L’accès compassionnel à {medicine.name} est terminé"
-                              + (f" depuis le {medicine.ended_on:%d/%m/%Y}" if medicine.ended_on else "")
-                              + " : aucune nouvelle demande n’est possible.")
-        elif medicine is None:
-            for key, label in (("nom", "le nom"), ("dci", "la DCI"), ("forme", "la forme"), ("dosage", "le dosage"),
-                               ("laboratoire", "le laboratoire")):
-                if not data.get(key, "").strip():
-                    errors[key] = f"Indiquez {label} du médicament."
-            if not data.get("sans_amm"):
-                errors["sans_amm"] = ("Attestez que le médicament n’a pas d’AMM en France, ou que sa "
-                                      "commercialisation a cessé sans couvrir cette indication.")
-        chosen = indication_of(medicine, data.get("indication", ""))
-        if chosen is not None and not aac.indication_open(chosen):
-            errors["indication"] = (f"L’accès compassionnel dans l’indication « {chosen.get('label', '')} » est "
-                                    "terminé : aucune nouvelle demande n’est possible dans cette indication.")
-        elif medicine is not None and chosen is None and not data.get("indication_libre", "").strip():
-            errors["indication"] = "Choisissez l’indication, ou décrivez-la."
-        if medicine is None and not data.get("indication_libre", "").strip():
-            errors["indication_libre"] = "Décrivez l’indication."
-    elif step == "prescription":
-        if renewal and not data.get("donnees_cliniques", "").strip():
-            errors["donnees_cliniques"] = "Un renouvellement porte les données cliniques de la période écoulée."
-        if renewal and not data.get("poursuite_utile"):
-            errors["poursuite_utile"] = "Attestez que la poursuite du traitement est utile au patient."
-        if not data.get("posologie", "").strip():
-            errors["posologie"] = "Indiquez la posologie prévue."
-        if message := aac.check_duration(data.get("duree")):
-            errors["duree"] = message
-        if not data.get("criteres") and not (data.get("justification", "").strip()):
-            errors["justification"] = ("Attestez les critères d’octroi, ou justifiez la demande (pas d’essai "
-                                       "possible, pas de traitement approprié, efficacité et sécurité présumées).")
-        if data.get("differable") not in ("oui", "non"):
-            errors["differable"] = "Indiquez si le traitement peut être différé."
-    elif step == "engagement":
-        if not data.get("fonction", "").strip():
-            errors["fonction"] = "Indiquez votre fonction (ex. praticien hospitalier, interne)."
-        if not data.get("information"):
-            errors["information"] = ("Engagez-vous à informer le patient (et si possible son médecin traitant) et "
-                                     "à le consigner dans son dossier.")
-        chosen = data.get("pharmacien", "")
-        allowed = {f"{p.id}:{s.id}" for p, s in pharmacists(db, activity_ids)}
-        if chosen not in allowed:
-            errors["pharmacien"] = "Désignez le pharmacien de la PUI qui vérifiera la demande."
-    return errors
-
-
-def all_errors(db: Session, filing: Filing, *, today: date, activity_ids) -> dict[str, dict[str, str]]:
-    renewal = filing.payload.get("renouvellement_de") is not None
-    found = {name: step_errors(db, name, filing.payload.get(name) or {}, today=today, activity_ids=activity_ids,
-                               renewal=renewal) for name, _ in STEPS}
-    return {k: v for k, v in found.items() if v}
+STEPS = tuple((s.name, s.title) for s in AAC_REQUEST.steps)
 
 
 def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "") -> Filing:
@@ -313,8 +216,7 @@ def pharmacist_edit(db: Session, filing: Filing, changes: dict, *, actor: str, t
         raise InvalidTransition("La PUI modifie une demande seulement avant de la transmettre.")
     before = dict(filing.payload.get("prescription") or {})
     after = {**before, **{k: (changes.get(k) or "").strip() for k, _ in EDITABLE_BY_PUI if k in changes}}
-    errors = step_errors(db, "prescription", after, today=today,
-                         renewal=filing.payload.get("renouvellement_de") is not None)
+    errors = step_errors(db, "prescription", after, {**filing.payload, "prescription": after}, today=today)
     if errors:
         field, message = next(iter(errors.items()))
         raise InvalidTransition(message, field=field)

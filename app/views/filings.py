@@ -215,12 +215,13 @@ def field(filing_id: int, target: LoadedCase):
         casefiles.save_part(get_session(), filing, current.name, data)
         keep()
     error = check(spec_field, value)
-    response = render("filings/_field.html", spec_field=spec_field, name=name, value=value, error=error,
-                      case=target, step=current, block="field", status=422 if error else 200)
+    check_url = url_for("filings.field", filing_id=filing_id)
+    response = render("components/_field.html", spec_field=spec_field, name=name, value=value, error=error,
+                      check_url=check_url, step=current, block="field", status=422 if error else 200)
     for key, known in filled.items():  # the fields the portal's records fill, swapped in out of band
         other = next(f for f in current.fields if f.name == key)
-        response.data += render_block("filings/_field.html", "field", spec_field=other, name=f"rows-{index}-{key}",
-                                      value=known, error=None, case=target, step=current, oob=True).encode()
+        response.data += render_block("components/_field.html", "field", spec_field=other, name=f"rows-{index}-{key}",
+                                      value=known, error=None, check_url=check_url, step=current, oob=True).encode()
     return response
 
 

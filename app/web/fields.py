@@ -1,6 +1,7 @@
-"""One schema field rendered in Python: the ANS forms' steps call it for every field of every row (30 fields on a
-page), where a Jinja macro cost ten times as much per call. Same markup as the DSFR components: label, hint,
-input, the error beside it, and the htmx attributes of the inline check."""
+"""One schema field rendered in Python, for every wizard of the portal (the ANS forms, the compassionate-access
+request, the certificate request): a step calls it for every field of every row (30 fields on a page), where a
+Jinja macro cost ten times as much per call. Same markup as the DSFR components: label, hint, input, the error
+beside it, and the htmx attributes of the inline check (which also saves the draft)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import functools
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from app.domain.forms.schema import PLAIN, shown
+
 INPUT_TYPES = {"email": "email", "date": "date", "phone": "tel"}
 CODE_KINDS = ("national_id", "finess", "siret", "postal_code")
+INPUT_MODES = {"integer": "numeric", "decimal": "decimal"}
 
 
 @functools.lru_cache(maxsize=4096)
@@ -22,40 +26,90 @@ def _fixed(name: str, step_name: str, action: str) -> tuple[str, str]:
 
 
 def form_field(spec_field, name: str, value, error: str | None, action: str, step_name: str,
-               oob: bool = False) -> Markup:
-    """The field's block (``#groupe-<name>``), out of band when ``oob`` (the records filling a row)."""
+               oob: bool = False, situation=None) -> Markup:
+    """The field's block (``#groupe-<name>``), out of band when ``oob`` (the records filling a row); choices and
+    hint from the wizard's ``situation`` when the field takes them from the draft."""
+    situation = situation or PLAIN
     fid, htmx = _fixed(name, step_name, action)
+    kind = spec_field.kind
+    if kind in ("radio", "checks"):
+        body = _choice_list(spec_field, fid, name, value, error, htmx, situation)
+    else:
+        body = _single(spec_field, fid, name, value, error, htmx, situation)
+    swap = ' hx-swap-oob="true"' if oob else ""
+    half = " portal-field--half" if spec_field.half else ""
+    return Markup(f'<div class="portal-field{half}" id="groupe-{escape(name)}"{swap}>{body}</div>')  # noqa: S704 - every value escaped
+
+
+def _single(spec_field, fid, name, value, error, htmx, situation) -> str:
     described = f' aria-describedby="{fid}-erreur"' if error else ""
     required = ' aria-required="true"' if spec_field.required else ""
     message = f'<p id="{fid}-erreur" class="fr-error-text">{escape(error)}</p>' if error else ""
     label = escape(spec_field.label)
     kind = spec_field.kind
     if kind == "checkbox":
-        body = (f'<div class="fr-checkbox-group{" fr-checkbox-group--error" if error else ""} fr-mb-2w">'
+        return (f'<div class="fr-checkbox-group{" fr-checkbox-group--error" if error else ""} fr-mb-2w">'
                 f'<input type="checkbox" id="{fid}" name="{escape(name)}" value="1"{" checked" if value else ""}'
                 f'{htmx}{described}><label class="fr-label" for="{fid}">{label}</label>{message}</div>')
+    star = ' <span aria-hidden="true">*</span>' if spec_field.required else ""
+    hint_text = situation.hint_of(spec_field)
+    hint = f'<span class="fr-hint-text">{escape(hint_text)}</span>' if hint_text else ""
+    head = f'<label class="fr-label" for="{fid}">{label}{star}{hint}</label>'
+    if kind == "select":
+        options = "".join(f'<option value="{escape(choice[0])}"{" selected" if value == choice[0] else ""}>'
+                          f"{escape(choice[1])}</option>" for choice in situation.choices_of(spec_field))
+        return (f'<div class="fr-select-group{" fr-select-group--error" if error else ""}">{head}'
+                f'<select class="fr-select{" fr-select--error" if error else ""}" id="{fid}" name="{escape(name)}"'
+                f'{htmx}{described}{required}><option value=""{"" if value else " selected"}>'
+                f"{escape(spec_field.placeholder)}</option>{options}</select>{message}</div>")
+    css = f'fr-input{" fr-input--error" if error else ""}'
+    if kind in ("textarea", "csr"):
+        extra = ' spellcheck="false"' if kind == "csr" else ""
+        css += " portal-mono" if kind == "csr" else ""
+        control = (f'<textarea class="{css}" id="{fid}" name="{escape(name)}" rows="{6 if kind == "csr" else 3}"'
+                   f"{extra}{htmx}{described}{required}>{escape(value or '')}</textarea>")
     else:
-        star = ' <span aria-hidden="true">*</span>' if spec_field.required else ""
-        hint = f'<span class="fr-hint-text">{escape(spec_field.hint)}</span>' if spec_field.hint else ""
-        head = f'<label class="fr-label" for="{fid}">{label}{star}{hint}</label>'
-        if kind == "select":
-            options = "".join(f'<option value="{escape(code)}"{" selected" if value == code else ""}>'
-                              f"{escape(text)}</option>" for code, text in spec_field.choices)
-            body = (f'<div class="fr-select-group{" fr-select-group--error" if error else ""}">{head}'
-                    f'<select class="fr-select{" fr-select--error" if error else ""}" id="{fid}" name="{escape(name)}"'
-                    f'{htmx}{described}{required}><option value=""{"" if value else " selected"}>Sélectionner une '
-                    f"option</option>{options}</select>{message}</div>")
-        else:
-            css = f'fr-input{" fr-input--error" if error else ""}'
-            if kind == "textarea":
-                control = (f'<textarea class="{css}" id="{fid}" name="{escape(name)}" rows="3"{htmx}{described}'
-                           f"{required}>{escape(value or '')}</textarea>")
-            else:
-                extra = (f' autocomplete="{escape(spec_field.autocomplete)}"' if spec_field.autocomplete else "") + (
-                    ' inputmode="text" spellcheck="false"' if kind in CODE_KINDS else "")
-                control = (f'<input class="{css}" id="{fid}" name="{escape(name)}" value="{escape(value or "")}"'
-                           f' type="{INPUT_TYPES.get(kind, "text")}"{extra}{htmx}{described}{required}>')
-            group = f'fr-input-group{" fr-input-group--error" if error else ""}'
-            body = f'<div class="{group}">{head}{control}{message}</div>'
-    swap = ' hx-swap-oob="true"' if oob else ""
-    return Markup(f'<div class="portal-field" id="groupe-{escape(name)}"{swap}>{body}</div>')  # noqa: S704 - every value escaped
+        extra = (f' autocomplete="{escape(spec_field.autocomplete)}"' if spec_field.autocomplete else "") + (
+            ' inputmode="text" spellcheck="false"' if kind in CODE_KINDS else "") + (
+            f' inputmode="{INPUT_MODES[kind]}"' if kind in INPUT_MODES else "") + (
+            f' maxlength="{spec_field.max_length}"' if spec_field.max_length < 10 else "")
+        control = (f'<input class="{css}" id="{fid}" name="{escape(name)}" value="{escape(value or "")}"'
+                   f' type="{INPUT_TYPES.get(kind, "text")}"{extra}{htmx}{described}{required}>')
+    return f'<div class="fr-input-group{" fr-input-group--error" if error else ""}">{head}{control}{message}</div>'
+
+
+def _choice_list(spec_field, fid, name, value, error, htmx, situation) -> str:
+    """Radio buttons or check boxes in a fieldset (the DSFR's), the inline check on the fieldset."""
+    multiple = spec_field.kind == "checks"
+    chosen = set(value or ()) if multiple else {value}
+    box = "checkbox" if multiple else "radio"
+    inline = " fr-fieldset__element--inline" if spec_field.inline else ""
+    items = []
+    for index, choice in enumerate(situation.choices_of(spec_field)):
+        code, text = choice[0], choice[1]
+        hint = f'<span class="fr-hint-text">{escape(choice[2])}</span>' if len(choice) > 2 and choice[2] else ""
+        item_id = f"{fid}-{index}"
+        items.append(f'<div class="fr-fieldset__element{inline}"><div class="fr-{box}-group">'
+                     f'<input type="{box}" id="{item_id}" name="{escape(name)}" value="{escape(code)}"'
+                     f'{" checked" if code in chosen else ""}><label class="fr-label" for="{item_id}">'
+                     f"{escape(text)}{hint}</label></div></div>")
+    if not items and spec_field.empty:
+        items.append(f'<div class="fr-fieldset__element"><p>{escape(spec_field.empty)}</p></div>')
+    hint_text = situation.hint_of(spec_field)
+    hint = f'<span class="fr-hint-text">{escape(hint_text)}</span>' if hint_text else ""
+    star = ' <span aria-hidden="true">*</span>' if spec_field.required else ""
+    message = (f'<div class="fr-messages-group" id="{fid}-erreur"><p class="fr-message fr-message--error">'
+               f"{escape(error)}</p></div>") if error else ""
+    error_css = " fr-fieldset--error" if error else ""
+    described = f' aria-describedby="{fid}-erreur"' if error else ""
+    return (f'<fieldset class="fr-fieldset{error_css}" id="{fid}" aria-labelledby="{fid}-legende"{described}{htmx}>'
+            f'<legend class="fr-fieldset__legend" id="{fid}-legende">{escape(spec_field.label)}{star}{hint}</legend>'
+            f'{"".join(items)}{message}</fieldset>')
+
+
+def step_fields(step, data, errors: dict, action: str, situation=PLAIN) -> Markup:
+    """Every field a plain step shows, in a grid where ``half`` fields pair up on a wide screen."""
+    data = data or {}
+    return Markup('<div class="portal-fields">{}</div>').format(Markup("").join(  # noqa: S704 - fields escape
+        form_field(f, f.name, data.get(f.name), errors.get(f.name), action, step.name, situation=situation)
+        for f in shown(step, situation)))

@@ -12,13 +12,14 @@ from tests.matrix import wrong_answers
 ROLES = ["anonymous", "prescriber", "colleague", "pharmacist", "foreign_pharmacist", "evaluator"]
 NOBODY = {r: 403 for r in ROLES} | {"anonymous": 303}
 STEP = "/acces-compassionnel/<int:filing_id>/<any(patient, medicament, prescription, engagement):step>"
+CHAMP = "/acces-compassionnel/<int:filing_id>/champ"
 ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("GET", "/acces-compassionnel/"): (None, {r: 200 for r in ROLES} | {"anonymous": 303}),
     ("POST", "/acces-compassionnel/nouvelle"): (None, NOBODY | {"anonymous": 400, "prescriber": 303,
                                                                 "colleague": 303}),
     ("GET", STEP): ("draft", NOBODY | {"prescriber": 200}),
     ("POST", STEP): ("draft", NOBODY | {"anonymous": 400, "prescriber": 303}),
-    ("POST", STEP + "/brouillon"): ("draft", NOBODY | {"anonymous": 400, "prescriber": 204}),
+    ("POST", CHAMP): ("draft", NOBODY | {"anonymous": 400, "prescriber": 200}),
     # Waiting for the PUI: not the agency's yet (drafts and requests before transmission are never shown to it).
     ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200}),
     ("POST", "/acces-compassionnel/<int:filing_id>/envoyer"): ("draft", NOBODY | {"anonymous": 400,
@@ -56,7 +57,8 @@ def test_aac_routes(app, aac_world, scene, as_actor, role):
                 .replace("<verb>", next((v for k, v in VERBS.items() if k in rule), "")))
 
     def data_of(method, rule):
-        return answers(aac_world)["engagement"] | {"message": "À revoir", "code": aac_world["product"].code}
+        return answers(aac_world)["engagement"] | {"message": "À revoir", "code": aac_world["product"].code,
+                                                   "_step": "engagement", "_name": "fonction"}
 
     browser = as_actor(role) if role != "anonymous" else None
     assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of,

@@ -152,7 +152,7 @@ def test_bad_input_is_refused_next_to_the_field_and_the_draft_kept(db, aac_world
     response = browser.post(f"/acces-compassionnel/{filing_id}/{step}", data)
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and message in html
-    assert f'id="{field}-erreur"' in html
+    assert f'id="champ-{field}-erreur"' in html
     kept = db.get(Filing, filing_id)
     db.refresh(kept)
     # Everything typed is kept, but a patient's name typed where initials are asked (never stored).
@@ -296,11 +296,16 @@ def test_the_laboratory_sees_only_the_data_requests_on_its_products_and_answers(
 def test_each_change_is_kept_in_the_draft(db, aac_world, as_actor):
     browser = as_actor("prescriber")
     filing_id = open_draft(browser, aac_world["product"].code)
-    saved = browser.post(f"/acces-compassionnel/{filing_id}/patient/brouillon", {"initiale_nom": "D", "poids": "6"},
-                         headers={"HX-Request": "true"})
-    assert saved.status_code == 204
+    for name, value in (("initiale_nom", "D"), ("poids", "0,1")):
+        saved = browser.post(f"/acces-compassionnel/{filing_id}/champ", {"_step": "patient", "_name": name,
+                                                                        name: value}, headers={"HX-Request": "true"})
+    assert saved.status_code == 422  # the field comes back with the request's own rule beside it
+    answer = saved.get_data(as_text=True)
+    assert 'id="groupe-poids"' in answer and "entre 0,3 et 350 kg" in answer and 'value="0,1"' in answer
     filing = db.get(Filing, filing_id)
     db.refresh(filing)
-    assert filing.payload["patient"]["poids"] == "6"  # kept as typed, checked on « Enregistrer »
+    assert (filing.payload["patient"]["initiale_nom"], filing.payload["patient"]["poids"]) == ("D", "0,1")
     page = browser.get(f"/acces-compassionnel/{filing_id}/patient").get_data(as_text=True)
-    assert 'value="6"' in page and 'hx-trigger="change delay:400ms"' in page
+    assert 'value="0,1"' in page and f'hx-post="/acces-compassionnel/{filing_id}/champ"' in page
+    assert browser.post(f"/acces-compassionnel/{filing_id}/champ", {"_step": "patient", "_name": "nom"},
+                        headers={"HX-Request": "true"}).status_code == 400  # only a field the step shows

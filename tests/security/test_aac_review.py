@@ -64,8 +64,9 @@ def test_a_patient_name_typed_as_initials_is_never_stored(db, aac_world, as_acto
     prescriber = as_actor("prescriber")
     filing_id = open_draft(prescriber, aac_world["product"].code)
     typed = answers(aac_world)["patient"] | {"initiale_nom": "DUPONT", "initiale_prenom": "Jeanne"}
-    autosaved = prescriber.post(f"/acces-compassionnel/{filing_id}/patient/brouillon", typed)
-    assert autosaved.status_code == 204
+    autosaved = prescriber.post(f"/acces-compassionnel/{filing_id}/champ", typed | {"_step": "patient",
+                                                                                   "_name": "initiale_nom"})
+    assert autosaved.status_code == 422 and "DUPONT" not in autosaved.get_data(as_text=True)
     filing = db.get(Filing, filing_id)
     db.refresh(filing)
     assert filing.payload["patient"]["initiale_nom"] == "" and "DUPONT" not in str(filing.payload)
@@ -95,4 +96,6 @@ def test_unicode_digits_in_the_birth_month_are_a_422_not_a_500(db, aac_world, as
     filing_id = open_draft(prescriber, aac_world["product"].code)
     refused = prescriber.post(f"/acces-compassionnel/{filing_id}/patient",
                               answers(aac_world)["patient"] | {"mois_naissance": "²", "annee_naissance": "١٩٥٨"})
-    assert refused.status_code == 422 and "Mois et année de naissance" in refused.get_data(as_text=True)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Le mois de naissance va de 1 à 12" in html
+    assert 'id="champ-annee_naissance-erreur"' in html and "ex. 1958" in html

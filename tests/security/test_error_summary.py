@@ -49,7 +49,7 @@ def test_the_aac_wizard(db, aac_world, as_actor):
     refused = browser.post(f"/acces-compassionnel/{filing_id}/patient",
                            answers(aac_world)["patient"] | {"poids": "900", "sexe": ""})
     links = assert_refused_page(refused, kept='value="1958"')
-    assert {"poids-erreur", "sexe-erreur"} <= set(links)
+    assert {"champ-poids-erreur", "champ-sexe-erreur"} <= set(links)
 
 
 def test_the_certificate_request(db, pki_world, as_admin):

@@ -1,17 +1,22 @@
-"""How an online form is described: steps, fields, repeated rows (holders, administrators), and the
-checks each field carries. Plain Python: the views render any form from its description, the
-operations validate a draft with it before every deposit."""
+"""How an online request is described: steps, fields, repeated rows (holders, administrators), and the
+checks each field carries. Plain Python: the views render any wizard (the ANS forms, the compassionate-access
+request, the certificate request) from its description, the operations validate a draft with it.
+
+What depends on the draft itself (choices read from the referential, fields shown only for a renewal, a hint
+naming a medicine's maximum) comes from the wizard's plug-in as a :class:`Situation`."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from stdnum.exceptions import ValidationError
 
 from app.domain.certificates import CertificateRequestError, parse_domains
 from app.domain.identifiers import InvalidIdentifier, parse_national_id, validate_finess, validate_siret
+from app.domain.inputs import parse_int
 
 EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
 POSTAL_CODE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -20,17 +25,51 @@ PHONE = re.compile(r"^\+?[\d .-]{10,20}$")
 
 @dataclass(frozen=True)
 class Field:
-    """One input. ``kind`` decides the widget and the check: text, email, textarea, select, checkbox,
-    national_id, finess, siret, postal_code, phone, date (a past date, ISO), domains (DNS domains, spaces)."""
+    """One input. ``kind`` decides the widget and the check: text, email, textarea, select, checkbox, radio,
+    checks (several boxes, a list), integer, decimal, national_id, finess, siret, postal_code, phone, date (a past
+    date, ISO), domains (DNS domains, spaces), csr (a PEM pasted or a file).
+
+    ``when`` names a flag of the :class:`Situation` (``"!flag"``: its absence) without which the field is not
+    shown, read nor checked; ``message`` replaces « Ce champ est obligatoire. »; ``half`` puts two fields side by
+    side on a wide screen; ``choices`` may come from the situation, each ``(code, label)`` or
+    ``(code, label, hint)``."""
 
     name: str
     label: str
     kind: str = "text"
     required: bool = True
-    choices: tuple[tuple[str, str], ...] = ()
+    choices: tuple[tuple[str, ...], ...] = ()
     hint: str = ""
     autocomplete: str | None = None
     max_length: int = 200
+    when: str = ""
+    message: str = ""
+    half: bool = False
+    inline: bool = False
+    placeholder: str = "Sélectionner une option"
+    empty: str = ""  # what a radio list says when the situation offers no choice
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What a wizard's plug-in knows of the draft when a step is shown or checked."""
+
+    flags: frozenset[str] = frozenset()
+    choices: Mapping[str, tuple] = field(default_factory=dict)
+    hints: Mapping[str, str] = field(default_factory=dict)
+
+    def shows(self, spec_field: Field) -> bool:
+        flag = spec_field.when
+        return not flag or (flag[1:] not in self.flags if flag.startswith("!") else flag in self.flags)
+
+    def choices_of(self, spec_field: Field) -> tuple:
+        return spec_field.choices or tuple(self.choices.get(spec_field.name, ()))
+
+    def hint_of(self, spec_field: Field) -> str:
+        return self.hints.get(spec_field.name, spec_field.hint)
+
+
+PLAIN = Situation()
 
 
 @dataclass(frozen=True)
@@ -65,36 +104,64 @@ class FormSpec:
     def index(self, name: str) -> int:
         return [s.name for s in self.steps].index(name)
 
+    @property
+    def titles(self) -> list[str]:
+        return [s.title for s in self.steps]
 
-def labels(step: Step, data) -> dict[str, str]:
+
+def shown(step: Step, situation: Situation = PLAIN) -> tuple[Field, ...]:
+    """The step's fields this draft shows (one name may have two variants, under opposite flags)."""
+    return tuple(f for f in step.fields if situation.shows(f))
+
+
+def field_named(step: Step, name: str, situation: Situation = PLAIN) -> Field | None:
+    return next((f for f in shown(step, situation) if f.name == name), None)
+
+
+def read(step: Step, form, situation: Situation = PLAIN) -> dict:
+    """A plain step's values as posted: only the fields shown, text stripped, boxes as booleans or lists."""
+    data: dict = {}
+    for f in shown(step, situation):
+        if f.kind == "checks":
+            offered = {c[0] for c in situation.choices_of(f)}
+            data[f.name] = [v for v in form.getlist(f.name) if v in offered]
+        else:
+            data[f.name] = clean(f, form.get(f.name, ""))
+    return data
+
+
+def labels(step: Step, data, situation: Situation = PLAIN) -> dict[str, str]:
     """What the error summary calls each input of the step: « Titulaire 2 – Nom d’usage » for a row's field."""
     if not step.repeated:
-        return {f.name: f.label for f in step.fields}
+        return {f.name: f.label for f in shown(step, situation)}
     return {"rows": step.row_label + "s"} | {f"rows-{i}-{f.name}": f"{step.row_label} {i + 1} – {f.label}"
                                              for i in range(len(data or [])) for f in step.fields}
 
 
 def row_index(step: Step, value) -> int | None:
     """A posted row index (``rows-<i>-…``, a row count, a row to remove): within the step's rows, else None."""
-    from app.domain.inputs import parse_int
-
     return parse_int(value, high=step.max_rows - 1) if step.repeated else None
 
 
-def check(spec_field: Field, value) -> str | None:
+def check(spec_field: Field, value, situation: Situation = PLAIN) -> str | None:
     """The French message for a bad value, or None."""
-    if spec_field.kind == "checkbox":
-        return "Cette case doit être cochée pour continuer." if spec_field.required and not value else None
+    kind = spec_field.kind
+    if kind in ("checkbox", "checks"):
+        missing = spec_field.required and not value
+        return (spec_field.message or "Cette case doit être cochée pour continuer.") if missing else None
     value = (value or "").strip()
     if not value:
-        return "Ce champ est obligatoire." if spec_field.required else None
-    if len(value) > (2000 if spec_field.kind == "textarea" else spec_field.max_length):
+        return (spec_field.message or "Ce champ est obligatoire.") if spec_field.required else None
+    if len(value) > (2000 if kind == "textarea" else 64 * 1024 if kind == "csr" else spec_field.max_length):
         return "Ce texte est trop long."
-    kind = spec_field.kind
     if kind == "email" and not EMAIL.match(value):
         return "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
-    if kind == "select" and value not in dict(spec_field.choices):
-        return "Choisissez une valeur dans la liste."
+    if kind in ("select", "radio") and value not in {c[0] for c in situation.choices_of(spec_field)}:
+        return spec_field.message or "Choisissez une valeur dans la liste."
+    if kind == "integer" and parse_int(value) is None:
+        return spec_field.message or "Indiquez un nombre entier."
+    if kind == "decimal" and not re.fullmatch(r"\d{1,4}([.,]\d{1,3})?", value):
+        return spec_field.message or "Indiquez un nombre (ex. 72 ou 3,4)."
     if kind == "postal_code" and not POSTAL_CODE.match(value):
         return "Le code postal comporte 5 chiffres."
     if kind == "phone" and not PHONE.match(value):
@@ -120,7 +187,9 @@ def check(spec_field: Field, value) -> str | None:
     return None
 
 
-def clean(spec_field: Field, value) -> str | bool:
+def clean(spec_field: Field, value) -> str | bool | list:
+    if spec_field.kind == "checks":
+        return list(value) if isinstance(value, (list, tuple)) else []
     if spec_field.kind == "checkbox":
         return bool(value) and value not in ("0", "false", "")
     value = (value or "").strip()
@@ -137,7 +206,7 @@ def clean(spec_field: Field, value) -> str | bool:
     return value
 
 
-def step_errors(step: Step, data) -> dict[str, str]:
+def step_errors(step: Step, data, situation: Situation = PLAIN) -> dict[str, str]:
     """Errors of one step's data, keyed ``field`` or ``rows-<i>-field`` (the input names)."""
     errors: dict[str, str] = {}
     if step.repeated:
@@ -151,8 +220,8 @@ def step_errors(step: Step, data) -> dict[str, str]:
                 if (message := check(f, row.get(f.name))) is not None:
                     errors[f"rows-{i}-{f.name}"] = message
         return errors
-    for f in step.fields:
-        if (message := check(f, (data or {}).get(f.name))) is not None:
+    for f in shown(step, situation):
+        if (message := check(f, (data or {}).get(f.name), situation)) is not None:
             errors[f.name] = message
     return errors
 

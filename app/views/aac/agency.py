@@ -15,7 +15,7 @@ from app.domain.casefiles import conflict, involvement_of
 from app.domain.inputs import parse_int
 from app.models import Filing, Person, Structure
 from app.models.base import utcnow
-from app.operations import aac
+from app.operations import aac_wizard
 from app.web.rendering import render
 from app.web.security import requires
 
@@ -76,7 +76,7 @@ def preview(filing_id: int, target: LoadedRequest):
     pdf = render_decision(filing=draft, prescriber=db.get(Person, filing.filer_id),
                           pharmacist=db.get(Person, int(filing.payload["engagement"]["pharmacien"].split(":")[0])),
                           structure=db.get(Structure, filing.structure_id),
-                          medicine=aac.product(db, filing.payload["medicament"].get("code", "")),
+                          medicine=aac_wizard.product(db, filing.payload["medicament"].get("code", "")),
                           link="https://…/verification/PROJET", draft=True)
     return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=f"PROJET-{filing.reference}.pdf")
 

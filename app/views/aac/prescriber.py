@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask import flash, g, request, url_for
-from sqlmodel import select
+from flask import abort, flash, g, request, url_for
 
 from app.db import get_session, keep, refuse
 from app.domain.casefiles import InvalidTransition
-from app.models import ReferentialMedicine
+from app.domain.forms import schema
+from app.domain.forms.aac_request import AAC_REQUEST
 from app.models.base import utcnow
-from app.operations import aac
+from app.operations import aac, aac_wizard
 from app.operations.casefiles import Refused
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -26,62 +26,68 @@ def start():
     return success(url_for("aac.step", filing_id=filing.id, step="patient"))
 
 
-def _step_data(step: str, form) -> dict:
-    keys = {"patient": ("cadre", "initiale_nom", "initiale_prenom", "sexe", "mois_naissance", "annee_naissance",
-                        "poids"),
-            "medicament": ("code", "nom", "dci", "forme", "dosage", "laboratoire", "sans_amm", "indication",
-                           "indication_libre"),
-            "prescription": ("posologie", "duree", "essais", "justification", "differable", "donnees_cliniques",
-                             "poursuite_utile"),
-            "engagement": ("fonction", "information", "pharmacien")}[step]
-    data = {k: form.get(k, "").strip() for k in keys}
-    if step == "prescription":
-        data["criteres"] = form.getlist("criteres")
-    return data
+STEP_NAMES = "patient, medicament, prescription, engagement"
 
 
-@bp.route("/acces-compassionnel/<int:filing_id>/<any(patient, medicament, prescription, engagement):step>",
-          methods=["GET", "POST"])
+def _situation(filing, step: str, payload: dict | None = None):
+    return aac_wizard.situation(get_session(), filing.payload if payload is None else payload, step,
+                                today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
+
+
+@bp.route(f"/acces-compassionnel/<int:filing_id>/<any({STEP_NAMES}):step>", methods=["GET", "POST"])
 @requires("aac.edit", target=request_target)
 def step(filing_id: int, step: str, target: LoadedRequest):
     filing, db = target.filing, get_session()
-    if filing.state not in ("brouillon", "retournee"):
+    if filing.state not in aac.EDITABLE:
         return success(url_for("aac.show", filing_id=filing_id))
-    names = [name for name, _ in aac.STEPS]
+    current = AAC_REQUEST.step(step)
     data, errors, status = filing.payload.get(step) or {}, {}, 200
     if request.method == "POST":
-        typed = _step_data(step, request.form)
-        errors = aac.step_errors(db, step, typed, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids,
-                                 renewal=filing.payload.get("renouvellement_de") is not None)
+        typed = schema.read(current, request.form, _situation(filing, step))
+        errors = aac_wizard.step_errors(db, step, typed, filing.payload, today=utcnow().date(),
+                                        activity_ids=g.actor.activity_structure_ids)
         aac.save_step(db, filing, step, typed)  # the draft keeps what was typed, but never a patient's name
         keep()
         data = filing.payload[step]
         if not errors:
-            index = names.index(step)
+            index = AAC_REQUEST.index(step)
             back = request.form.get("_precedent") and index > 0
+            names = [s.name for s in AAC_REQUEST.steps]
             following = names[index - 1] if back else (names[index + 1] if index + 1 < len(names) else None)
             return success(url_for("aac.step", filing_id=filing_id, step=following) if following
                            else url_for("aac.show", filing_id=filing_id))
         status = 422
-    medicine = aac.product(db, (filing.payload.get("medicament") or {}).get("code", ""))
-    indication = aac.indication_of(medicine, (filing.payload.get("medicament") or {}).get("indication", ""))
-    products = db.exec(select(ReferentialMedicine).where(ReferentialMedicine.status == "AAC")
-                       .order_by(ReferentialMedicine.name)).all()
-    return render("aac/step.html", filing=filing, step=step, steps=aac.STEPS, data=data, errors=errors,
-                  status=status, medicine=medicine, indication=indication, today=utcnow().date(),
-                  products=[p for p in products if p.open_to_aac(utcnow().date())],
-                  pharmacists=aac.pharmacists(db, g.actor.activity_structure_ids))
+    seen = _situation(filing, step)
+    return render("aac/step.html", filing=filing, spec=AAC_REQUEST, step=current, data=data, errors=errors,
+                  labels=schema.labels(current, data, seen), situation=seen, status=status)
 
 
-@bp.post("/acces-compassionnel/<int:filing_id>/<any(patient, medicament, prescription, engagement):step>/brouillon")
+@bp.post("/acces-compassionnel/<int:filing_id>/champ")
 @requires("aac.edit", target=request_target)
-def autosave(filing_id: int, step: str, target: LoadedRequest):
-    """htmx, on each change: the step as typed goes into the draft (checks come with « Enregistrer »)."""
+def field(filing_id: int, target: LoadedRequest):
+    """Inline check of one field as the prescriber leaves it, saving it in the draft on the way (autosave); the
+    request's own rules speak for the field (« seules les initiales… »)."""
     filing, db = target.filing, get_session()
+    try:
+        current = AAC_REQUEST.step(request.form.get("_step", ""))
+    except KeyError:
+        abort(400)
+    seen = _situation(filing, current.name)
+    spec_field = schema.field_named(current, request.form.get("_name", ""), seen)
+    if spec_field is None:
+        abort(400)
     if filing.state not in aac.EDITABLE:
-        return "", 409
-    aac.save_step(db, filing, step, _step_data(step, request.form))
-    return "", 204
+        abort(409)
+    posted = schema.read(current, request.form, seen)
+    typed = {**(filing.payload.get(current.name) or {}), spec_field.name: posted[spec_field.name]}
+    error = aac_wizard.step_errors(db, current.name, typed, filing.payload, today=utcnow().date(),
+                                   activity_ids=g.actor.activity_structure_ids).get(spec_field.name)
+    aac.save_step(db, filing, current.name, typed)
+    keep()
+    return render("components/_field.html", spec_field=spec_field, name=spec_field.name,
+                  value=filing.payload[current.name].get(spec_field.name), error=error,
+                  check_url=url_for("aac.field", filing_id=filing_id), step=current, situation=seen, block="field",
+                  status=422 if error else 200)
 
 
 @bp.post("/acces-compassionnel/<int:filing_id>/renouveler")

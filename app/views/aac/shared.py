@@ -15,7 +15,7 @@ from app.domain.inputs import parse_int
 from app.domain.permissions import can
 from app.models import Filing, FilingDocument, Person, Structure
 from app.models.base import utcnow
-from app.operations import aac
+from app.operations import aac, aac_wizard
 from app.operations.casefiles import history, involvement
 from app.web.rendering import render, success
 
@@ -38,7 +38,7 @@ def request_target(filing_id: int, **_ignored) -> LoadedRequest:
     filing = get_session().get(Filing, filing_id, with_for_update=request.method == "POST")
     if filing is None or filing.form != "AAC":
         abort(404)
-    medicine = aac.product(get_session(), (filing.payload.get("medicament") or {}).get("code", ""))
+    medicine = aac_wizard.product(get_session(), (filing.payload.get("medicament") or {}).get("code", ""))
     return LoadedRequest(filing, medicine.laboratory if medicine else "")
 
 
@@ -51,9 +51,9 @@ def page(target: LoadedRequest, status: int = 200, **extra):
     filing_id = filing.id
     decision = db.exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id,
                                                     FilingDocument.kind == "decision")).first()
-    errors = (aac.all_errors(db, filing, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
+    errors = (aac_wizard.all_errors(db, filing, today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
               if filing.state in ("brouillon", "retournee") and filing.filer_id == g.actor.person_id else {})
-    medicine = aac.product(db, (filing.payload.get("medicament") or {}).get("code", ""))
+    medicine = aac_wizard.product(db, (filing.payload.get("medicament") or {}).get("code", ""))
     pui = db.get(Structure, filing.structure_id) if filing.structure_id else None
     role = ("evaluateur" if "ansm_evaluator" in g.actor.agency_roles else
             "pharmacien" if filing.structure_id in g.actor.pui_structure_ids else
@@ -81,7 +81,7 @@ def act(target: LoadedRequest, verb: str):
             message = ("Demande transmise et conforme : autorisation délivrée immédiatement." if automatic
                        else "Demande transmise à l’ANSM pour évaluation.")
         elif verb == "octroyer":
-            medicine = aac.product(db, filing.payload["medicament"].get("code", ""))
+            medicine = aac_wizard.product(db, filing.payload["medicament"].get("code", ""))
             aac.grant(db, filing, keystore, actor=g.actor.national_id, by=rules.EVALUATOR, verb="octroyer",
                       agent=g.actor,
                       days=parse_int(form.get("duree", ""), high=100_000) or 0,
