@@ -9,8 +9,11 @@ from sqlmodel import select
 
 from app.db import get_session, refuse
 from app.domain.certificates import PROFILES, CertificateRequestError, organisation_subject
+from app.domain.forms import schema
+from app.domain.forms.certificate_request import CERT_REQUEST
+from app.domain.forms.schema import Situation
 from app.domain.inputs import parse_id
-from app.domain.products import INSI_NAMES, PRODUCTS, USAGES, StructureFacts, structure_decision, usages_for
+from app.domain.products import PRODUCTS, USAGES, StructureFacts, structure_decision, usages_for
 from app.models import Filing, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import domains
@@ -21,7 +24,9 @@ from app.web.rendering import render, success
 from app.web.security import requires
 
 bp = Blueprint("certificate_request", __name__, url_prefix="/certificats")
-STEPS = ("Famille", "Structure", "Usage", "Détails et CSR")
+FAMILY_HINTS = {"ORG": "Personne morale : authentification, signature (DMP, INSi, Pro Santé Connect, MSSanté…)",
+                "SERV": "Serveur : SSL/TLS (opérateurs)"}
+DETAILS = CERT_REQUEST.step("details")
 
 
 def _choices(args) -> dict:
@@ -51,39 +56,64 @@ def _choices(args) -> dict:
     return chosen
 
 
-def _context(chosen: dict, **extra) -> dict:
-    scopes = administered()
-    step = 1 + bool(chosen["famille"]) + bool(chosen["structure"]) + bool(chosen["usage"])
-    structures = []
-    if chosen["famille"] and not chosen["structure"]:
-        query = select(Structure).where(Structure.id.in_([s for s, f in scopes.items() if chosen["famille"] in f]))
+def _situation(chosen: dict, scopes: dict, *, needs_attestation: bool = False) -> Situation:
+    """What the wizard offers at this point: the families, structures and usages the habilitations allow, then
+    the fields the chosen product needs."""
+    family, choices, hints = chosen["famille"], {}, {}
+    choices["famille"] = [(f, f, FAMILY_HINTS.get(f, "")) for f in sorted({f for fs in scopes.values() for f in fs})]
+    if family and not chosen["structure"]:
+        query = select(Structure).where(Structure.id.in_([s for s, f in scopes.items() if family in f]))
         if text := request.args.get("q", "").strip():
             query = query.where(Structure.name.ilike(f"%{text}%") | (Structure.finess == text)
                                 | (Structure.siret == text))
-        structures = get_session().exec(query.order_by(Structure.name).limit(50)).all()
-    families = sorted({f for fams in scopes.values() for f in fams})
-    context = dict(step=step, steps=STEPS, chosen=chosen, families=families,
-                   structures=structures, usages=usages_for(chosen["famille"]) if chosen["famille"] else [],
-                   usage_labels=USAGES, insi_names=INSI_NAMES, values={}, errors={}, many=len(scopes) > 8)
+        choices["structure"] = [(str(s.id), s.name, s.national_id)
+                                for s in get_session().exec(query.order_by(Structure.name).limit(50))]
+    if family:
+        choices["usage"] = usages_for(family)
+    flags = {family} if family else set()
+    if chosen["usage"]:
+        product = PRODUCTS[(family, chosen["usage"])]
+        flags |= {f"csr_{p}" for p in product.profiles}
+        flags |= {"insi"} if chosen["usage"] == "INSI" else {"nom_libre"} if family == "ORG" else set()
+        flags |= {"attestation"} if needs_attestation else set()
+        if family == "SERV":
+            declared = domains.declared(get_session(), chosen["structure"])
+            hints["dns_names"] = ("Séparés par des espaces ; le premier devient le nom du certificat. Seuls les noms "
+                                  "situés dans les domaines déclarés par la structure sont acceptés" + (
+                                      " : " + ", ".join(declared) if declared else
+                                      " (aucun domaine déclaré : déposez un F413 ou un F503 famille SERV)") + ".")
+    return Situation(frozenset(flags), choices, hints)
+
+
+def _context(chosen: dict, **extra) -> dict:
+    scopes = administered()
+    index = bool(chosen["famille"]) + bool(chosen["structure"]) + bool(chosen["usage"])
+    context = dict(spec=CERT_REQUEST, step=CERT_REQUEST.steps[index], chosen=chosen, usage_labels=USAGES,
+                   errors={}, many=len(scopes) > 8)
+    needs_attestation = False
     if chosen["usage"]:
         product = PRODUCTS[(chosen["famille"], chosen["usage"])]
         structure, previous = chosen["structure"], chosen["renouvellement"]
         decision = structure_decision(StructureFacts(structure.kind, structure.public, structure.dialysis),
                                       renewal=previous is not None, attestation=True, today=utcnow().date())
+        needs_attestation = bool(decision.rule and decision.rule.needs_attestation)
         me = get_session().get(Person, g.actor.person_id)
         declared, generic = contacts_from_f413(get_session(), structure, g.actor.national_id)
-        context.update(product=product, decision=decision, needs_attestation=bool(decision.rule and
-                                                                                    decision.rule.needs_attestation),
-                       values={"service_name": previous.common_name if previous else "",
-                               "dns_names": " ".join(previous.dns_names) if previous else "",
-                               "email": (previous.contact_emails[0] if previous and previous.contact_emails
-                                         else declared or (me.email if me else "")),
-                               "copy_email": (previous.contact_emails[1] if previous and
-                                              len(previous.contact_emails) > 1 else generic)},
-                       openssl=_openssl(product, structure),
-                       declared_domains=domains.declared(get_session(), structure) if chosen["famille"] == "SERV"
-                       else [])
+        context.update(product=product, decision=decision, openssl=_openssl(product, structure), values={
+            "service_name": previous.common_name if previous else "",
+            "insi_name": previous.common_name if previous and chosen["usage"] == "INSI" else "INSI-AUTO",
+            "dns_names": " ".join(previous.dns_names) if previous else "",
+            "email": (previous.contact_emails[0] if previous and previous.contact_emails
+                      else declared or (me.email if me else "")),
+            "copy_email": (previous.contact_emails[1] if previous and len(previous.contact_emails) > 1
+                           else generic)})
+    situation = _situation(chosen, scopes, needs_attestation=needs_attestation)
+    if not chosen["usage"]:  # a choice step: the first choice ready, as on paper
+        name = context["step"].name
+        context["values"] = {name: next(iter(situation.choices_of(context["step"].fields[0])), ("",))[0]}
+    context.update(situation=situation)
     context.update(extra)
+    context["labels"] = schema.labels(DETAILS, {}, situation)
     return context
 
 
@@ -96,8 +126,8 @@ def _openssl(product, structure: Structure) -> dict[str, str]:
                                        departement=structure.departement, common_name="NOM-DU-SERVICE")
         subj = "/" + "/".join(a.rfc4514_string().replace("/", "\\/") for a in reversed(list(subject)))
         extra = ' -addext "subjectAltName=DNS:serveur.exemple.fr"' if PROFILES[profile].san_dns_required else ""
-        commands[profile] = (f"openssl req -new -newkey rsa:2048 -nodes -keyout {stem}.key -out {stem}.csr "
-                             f"-subj {shlex.quote(subj)}{extra}")
+        commands[f"csr_{profile}"] = (f"openssl req -new -newkey rsa:2048 -nodes -keyout {stem}.key -out {stem}.csr "
+                                      f"-subj {shlex.quote(subj)}{extra}")
     return commands
 
 
@@ -107,20 +137,40 @@ def start():
     return render("certificates/request.html", **_context(_choices(request.args)))
 
 
+def _csr_message(data: bytes) -> tuple[str, bool]:
+    try:
+        checked = load_csr(data)
+    except CertificateRequestError as exc:
+        return str(exc), False
+    return f"CSR lisible : clé {checked.key_description}" + (
+        f", noms DNS {', '.join(checked.requested_dns)}" if checked.requested_dns else "") + ".", True
+
+
 @bp.post("/demande/verifier-csr")
 @requires("certificate.order")
 def check_csr():
-    """The immediate check of a pasted or uploaded CSR: key type and size, or the problem in French."""
+    """The immediate check of an uploaded (or pasted) CSR: key type and size, or the problem in French."""
     name = request.form.get("_champ", "csr_ORG_AUTH_CLI")
-    data = _csr_bytes(name)
-    try:
-        checked = load_csr(data)
-        message, ok = f"CSR lisible : clé {checked.key_description}" + (
-            f", noms DNS {', '.join(checked.requested_dns)}" if checked.requested_dns else "") + ".", True
-    except CertificateRequestError as exc:
-        message, ok = str(exc), False
+    message, ok = _csr_message(_csr_bytes(name))
     return render("certificates/_csr_check.html", name=name, message=message, ok=ok, block="check",
                   status=200 if ok else 422)
+
+
+@bp.post("/demande/champ")
+@requires("certificate.order")
+def field():
+    """Inline check of one detail as the administrator leaves it (nothing is saved: issuance is immediate)."""
+    spec_field = next((f for f in DETAILS.fields if f.name == request.form.get("_name", "")), None)
+    if spec_field is None or request.form.get("_step") != DETAILS.name:
+        abort(400)
+    value = schema.clean(spec_field, request.form.get(spec_field.name, ""))
+    error = schema.check(spec_field, value)
+    if error is None and spec_field.kind == "csr" and value:
+        message, ok = _csr_message(value.encode())
+        error = None if ok else message
+    return render("components/_field.html", spec_field=spec_field, name=spec_field.name, value=value, error=error,
+                  check_url=url_for("certificate_request.field"), step=DETAILS, block="field",
+                  status=422 if error else 200)
 
 
 def _csr_bytes(name: str) -> bytes:
@@ -138,25 +188,34 @@ def submit():
         abort(400)
     product = PRODUCTS[(chosen["famille"], chosen["usage"])]
     form = request.form
-    service_name = form.get("insi_name", "") if chosen["usage"] == "INSI" else form.get("service_name", "")
+    shown = _context(chosen)["situation"]
+    typed = schema.read(DETAILS, form, shown)
+    errors = schema.step_errors(DETAILS, typed, shown)
+    for profile in product.profiles:  # a file dropped stands for the pasted text
+        if errors.get(f"csr_{profile}") and request.files.get(f"csr_{profile}_fichier"):
+            errors.pop(f"csr_{profile}")
+    service_name = typed.get("insi_name", "") if chosen["usage"] == "INSI" else typed.get("service_name", "")
     order = CertificateOrder(
         family=chosen["famille"], usage=chosen["usage"], structure_id=chosen["structure"].id,
-        service_name=service_name.strip(), dns_names=form.get("dns_names", "").replace(",", " ").split(),
-        email=form.get("email", "").strip(), copy_email=form.get("copy_email", "").strip(),
-        csrs={p: _csr_bytes(f"csr_{p}") for p in product.profiles}, attestation=bool(form.get("attestation")),
+        service_name=service_name, dns_names=(typed.get("dns_names") or "").replace(",", " ").split(),
+        email=typed.get("email", ""), copy_email=typed.get("copy_email", ""),
+        csrs={p: _csr_bytes(f"csr_{p}") for p in product.profiles}, attestation=bool(typed.get("attestation")),
         renewal_of=chosen["renouvellement"].id if chosen["renouvellement"] else None)
     db = get_session()
     try:
+        if errors:
+            raise CertificateRequestError(next(iter(errors.values())), field=next(iter(errors)))
         filing, issued = order_certificates(db, current_app.extensions["hsm"], order, person_id=g.actor.person_id,
                                             actor=g.actor.national_id, auth_method=g.actor.auth_method,
                                             base_url=current_app.config["SETTINGS"].portal_base_url)
     except CertificateRequestError as exc:
         refuse()
-        values = {k: form.get(k, "") for k in ("service_name", "dns_names", "email", "copy_email", "insi_name")}
-        values.update({f"csr_{p}": form.get(f"csr_{p}", "") for p in product.profiles})
-        return render("certificates/request.html", status=422,
-                      **_context(chosen, values=values, errors={exc.field: str(exc)},
-                                 attestation=bool(form.get("attestation"))))
+        field_name = "insi_name" if exc.field == "service_name" and chosen["usage"] == "INSI" else exc.field
+        errors = errors or {field_name: str(exc)}
+        values = {k: form.get(k, "") for k in ("service_name", "dns_names", "email", "copy_email", "insi_name",
+                                               *(f"csr_{p}" for p in product.profiles))}
+        values["attestation"] = bool(form.get("attestation"))
+        return render("certificates/request.html", status=422, **_context(chosen, values=values, errors=errors))
     flash(f"{len(issued)} certificat{'s' if len(issued) > 1 else ''} délivré{'s' if len(issued) > 1 else ''} "
           f"(commande {filing.reference}).", "success")
     return success(url_for("certificate_request.order", filing_id=filing.id))

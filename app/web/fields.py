@@ -20,6 +20,8 @@ INPUT_MODES = {"integer": "numeric", "decimal": "decimal"}
 @functools.lru_cache(maxsize=4096)
 def _fixed(name: str, step_name: str, action: str) -> tuple[str, str]:
     """The escaped id and htmx attributes of one input: the same on every render of a draft's step."""
+    if not action:  # a choice made by a plain GET form (the certificate request's first steps): no inline check
+        return escape("champ-" + name), ""
     vals = htmlsafe_json_dumps({"_step": step_name, "_name": name}, sort_keys=True)
     return escape("champ-" + name), (f' hx-post="{escape(action)}" hx-trigger="change" '
                                      f'hx-target="closest .portal-field" hx-swap="outerHTML" hx-vals=\'{vals}\'')

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from app.domain.clock import for_people, paris
 from app.domain.codes import CodeSet
+from app.domain.forms.schema import shown as shown_fields
 from app.web.fields import form_field, step_fields
 
 NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
@@ -102,7 +103,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["fr_datetime"] = lambda moment: f"{paris(moment):%d/%m/%Y %H:%M}" if moment else ""
     app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
                                  badge=badge, code_badge=code_badge, id_url=id_url, form_field=form_field,
-                                 step_fields=step_fields, for_people=for_people)
+                                 step_fields=step_fields, shown_fields=shown_fields,
+                                 for_people=for_people)
     # The macros' module sees the globals present when it is made: after the helpers above.
     app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
 

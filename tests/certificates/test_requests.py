@@ -126,6 +126,25 @@ def test_csr_check_answers_at_once(pki_world, as_admin):
     assert bad.status_code == 422 and "2048 bits" in bad.get_data(as_text=True)
 
 
+def test_each_detail_is_checked_as_it_is_left_and_all_at_once_on_submit(db, pki_world, as_admin):
+    browser = as_admin(pki_world["admin"])
+    pasted = browser.post("/certificats/demande/champ", {"_step": "details", "_name": "csr_ORG_AUTH_CLI",
+                                                         "csr_ORG_AUTH_CLI": weak_rsa()}, headers={"HX-Request": "true"})
+    assert pasted.status_code == 422 and "2048 bits" in pasted.get_data(as_text=True)
+    assert 'id="groupe-csr_ORG_AUTH_CLI"' in pasted.get_data(as_text=True)
+    email = browser.post("/certificats/demande/champ", {"_step": "details", "_name": "email", "email": "theo@chu.fr"})
+    assert email.status_code == 200 and 'value="theo@chu.fr"' in email.get_data(as_text=True)
+    assert browser.post("/certificats/demande/champ", {"_step": "details", "_name": "famille"}).status_code == 400
+    before = counts(db)
+    refused = ask(browser, pki_world["hospital"], "ORG", "PSC", service_name="", email="", copy_email="pas-une-adresse",
+                  csr_ORG_AUTH_CLI=pem_csr())
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and html.count('class="fr-error-text"') == 3  # three fields, one answer
+    assert {"champ-service_name-erreur", "champ-email-erreur", "champ-copy_email-erreur"} <= set(
+        re.findall(r'href="#([^"]+)"', html))
+    assert 'value="pas-une-adresse"' in html and counts(db) == before
+
+
 def test_renewal_needs_a_new_key_and_keeps_the_old_certificate(db, pki_world, as_admin):
     browser = as_admin(pki_world["admin"])
     key = ec.generate_private_key(ec.SECP256R1())

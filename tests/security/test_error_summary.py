@@ -58,7 +58,7 @@ def test_the_certificate_request(db, pki_world, as_admin):
         "famille": "SERV", "structure": str(pki_world["hospital"].id), "usage": "AUTRE",
         "dns_names": "www.ameli.fr", "email": "theo@chu.example", "csr_SERV_SSL": pem_csr()})
     links = assert_refused_page(refused, kept='value="www.ameli.fr"')
-    assert links == ["dns_names-erreur"]
+    assert links == ["champ-dns_names-erreur"]
 
 
 def test_the_back_office_keeps_the_typed_motive(db, world, as_person, make_person, make_agency_role):
