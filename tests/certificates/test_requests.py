@@ -129,7 +129,8 @@ def test_csr_check_answers_at_once(pki_world, as_admin):
 def test_each_detail_is_checked_as_it_is_left_and_all_at_once_on_submit(db, pki_world, as_admin):
     browser = as_admin(pki_world["admin"])
     pasted = browser.post("/certificats/demande/champ", {"_step": "details", "_name": "csr_ORG_AUTH_CLI",
-                                                         "csr_ORG_AUTH_CLI": weak_rsa()}, headers={"HX-Request": "true"})
+                                                         "csr_ORG_AUTH_CLI": weak_rsa()},
+                          headers={"HX-Request": "true"})
     assert pasted.status_code == 422 and "2048 bits" in pasted.get_data(as_text=True)
     assert 'id="groupe-csr_ORG_AUTH_CLI"' in pasted.get_data(as_text=True)
     email = browser.post("/certificats/demande/champ", {"_step": "details", "_name": "email", "email": "theo@chu.fr"})
