@@ -20,6 +20,7 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
     ("GET", "/certificats/demande"): {"anonymous": 303, "admin": 200, "foreign": 200, "plain": 403},
     ("POST", "/certificats/demande"): {"anonymous": 400, "admin": 303, "foreign": 403, "plain": 403},
     ("POST", "/certificats/demande/verifier-csr"): {"anonymous": 400, "admin": 200, "foreign": 200, "plain": 403},
+    ("POST", "/certificats/demande/champ"): {"anonymous": 400, "admin": 200, "foreign": 200, "plain": 403},
     ("GET", "/certificats/<int:certificate_id>"): OWN,
     ("GET", "/certificats/<int:certificate_id>/<name>"): OWN,
     ("POST", "/certificats/<int:certificate_id>/revoquer"): {**OWN, "anonymous": 400, "admin": 303},
@@ -55,7 +56,7 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
     def data_of(method, rule):
         return {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
                 "service_name": "Autre serveur", "email": "x@chu.example", "csr_ORG_AUTH_CLI": pem_csr(),
-                "_champ": "csr_ORG_AUTH_CLI", "motif": "cessation_of_operation", "confirmation": "1",
+                "_champ": "csr_ORG_AUTH_CLI", "_step": "details", "_name": "email", "motif": "cessation_of_operation", "confirmation": "1",
                 "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90"}
 
     browser = as_admin(scene["people"][role]) if role != "anonymous" else None

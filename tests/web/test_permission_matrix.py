@@ -1,31 +1,25 @@
 """Every route × every role × own/foreign structure. A new route must be added here to pass."""
 
 import pytest
-from sqlmodel import select
 
-from app.models import Structure
-from app.operations.login import open_session
-from app.psc.claims import identity_from_userinfo
-from app.psc.sandbox.identities import psc_claims
-from seeds import data
-from seeds.loader import load
+from app.models import ReferentialMedicine
 from tests.aac.test_matrix import ROUTES as AAC_ROUTES
 from tests.certificates.test_access import ROUTES as CERTIFICATE_ROUTES
 from tests.forms.test_filing_matrix import ROUTES as CASEFILE_ROUTES
 
-# role -> (national id, own structure key, foreign structure key)
+# role -> (own structure key, foreign structure key); the world is built by factories, not the demo seed
 ROLES = {
-    "anonymous": (None, "chu", "clinique"),
-    "prescriber": ("899700000013", "chu-nord", "clinique"),
-    "interne": ("899700000047", "chu-nord", "clinique"),
-    "pharmacist": ("899700000039", "chu-nord", "dialyse"),
-    "nurse": ("899700000054", "chu-sj", "clinique"),
-    "legal_rep": ("3440000016/DIR0001", "chu", "clinique"),
-    "mandataire": ("3440000016/ADM0007", "chu", "clinique"),
-    "tech_admin": ("581234567600017/TECH0009", "chu", "dialyse"),
-    "clinic_legal_rep": ("3690000013/DIR0008", "clinique", "chu"),
-    "ansm_evaluator": ("899700000062", None, "chu"),
-    "ans_operator": ("899700000070", "clinique", "dialyse"),
+    "anonymous": ("chu", "clinique"),
+    "prescriber": ("chu-nord", "clinique"),
+    "interne": ("chu-nord", "clinique"),
+    "pharmacist": ("chu-nord", "dialyse"),
+    "nurse": ("chu-sj", "clinique"),
+    "legal_rep": ("chu", "clinique"),
+    "mandataire": ("chu", "clinique"),
+    "tech_admin": ("chu", "dialyse"),
+    "clinic_legal_rep": ("clinique", "chu"),
+    "ansm_evaluator": (None, "chu"),
+    "ans_operator": ("clinique", "dialyse"),
 }
 LOGGED_IN = [r for r in ROLES if r != "anonymous"]
 
@@ -65,7 +59,7 @@ def structure_status(role: str, which: str) -> int:
         return 303
     if role == "ans_operator":
         return 200
-    return 200 if which == "own" and ROLES[role][1] else 403
+    return 200 if which == "own" and ROLES[role][0] else 403
 
 
 def evaluator_only(role: str, which: str) -> int:
@@ -90,27 +84,42 @@ def test_every_route_is_in_the_matrix(app):
 
 
 @pytest.fixture()
-def as_role(client, db):
-    load(db)
-    people = {i["national_id"]: i for i in data.IDENTITIES}
+def world(db, make_structure, make_person, make_habilitation, make_agency_role) -> dict:
+    """Five structures (an EJ and two of its sites, a private clinic, a dialysis centre) and one person per role."""
+    chu = make_structure(kind="EJ", name="CHU")
+    places = {"chu": chu, "chu-nord": make_structure(kind="EG", name="CHU site nord", parent=chu),
+              "chu-sj": make_structure(kind="EG", name="CHU site Saint-Jacques", parent=chu),
+              "clinique": make_structure(kind="EJ", name="Clinique", public=False),
+              "dialyse": make_structure(kind="EJ", name="Centre de dialyse", public=False)}
+    people = {role: make_person(profession_code=code, family_name=role.upper().replace("_", ""))
+              for role, code in (("prescriber", "10"), ("interne", "10"), ("pharmacist", "21"), ("nurse", "60"),
+                                 ("legal_rep", ""), ("mandataire", ""), ("tech_admin", ""), ("clinic_legal_rep", ""),
+                                 ("ansm_evaluator", "21"), ("ans_operator", ""))}
+    for role, key, kind, family in (("legal_rep", "chu", "legal_representative", None),
+                                    ("mandataire", "chu", "mandataire", None),
+                                    ("tech_admin", "chu", "technical_admin", "ORG"),
+                                    ("clinic_legal_rep", "clinique", "legal_representative", None)):
+        make_habilitation(people[role], places[key], kind, family)
+    make_agency_role(people["ansm_evaluator"], "ansm_evaluator")
+    make_agency_role(people["ans_operator"], "ans_operator")
+    db.add(ReferentialMedicine(code="AAC-0001", name="Rarexib 50 mg, comprimé", dci="rarexibumab",
+                               pharmaceutical_form="comprimé", strength="50 mg", status="AAC",
+                               laboratory="Laboratoires Orphelins SA", max_days=180, indications=[]))
+    db.flush()
+    practice = {"prescriber": ("chu-nord",), "interne": ("chu-nord",), "pharmacist": ("chu-nord",),
+                "nurse": ("chu-sj",)}
+    return {"places": places, "people": people, "practice": practice}
 
+
+@pytest.fixture()
+def as_role(client, world, login_as):
     def login(role: str):
-        national_id = ROLES[role][0]
-        if national_id is None:
+        if role == "anonymous":
             return client
-        identity = identity_from_userinfo(psc_claims(people[national_id], "CARD"))  # as PSC reports them
-        session = open_session(db, identity)
-        with client.session_transaction() as sess:
-            sess["sid"] = session.id
-        return client
+        return login_as(world["people"][role], activities=tuple(world["places"][k] for k in world["practice"].get(
+            role, ())), pui=role == "pharmacist")
 
     return login
-
-
-def structure_id(db, key: str) -> int:
-    spec = next(s for s in data.STRUCTURES if s["key"] == key)
-    column, value = ("finess", spec["finess"]) if spec.get("finess") else ("siret", spec["siret"])
-    return db.exec(select(Structure).where(getattr(Structure, column) == value)).one().id
 
 
 @pytest.mark.parametrize("role", list(ROLES))
@@ -129,11 +138,11 @@ def test_public_routes(as_role, role, route):
 @pytest.mark.parametrize("role", list(ROLES))
 @pytest.mark.parametrize("which", ["own", "foreign"])
 @pytest.mark.parametrize("route", sorted(PROTECTED))
-def test_protected_routes(as_role, db, role, which, route):
+def test_protected_routes(as_role, world, role, which, route):
     client = as_role(role)
     method, rule = route
-    key = ROLES[role][1 if which == "own" else 2] or ROLES[role][2]
-    url = rule.replace("<int:structure_id>", str(structure_id(db, key))).replace("<code>", "AAC-0001")
+    key = ROLES[role][0 if which == "own" else 1] or ROLES[role][1]
+    url = rule.replace("<int:structure_id>", str(world["places"][key].id)).replace("<code>", "AAC-0001")
     response = client.open(url, method=method)
     assert response.status_code == PROTECTED[route](role, which), (role, which, url)
     if response.status_code == 403:
