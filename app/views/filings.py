@@ -24,6 +24,7 @@ from app.operations import attachments as attached
 from app.operations import casefiles
 from app.operations.casefiles import Refused
 from app.operations.forms import attachments, prefill, rules, workflow
+from app.operations.forms import check as form_check
 from app.web.casefiles import LoadedCase, case_page, case_target, latest_document
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -228,19 +229,17 @@ def field(filing_id: int, target: LoadedCase):
 @bp.get("/<int:filing_id>/recapitulatif")
 @requires("filing.edit", target=case_target)
 def summary(filing_id: int, target: LoadedCase):
-    return _summary(target, _errors(target), 200)
+    return _summary(target, None, 200)
 
 
-def _errors(target: LoadedCase) -> dict:
-    from app.operations.forms import check as form_check
-
-    return form_check(get_session(), target.filing)
-
-
-def _summary(target: LoadedCase, errors: dict, status: int):
+def _summary(target: LoadedCase, errors: dict | None, status: int):
+    """The summary with ``errors``, or with the draft's own when None."""
+    documents = attachments(get_session(), target.filing.id)
+    if errors is None:
+        errors = form_check(get_session(), target.filing, documents)
     return render("filings/summary.html", case=target, spec=FORMS[target.filing.form], errors=errors,
                   auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),
-                  documents=attachments(get_session(), target.filing.id), status=status)
+                  documents=documents, status=status)
 
 
 @bp.post("/<int:filing_id>/deposer")

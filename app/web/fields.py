@@ -10,6 +10,7 @@ import functools
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
+from app.domain.clock import fr_date
 from app.domain.forms.schema import PLAIN, shown
 
 INPUT_TYPES = {"email": "email", "date": "date", "phone": "tel"}
@@ -115,3 +116,47 @@ def step_fields(step, data, errors: dict, action: str, situation=PLAIN) -> Marku
     return Markup('<div class="portal-fields">{}</div>').format(Markup("").join(  # noqa: S704 - fields escape
         form_field(f, f.name, data.get(f.name), errors.get(f.name), action, step.name, situation=situation)
         for f in shown(step, situation)))
+
+
+def step_rows(step, rows, errors: dict, action: str) -> Markup:
+    """A repeated step's rows (holders, administrators), each a fieldset of its fields and its remove button."""
+    label = escape(step.row_label)
+    blocks = []
+    for i, row in enumerate(rows or []):
+        fields = "".join(form_field(f, f"rows-{i}-{f.name}", row.get(f.name), errors.get(f"rows-{i}-{f.name}"),
+                                    action, step.name) for f in step.fields)
+        blocks.append(f'<fieldset class="fr-fieldset portal-row" aria-labelledby="ligne-{i}-titre">'
+                      f'<legend class="fr-fieldset__legend" id="ligne-{i}-titre">{label} {i + 1}</legend>'
+                      f'<div class="fr-fieldset__element">{fields}'
+                      f'<button class="fr-btn fr-btn--tertiary fr-btn--sm fr-icon-delete-line fr-btn--icon-left" '
+                      f'type="submit" name="_supprimer" value="{i}">Retirer {label.lower()} {i + 1}</button>'
+                      f"</div></fieldset>")
+    return Markup("".join(blocks))  # noqa: S704 - every value escaped
+
+
+def _shown_value(spec_field, value, situation) -> str:
+    kind = spec_field.kind
+    if kind == "checkbox":
+        return "Oui" if value else "Non"
+    if kind in ("select", "radio"):
+        return next((c[1] for c in situation.choices_of(spec_field) if c[0] == value), value or "—")
+    if kind == "checks":
+        return " ; ".join(value or ()) or "—"
+    if kind == "date" and value:
+        return fr_date(value)
+    return value or "—"
+
+
+def step_answers(step, data, situation=PLAIN) -> Markup:
+    """What a step holds, as the summary and the file's page show it: a description list (one per row)."""
+    def listing(row) -> str:
+        row = row or {}
+        return '<dl class="portal-summary">' + "".join(
+            f"<dt>{escape(f.label)}</dt><dd>{escape(_shown_value(f, row.get(f.name), situation))}</dd>"
+            for f in shown(step, situation)) + "</dl>"
+
+    if not step.repeated:
+        return Markup(listing(data))  # noqa: S704 - every value escaped
+    label = escape(step.row_label)
+    rows = [f'<h3 class="fr-h6">{label} {i + 1}</h3>{listing(row)}' for i, row in enumerate(data or [])]
+    return Markup("".join(rows) or "<p>Aucune ligne.</p>")  # noqa: S704 - every value escaped

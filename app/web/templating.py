@@ -4,15 +4,15 @@ request, and cheap helpers for what a table repeats on every row (badges, dates,
 from __future__ import annotations
 
 import functools
-from datetime import date
+from urllib.parse import quote
 
 from flask import Flask, g, request, url_for
 from markupsafe import Markup, escape
 
-from app.domain.clock import for_people, paris
+from app.domain.clock import for_people, fr_date, paris
 from app.domain.codes import CodeSet
 from app.domain.forms.schema import shown as shown_fields
-from app.web.fields import form_field, step_fields
+from app.web.fields import form_field, step_answers, step_fields, step_rows
 
 NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
     ("main.home", "Accueil", None),
@@ -23,16 +23,6 @@ NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: publi
     ("backoffice.queue", "Instruction", "agency.ans"),
     ("referential.index", "Référentiel des spécialités", None),
 )
-
-
-def fr_date(value) -> str:
-    """A date (or an ISO date as typed in a form) as the French read it, 14/07/1985; anything else as it was."""
-    if isinstance(value, date):  # a datetime too; formatted by hand: strftime costs a table three times more
-        return f"{value.day:02d}/{value.month:02d}/{value.year}"
-    try:
-        return fr_date(date.fromisoformat(value))
-    except (TypeError, ValueError):
-        return value or ""
 
 
 def badge(text, kind: str = "info") -> Markup:
@@ -66,18 +56,31 @@ def register(app: Flask) -> None:
 
     id_patterns: dict[tuple, str] = {}
 
-    def id_url(endpoint: str, **ids: int) -> str:
-        """url_for of a page addressed by integer ids (a table's rows): the URL built once per endpoint and
-        mount point, then the ids put in place; anything but integers goes through url_for."""
-        if len(ids) > len(_MARKS) or any(type(value) is not int for value in ids.values()):
+    def id_url(endpoint: str, **ids: int | str) -> str:
+        """url_for of a page addressed by ids and simple path segments (a table's rows, a step's name): the URL
+        built once per endpoint and mount point, then the values put in place (strings quoted)."""
+        if len(ids) > len(_MARKS) or any(type(value) not in (int, str) for value in ids.values()):
             return url_for(endpoint, **ids)
         key = (endpoint, request.script_root, *ids)
         if key not in id_patterns:
             id_patterns[key] = url_for(endpoint, **dict(zip(ids, _MARKS, strict=False)))
         url = id_patterns[key]
         for mark, value in zip(_MARKS, ids.values(), strict=False):
-            url = url.replace(str(mark), str(value))
+            url = url.replace(str(mark), quote(value, safe="") if type(value) is str else str(value))
         return url
+
+    def queue_rows(rows, states: CodeSet, blocked: dict, endpoint: str) -> Markup:
+        """A back-office queue's rows (reference, structure, state, deposit date): 25 rows a page, rendered here at
+        a third of a Jinja loop's cost."""
+        cells = []
+        for row in rows:
+            why = blocked.get(row.id)
+            warning = (f'<p class="fr-badge fr-badge--sm fr-badge--warning fr-mt-1v fr-mb-0" title="{escape(why)}">'
+                       "Vous ne pouvez pas instruire ce dossier</p>") if why else ""
+            cells.append(f'<tr><td><a href="{escape(id_url(endpoint, filing_id=row.id))}">{escape(row.reference)}</a>'
+                         f"{warning}</td><td>{escape(row.name)}</td><td>{code_badge(states, row.state)}</td>"
+                         f"<td>{fr_date(row.deposited_at) if row.deposited_at else ''}</td></tr>")
+        return Markup("".join(cells))  # noqa: S704 - every value escaped
 
     def has_endpoint(name: str) -> bool:
         return name in app.view_functions
@@ -103,7 +106,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["fr_datetime"] = lambda moment: f"{paris(moment):%d/%m/%Y %H:%M}" if moment else ""
     app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
                                  badge=badge, code_badge=code_badge, id_url=id_url, form_field=form_field,
-                                 step_fields=step_fields, shown_fields=shown_fields,
+                                 step_fields=step_fields, step_rows=step_rows, shown_fields=shown_fields,
+                                 step_answers=step_answers, queue_rows=queue_rows,
                                  for_people=for_people)
     # The macros' module sees the globals present when it is made: after the helpers above.
     app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module

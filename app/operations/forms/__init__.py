@@ -18,10 +18,11 @@ from . import effects, rules
 __all__ = ["effects", "rules", "workflow"]
 
 
-def check(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
+def check(db: Session, filing: Filing, documents: list | None = None) -> dict[str, dict[str, str]]:
+    """Every reason the draft may not be deposited yet, by step; ``documents`` its attachments when known."""
     found = rules.errors(db, filing)
     spec = FORMS[filing.form]
-    if spec.attachment and not attachments(db, filing.id):
+    if spec.attachment and not (attachments(db, filing.id) if documents is None else documents):
         found.setdefault(spec.steps[-1].name, {})["piece_jointe"] = f"Joignez : {spec.attachment.lower()}."
     return found
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.models import Card, Filing, Habilitation, Person, PracticeActivity, Structure
 
 NAME_FIELDS = {"nom": "family_name", "prenom": "given_name"}
+
+
+_SITES = sa.select(Structure.id).where(Structure.parent_id == sa.bindparam("ej"))  # built once: pages call it
 
 
 def family_of(db: Session, structure_id: int) -> set[int]:
@@ -15,7 +19,7 @@ def family_of(db: Session, structure_id: int) -> set[int]:
     if structure is None:
         return set()
     ej = structure.parent_id or structure.id
-    return {ej, structure.id} | set(db.exec(select(Structure.id).where(Structure.parent_id == ej)).all())
+    return {ej, structure.id} | set(db.connection().execute(_SITES, {"ej": ej}).scalars())
 
 
 def belongs_to(db: Session, person_id: int, structure_ids: set[int]) -> bool:

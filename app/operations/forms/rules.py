@@ -157,9 +157,12 @@ def _of_structure(db: Session, national_id: str, person: Person | None, family: 
 
 def _f301(db: Session, structure: Structure, payload: dict, found: dict) -> None:
     family = family_of(db, structure.id)
-    for i, row in enumerate(payload.get("titulaires") or []):
+    rows = payload.get("titulaires") or []
+    typed = {(row.get("identifiant") or "").strip() for row in rows} - {""}
+    people = {p.national_id: p for p in db.exec(select(Person).where(Person.national_id.in_(typed)))} if typed else {}
+    for i, row in enumerate(rows):
         national_id = (row.get("identifiant") or "").strip()
-        person = db.exec(select(Person).where(Person.national_id == national_id)).first() if national_id else None
+        person = people.get(national_id)
         if national_id.startswith(HEALTH_PROFESSIONAL_PREFIXES) or (person and person.profession_code in PROFESSIONS):
             found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = (
                 "Les professionnels de santé ne reçoivent pas de carte d’établissement : leur CPS leur est "
