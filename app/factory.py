@@ -16,6 +16,7 @@ from app.extensions import csrf, htmx, limiter
 from app.mail import Mailer, SmtpTransport
 from app.psc.oidc import PscClient, PscConfig
 from app.signing.hsm import Hsm
+from app.web import csrf_tokens
 
 CSP = {
     "default-src": "'self'",
@@ -88,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     ))
 
     csrf.init_app(app)
+    csrf_tokens.register(app)
     htmx.init_app(app)
     limiter.init_app(app)
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
