@@ -29,7 +29,9 @@ QUEUE = (sa.select(Filing.id, Filing.reference, Filing.state, Filing.deposited_a
                    Structure.id.label("structure_id"), Structure.parent_id)
          .join(Structure, Structure.id == Filing.structure_id)
          .where(Filing.form.in_(FORMS), Filing.state != "brouillon"))
-TO_PROCESS = Filing.state.in_(("depose", "en_instruction"))
+BY_STATE = {"a_traiter": QUEUE.where(Filing.state.in_(("depose", "en_instruction"))), "tous": QUEUE,
+            **{code: QUEUE.where(Filing.state == code) for code in STATES}}
+BY_STATE = {state: query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1) for state, query in BY_STATE.items()}
 
 
 @bp.get("/")
@@ -37,14 +39,11 @@ TO_PROCESS = Filing.state.in_(("depose", "en_instruction"))
 def queue():
     """Oldest deposit first; keyset pagination on (deposited_at, id) so a page costs the same at any depth."""
     args = request.args
-    query = QUEUE
+    state = args.get("etat", "a_traiter")
+    state = state if state in BY_STATE else "tous"
+    query = BY_STATE[state]  # ordered and limited: the filters below only add conditions
     if args.get("formulaire") in FORMS:
         query = query.where(Filing.form == args["formulaire"])
-    state = args.get("etat", "a_traiter")
-    if state == "a_traiter":
-        query = query.where(TO_PROCESS)
-    elif state in STATES:
-        query = query.where(Filing.state == state)
     if text := args.get("structure", "").strip():
         query = query.where(Structure.name.ilike(f"%{text}%") | (Structure.finess == text) | (Structure.siret == text))
     if age := AGES.get(args.get("age", "")):
@@ -53,8 +52,7 @@ def queue():
     if (after_id := parse_id(after)) and (anchor := get_session().get(Filing, after_id)) and anchor.deposited_at:
         query = query.where((Filing.deposited_at > anchor.deposited_at)
                             | ((Filing.deposited_at == anchor.deposited_at) & (Filing.id > anchor.id)))
-    rows = get_session().connection().execute(query.order_by(Filing.deposited_at, Filing.id).limit(PAGE + 1),
-                                              {"agent_id": g.actor.national_id or "\x00"}).all()
+    rows = get_session().connection().execute(query, {"agent_id": g.actor.national_id or "\x00"}).all()
     following = rows[PAGE - 1].id if len(rows) > PAGE else None
     filters = {k: args.get(k, "") for k in ("formulaire", "structure", "age")} | {"etat": state}
     agent = g.actor
