@@ -34,6 +34,19 @@ def pharmacists(db: Session, structure_ids) -> list[tuple[Person, Structure]]:
                         .order_by(Structure.name, Person.family_name)))
 
 
+def dispensing_structures(db: Session, text: str) -> list[int]:
+    """Structures with a PUI pharmacist whose name contains ``text`` or whose FINESS is ``text`` (ten at most): the
+    establishment that will dispense may not be one where the prescriber practises (a liberal, a partner hospital)."""
+    text = " ".join((text or "").split())
+    if len(text) < 3:
+        return []
+    digits = text.replace(" ", "")
+    return list(db.exec(select(Structure.id).join(PracticeActivity, PracticeActivity.structure_id == Structure.id)
+                        .where(PracticeActivity.pharmacy_pui.is_(True),
+                               Structure.name.ilike(f"%{text}%") | (Structure.finess == digits))
+                        .distinct().order_by(Structure.id).limit(10)))
+
+
 def situation(db: Session, payload: dict, step: str, *, today: date, activity_ids=frozenset()) -> schema.Situation:
     """What the draft ``payload`` shows and offers on ``step``: flags, choices read from the referential and the
     prescriber's structures, the medicine's maximum duration in the hint."""
@@ -59,8 +72,9 @@ def situation(db: Session, payload: dict, step: str, *, today: date, activity_id
         if medicine is not None and medicine.max_days:
             hints["duree"] = f"1 à 365 ; maximum pour ce médicament : {medicine.max_days} jours"
     elif step == "engagement":
+        searched = dispensing_structures(db, (payload.get("engagement") or {}).get("etablissement", ""))
         choices["pharmacien"] = [(f"{p.id}:{s.id}", f"{p.given_name} {p.family_name}", s.name)
-                                 for p, s in pharmacists(db, activity_ids)]
+                                 for p, s in pharmacists(db, set(activity_ids) | set(searched))]
     return schema.Situation(frozenset(flags), choices, hints)
 
 

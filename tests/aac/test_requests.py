@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from sqlmodel import select
 
-from app.models import Filing, FilingDocument
+from app.models import Filing, FilingDocument, PracticeActivity
 from tests.aac.conftest import CRITERIA
 
 
@@ -309,3 +309,40 @@ def test_each_change_is_kept_in_the_draft(db, aac_world, as_actor):
     assert 'value="0,1"' in page and f'hx-post="/acces-compassionnel/{filing_id}/champ"' in page
     assert browser.post(f"/acces-compassionnel/{filing_id}/champ", {"_step": "patient", "_name": "nom"},
                         headers={"HX-Request": "true"}).status_code == 400  # only a field the step shows
+
+
+def test_a_prescriber_whose_structures_have_no_pui_designates_the_dispensing_establishment(
+        db, aac_world, as_person, make_structure, make_person):
+    clinic = make_structure(kind="EJ", name="Clinique libérale du Port", public=False)
+    liberal = make_person(profession_code="10", family_name="LIBERAL", given_name="Hugo")
+    db.add(PracticeActivity(person_id=liberal.id, structure_id=clinic.id, profession_code="10"))
+    db.flush()
+    browser = as_person(liberal)
+    first = browser.get(f"/acces-compassionnel/{open_draft(browser, aac_world['product'].code)}/patient")
+    assert "le pharmacien de la PUI qui dispensera" in first.get_data(as_text=True)  # said at step 1
+    filing_id = open_draft(browser, aac_world["product"].code)
+    engagement = answers(aac_world)["engagement"] | {"pharmacien": ""}
+    for step, data in answers(aac_world, criteria=CRITERIA).items():
+        if step != "engagement":
+            assert browser.post(f"/acces-compassionnel/{filing_id}/{step}", data).status_code == 303
+    empty = browser.get(f"/acces-compassionnel/{filing_id}/engagement").get_data(as_text=True)
+    assert "Aucun pharmacien de PUI n’exerce dans vos structures" in empty
+    searched = browser.post(f"/acces-compassionnel/{filing_id}/engagement",
+                            engagement | {"etablissement": "ch voisin"})
+    html = searched.get_data(as_text=True)
+    assert searched.status_code == 422 and "Désignez le pharmacien" in html
+    assert "AUTREPUI" in html and "PHARMA" not in html.replace("AUTREPUI", "")  # only the establishment's PUI
+    chosen = f"{aac_world['foreign_pharmacist'].id}:{aac_world['other'].id}"
+    assert browser.post(f"/acces-compassionnel/{filing_id}/engagement",
+                        engagement | {"etablissement": "ch voisin", "pharmacien": chosen}).status_code == 303
+    assert browser.post(f"/acces-compassionnel/{filing_id}/envoyer").status_code == 303
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert (filing.state, filing.structure_id) == ("a_valider_pui", aac_world["other"].id)
+    assert "Transmettre" in as_person(aac_world["foreign_pharmacist"]).get(
+        f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    browser = as_person(liberal)
+    forged = open_draft(browser, aac_world["product"].code)  # a pharmacist outside the search is refused
+    refused = browser.post(f"/acces-compassionnel/{forged}/engagement",
+                           engagement | {"pharmacien": f"{aac_world['pharmacist'].id}:{aac_world['hospital'].id}"})
+    assert refused.status_code == 422

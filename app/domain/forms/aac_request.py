@@ -44,7 +44,10 @@ AAC_REQUEST = FormSpec(
                   message="Indiquez l’année de naissance (ex. 1958)."),
             Field("poids", "Poids (kg)", "decimal", hint="ex. 72 ou 3,4",
                   message="Poids en kilogrammes, par exemple 72 ou 3,4."),
-        ), intro="Aucune donnée identifiante : les initiales, le sexe, le mois et l’année de naissance, le poids."),
+        ), intro="Aucune donnée identifiante : les initiales, le sexe, le mois et l’année de naissance, le poids. "
+                 "Il vous faudra ensuite le médicament et l’indication, la posologie et la durée, les critères "
+                 "d’octroi (ou une justification), et le pharmacien de la PUI qui dispensera le médicament (de "
+                 "votre établissement ou d’un autre)."),
         Step("medicament", "Médicament et indication", (
             Field("code", "Médicament du référentiel", "select", required=False, placeholder="Hors référentiel",
                   hint="Laisser vide pour un médicament hors référentiel ; ses indications s’affichent après "
@@ -93,8 +96,13 @@ AAC_REQUEST = FormSpec(
         Step("engagement", "Engagement et PUI", (
             Field("fonction", "Votre fonction", hint="ex. praticien hospitalier, interne", max_length=100,
                   message="Indiquez votre fonction (ex. praticien hospitalier, interne)."),
+            Field("etablissement", "Établissement dont la PUI dispensera le médicament", required=False,
+                  max_length=100,
+                  hint="Si sa PUI n’est pas listée ci-dessous : nom ou n° FINESS de l’établissement, puis "
+                       "« Enregistrer et continuer » ; ses pharmaciens de PUI s’ajoutent à la liste."),
             Field("pharmacien", "Pharmacien de la PUI qui vérifiera la demande", "radio",
-                  empty="Aucun pharmacien de PUI n’exerce dans vos structures d’exercice.",
+                  empty="Aucun pharmacien de PUI n’exerce dans vos structures d’exercice : indiquez ci-dessus "
+                        "l’établissement qui dispensera le médicament.",
                   message="Désignez le pharmacien de la PUI qui vérifiera la demande."),
             Field("information", "Je m’engage à informer le patient (et si possible son médecin traitant) et à le "
                   "consigner dans son dossier médical.", "checkbox",
