@@ -45,6 +45,7 @@ class Transition:
     target: str | None  # None: the state stays, the transition is recorded (a card's revocation asked)
     by: str  # FILER, BACK_OFFICE or a workflow's own role
     needs_message: bool = False
+    done: str = ""  # what the person who acted reads once it is done
 
 
 TRANSITIONS: dict[str, Transition] = {t.verb: t for t in (

@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from app.domain import aac
 from app.domain.casefiles import InvalidTransition
 from app.domain.forms.aac_request import AAC_REQUEST
+from app.domain.inputs import parse_id
 from app.domain.permissions import AAC_BEFORE_AGENCY, Actor
 from app.models import Filing, FilingDocument, FilingEvent, Person, Structure
 from app.models.base import utcnow
@@ -62,14 +63,23 @@ def save_step(db: Session, filing: Filing, step: str, data: dict) -> None:
 
 
 def move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message: str = "",
-         auth_method: str = "", agent: Actor | None = None) -> None:
+         auth_method: str = "", agent: Actor | None = None, link: str = "") -> None:
     """Take the transition ``verb`` as ``by`` through the one case-file transition. The evaluator's decisions need
-    the ``agent``: nobody decides a request they filed, are named in, or whose PUI they work in."""
+    the ``agent``: nobody decides a request they filed, are named in, or whose PUI they work in. A complement
+    asked is mailed to the prescriber and the PUI pharmacist, either of whom answers (``link``: the request)."""
 
     def after(_event) -> None:
         if verb == "demander_donnees_labo":  # from now on the product's laboratory sees this request
             filing.payload = {**filing.payload, "donnees_labo_demandees": True}
             db.add(filing)
+        if verb == "demander_complements":
+            pharmacist = parse_id(str((filing.payload.get("engagement") or {}).get("pharmacien", "")).partition(":")[0])
+            people = [db.get(Person, filing.filer_id), db.get(Person, pharmacist) if pharmacist else None]
+            outbox.queue(db, [p.email for p in people if p is not None and p.email],
+                         f"Demande d’accès compassionnel {filing.reference} : l’ANSM demande des compléments",
+                         f"L’ANSM demande des compléments sur la demande {filing.reference} :\n\n{message}\n\n"
+                         f"Répondez depuis la demande (le prescripteur ou le pharmacien de la PUI) : {link}",
+                         filing_id=filing.id)
 
     transition(db, filing, verb, by=by, actor=actor, agent=agent, message=message, auth_method=auth_method,
                after=after)

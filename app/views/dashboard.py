@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, g
 
 from app.db import rows
+from app.domain.aac import AAC_STATES
 from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import STATES
 from app.domain.codes import AUTH_METHODS, CARD_ORDER_STATES, HABILITATION_ROLES, PROFESSIONS
@@ -22,9 +23,16 @@ bp = Blueprint("dashboard", __name__)
 _S, _F, _H, _P, _C = (model.__table__.c for model in (Structure, Filing, Habilitation, Person, CardOrder))
 _MY_STRUCTURES = (sa.select(_S.id, _S.name, _S.kind, _S.finess, _S.siret).where(_S.id.in_(sa.bindparam("ids")))
                   .order_by(_S.name))
+# What waits for the person: their drafts, a form to correct, an AAC returned by the PUI or whose complement the
+# agency asks; for a PUI pharmacist, the requests to check or to complete.
 _PENDING = (sa.select(_F.id, _F.form, _F.state, _F.reference)
-         .where(_F.filer_id == sa.bindparam("person_id"), _F.state.in_(("brouillon", "a_corriger")))
-         .order_by(_F.id.desc()).limit(5))
+            .where(_F.filer_id == sa.bindparam("person_id"),
+                   _F.state.in_(("brouillon", "a_corriger", "retournee", "complements")))
+            .order_by(_F.id.desc()).limit(10))
+_PUI_WAITING = (sa.select(_F.id, _F.form, _F.state, _F.reference)
+                .where(_F.form == "AAC", _F.structure_id.in_(sa.bindparam("pui_ids", expanding=True)),
+                       _F.state.in_(("a_valider_pui", "complements")))
+                .order_by(_F.id.desc()).limit(10))
 _HOLDERS = (sa.select(_H.role, _H.certificate_family, _P.given_name, _P.family_name)
             .join_from(Habilitation.__table__, Person.__table__, _P.id == _H.person_id)
             .where(_H.structure_id == sa.bindparam("structure_id"), _H.ended_at.is_(None)))
@@ -51,8 +59,11 @@ def index():
                      | ({"Exercice"} if s.id in actor.activity_structure_ids else set()))
         for s in structures
     }
+    todo = rows(_PENDING, person_id=actor.person_id)
+    if actor.pui_structure_ids:
+        todo += rows(_PUI_WAITING, pui_ids=list(actor.pui_structure_ids))
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  todo=rows(_PENDING, person_id=actor.person_id), states=STATES, national_id=national_id,
+                  todo=todo, states=STATES, aac_states=AAC_STATES, national_id=national_id,
                   profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 

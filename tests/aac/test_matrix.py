@@ -22,6 +22,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("POST", CHAMP): ("draft", NOBODY | {"anonymous": 400, "prescriber": 200}),
     # Waiting for the PUI: not the agency's yet (drafts and requests before transmission are never shown to it).
     ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/prescripteur/<verb>"): ("draft", NOBODY | {"anonymous": 400,
+                                                                                          "prescriber": 422}),
     ("POST", "/acces-compassionnel/<int:filing_id>/envoyer"): ("draft", NOBODY | {"anonymous": 400,
                                                                                   "prescriber": 303}),
     ("POST", "/acces-compassionnel/<int:filing_id>/pui/<verb>"): ("submitted", NOBODY | {"anonymous": 400,
@@ -38,7 +40,7 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("GET", "/acces-compassionnel/<int:filing_id>/decision.pdf"): ("granted", NOBODY | {
         "prescriber": 200, "pharmacist": 200, "evaluator": 200}),
 }
-VERBS = {"/pui/": "retourner", "/ansm/": "evaluer", "/labo/": "repondre_labo"}
+VERBS = {"/pui/": "retourner", "/ansm/": "evaluer", "/labo/": "repondre_labo", "/prescripteur/": "repondre_prescripteur"}
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from sqlmodel import select
 
-from app.models import Filing, FilingDocument, PracticeActivity
+from app.models import Filing, FilingDocument, OutboxMessage, PracticeActivity
 from tests.aac.conftest import CRITERIA
 
 
@@ -346,3 +346,37 @@ def test_a_prescriber_whose_structures_have_no_pui_designates_the_dispensing_est
     refused = browser.post(f"/acces-compassionnel/{forged}/engagement",
                            engagement | {"pharmacien": f"{aac_world['pharmacist'].id}:{aac_world['hospital'].id}"})
     assert refused.status_code == 422
+
+
+def test_the_prescriber_is_told_of_a_complement_request_and_answers_it_from_the_request(db, aac_world, as_actor):
+    filing_id = file_request(as_actor("prescriber"), aac_world, criteria=CRITERIA[:1],
+                             justification="Patient en attente de confirmation génétique.")
+    as_actor("pharmacist").post(f"/acces-compassionnel/{filing_id}/pui/transmettre")
+    evaluator = as_actor("evaluator")
+    evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/evaluer")
+    asked = evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/demander_complements",
+                           {"message": "Joignez le résultat du test génétique."}, follow_redirects=True)
+    assert "le prescripteur et la PUI sont prévenus" in asked.get_data(as_text=True)
+    mails = db.exec(select(OutboxMessage).where(OutboxMessage.filing_id == filing_id,
+                                                OutboxMessage.subject.contains("compléments"))).all()
+    assert {m.recipient for m in mails} == {aac_world["prescriber"].email, aac_world["pharmacist"].email}
+    assert all("Joignez le résultat du test génétique." in m.body and f"/acces-compassionnel/{filing_id}" in m.body
+               for m in mails)
+    prescriber = as_actor("prescriber")
+    dashboard = prescriber.get("/tableau-de-bord").get_data(as_text=True)
+    assert "l’ANSM demande des compléments" in dashboard and f'href="/acces-compassionnel/{filing_id}"' in dashboard
+    page = prescriber.get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    assert page.index("Joignez le résultat du test génétique.") < page.index("Historique")
+    assert "Répondre et renvoyer à l’ANSM" in page
+    empty = prescriber.post(f"/acces-compassionnel/{filing_id}/prescripteur/repondre_prescripteur", {"message": " "})
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and 'href="#reponse-complements"' in html
+    answered = prescriber.post(f"/acces-compassionnel/{filing_id}/prescripteur/repondre_prescripteur",
+                               {"message": "Test positif, compte rendu du 12/11."})
+    assert answered.status_code == 303
+    filing = db.get(Filing, filing_id)
+    db.refresh(filing)
+    assert filing.state == "en_evaluation"
+    assert "Test positif" in as_actor("evaluator").get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    assert as_actor("colleague").post(f"/acces-compassionnel/{filing_id}/prescripteur/repondre_prescripteur",
+                                      {"message": "x"}).status_code == 403

@@ -15,7 +15,7 @@ from app.web.rendering import render, success
 from app.web.security import requires
 
 from . import bp
-from .shared import LoadedRequest, link, page, request_target
+from .shared import LoadedRequest, act, link, page, request_target
 
 
 @bp.post("/acces-compassionnel/nouvelle")
@@ -117,3 +117,12 @@ def submit(filing_id: int, target: LoadedRequest):
     flash(f"Demande {target.filing.reference} envoyée à la PUI.", "success")
     return success(url_for("aac.show", filing_id=filing_id))
 
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/prescripteur/<verb>")
+@requires("aac.edit", target=request_target)
+def prescriber_act(filing_id: int, verb: str, target: LoadedRequest):
+    """The prescriber answers the agency's complement request (the PUI pharmacist may too)."""
+    if verb != "repondre_prescripteur":
+        abort(404)
+    return act(target, verb)

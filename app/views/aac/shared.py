@@ -61,8 +61,12 @@ def page(target: LoadedRequest, status: int = 200, **extra):
     by = {"evaluateur": rules.EVALUATOR, "pharmacien": rules.PHARMACIST, "prescripteur": rules.PRESCRIBER,
           "laboratoire": rules.LABORATORY}[role]
     blocked = conflict(g.actor, involvement(db, filing)) if by in rules.AAC_MACHINE.deciders else None
+    events = history(db, filing_id)
+    question = next((e for e in reversed(events) if e.verb == "demander_complements"), None)
+    answer_verb = {"prescripteur": "repondre_prescripteur", "pharmacien": "repondre"}.get(role)
     return render("aac/show.html", filing=filing, states=rules.AAC_STATES, decision=decision, errors=errors,
-                  medicine=medicine, pui=pui, role=role, events=history(db, filing_id), steps=aac.STEPS,
+                  medicine=medicine, pui=pui, role=role, events=events, steps=aac.STEPS,
+                  question=question if filing.state == "complements" else None, answer_verb=answer_verb,
                   actions=[] if blocked else rules.AAC_MACHINE.available(filing.state, by), blocked=blocked,
                   reasons=rules.REFUSAL_REASONS,
                   prescriber=db.get(Person, filing.filer_id), status=status,
@@ -94,11 +98,11 @@ def act(target: LoadedRequest, verb: str):
             message = "Refus notifié et scellé."
         else:
             by = rules.AAC_MACHINE.transitions.get(verb)
-            if by is None or by.by not in (rules.PHARMACIST, rules.EVALUATOR):
+            if by is None or by.by not in (rules.PRESCRIBER, rules.PHARMACIST, rules.EVALUATOR):
                 abort(404)
             aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
-                      auth_method=g.actor.auth_method)
-            message = f"Demande {rules.AAC_STATES[filing.state].lower()}."
+                      auth_method=g.actor.auth_method, link=link(filing.id))
+            message = by.done or f"Demande : {rules.AAC_STATES[filing.state].lower()}."
     except InvalidTransition as exc:
         refuse(filing)
         return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
