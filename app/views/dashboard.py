@@ -13,7 +13,6 @@ from app.domain.codes import AUTH_METHODS, CARD_ORDER_STATES, HABILITATION_ROLES
 from app.domain.forms import FORMS
 from app.domain.permissions import NewFiling, can
 from app.models import CardOrder, Filing, Habilitation, Person, Structure
-from app.models.structures import national_id
 from app.web.rendering import render
 from app.web.security import requires, structure_target
 
@@ -63,7 +62,7 @@ def index():
     if actor.pui_structure_ids:
         todo += rows(_PUI_WAITING, pui_ids=list(actor.pui_structure_ids))
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  todo=todo, states=STATES, aac_states=AAC_STATES, national_id=national_id,
+                  todo=todo, states=STATES, aac_states=AAC_STATES,
                   profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 

@@ -24,10 +24,10 @@ def shot(page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{page.viewport_name}-{name}.png", full_page=True)
 
 
-def browser_page(chromium, viewport: str):
+def browser_page(chromium, viewport: str, *, javascript: bool = True):
     size = {"width": 1280, "height": 900} if viewport == "desktop" else {"width": 375, "height": 812}
     context = chromium.new_context(viewport=size, locale="fr-FR", is_mobile=viewport == "phone",
-                                   has_touch=viewport == "phone")
+                                   has_touch=viewport == "phone", java_script_enabled=javascript)
     page = context.new_page()
     page.viewport_name = viewport
     return page
