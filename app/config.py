@@ -68,6 +68,7 @@ class Settings:
     cps_trusted_proxies: tuple[str, ...] = ()
     cps_crl_file: str = ""  # where `flask jobs run` writes the card CAs' CRLs for nginx's ssl_crl
     ocsp_rate_limit: str = "600 per minute"
+    psc_sandbox_registry: str = ""  # development: the sandbox's added identities (app/psc/sandbox/registry.py)
 
     @property
     def is_production(self) -> bool:
@@ -93,6 +94,8 @@ class Settings:
         s.env = env.get("PORTAL_ENV", "development")
         s.instance_path = Path(env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))).resolve()
         s.database_url = env.get("DATABASE_URL") or f"sqlite:///{s.instance_path / 'portail.db'}"
+        s.psc_sandbox_registry = env.get("PSC_SANDBOX_REGISTRY") or str(s.instance_path /
+                                                                          "psc-sandbox-identities.json")
         s.secret_key = env.get("SECRET_KEY", "")
         s.portal_base_url = env.get("PORTAL_BASE_URL", s.portal_base_url).rstrip("/")
         s.pkcs11_module = env.get("PKCS11_MODULE") or default_pkcs11_module()

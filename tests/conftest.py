@@ -147,6 +147,7 @@ def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox) -> dict:
         "PORTAL_BASE_URL": "http://localhost",
         "PSC_DISCOVERY_URL": psc_sandbox["discovery"],
         "PSC_CLIENT_SECRET": PSC_TEST_SECRET,
+        "PSC_SANDBOX_REGISTRY": psc_sandbox["registry"],  # the cards the tests activate become its identities
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": Path(instance),

@@ -36,6 +36,7 @@ def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url:
         "HSM_TOKEN_LABEL": app_config["HSM_TOKEN_LABEL"], "HSM_PIN": app_config["HSM_PIN"],
         "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"], "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"],
         "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"], "PORTAL_BASE_URL": base_url,
+        "PSC_SANDBOX_REGISTRY": app_config["PSC_SANDBOX_REGISTRY"],
     }
     env.update(extra)
     return env
@@ -68,7 +69,7 @@ def start_sandbox(instance: Path, env: dict) -> tuple[subprocess.Popen, dict]:
                     "app.psc.sandbox:create_sandbox_app()"], full, "sandbox")
     url = f"http://localhost:{port}"
     wait_for(f"{url}/healthz", proc)
-    return proc, {"url": url, "port": port, "discovery":
+    return proc, {"url": url, "port": port, "registry": str(instance / "psc-sandbox-identities.json"), "discovery":
                   f"http://127.0.0.1:{port}/auth/realms/esante-wallet/.well-known/wallet-openid-configuration"}
 
 

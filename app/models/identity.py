@@ -9,6 +9,8 @@ from sqlmodel import Field, SQLModel
 
 from .base import optional_timestamp, timestamp
 
+EMAIL_ACCOUNT_PREFIX = "courriel:"
+
 
 class Person(SQLModel, table=True):
     """A professional, identified by the national id with its type prefix (``8``+RPPS, ``0``+ADELI…)."""
@@ -21,7 +23,13 @@ class Person(SQLModel, table=True):
     profession_code: str = Field(default="", max_length=4)
     profession_category: str = Field(default="", max_length=2)
     email: str = Field(default="", max_length=200)
+    email_account: str | None = Field(default=None, max_length=40, unique=True, index=True)  # « courriel:… » login
     created_at: datetime = timestamp()
+
+    @property
+    def by_email_only(self) -> bool:
+        """Known only by an e-mail link (no card yet): her national id is an internal key, never shown."""
+        return self.national_id.startswith(EMAIL_ACCOUNT_PREFIX)
 
 
 class Card(SQLModel, table=True):

@@ -15,10 +15,25 @@ from app.operations.casefiles import transition
 from app.operations.pki import revoke_certificate
 
 
+def _director_by_email(db: Session, order: CardOrder) -> Person | None:
+    """The legal representative who filed her own F101 after an e-mail link (no card yet): the card is hers."""
+    filing = db.get(Filing, order.filing_id) if order.card_type in ("CDE", "CDA") else None
+    filer = db.get(Person, filing.filer_id) if filing is not None else None
+    if filer is None or not filer.by_email_only or not filer.email:
+        return None
+    return filer if filer.email.strip().lower() == (order.email or "").strip().lower() else None
+
+
 def _fabricate(db: Session, order: CardOrder) -> None:
     structure = db.get(Structure, order.structure_id)
+    director = None if order.national_id else _director_by_email(db, order)
     if not order.national_id:
         order.national_id = f"{structure.national_id}/C{order.id:06d}"
+    if director is not None:  # one person, one record: her e-mail identity becomes the card holder
+        director.email_account = director.email_account or director.national_id
+        director.national_id = order.national_id
+        db.add(director)
+        db.flush()
     person = db.exec(select(Person).where(Person.national_id == order.national_id)).first()
     if person is None:
         person = Person(national_id=order.national_id, civility=order.civility, family_name=order.family_name,

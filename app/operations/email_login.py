@@ -11,10 +11,11 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models import EmailLink, LoginSession, Person
 from app.models.base import utcnow
+from app.models.identity import EMAIL_ACCOUNT_PREFIX
 from app.operations import outbox
 from app.operations.login import open_session
 from app.psc.identity import ProfessionalIdentity
@@ -25,7 +26,7 @@ AUTH_METHOD = "email-link"
 
 def account_id(email: str) -> str:
     """The account's identifier: never a national id (those have digits first), stable for one address."""
-    return "courriel:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:31]
+    return EMAIL_ACCOUNT_PREFIX + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:31]
 
 
 def _hash(token: str) -> str:
@@ -57,6 +58,10 @@ def request_link(db: Session, *, email: str, family_name: str, given_name: str, 
     return True
 
 
+class HasCard(ValueError):
+    """The address belongs to somebody who now holds a card: the link is spent, the card is the way in."""
+
+
 def consume_link(db: Session, token: str) -> LoginSession | None:
     """Open a session for a valid, unused, unexpired link, and spend it; None otherwise. Two concurrent uses
     of one link cannot both succeed: the UPDATE that spends it is the check."""
@@ -68,10 +73,16 @@ def consume_link(db: Session, token: str) -> LoginSession | None:
     if spent is None:
         return None
     email, family_name, given_name = spent
-    login = open_session(db, ProfessionalIdentity(national_id=account_id(email), family_name=family_name,
-                                                  given_name=given_name, auth_method=AUTH_METHOD))
+    key = account_id(email)
+    known = db.exec(select(Person).where(Person.email_account == key)).first()
+    if known is not None and not known.by_email_only:
+        raise HasCard("Votre carte de directeur a été fabriquée : connectez-vous désormais avec elle (ou avec "
+                      "e-CPS), le lien par courriel ne sert qu’à demander la carte.")
+    login = open_session(db, ProfessionalIdentity(national_id=key, family_name=family_name, given_name=given_name,
+                                                  auth_method=AUTH_METHOD))
     person = db.get(Person, login.person_id)
     person.email = email
+    person.email_account = key
     db.add(person)
     db.flush()
     return login

@@ -4,6 +4,7 @@ the agency fabricates, activates and revokes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
@@ -11,9 +12,10 @@ from app.db import get_session, refuse
 from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import BACK_OFFICE, InvalidTransition, conflict
 from app.domain.codes import CARD_ORDER_STATES
-from app.models import CardOrder, Structure
+from app.models import Card, CardOrder, Structure
 from app.operations import cardorders
 from app.operations.casefiles import involvement
+from app.psc.sandbox import registry
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -44,6 +46,12 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
         refuse()
         flash(str(exc), "error")
         return success(back)
+    settings = current_app.config["SETTINGS"]
+    if verb == "activer" and not settings.is_production:  # the sandbox learns the new card, as ANS's EDIT tool
+        order = target.order
+        registry.register(Path(settings.psc_sandbox_registry), national_id=order.national_id,
+                          civility=order.civility, given_name=order.given_name, family_name=order.family_name,
+                          card_type=order.card_type, serial=get_session().get(Card, order.card_id).serial)
     flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
           f"{CARD_ORDER_STATES[target.order.state].lower()}"
           + (", révocation demandée" if verb == "demander_revocation" else "") + ".", "success")

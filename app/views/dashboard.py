@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, g
 
-from app.db import rows
+from app.db import get_session, rows
 from app.domain.aac import AAC_STATES
 from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import STATES
@@ -32,6 +32,25 @@ _PUI_WAITING = (sa.select(_F.id, _F.form, _F.state, _F.reference)
                 .where(_F.form == "AAC", _F.structure_id.in_(sa.bindparam("pui_ids", expanding=True)),
                        _F.state.in_(("a_valider_pui", "complements")))
                 .order_by(_F.id.desc()).limit(10))
+# A legal representative's own F101 and the card it ordered: what comes next, stage by stage.
+_MY_F101 = (sa.select(_F.id, _F.state, _F.reference, _S.name, _C.card_type, _C.state.label("card_state"))
+            .join_from(Filing.__table__, Structure.__table__, _S.id == _F.structure_id)
+            .outerjoin(CardOrder.__table__, _C.filing_id == _F.id)
+            .where(_F.filer_id == sa.bindparam("person_id"), _F.form == "F101")
+            .order_by(_F.id.desc()).limit(3))
+NEXT_STEP = {
+    "brouillon": "votre demande est un brouillon : complétez-la et déposez-la.",
+    "depose": "déposée, elle attend l’instruction de l’ANS (quelques jours ouvrés d’habitude).",
+    "en_instruction": "l’ANS l’instruit (quelques jours ouvrés d’habitude).",
+    "a_corriger": "l’ANS demande une correction : ouvrez le dossier.",
+    "refuse": "refusée : le motif figure dans le dossier.",
+    "classe_sans_suite": "classée sans suite : le motif figure dans le dossier.",
+}
+CARD_NEXT_STEP = {
+    "commandee": "acceptée : votre carte {card} est commandée, elle sera fabriquée puis activée.",
+    "fabriquee": "acceptée : votre carte {card} est fabriquée, elle sera activée à sa remise.",
+    "active": "votre carte {card} est active : connectez-vous avec elle ou avec e-CPS pour agir pour la structure.",
+}
 _HOLDERS = (sa.select(_H.role, _H.certificate_family, _P.given_name, _P.family_name)
             .join_from(Habilitation.__table__, Person.__table__, _P.id == _H.person_id)
             .where(_H.structure_id == sa.bindparam("structure_id"), _H.ended_at.is_(None)))
@@ -59,10 +78,14 @@ def index():
         for s in structures
     }
     todo = rows(_PENDING, person_id=actor.person_id)
+    own_f101 = [] if structures else rows(_MY_F101, person_id=actor.person_id)
+    stages = [(f, (CARD_NEXT_STEP.get(f.card_state, "acceptée.").format(card=f.card_type) if f.state == "accepte"
+                   else NEXT_STEP.get(f.state, ""))) for f in own_f101]
+    email = get_session().get(Person, actor.person_id).email if actor.national_id.startswith("courriel:") else ""
     if actor.pui_structure_ids:
         todo += rows(_PUI_WAITING, pui_ids=list(actor.pui_structure_ids))
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  todo=todo, states=STATES, aac_states=AAC_STATES,
+                  todo=todo, states=STATES, aac_states=AAC_STATES, stages=stages, email=email,
                   profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 

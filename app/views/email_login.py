@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
 
-from app.db import get_session, refuse
+from app.db import get_session, keep, refuse
 from app.domain.forms.schema import EMAIL
 from app.extensions import limiter
-from app.operations.email_login import consume_link, request_link
+from app.operations.email_login import HasCard, consume_link, request_link
 from app.web.rendering import render
 from app.web.security import start_portal_session
 
@@ -47,7 +47,11 @@ def follow(token: str):
     """GET only shows a button: mail scanners that open links must not spend them."""
     if request.method == "GET":
         return render("auth/email_confirm.html", token=token, needs_csrf=True)
-    login = consume_link(get_session(), token)
+    try:
+        login = consume_link(get_session(), token)
+    except HasCard as exc:
+        keep()  # the link is spent all the same
+        return render("auth/email_confirm.html", token=token, needs_csrf=True, status=409, error=str(exc))
     if login is None:
         refuse()
         return render("auth/email_confirm.html", token=token, needs_csrf=True, status=400,

@@ -119,7 +119,8 @@ def _prefill(spec, structure: Structure) -> dict:
     """What the portal already knows: the filer's identity where the form asks for the representative."""
     me = _me()
     identity = {"civilite": "MME" if me.civility == "MME" else ("M" if me.civility else ""), "nom": me.family_name,
-                "prenom": me.given_name, "identifiant": me.national_id, "courriel": me.email}
+                "prenom": me.given_name, "identifiant": "" if me.by_email_only else me.national_id,
+                "courriel": me.email}
     payload = {}
     if spec.code == "F101":
         payload["representant"] = identity

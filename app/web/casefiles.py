@@ -69,7 +69,7 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
     from app.domain.permissions import can
     from app.models import CardOrder
     from app.operations import casefiles
-    from app.operations.forms import attachments
+    from app.operations.forms import attachments, rules
     from app.web.rendering import render
 
     db, filing_id = get_session(), target.filing.id
@@ -80,5 +80,6 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
                    sealed=latest_document(filing_id) is not None, orders=orders, card_states=CARD_ORDER_STATES,
                    actions=available(target.filing.state, BACK_OFFICE) if back_office and not blocked else [],
                    blocked=blocked, error=None, message="", can_edit=can(g.actor, "filing.edit", target),
+                   warnings=rules.back_office_warnings(db, target.filing) if back_office else [],
                    can_download=can(g.actor, "filing.attachment", target))
     return render("filings/show.html", status=status, **(context | extra))

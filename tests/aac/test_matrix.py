@@ -40,7 +40,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("GET", "/acces-compassionnel/<int:filing_id>/decision.pdf"): ("granted", NOBODY | {
         "prescriber": 200, "pharmacist": 200, "evaluator": 200}),
 }
-VERBS = {"/pui/": "retourner", "/ansm/": "evaluer", "/labo/": "repondre_labo", "/prescripteur/": "repondre_prescripteur"}
+VERBS = {"/pui/": "retourner", "/ansm/": "evaluer", "/labo/": "repondre_labo",
+         "/prescripteur/": "repondre_prescripteur"}
 
 
 @pytest.fixture()

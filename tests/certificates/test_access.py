@@ -56,7 +56,8 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
     def data_of(method, rule):
         return {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
                 "service_name": "Autre serveur", "email": "x@chu.example", "csr_ORG_AUTH_CLI": pem_csr(),
-                "_champ": "csr_ORG_AUTH_CLI", "_step": "details", "_name": "email", "motif": "cessation_of_operation", "confirmation": "1",
+                "_champ": "csr_ORG_AUTH_CLI", "_step": "details", "_name": "email",
+                "motif": "cessation_of_operation", "confirmation": "1",
                 "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90"}
 
     browser = as_admin(scene["people"][role]) if role != "anonymous" else None

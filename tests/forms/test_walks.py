@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 from sqlmodel import select
 
@@ -221,6 +223,8 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     from tests.factories import Browser
     browser = Browser(anonymous)
     filing_id = start_f101(browser, ehpad)
+    step = browser.get(f"/demarches/{filing_id}/etapes/representant").get_data(as_text=True)
+    assert "courriel:" not in step and 'value="lea.martin@lilas.example"' in step  # no internal key, ever
     fill(browser, filing_id, "representant", {"civilite": "MME", "nom": "MARTIN", "prenom": "Léa", "identifiant": "",
                                               "courriel": "lea.martin@lilas.example", "fonction": "Directrice",
                                               "date_naissance": "1975-06-15"})
@@ -229,8 +233,12 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     browser.post(f"/demarches/{filing_id}/pieces", {"piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "arrete.pdf")},
                  content_type="multipart/form-data")
     deposit(browser, db, filing_id)
+    assert "courriel:" not in browser.get(f"/demarches/{filing_id}").get_data(as_text=True)
+    waiting = browser.get("/tableau-de-bord").get_data(as_text=True)
+    assert "courriel:" not in waiting and "EHPAD des Lilas : déposée" in waiting
     assert browser.get("/demarches/nouvelle/F413").status_code == 200  # the page says no structure allows it
     assert browser.post("/demarches/nouvelle/F413", {"structure_id": ehpad.id}).status_code == 403
+    me = db.exec(select(Person).where(Person.email == "lea.martin@lilas.example")).one()
     decide(as_person, world, filing_id)
     order = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).one()
     assert order.card_type == "CDE" and order.family_name == "MARTIN"
@@ -238,8 +246,28 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     assert operator.post(f"/instruction/cartes/{order.id}/fabriquer").status_code == 303
     db.refresh(order)
     holder = db.exec(select(Person).where(Person.national_id == order.national_id)).one()
+    assert holder.id == me.id and holder.email_account.startswith("courriel:")  # one person, one record
     assert db.exec(select(H).where(H.person_id == holder.id, H.structure_id == ehpad.id,
                                    H.role == "legal_representative", H.ended_at.is_(None))).one()
+    assert operator.post(f"/instruction/cartes/{order.id}/activer").status_code == 303
+    registered = json.loads(Path(app.config["SETTINGS"].psc_sandbox_registry).read_text())
+    assert {"national_id": order.national_id, "family_name": "MARTIN"}.items() <= next(
+        i for i in registered if i["national_id"] == order.national_id).items()  # the sandbox knows her card
+    second = start_f101(as_person(world["director"]), ehpad)  # another F101 for the same structure: warned
+    db.get(Filing, second).state = "depose"
+    db.flush()
+    warned = as_person(world["operator"]).get(f"/instruction/{second}").get_data(as_text=True)
+    assert "La structure a déjà un représentant légal : Léa MARTIN" in warned
+    later = app.test_client()  # another day, another browser
+    token = re.search(r'name="csrf_token" value="([^"]+)"', later.get("/auth/courriel").get_data(True)).group(1)
+    again = later.post("/auth/courriel", data={"csrf_token": token, "courriel": "lea.martin@lilas.example",
+                                                "nom": "MARTIN", "prenom": "Léa"})
+    assert again.status_code == 200
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.recipient == "lea.martin@lilas.example")
+                   .order_by(OutboxMessage.id.desc())).first()
+    link = re.search(r"http://localhost(/auth/courriel/\S+)", mail.body).group(1)
+    refused = later.post(link, data={"csrf_token": token})
+    assert refused.status_code == 409 and "connectez-vous désormais avec elle" in refused.get_data(as_text=True)
 
 
 def test_my_filings_come_twenty_a_page_newest_first(db, world, as_person):

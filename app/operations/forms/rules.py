@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from app.domain.casefiles import STATES
 from app.domain.codes import PROFESSIONS
 from app.domain.forms import FORMS, all_errors
 from app.domain.forms.schema import FormSpec
@@ -186,3 +187,24 @@ def _f101(db: Session, payload: dict, found: dict) -> None:
     if not national_id and not representative.get("date_naissance"):
         found.setdefault("representant", {})["date_naissance"] = (
             "La date de naissance est nécessaire pour fabriquer la carte.")
+
+
+def back_office_warnings(db: Session, filing: Filing) -> list[str]:
+    """What the agent should know before deciding (not a refusal): for an F101, the structure's current legal
+    representative and the other F101 filed for it; accepting would add another representative."""
+    if filing.form != "F101":
+        return []
+    found = []
+    current = db.exec(select(Person).join(Habilitation, Habilitation.person_id == Person.id).where(
+        Habilitation.structure_id == filing.structure_id, Habilitation.role == "legal_representative",
+        Habilitation.ended_at.is_(None))).all()
+    if current:
+        found.append("La structure a déjà un représentant légal : " + ", ".join(
+            f"{p.given_name} {p.family_name}" for p in current) + ". Accepter en ajouterait un autre.")
+    others = db.exec(select(Filing.reference, Filing.state).where(
+        Filing.form == "F101", Filing.structure_id == filing.structure_id, Filing.id != filing.id,
+        Filing.state.in_(("depose", "en_instruction", "a_corriger", "accepte")))).all()
+    if others:
+        found.append("Autres F101 pour cette structure : " + ", ".join(
+            f"{reference} ({STATES[state].lower()})" for reference, state in others) + ".")
+    return found

@@ -14,6 +14,7 @@ import hashlib
 import os
 import secrets
 import time
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -50,6 +51,7 @@ def _settings() -> dict:
         "mtls_url": os.environ.get("PSC_SANDBOX_MTLS_URL", ""),
         "mtls_proxy_secret": os.environ.get("PSC_SANDBOX_MTLS_PROXY_SECRET", ""),
         "tls_client_subject": os.environ.get("PSC_SANDBOX_TLS_SUBJECT", ""),
+        "registry": portal.psc_sandbox_registry,  # cards activated since the seeds
     }
 
 
@@ -65,6 +67,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
     app = Flask(__name__, static_folder=os.path.join(os.path.dirname(__file__), "..", "..", "static"),
                 static_url_path="/static")
     app.config.update(SANDBOX=cfg)
+    identities.REGISTRY = Path(cfg["registry"]) if cfg.get("registry") else None
     store = Store()
     key = _new_key("sandbox-1")
     rogue_key = _new_key("sandbox-1")  # same kid, other key: a forged signature

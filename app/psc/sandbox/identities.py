@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from seeds import data
+
+from . import registry
 
 STRUCTURES = {s["key"]: s for s in data.STRUCTURES}
 TEST_CARD_PIN = "1234"  # every sandbox test card has this PIN; three wrong PINs block the card
 SECTORS = {"EJ": "SA01", "EG": "SA01", "ORG": "SA52"}
 
 
+REGISTRY: Path | None = None  # set by the sandbox app: identities added since the seeds (registry.py)
+
+
 def identities() -> list[dict]:
-    return data.IDENTITIES
+    return data.IDENTITIES + (registry.load(REGISTRY) if REGISTRY is not None else [])
 
 
 def find(national_id: str) -> dict | None:
-    return next((i for i in data.IDENTITIES if i["national_id"] == national_id), None)
+    return next((i for i in identities() if i["national_id"] == national_id), None)
 
 
 def display_name(ident: dict) -> str:

@@ -1,0 +1,33 @@
+"""Test identities added after the seeds, as ANS's EDIT tool adds them: in development, a card the agency
+fabricates and activates becomes a sandbox identity (card with PIN, and e-CPS), so that its holder can log in.
+
+One JSON file in the instance directory, shared by the portal (which writes) and the sandbox (which reads);
+never used in production, where the real Pro Santé Connect knows the cards."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def load(path: Path) -> list[dict]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return []
+
+
+def register(path: Path, *, national_id: str, civility: str, given_name: str, family_name: str,
+             card_type: str, serial: str) -> None:
+    """Add (or replace) the holder of a newly activated card; written atomically."""
+    identity = {"national_id": national_id, "civility": "MME" if civility == "MME" else "M",
+                "given_name": given_name, "family_name": family_name, "profession_code": "", "category": "",
+                "cards": [[card_type, serial, False]], "activities": []}
+    known = [i for i in load(path) if i.get("national_id") != national_id] + [identity]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".psc-sandbox-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(known, out, ensure_ascii=False, indent=1)
+    os.replace(tmp, path)
