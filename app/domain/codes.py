@@ -67,8 +67,8 @@ CARD_TYPES = CodeSet(
 )
 AUTH_METHODS = CodeSet(
     "auth_method",
-    Code("psc-card", "Pro Santé Connect – carte CPS"), Code("psc-mobile", "Pro Santé Connect – e-CPS"),
-    Code("cps-tls", "Carte CPS (certificat d’authentification)"),
+    Code("psc-card", "Pro Santé Connect – carte CPx"), Code("psc-mobile", "Pro Santé Connect – e-CPS"),
+    Code("cps-tls", "Carte CPx et lecteur (certificat d’authentification)"),
     Code("email-link", "Lien à usage unique envoyé par courriel"),
 )
 REFERENTIAL_FRAMEWORKS = CodeSet(  # the référentiel des spécialités en accès dérogatoire

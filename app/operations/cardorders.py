@@ -27,8 +27,9 @@ def _director_by_email(db: Session, order: CardOrder) -> Person | None:
 def _fabricate(db: Session, order: CardOrder) -> None:
     structure = db.get(Structure, order.structure_id)
     director = None if order.national_id else _director_by_email(db, order)
-    if not order.national_id:
-        order.national_id = f"{structure.national_id}/C{order.id:06d}"
+    if not order.national_id:  # a staff identifier: 3 + FINESS (5 + SIRET) / local number, as PSC reads it
+        registry = f"3{structure.finess}" if structure.finess else f"5{structure.siret}"
+        order.national_id = f"{registry}/C{order.id:06d}"
     if director is not None:  # one person, one record: her e-mail identity becomes the card holder
         director.email_account = director.email_account or director.national_id
         director.national_id = order.national_id

@@ -37,7 +37,7 @@ def test_card_lifecycle_and_revocation_of_a_departed_agent(db, world, as_person)
     card = db.get(Card, first.card_id)
     holder = db.get(Person, card.person_id)
     assert first.state == "fabriquee" and card.status == "fabriquee"
-    assert holder.national_id == f"{world['hospital'].national_id}/C{first.id:06d}"
+    assert holder.national_id == f"3{world['hospital'].finess}/C{first.id:06d}"
     assert rules.person_with_active_card(db, holder.national_id) is None  # not yet usable
     assert operator.post(f"/instruction/cartes/{first.id}/activer").status_code == 303
     db.refresh(card)

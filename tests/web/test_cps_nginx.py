@@ -109,7 +109,7 @@ def test_card_login_through_nginx_lands_on_dashboard(cps_stack):
     assert response.status_code == 200, response.text[:500]
     assert response.url.endswith("/tableau-de-bord")
     assert "KIT DOC0001" in response.text
-    assert "Carte CPS (certificat d’authentification)" in response.text
+    assert "Carte CPx et lecteur (certificat d’authentification)" in response.text
     cookie = next(c for c in browser.cookies if c.name == "__Host-portail_session")  # served over HTTPS
     assert cookie.secure
 

@@ -22,7 +22,7 @@ def assert_logged_out(client):
         assert "sid" not in sess
 
 
-@pytest.mark.parametrize("method, mode_label", [("card", "carte CPS"), ("mobile", "e-CPS")])
+@pytest.mark.parametrize("method, mode_label", [("card", "carte CPx"), ("mobile", "e-CPS")])
 def test_login_lands_on_dashboard_with_name_profession_and_structures(client, seeded, psc_sandbox, method, mode_label):
     response = psc_login(client, psc_sandbox["url"], DOC, method)
     assert response.status_code == 303 and response.headers["Location"].endswith("/tableau-de-bord")
