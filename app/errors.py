@@ -24,7 +24,8 @@ class ErrorPage:
 
 PAGES = {
     400: ErrorPage(400, "Requête invalide", "La demande envoyée n’a pas pu être traitée.",
-                   "Rechargez la page puis recommencez. Si le problème persiste, contactez l’assistance."),
+                   "Revenez à la page précédente (bouton Retour du navigateur) : ce que vous aviez saisi y est en "
+                   "général encore. Si le problème persiste, contactez l’assistance."),
     401: ErrorPage(401, "Connexion impossible", "Vous n’êtes pas connecté.",
                    "Reconnectez-vous avec Pro Santé Connect (carte CPS ou e-CPS) ou avec votre carte."),
     403: ErrorPage(403, "Accès refusé", "Vous n’avez pas les droits nécessaires pour accéder à cette page.",
@@ -49,7 +50,9 @@ def render_error(code: int, detail: str | None = None):
 
     page = PAGES.get(code) or PAGES[500 if code >= 500 else 400]
     response = render("errors/error.html", status=code, error=page, detail=detail)
-    if request.headers.get("HX-Request"):
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        # a block request (a filter, a field): the error's content block takes the page's content; a boosted
+        # navigation got the whole page and replaces the whole page, as a plain link would
         response.headers["HX-Retarget"] = "#contenu"
         response.headers["HX-Reswap"] = "innerHTML"
     if code == 503:
@@ -60,7 +63,8 @@ def render_error(code: int, detail: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque : rechargez la page.")
+        return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque (session terminée ?) : "
+                                 "reconnectez-vous si besoin, puis renvoyez le formulaire.")
 
     @app.errorhandler(HsmError)
     def hsm_error(exc):

@@ -113,8 +113,10 @@ def psc_callback():
 def cps():
     settings = current_app.config["SETTINGS"]
     if not _from_trusted_proxy(settings):
-        return _login_failed("La connexion par carte CPS passe par le frontal sécurisé du portail : "
-                             "utilisez le bouton « Carte CPS » de la page de connexion.")
+        return _login_failed("La connexion directe par carte et lecteur passe par le frontal TLS du portail, qui "
+                             "lit le certificat de la carte (en production, ou avec `deploy/` ici) ; il ne "
+                             "répond pas sur ce serveur de développement. Connectez-vous par Pro Santé Connect : "
+                             "son bac à sable propose la carte avec son code PIN, ou e-CPS.")
     verify = request.headers.get("X-SSL-Client-Verify", "")
     if verify != "SUCCESS":
         return _login_failed(_VERIFY_FAILURES.get(verify.partition(":")[2].strip(), _UNRECOGNISED)

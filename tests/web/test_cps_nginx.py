@@ -190,7 +190,7 @@ def test_forged_headers_are_ignored(cps_stack):
     forged = {"X-SSL-Client-Cert": quote(pem), "X-SSL-Client-Verify": "SUCCESS"}
     # Straight to gunicorn, without the proxy secret.
     direct = requests.get(f"{cps_stack['direct']}/auth/cps", headers=forged, timeout=15, allow_redirects=False)
-    assert direct.status_code == 401 and "frontal sécurisé" in direct.text
+    assert direct.status_code == 401 and "frontal TLS" in direct.text
     # With a guessed secret.
     guessed = requests.get(f"{cps_stack['direct']}/auth/cps", headers={**forged, "X-Proxy-Secret": "devine"},
                            timeout=15, allow_redirects=False)
@@ -211,7 +211,7 @@ def test_trusted_address_is_the_proxy_not_the_forwarded_client(app, client, monk
     # As ProxyFix leaves it: REMOTE_ADDR is the forwarded client, the original peer is kept aside.
     spoofed = {"REMOTE_ADDR": "10.0.0.5", "werkzeug.proxy_fix.orig": {"REMOTE_ADDR": "192.0.2.7"}}
     response = client.get("/auth/cps", headers=headers, environ_base=spoofed)
-    assert response.status_code == 401 and "frontal sécurisé" in response.get_data(as_text=True)
+    assert response.status_code == 401 and "frontal TLS" in response.get_data(as_text=True)
     from_proxy = {"REMOTE_ADDR": "192.0.2.7", "werkzeug.proxy_fix.orig": {"REMOTE_ADDR": "10.0.0.5"}}
     trusted = client.get("/auth/cps", headers=headers, environ_base=from_proxy)
     assert trusted.status_code == 401 and "Aucun certificat" in trusted.get_data(as_text=True)  # past the proxy check

@@ -103,6 +103,9 @@ def test_htmx_error_retargets_main(client):
     assert response.status_code == 404
     assert response.headers["HX-Retarget"] == "#contenu"
     assert "fr-header" not in response.get_data(as_text=True)
+    boosted = client.get("/n-existe-pas", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    assert boosted.status_code == 404 and "HX-Retarget" not in boosted.headers  # the whole page replaces the page
+    assert boosted.get_data(as_text=True).count('class="fr-header"') == 1
 
 
 def test_referential_listing_is_reread_after_a_short_while(client, db, monkeypatch):
