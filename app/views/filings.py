@@ -168,16 +168,15 @@ def step(filing_id: int, step: str, target: LoadedCase):
         data, edits = _step_data(current, request.form, filing.structure_id)
         casefiles.save_part(get_session(), filing, step, data)
         keep()  # the draft keeps what was typed, even beside a 422
+        back = bool(request.form.get("_precedent")) and spec.neighbour(step, back=True) is not None
+        if back and not edits:  # going back never waits for the step to be valid: what was typed is kept
+            return success(url_for("filings.step", filing_id=filing_id, step=spec.neighbour(step, back=True)))
         if not edits:
             errors = step_errors(current, data)
             if not errors:
-                index = spec.index(step)
-                following = (url_for("filings.step", filing_id=filing_id, step=spec.steps[index + 1].name)
-                             if index + 1 < len(spec.steps) and not request.form.get("_precedent")
-                             else url_for("filings.summary", filing_id=filing_id))
-                if request.form.get("_precedent") and index > 0:
-                    following = url_for("filings.step", filing_id=filing_id, step=spec.steps[index - 1].name)
-                return success(following)
+                following = spec.neighbour(step, back=False)
+                return success(url_for("filings.step", filing_id=filing_id, step=following) if following
+                               else url_for("filings.summary", filing_id=filing_id))
             status = 422
     return render("filings/step.html", case=target, spec=spec, step=current, data=data, errors=errors,
                   labels=field_labels(current, data) if errors else {},

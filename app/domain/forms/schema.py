@@ -104,6 +104,11 @@ class FormSpec:
     def index(self, name: str) -> int:
         return [s.name for s in self.steps].index(name)
 
+    def neighbour(self, name: str, *, back: bool) -> str | None:
+        """The step before (``back``) or after ``name``; None past either end."""
+        index = self.index(name) + (-1 if back else 1)
+        return self.steps[index].name if 0 <= index < len(self.steps) else None
+
     @property
     def titles(self) -> list[str]:
         return [s.title for s in self.steps]

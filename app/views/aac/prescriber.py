@@ -49,11 +49,11 @@ def step(filing_id: int, step: str, target: LoadedRequest):
         aac.save_step(db, filing, step, typed)  # the draft keeps what was typed, but never a patient's name
         keep()
         data = filing.payload[step]
+        back = AAC_REQUEST.neighbour(step, back=True) if request.form.get("_precedent") else None
+        if back:  # going back never waits for the step to be valid
+            return success(url_for("aac.step", filing_id=filing_id, step=back))
         if not errors:
-            index = AAC_REQUEST.index(step)
-            back = request.form.get("_precedent") and index > 0
-            names = [s.name for s in AAC_REQUEST.steps]
-            following = names[index - 1] if back else (names[index + 1] if index + 1 < len(names) else None)
+            following = AAC_REQUEST.neighbour(step, back=False)
             return success(url_for("aac.step", filing_id=filing_id, step=following) if following
                            else url_for("aac.show", filing_id=filing_id))
         status = 422
