@@ -37,6 +37,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("POST", "/acces-compassionnel/<int:filing_id>/renouveler"): ("granted", NOBODY | {"anonymous": 400,
                                                                                        "prescriber": 303}),
     ("GET", "/acces-compassionnel/<int:filing_id>/apercu.pdf"): ("transmitted", NOBODY | {"evaluator": 200}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/apercu.pdf"): ("transmitted", NOBODY | {"anonymous": 400,
+                                                                                          "evaluator": 200}),
     ("GET", "/acces-compassionnel/<int:filing_id>/decision.pdf"): ("granted", NOBODY | {
         "prescriber": 200, "pharmacist": 200, "evaluator": 200}),
 }

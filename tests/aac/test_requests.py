@@ -103,6 +103,12 @@ def test_a_request_missing_a_criterion_goes_through_complements_then_grant(db, a
     evaluator = as_actor("evaluator")  # one test client: log the evaluator in again
     preview = evaluator.get(f"/acces-compassionnel/{filing_id}/apercu.pdf?duree=60")
     assert preview.status_code == 200 and preview.mimetype == "application/pdf"
+    typed = evaluator.post(f"/acces-compassionnel/{filing_id}/apercu.pdf", {"issue": "octroi", "duree": "45"})
+    assert typed.status_code == 200 and typed.mimetype == "application/pdf"  # the grant form's own values
+    text = subprocess.run(["pdftotext", "-", "-"], input=typed.data, capture_output=True, check=True).stdout
+    assert b"45 jours" in text and b"PROJET" in text
+    page = evaluator.get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    assert 'formtarget="_blank"' in page and "Aperçu de ce que vous avez saisi" in page
     assert not db.exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)).all()  # nothing issued
     too_long = evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/octroyer", {"duree": "400"})
     assert too_long.status_code == 422 and "1 an" in too_long.get_data(as_text=True)
@@ -110,6 +116,11 @@ def test_a_request_missing_a_criterion_goes_through_complements_then_grant(db, a
     db.refresh(filing)
     assert filing.state == "octroyee" and filing.payload["decision"]["duree"] == 60
     assert filing.payload["decision"]["automatique"] is False
+    shown = evaluator.get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    assert "Autorisation accordée" in shown and "60 jours, du" in shown
+    code = db.exec(select(FilingDocument).where(FilingDocument.filing_id == filing_id)).one().verification_code
+    public = evaluator.get(f"/verification/{code}").get_data(as_text=True)
+    assert "(60 jours)" in public and "data-empreinte" in public
 
 
 def test_a_refusal_states_its_reason_and_the_appeal_routes(db, aac_world, as_actor, tmp_path):

@@ -43,3 +43,29 @@ function portalFocusErrors(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { portalFocusErrors(document); });
 document.addEventListener("htmx:afterSettle", function (event) { portalFocusErrors(event.target); });
+
+// The public verification page: the PDF a person holds is hashed in the browser (nothing is uploaded) and its
+// SHA-256 compared with the one the portal issued. Without a script the page shows the sha256sum command.
+function portalCompareDigest(root) {
+  if (!window.crypto || !crypto.subtle) return;
+  root.querySelectorAll("[data-empreinte]").forEach(function (group) {
+    if (group.dataset.ready) return;
+    group.dataset.ready = "1";
+    group.hidden = false;
+    var input = group.querySelector("input[type=file]");
+    var result = group.querySelector(".fr-message");
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      file.arrayBuffer().then(function (bytes) { return crypto.subtle.digest("SHA-256", bytes); }).then(function (digest) {
+        var hex = Array.from(new Uint8Array(digest)).map(function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+        var same = hex === group.dataset.empreinte;
+        result.className = "fr-message " + (same ? "fr-message--valid" : "fr-message--error");
+        result.textContent = same ? "Identique : ce PDF est bien la décision émise par le portail."
+          : "Différent : ce PDF n’est pas la décision émise (empreinte " + hex + ").";
+      });
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { portalCompareDigest(document); });
+document.addEventListener("htmx:afterSettle", function (event) { portalCompareDigest(event.target); });

@@ -51,16 +51,17 @@ def queue():
                   age=request.args.get("age", ""), blocked=blocked)
 
 
-@bp.get("/acces-compassionnel/<int:filing_id>/apercu.pdf")
+@bp.route("/acces-compassionnel/<int:filing_id>/apercu.pdf", methods=["GET", "POST"])
 @requires("aac.evaluate", target=request_target)
 def preview(filing_id: int, target: LoadedRequest):
-    """The decision exactly as it would be issued, unsigned and marked « PROJET »."""
+    """The decision exactly as it would be issued, unsigned and marked « PROJET »: posted from the decision form
+    (what the evaluator typed, in a new tab), or asked by its address."""
     from app.documents.decision import render_decision
 
     db, filing = get_session(), target.filing
     if filing.state not in rules.EVALUATING | {"complements", "donnees_labo"}:
         abort(404)  # only a request waiting for the agency's decision has a draft decision
-    args = request.args
+    args = request.values
     draft = SimpleNamespace(reference=filing.reference, payload=filing.payload)
     issue = "refus" if args.get("issue") == "refus" else "octroi"
     days = (parse_int(args.get("duree", ""), low=1, high=365)
