@@ -95,6 +95,12 @@ def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmit
     phone.get_by_role("link", name="Page de vérification").click()
     expect(phone.locator("h1")).to_have_text("Vérification d’une décision")
     expect(phone.get_by_text(hashlib.sha256(path.read_bytes()).hexdigest())).to_be_visible()
+    phone.set_input_files("#document-presente", str(path))  # hashed on the phone, nothing uploaded
+    expect(phone.locator("#resultat-empreinte")).to_contain_text("Identique")
+    forged = tmp_path / "autre.pdf"
+    forged.write_bytes(path.read_bytes() + b"\n")
+    phone.set_input_files("#document-presente", str(forged))
+    expect(phone.locator("#resultat-empreinte")).to_contain_text("Différent")
     no_horizontal_scroll(phone)
     shot(phone, "aac-05-verification")
     phone.context.close()
