@@ -76,6 +76,10 @@ def show(filing_id: int, target: LoadedCase):
 def act(filing_id: int, verb: str, target: LoadedCase):
     db = get_session()
     text = request.form.get("message", "")
+    unconfirmed = verb == "accepter" and not request.form.get("confirmation")
+    if unconfirmed and conflict(g.actor, casefiles.involvement(db, target.filing)) is None:  # cards, roles: sure?
+        return case_page(target, back_office=True, status=422, posted_verb=verb, message=text,
+                         error="Cochez la confirmation : l’acceptation applique le formulaire.")
     try:
         casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), agent=g.actor,
                       auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
@@ -83,6 +87,6 @@ def act(filing_id: int, verb: str, target: LoadedCase):
                       + url_for("filings.show", filing_id=filing_id))
     except InvalidTransition as exc:
         refuse(target.filing)
-        return case_page(target, back_office=True, status=422, error=str(exc), message=text)
+        return case_page(target, back_office=True, status=422, error=str(exc), message=text, posted_verb=verb)
     flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
     return success(url_for("backoffice.show", filing_id=filing_id))

@@ -79,7 +79,8 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
                    events=casefiles.history(db, filing_id), documents=attachments(db, filing_id),
                    sealed=latest_document(filing_id) is not None, orders=orders, card_states=CARD_ORDER_STATES,
                    actions=available(target.filing.state, BACK_OFFICE) if back_office and not blocked else [],
-                   blocked=blocked, error=None, message="", can_edit=can(g.actor, "filing.edit", target),
+                   blocked=blocked, error=None, message="", posted_verb="", effects=FORMS[target.filing.form].effects,
+                   can_edit=can(g.actor, "filing.edit", target),
                    warnings=rules.back_office_warnings(db, target.filing) if back_office else [],
                    can_download=can(g.actor, "filing.attachment", target))
     return render("filings/show.html", status=status, **(context | extra))

@@ -58,7 +58,7 @@ def decide(as_person, world, filing_id: int, verb: str = "accepter", message: st
     operator = as_person(world["operator"])
     queue = operator.get("/instruction/").get_data(as_text=True)
     assert f"/instruction/{filing_id}" in queue
-    response = operator.post(f"/instruction/{filing_id}/{verb}", {"message": message})
+    response = operator.post(f"/instruction/{filing_id}/{verb}", {"message": message, "confirmation": "1"})
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]
     return operator
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from app.models import Filing
 from tests.aac.test_requests import answers, open_draft
 from tests.certificates.conftest import pem_csr
 from tests.forms.test_walks import deposit, f413, fill, start
@@ -73,6 +74,21 @@ def test_the_back_office_keeps_the_typed_motive(db, world, as_person, make_perso
     refused = operator.post(f"/instruction/{filing_id}/refuser", {"message": "Motif tapé avant l’erreur"})
     assert "Impossible de « refuser » un dossier à corriger" in refused.get_data(as_text=True)
     assert_refused_page(refused, kept="Motif tapé avant l’erreur")
+
+
+def test_accepting_asks_for_a_confirmation_and_only_the_posted_motif_turns_red(db, world, as_person):
+    filer = as_person(world["mandataire"])
+    filing_id = f413(filer, world, admins=[world["admin"]])
+    deposit(filer, db, filing_id)
+    operator = as_person(world["operator"])
+    unconfirmed = operator.post(f"/instruction/{filing_id}/accepter")
+    links = assert_refused_page(unconfirmed, kept="Je confirme l’acceptation")
+    assert links == ["confirmer-accepter"] and "habilités pour la famille" in unconfirmed.get_data(as_text=True)
+    assert db.get(Filing, filing_id).state == "depose"
+    empty = operator.post(f"/instruction/{filing_id}/refuser", {"message": ""})
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and html.count("fr-input-group--error") == 1  # not the other two motifs
+    assert 'id="message-refuser-erreur"' in html and summary_links(html) == ["message-refuser"]
 
 
 def test_the_email_login(app):

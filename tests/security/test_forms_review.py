@@ -105,7 +105,7 @@ def test_an_f301_cannot_give_a_card_to_a_person_of_another_structure(db, world, 
     moved = make_person(profession_code="", family_name="NOUVEAU", given_name="Kit", national_id=local_id)
     make_card(moved, "CPE", structure=clinic)
     operator = as_person(world["operator"])
-    refused = operator.post(f"/instruction/{ok}/accepter")
+    refused = operator.post(f"/instruction/{ok}/accepter", {"confirmation": "1"})
     assert refused.status_code == 422 and "personne d’une autre structure" in refused.get_data(as_text=True)
     assert not db.exec(select(CardOrder).where(CardOrder.filing_id == ok)).all()
 

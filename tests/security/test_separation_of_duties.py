@@ -45,7 +45,7 @@ def test_the_operator_cannot_accept_his_own_f101_and_another_operator_can(db, wo
     make_agency_role(colleague, "ans_operator")
     other = as_person(colleague)
     assert CANNOT not in other.get("/instruction/").get_data(as_text=True)
-    assert other.post(f"/instruction/{filing_id}/accepter").status_code == 303
+    assert other.post(f"/instruction/{filing_id}/accepter", {"confirmation": "1"}).status_code == 303
 
 
 def test_an_operator_with_a_role_on_the_structure_cannot_decide_its_files(db, world, as_person, make_habilitation):
@@ -56,7 +56,7 @@ def test_an_operator_with_a_role_on_the_structure_cannot_decide_its_files(db, wo
     deposit(browser, db, filing_id)
     make_habilitation(world["operator"], world["hospital"], "mandataire")
     operator = as_person(world["operator"])
-    refused = operator.post(f"/instruction/{filing_id}/accepter")
+    refused = operator.post(f"/instruction/{filing_id}/accepter", {"confirmation": "1"})
     assert refused.status_code == 422 and "un rôle dans la structure concernée" in refused.get_data(as_text=True)
 
 
@@ -76,7 +76,7 @@ def test_an_operator_named_in_an_f301_cannot_fabricate_the_card(db, world, as_pe
     fill(browser, filing_id, "contact", {"courriel": "drh@chu.example"})
     deposit(browser, db, filing_id)
     named = as_person(holder)
-    assert named.post(f"/instruction/{filing_id}/accepter").status_code == 422
+    assert named.post(f"/instruction/{filing_id}/accepter", {"confirmation": "1"}).status_code == 422
     decide(as_person, world, filing_id)
     order = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).one()
     named = as_person(holder)

@@ -51,6 +51,7 @@ F101 = FormSpec(
                  "qualité de représentant légal (extrait Kbis, arrêté de nomination, procès-verbal)."),
     ),
     attachment="Justificatif de la qualité de représentant légal (extrait Kbis, arrêté de nomination…)",
+    effects="contrat d’adhésion signé, rôle de représentant légal sur sa carte ou commande de sa carte CDE/CDA",
 )
 
 F301 = FormSpec(
@@ -76,6 +77,7 @@ F301 = FormSpec(
         )),
         _CONTACT,
     ),
+    effects="une carte commandée par titulaire",
 )
 
 F413 = FormSpec(
@@ -109,6 +111,7 @@ F413 = FormSpec(
             Field("pc", "J’accepte les politiques de certification de l’IGC-Santé.", "checkbox"),
         )),
     ),
+    effects="les administrateurs techniques habilités pour la famille et, en SERV, les domaines déclarés",
 )
 
 _ACTIONS_MANDATAIRE = (("designer", "Désigner"), ("retirer", "Retirer"))
@@ -125,6 +128,7 @@ F502 = FormSpec(
                               "administrateurs techniques et de gérer les moyens d’identification.", "checkbox"),
         )),
     ),
+    effects="les mandataires désignés ou retirés",
 )
 
 _ACTIONS_ADMIN = (("ajouter", "Ajouter"), ("retirer", "Retirer"))
@@ -144,6 +148,7 @@ F503 = FormSpec(
             intro="Retirer un administrateur met fin à son habilitation ; les certificats de la structure restent "
                   "valides."),
     ),
+    effects="les administrateurs techniques ajoutés ou retirés",
 )
 
 FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503)}

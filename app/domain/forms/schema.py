@@ -94,6 +94,7 @@ class FormSpec:
     filed_by: frozenset[str]  # habilitation roles on the structure; empty: any logged-in professional
     steps: tuple[Step, ...]
     attachment: str = ""  # what the proof attached must show; empty: no attachment asked
+    effects: str = ""  # what accepting the form does, as the agent confirms it
 
     def step(self, name: str) -> Step:
         for step in self.steps:
