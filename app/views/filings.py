@@ -47,9 +47,14 @@ def _allowed_structures(form: str) -> list[Structure]:
     return [s for s in found if can(g.actor, "filing.start", NewFiling(form, spec.filed_by, s))]
 
 
-_MINE = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filing.updated_at, Structure.name)
+# The user's filings, and those deposited for the structures they manage (a mandataire's F301 for the director).
+_MINE = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filing.updated_at, Structure.name,
+                   Filing.filer_id)
          .join(Structure, Structure.id == Filing.structure_id)
-         .where(Filing.filer_id == sa.bindparam("person_id"), Filing.form.in_(FORMS)))
+         .where(Filing.form.in_(FORMS),
+                (Filing.filer_id == sa.bindparam("person_id"))
+                | (Filing.structure_id.in_(sa.bindparam("managed", expanding=True)) & (Filing.state != "brouillon"))))
+MANAGING = frozenset({"legal_representative", "mandataire"})
 # Built once: the first page and the older ones (keyset on id: a page costs the same at any depth).
 _MY_PAGE = _MINE.order_by(Filing.id.desc()).limit(PAGE + 1)
 _MY_OLDER_PAGE = _MINE.where(Filing.id < sa.bindparam("before")).order_by(Filing.id.desc()).limit(PAGE + 1)
@@ -60,26 +65,30 @@ _MY_OLDER_PAGE = _MINE.where(Filing.id < sa.bindparam("before")).order_by(Filing
 def index():
     """The user's filings, newest first, 20 a page."""
     before = parse_id(request.args.get("avant", ""))
-    rows = (db_rows(_MY_PAGE, person_id=g.actor.person_id) if before is None
-            else db_rows(_MY_OLDER_PAGE, person_id=g.actor.person_id, before=before))
+    managed = sorted({h.structure_id for h in g.actor.habilitations if h.role in MANAGING})
+    rows = (db_rows(_MY_PAGE, person_id=g.actor.person_id, managed=managed) if before is None
+            else db_rows(_MY_OLDER_PAGE, person_id=g.actor.person_id, managed=managed, before=before))
     older = rows[PAGE - 1].id if len(rows) > PAGE else None
-    return render("filings/index.html", filings=rows[:PAGE], tiles=_tiles(), states=STATES, older=older)
+    startable = tuple(code for code, spec in FORMS.items()
+                      if not spec.filed_by or any(h.role in spec.filed_by for h in g.actor.habilitations))
+    return render("filings/index.html", filings=rows[:PAGE], tiles=_tiles(startable), states=STATES, older=older,
+                  all_forms=len(startable) == len(FORMS))
 
 
-_TILES: dict[str, Markup] = {}
+_TILES: dict[tuple, Markup] = {}
 
 
-def _tiles() -> Markup:
-    """The five forms' tiles, the same for everyone: built once per mount point."""
-    root = request.script_root
-    if root not in _TILES:
-        _TILES[root] = Markup("".join(  # noqa: S704 - every value escaped
+def _tiles(codes: tuple[str, ...]) -> Markup:
+    """The tiles of the forms this user may file (their roles decide), built once per set and mount point."""
+    key = (request.script_root, codes)
+    if key not in _TILES:
+        _TILES[key] = Markup("".join(  # noqa: S704 - every value escaped
             f'<div class="fr-col-12 fr-col-md-6 fr-col-lg-4"><div class="fr-tile fr-enlarge-link">'
             f'<div class="fr-tile__body"><div class="fr-tile__content"><h3 class="fr-tile__title">'
-            f'<a href="{escape(url_for("filings.start", form=code))}">{escape(code)} – {escape(spec.title)}</a></h3>'
-            f'<p class="fr-tile__detail">{escape(spec.purpose)}</p></div></div></div></div>'
-            for code, spec in FORMS.items()))
-    return _TILES[root]
+            f'<a href="{escape(url_for("filings.start", form=code))}">{escape(code)} – '
+            f'{escape(FORMS[code].title)}</a></h3><p class="fr-tile__detail">{escape(FORMS[code].purpose)}</p>'
+            f"</div></div></div></div>" for code in codes))
+    return _TILES[key]
 
 
 @bp.route("/nouvelle/<form>", methods=["GET", "POST"])
@@ -260,8 +269,9 @@ def deposit(filing_id: int, target: LoadedCase):
         flash(str(exc), "error")
         return success(url_for("filings.show", filing_id=filing_id))
     if done:
-        flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme.",
-              "success")
+        flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme. L’ANS "
+              "l’instruit en quelques jours ouvrés d’habitude : un courriel vous dira sa décision, ou ce qu’il faut "
+              "corriger.", "success")
     return success(url_for("filings.show", filing_id=filing_id))
 
 

@@ -32,7 +32,7 @@ def test_the_deposited_form_is_sealed_and_states_who_signed_and_how(db, world, a
     checked = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
     assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert filing.reference in text and "MANDATAIRE" in text and "Carte CPS" in text and "ADMIN" in text
+    assert filing.reference in text and "MANDATAIRE" in text and "Carte CPx et lecteur" in text and "ADMIN" in text
     root = a_x509.Certificate.load(authority(db, "root").certificate_der)
     status = validate_pdf_signature(PdfFileReader(BytesIO(response.data)).embedded_signatures[0],
                                     ValidationContext(trust_roots=[root], allow_fetching=False))

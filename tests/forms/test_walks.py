@@ -320,3 +320,18 @@ def test_a_national_id_fills_the_identity_from_the_portal_records(db, world, as_
     director = as_person(world["director"])
     fourth = start(director, "F301", world["hospital"])
     assert db.get(Filing, fourth).payload["contact"]["courriel"] == "informatique@chu.example"
+
+
+def test_my_filings_show_what_the_mandataire_filed_and_only_the_forms_i_may_file(db, world, as_person,
+                                                                                  make_person):
+    mandataire = as_person(world["mandataire"])
+    filing_id = f413(mandataire, world, admins=[world["admin"]])
+    draft_page = as_person(world["director"]).get("/demarches/").get_data(as_text=True)
+    assert f'href="/demarches/{filing_id}"' not in draft_page  # a draft is its author's alone
+    deposit(as_person(world["mandataire"]), db, filing_id)
+    page = as_person(world["director"]).get("/demarches/").get_data(as_text=True)
+    assert f'href="/demarches/{filing_id}"' in page and "F413 –" in page
+    doctor = make_person(profession_code="10", family_name="PRESCRIPTEUR")
+    tiles = as_person(doctor).get("/demarches/").get_data(as_text=True)
+    assert "/demarches/nouvelle/F101" in tiles and "/demarches/nouvelle/F301" not in tiles
+    assert "déposés par le représentant légal" in tiles
