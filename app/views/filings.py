@@ -151,11 +151,11 @@ def _step_data(step, form, structure_id: int | None) -> tuple[object, dict]:
     if any(f.name == "identifiant" for f in step.fields):
         rows = [row | prefill.from_records(get_session(), row, structure_id=structure_id) for row in rows]
     if (removed := row_index(step, form.get("_supprimer", ""))) is not None and removed < len(rows):
-        del rows[removed]
-        return rows, {"edited": True}
+        del rows[removed]  # the focus goes to the row that took its place, else the one before, else « Ajouter »
+        return rows, {"edited": True, "focus": min(removed, len(rows) - 1)}
     if form.get("_ajouter") and len(rows) < step.max_rows:
         rows.append({})
-        return rows, {"edited": True}
+        return rows, {"edited": True, "focus": len(rows) - 1}  # the new row's first field
     return rows, {}
 
 
@@ -172,7 +172,7 @@ def step(filing_id: int, step: str, target: LoadedCase):
     data = filing.payload.get(step)
     if current.repeated and not data:
         data = [{}] * current.min_rows
-    errors, status = {}, 200
+    errors, status, edits = {}, 200, {}
     if request.method == "POST":
         data, edits = _step_data(current, request.form, filing.structure_id)
         casefiles.save_part(get_session(), filing, step, data)
@@ -188,6 +188,7 @@ def step(filing_id: int, step: str, target: LoadedCase):
                                else url_for("filings.summary", filing_id=filing_id))
             status = 422
     return render("filings/step.html", case=target, spec=spec, step=current, data=data, errors=errors,
+                  focus=edits.get("focus"),
                   labels=field_labels(current, data) if errors else {},
                   status=status, documents=attachments(get_session(), filing_id))
 

@@ -29,11 +29,13 @@ def _fixed(name: str, step_name: str, action: str) -> tuple[str, str]:
 
 
 def form_field(spec_field, name: str, value, error: str | None, action: str, step_name: str,
-               oob: bool = False, situation=None) -> Markup:
+               oob: bool = False, situation=None, autofocus: bool = False) -> Markup:
     """The field's block (``#groupe-<name>``), out of band when ``oob`` (the records filling a row); choices and
     hint from the wizard's ``situation`` when the field takes them from the draft."""
     situation = situation or PLAIN
     fid, htmx = _fixed(name, step_name, action)
+    if autofocus:  # after adding or removing a row: the browser (and htmx after a swap) puts the focus here
+        htmx += " autofocus"
     kind = spec_field.kind
     if kind in ("radio", "checks"):
         body = _choice_list(spec_field, fid, name, value, error, htmx, situation)
@@ -118,13 +120,15 @@ def step_fields(step, data, errors: dict, action: str, situation=PLAIN) -> Marku
         for f in shown(step, situation)))
 
 
-def step_rows(step, rows, errors: dict, action: str) -> Markup:
-    """A repeated step's rows (holders, administrators), each a fieldset of its fields and its remove button."""
+def step_rows(step, rows, errors: dict, action: str, focus: int | None = None) -> Markup:
+    """A repeated step's rows (holders, administrators), each a fieldset of its fields and its remove button;
+    the first field of row ``focus`` takes the focus."""
     label = escape(step.row_label)
     blocks = []
     for i, row in enumerate(rows or []):
         fields = "".join(form_field(f, f"rows-{i}-{f.name}", row.get(f.name), errors.get(f"rows-{i}-{f.name}"),
-                                    action, step.name) for f in step.fields)
+                                    action, step.name, autofocus=i == focus and j == 0)
+                         for j, f in enumerate(step.fields))
         blocks.append(f'<fieldset class="fr-fieldset portal-row" aria-labelledby="ligne-{i}-titre">'
                       f'<legend class="fr-fieldset__legend" id="ligne-{i}-titre">{label} {i + 1}</legend>'
                       f'<div class="fr-fieldset__element">{fields}'

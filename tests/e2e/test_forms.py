@@ -197,3 +197,29 @@ def test_a_refused_step_opens_on_its_error_summary(chromium, live_portal, viewpo
     page.locator("#erreurs a", has_text="Prénom").click()
     assert page.url.endswith("#champ-rows-0-prenom-erreur")
     page.context.close()
+
+
+def test_adding_and_removing_a_row_keeps_the_focus_where_the_work_is(chromium, live_portal):
+    """Issue 18, 5: after « Ajouter un titulaire » the new row's first field has the focus; after « Retirer » the
+    row that took its place, or « Ajouter » when none is left; with JavaScript and without."""
+    for javascript in (True, False):
+        page = browser_page(chromium, "desktop", javascript=javascript)
+        if javascript:
+            card_login(page, live_portal, "KIT DIRECTEUR0006")
+        else:
+            page.goto(live_portal + "/auth/connexion")
+            page.get_by_role("link", name="Se connecter avec Pro Santé Connect").click()
+            page.locator("label.fr-label", has_text="KIT DIRECTEUR0006").first.click()
+            page.locator("label[for=moyen-carte]").click()
+            page.get_by_role("button", name="Continuer").click()
+            page.get_by_label("Code PIN (4 chiffres)").fill("1234")
+            page.get_by_role("button", name="Valider").click()
+        page.goto(live_portal + "/demarches/nouvelle/F301")
+        page.get_by_role("button", name="Commencer").click()
+        page.get_by_role("button", name="Ajouter un titulaire").click()
+        expect(page.locator("#champ-rows-1-civilite")).to_be_focused()
+        page.get_by_role("button", name="Retirer titulaire 1").click()
+        expect(page.locator("#champ-rows-0-civilite")).to_be_focused()
+        page.get_by_role("button", name="Retirer titulaire 1").click()
+        expect(page.get_by_role("button", name="Ajouter un titulaire")).to_be_focused()
+        page.context.close()
