@@ -391,3 +391,16 @@ def test_the_prescriber_is_told_of_a_complement_request_and_answers_it_from_the_
     assert "Test positif" in as_actor("evaluator").get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
     assert as_actor("colleague").post(f"/acces-compassionnel/{filing_id}/prescripteur/repondre_prescripteur",
                                       {"message": "x"}).status_code == 403
+
+
+def test_the_pui_list_opens_on_what_waits_for_it_with_urgency_medicine_and_prescriber(db, aac_world, as_actor,
+                                                                                      make_aac_request):
+    waiting = make_aac_request("a_valider_pui")
+    granted = make_aac_request("octroyee")
+    page = as_actor("pharmacist").get("/acces-compassionnel/").get_data(as_text=True)
+    assert waiting.reference in page and granted.reference not in page
+    assert "Urgent" in page and "Rarexib 50 mg" in page and "Dr Paul MEDECIN" in page
+    everything = as_actor("pharmacist").get("/acces-compassionnel/?etat=tous").get_data(as_text=True)
+    assert waiting.reference in everything and granted.reference in everything
+    dashboard = as_actor("pharmacist").get("/tableau-de-bord").get_data(as_text=True)
+    assert waiting.reference in dashboard and "à vérifier et transmettre par la PUI" in dashboard

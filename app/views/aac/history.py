@@ -12,7 +12,7 @@ from sqlmodel import select
 from app.db import get_session
 from app.domain import aac as rules
 from app.domain.inputs import parse_id
-from app.models import Filing, FilingDocument, ReferentialMedicine
+from app.models import Filing, FilingDocument, Person, ReferentialMedicine
 from app.models.base import utcnow
 from app.operations import aac
 from app.web.rendering import render
@@ -31,8 +31,10 @@ def index():
     actor, db = g.actor, get_session()
     query = select(Filing).where(Filing.form == "AAC", aac.scope(actor, own=request.args.get("vue") == "moi"))
     args = request.args
-    if args.get("etat") in rules.AAC_STATES:
-        query = query.where(Filing.state == args["etat"])
+    pui_view = actor.is_hospital_pharmacist and args.get("vue") != "moi"
+    state = args.get("etat", "a_valider_pui" if pui_view else "")  # the PUI opens on what waits for it
+    if state in rules.AAC_STATES:
+        query = query.where(Filing.state == state)
     if args.get("medicament"):
         query = query.where(Filing.payload["medicament"]["code"].as_string() == args["medicament"][:20])
     if (structure_id := parse_id(args.get("structure", ""))) is not None:
@@ -47,11 +49,16 @@ def index():
     if (before := parse_id(request.args.get("avant", ""))) is not None:
         query = query.where(Filing.id < before)
     rows = db.exec(query.order_by(Filing.id.desc()).limit(PAGE + 1)).all()
-    filters = {k: args.get(k, "") for k in ("etat", "medicament", "structure", "du", "au", "vue")}
+    filters = {k: args.get(k, "") for k in ("etat", "medicament", "structure", "du", "au", "vue")} | {"etat": state}
     products = db.exec(select(ReferentialMedicine.code, ReferentialMedicine.name)
                        .where(ReferentialMedicine.status == "AAC").order_by(ReferentialMedicine.name)).all()
-    return render("aac/index.html", rows=rows[:PAGE], older=rows[PAGE - 1].id if len(rows) > PAGE else None,
-                  states=rules.AAC_STATES, etat=filters["etat"], filters=filters, products=products)
+    older = rows[PAGE - 1].id if len(rows) > PAGE else None
+    rows = rows[:PAGE]
+    filers = {f.filer_id for f in rows}
+    prescribers = {p.id: p for p in db.exec(select(Person).where(Person.id.in_(filers)))} if filers else {}
+    return render("aac/index.html", rows=rows, older=older,
+                  states=rules.AAC_STATES, etat=state, filters=filters, products=products,
+                  medicines=dict(products), prescribers=prescribers, pui_view=pui_view)
 
 
 @bp.get("/acces-compassionnel/<int:filing_id>")
