@@ -337,3 +337,17 @@ def attachment(filing_id: int, attachment_id: int, target: LoadedCase):
                          download_name=attached.download_name(document))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.post("/<int:filing_id>/supprimer")
+@requires("filing.edit", target=case_target)
+def delete(filing_id: int, target: LoadedCase):
+    try:
+        casefiles.delete_draft(get_session(), target.filing, actor=g.actor.national_id,
+                               attachments_dir=current_app.config["SETTINGS"].attachments_dir)
+    except InvalidTransition as exc:
+        refuse()
+        flash(str(exc), "error")
+        return success(url_for("filings.show", filing_id=filing_id))
+    flash("Brouillon supprimé.", "success")
+    return success(url_for("filings.index"))

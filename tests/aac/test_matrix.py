@@ -24,6 +24,8 @@ ROUTES = {  # (method, rule) -> (which request, expected by role)
     ("GET", "/acces-compassionnel/<int:filing_id>"): ("submitted", NOBODY | {"prescriber": 200, "pharmacist": 200}),
     ("POST", "/acces-compassionnel/<int:filing_id>/prescripteur/<verb>"): ("draft", NOBODY | {"anonymous": 400,
                                                                                           "prescriber": 422}),
+    ("POST", "/acces-compassionnel/<int:filing_id>/supprimer"): ("submitted", NOBODY | {"anonymous": 400,
+                                                                                       "prescriber": 422}),
     ("POST", "/acces-compassionnel/<int:filing_id>/envoyer"): ("draft", NOBODY | {"anonymous": 400,
                                                                                   "prescriber": 303}),
     ("POST", "/acces-compassionnel/<int:filing_id>/pui/<verb>"): ("submitted", NOBODY | {"anonymous": 400,

@@ -33,6 +33,8 @@ ROUTES = {
     ("POST", "/demarches/<int:filing_id>/deposer"): ("draft", {**POST_EDIT, "filer": 303}),
     ("POST", "/demarches/<int:filing_id>/message"): ("deposited", {**POST_EDIT, "filer": 303}),
     ("POST", "/demarches/<int:filing_id>/pieces"): ("draft", {**POST_EDIT, "filer": 303}),
+    # on a deposited file: the filer is refused (a deposited file stays), everyone else forbidden
+    ("POST", "/demarches/<int:filing_id>/supprimer"): ("deposited", {**POST_EDIT, "filer": 303}),
     # A draft is its author's alone until deposit: not even the agency opens its attachments (nor the draft itself,
     # nor a director reading a mandataire's draft: tests/security/test_review_misc.py).
     ("GET", "/demarches/<int:filing_id>/pieces/<int:attachment_id>"): ("draft", {**FILES, "operator": 403}),

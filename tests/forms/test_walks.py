@@ -335,3 +335,24 @@ def test_my_filings_show_what_the_mandataire_filed_and_only_the_forms_i_may_file
     tiles = as_person(doctor).get("/demarches/").get_data(as_text=True)
     assert "/demarches/nouvelle/F101" in tiles and "/demarches/nouvelle/F301" not in tiles
     assert "déposés par le représentant légal" in tiles
+
+
+def test_a_draft_is_deleted_with_its_attachment_and_a_deposited_file_is_not(app, db, world, as_person,
+                                                                             make_filing):
+    from io import BytesIO
+
+    from app.models import FilingAttachment
+
+    browser = as_person(world["mandataire"])
+    draft = make_filing("brouillon").id
+    browser.post(f"/demarches/{draft}/pieces", {"piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf")},
+                 content_type="multipart/form-data")
+    stored = db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == draft)).one().stored_as
+    path = app.config["SETTINGS"].attachments_dir / stored
+    assert path.exists() and "Supprimer le brouillon" in browser.get(f"/demarches/{draft}").get_data(as_text=True)
+    deleted = browser.post(f"/demarches/{draft}/supprimer")
+    assert deleted.status_code == 303 and deleted.headers["Location"].endswith("/demarches/")
+    assert db.get(Filing, draft) is None and not path.exists()  # the file goes once the deletion is committed
+    deposited = make_filing("depose").id
+    assert browser.post(f"/demarches/{deposited}/supprimer").status_code == 303
+    assert db.get(Filing, deposited) is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, request, url_for
+from flask import abort, current_app, flash, g, request, url_for
 
 from app.db import get_session, keep, refuse
 from app.domain.casefiles import InvalidTransition
@@ -10,7 +10,7 @@ from app.domain.forms import schema
 from app.domain.forms.aac_request import AAC_REQUEST
 from app.models.base import utcnow
 from app.operations import aac, aac_wizard
-from app.operations.casefiles import Refused
+from app.operations.casefiles import Refused, delete_draft
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -126,3 +126,16 @@ def prescriber_act(filing_id: int, verb: str, target: LoadedRequest):
     if verb != "repondre_prescripteur":
         abort(404)
     return act(target, verb)
+
+
+@bp.post("/acces-compassionnel/<int:filing_id>/supprimer")
+@requires("aac.edit", target=request_target)
+def delete(filing_id: int, target: LoadedRequest):
+    try:
+        delete_draft(get_session(), target.filing, actor=g.actor.national_id,
+                     attachments_dir=current_app.config["SETTINGS"].attachments_dir)
+    except InvalidTransition as exc:
+        refuse()
+        return page(target, status=422, error=str(exc))
+    flash("Brouillon de demande supprimé.", "success")
+    return success(url_for("aac.index"))
