@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from flask import abort, current_app, g, redirect, request, session, url_for
+from flask import abort, current_app, flash, g, redirect, request, session, url_for
 
 from app.db import get_session, keep, reads_only
 from app.domain.permissions import ANONYMOUS, can
@@ -28,6 +28,7 @@ def load_actor() -> None:
         keep()  # the end of a timed-out session, or the once-a-minute touch: committed at the edge whatever follows
     if live is None:
         session.pop(SESSION_KEY, None)
+        g.session_expired = True  # the login page says why the user is there
         return
     g.login_session = live
     g.actor = build_actor(live)
@@ -52,6 +53,9 @@ def requires(action: str, target=None):
             actor = g.get("actor", ANONYMOUS)
             if not actor.authenticated:
                 if request.method == "GET":
+                    if g.get("session_expired"):
+                        flash("Votre session a expiré (inactivité) : reconnectez-vous, vous reviendrez sur la page "
+                              "demandée.", "info")
                     return redirect(url_for("auth.login", next=request.full_path), code=303)
                 abort(401)
             resolved = target(**kwargs) if target else None

@@ -53,6 +53,7 @@ def test_a_page_read_ends_an_idle_session_and_says_so_in_the_audit(db, make_pers
     _age(db, sid, 31)
     page = client.get("/tableau-de-bord")
     assert page.status_code == 303 and "/connexion" in page.headers["Location"]
+    assert "Votre session a expiré" in client.get(page.headers["Location"]).get_data(as_text=True)
     db.expire_all()
     assert db.get(LoginSession, sid).end_reason == "idle_timeout"
     assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
