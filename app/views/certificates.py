@@ -107,10 +107,24 @@ def index():
 @bp.get("/<int:certificate_id>")
 @requires("certificate.manage", target=certificate_target)
 def show(certificate_id: int, target: LoadedCertificate):
+    return _page(target)
+
+
+def _paired(c: IssuedCertificate) -> list[IssuedCertificate]:
+    """The live certificates ordered with this one (the DMP's authentication and signature pair)."""
+    if c.filing_id is None:
+        return []
+    return list(get_session().exec(select(IssuedCertificate).where(
+        IssuedCertificate.filing_id == c.filing_id, IssuedCertificate.id != c.id,
+        IssuedCertificate.revoked_at.is_(None))))
+
+
+def _page(target: LoadedCertificate, *, error: str | None = None, status: int = 200):
     c = target.certificate
     return render("certificates/show.html", c=c, structure=target.structure, profile=PROFILES[c.profile],
                   state=certificate_status(c.not_after, c.revoked_at, utcnow()), statuses=CERTIFICATE_STATUSES,
-                  usages=USAGES, reasons=REVOCATION_REASONS, error=None)
+                  usages=USAGES, reasons=REVOCATION_REASONS, error=error, status=status, profiles=PROFILES,
+                  paired=_paired(c) if c.revoked_at is None else [])
 
 
 def _chain(c: IssuedCertificate) -> list[x509.Certificate]:
@@ -154,16 +168,19 @@ def revoke(certificate_id: int, target: LoadedCertificate):
         error = "Choisissez le motif de la révocation."
     elif not request.form.get("confirmation"):
         error = "Cochez la case pour confirmer : la révocation est immédiate et définitive."
+    also = {parse_id(v) for v in request.form.getlist("avec")}
+    together = [other for other in _paired(c) if other.id in also]  # only the order's own live certificates
     if error is None:
         try:
-            revoke_certificate(db, current_app.extensions["hsm"], c, reason=reason, revoked_by=g.actor.national_id)
+            for certificate in (c, *together):
+                revoke_certificate(db, current_app.extensions["hsm"], certificate, reason=reason,
+                                   revoked_by=g.actor.national_id)
         except CertificateRequestError as exc:
             refuse()
             error = str(exc)
     if error:
-        return render("certificates/show.html", c=c, structure=target.structure, profile=PROFILES[c.profile],
-                      state=certificate_status(c.not_after, c.revoked_at, utcnow()), statuses=CERTIFICATE_STATUSES,
-                      usages=USAGES, reasons=REVOCATION_REASONS, error=error, status=422)
-    flash(f"Certificat {c.common_name} (n° {c.serial_hex}) révoqué : la liste de révocation et le répondeur OCSP "
-          "le disent dès maintenant.", "success")
+        return _page(target, error=error, status=422)
+    names = ", ".join(f"{x.common_name} (n° {x.serial_hex})" for x in (c, *together))
+    flash(f"Révoqué{'s' if together else ''} : {names}. La liste de révocation et le répondeur OCSP le disent dès "
+          "maintenant.", "success")
     return success(url_for("certificates.show", certificate_id=certificate_id))

@@ -180,3 +180,21 @@ def test_contacts_come_from_the_f413_that_habilitated_the_administrator(db, pki_
                                             "&usage=PSC").get_data(as_text=True)
     assert 'value="theo.pro@chu.example"' in page and 'value="informatique@chu.example"' in page
     assert 'data-copie="commande-csr_ORG_AUTH_CLI"' in page
+
+
+def test_revoking_one_of_the_dmp_pair_offers_and_revokes_the_other(db, pki_world, as_admin):
+    browser = as_admin(pki_world["admin"])
+    assert ask(browser, pki_world["hospital"], "ORG", "DMP", service_name="DPI Nord", attestation="1",
+               csr_ORG_AUTH_CLI=pem_csr(), csr_ORG_SIGN=pem_csr()).status_code == 303
+    auth, sign = db.exec(select(IssuedCertificate).where(IssuedCertificate.common_name == "DPI Nord")
+                         .order_by(IssuedCertificate.id)).all()
+    page = browser.get(f"/certificats/{auth.id}").get_data(as_text=True)
+    assert f'name="avec" value="{sign.id}" checked' in page and "Révoquer aussi" in page
+    done = browser.post(f"/certificats/{auth.id}/revoquer", {"motif": "cessation_of_operation", "confirmation": "1",
+                                                             "avec": str(sign.id)}, follow_redirects=True)
+    assert "Révoqués" in done.get_data(as_text=True)
+    for certificate in (auth, sign):
+        db.refresh(certificate)
+        assert certificate.revoked_at is not None and certificate.revocation_reason == "cessation_of_operation"
+    revoked = browser.get(f"/certificats/{auth.id}").get_data(as_text=True)
+    assert "Installer le certificat" not in revoked and "Motif" in revoked and "Révoquer aussi" not in revoked

@@ -83,7 +83,7 @@ def test_new_administrator_gets_checks_and_revokes_a_certificate_from_a_phone(ch
     expect(page.locator("h1")).to_have_text("Portail patient PSC")
     shot(page, "cert-02-certificate")
     downloads = {}
-    for label, name in (("Certificat (PEM)", "leaf.pem"), ("Chaîne complète (PEM)", "chain.pem")):
+    for label, name in (("Certificat seul (PEM)", "leaf.pem"), ("Chaîne complète (PEM)", "chain.pem")):
         with page.expect_download() as info:
             page.get_by_role("link", name=label).click()
         info.value.save_as(tmp_path / name)
