@@ -69,6 +69,12 @@ class Settings:
     cps_crl_file: str = ""  # where `flask jobs run` writes the card CAs' CRLs for nginx's ssl_crl
     ocsp_rate_limit: str = "600 per minute"
     psc_sandbox_registry: str = ""  # development: the sandbox's added identities (app/psc/sandbox/registry.py)
+    # Who publishes and hosts the portal, and whom people write to (mentions légales, accessibility statement).
+    legal_publisher: str = "Éditeur du portail (à renseigner : LEGAL_PUBLISHER)"
+    legal_publication_director: str = "Directeur ou directrice de la publication (à renseigner : LEGAL_DIRECTOR)"
+    legal_host: str = "Hébergeur (à renseigner : LEGAL_HOST)"
+    legal_contact: str = "contact@portail-sante.localhost"
+    legal_dpo: str = "dpo@portail-sante.localhost"
 
     @property
     def is_production(self) -> bool:
@@ -94,6 +100,9 @@ class Settings:
         s.env = env.get("PORTAL_ENV", "development")
         s.instance_path = Path(env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance"))).resolve()
         s.database_url = env.get("DATABASE_URL") or f"sqlite:///{s.instance_path / 'portail.db'}"
+        for name, key in (("legal_publisher", "LEGAL_PUBLISHER"), ("legal_publication_director", "LEGAL_DIRECTOR"),
+                          ("legal_host", "LEGAL_HOST"), ("legal_contact", "LEGAL_CONTACT"), ("legal_dpo", "LEGAL_DPO")):
+            setattr(s, name, env.get(key) or getattr(s, name))
         s.psc_sandbox_registry = env.get("PSC_SANDBOX_REGISTRY") or str(s.instance_path /
                                                                           "psc-sandbox-identities.json")
         s.secret_key = env.get("SECRET_KEY", "")

@@ -30,17 +30,9 @@ def healthz():
 
 @bp.get("/accessibilite")
 def accessibility():
-    return render("main/static_page.html", page_title="Accessibilité", paragraphs=[
-        "Ce portail vise la conformité au RGAA 4.1 : il utilise le Système de design de l’État, "
-        "reste utilisable au clavier et sur un écran de téléphone, et fonctionne sans JavaScript.",
-        "Signalez toute difficulté d’accès à l’assistance : une alternative vous sera proposée.",
-    ])
+    return render("main/accessibility.html", legal=current_app.config["SETTINGS"])
 
 
 @bp.get("/mentions-legales")
 def legal():
-    return render("main/static_page.html", page_title="Mentions légales et données personnelles", paragraphs=[
-        "Les données des patients saisies dans les demandes d’accès compassionnel se limitent aux initiales, "
-        "à l’âge, au sexe et au poids.",
-        "Les traces d’audit sont conservées et chaînées pour garantir leur intégrité.",
-    ])
+    return render("main/legal.html", legal=current_app.config["SETTINGS"])

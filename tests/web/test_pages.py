@@ -130,10 +130,22 @@ def test_flash_messages_travel_with_htmx_blocks(app):
 
     with app.test_request_context("/referentiel/", headers={"HX-Request": "true"}):
         flash("Brouillon enregistré.", "success")
-        html = render("main/static_page.html", page_title="Essai", paragraphs=["x"]).get_data(as_text=True)
+        html = render("main/legal.html", legal=app.config["SETTINGS"]).get_data(as_text=True)
     assert 'id="alertes" aria-live="polite" hx-swap-oob="true"' in html and "Brouillon enregistré." in html
     assert "<html" not in html  # still the block, not the page
     with app.test_request_context("/referentiel/"):
         flash("Demande transmise.", "success")
-        page = render("main/static_page.html", page_title="Essai", paragraphs=["x"]).get_data(as_text=True)
+        page = render("main/legal.html", legal=app.config["SETTINGS"]).get_data(as_text=True)
     assert "Demande transmise." in page and "hx-swap-oob" not in page
+
+
+def test_the_legal_pages_say_who_publishes_hosts_and_what_data_is_kept(client, app):
+    accessibility = client.get("/accessibilite").get_data(as_text=True)
+    for needed in ("partiellement conforme", "taux de conformité", "30 novembre 2026", "Défenseur des droits",
+                   "Libre réponse 71120", app.config["SETTINGS"].legal_contact):
+        assert needed in accessibility, needed
+    legal = client.get("/mentions-legales").get_data(as_text=True)
+    for needed in ("Éditeur", "Hébergement", "le mois et l’année de naissance", "CNIL", "Cookies",
+                   app.config["SETTINGS"].legal_dpo):
+        assert needed in legal, needed
+    assert "âge" not in legal
