@@ -177,19 +177,32 @@ def step(filing_id: int, step: str, target: LoadedCase):
         data, edits = _step_data(current, request.form, filing.structure_id)
         casefiles.save_part(get_session(), filing, step, data)
         keep()  # the draft keeps what was typed, even beside a 422
+        upload = request.files.get("piece")
+        if spec.attachment and step == spec.steps[-1].name and upload is not None and upload.filename:
+            settings = current_app.config["SETTINGS"]  # the proof goes with the step's own post: never dropped
+            try:
+                attached.attach(get_session(), filing, upload, settings.attachments_dir,
+                                max_bytes=settings.attachment_max_bytes, actor=g.actor.national_id)
+                flash(f"Pièce jointe ajoutée : {upload.filename}.", "success")
+            except attached.AttachmentError as exc:
+                errors = {"piece": str(exc)}
+        if request.form.get("_joindre"):
+            edits = {"edited": True}  # « Joindre le fichier »: the step again, with its list of attachments
         back = bool(request.form.get("_precedent")) and spec.neighbour(step, back=True) is not None
         if back and not edits:  # going back never waits for the step to be valid: what was typed is kept
             return success(url_for("filings.step", filing_id=filing_id, step=spec.neighbour(step, back=True)))
         if not edits:
-            errors = step_errors(current, data)
+            errors = step_errors(current, data) | errors
             if not errors:
                 following = spec.neighbour(step, back=False)
                 return success(url_for("filings.step", filing_id=filing_id, step=following) if following
                                else url_for("filings.summary", filing_id=filing_id))
             status = 422
+    if errors:
+        status = 422
     return render("filings/step.html", case=target, spec=spec, step=current, data=data, errors=errors,
                   focus=edits.get("focus"),
-                  labels=field_labels(current, data) if errors else {},
+                  labels=(field_labels(current, data) | {"piece": "Pièce justificative"}) if errors else {},
                   status=status, documents=attachments(get_session(), filing_id))
 
 

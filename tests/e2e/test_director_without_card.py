@@ -44,8 +44,7 @@ def test_director_without_a_card_reaches_her_hospital_with_the_card_her_f101_ord
     page.locator("label[for='champ-exactitude']").click()
     proof = tmp_path / "arrete.pdf"
     proof.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
-    page.set_input_files("#piece", str(proof))
-    page.get_by_role("button", name="Joindre le fichier").click()
+    page.set_input_files("#champ-piece", str(proof))  # chosen, then straight to « Enregistrer »: joined all the same
     page.get_by_role("button", name="Enregistrer et continuer").click()
     page.get_by_role("button", name="Déposer le dossier").click()
     alert = page.locator(".fr-alert--success")

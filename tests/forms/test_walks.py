@@ -356,3 +356,22 @@ def test_a_draft_is_deleted_with_its_attachment_and_a_deposited_file_is_not(app,
     deposited = make_filing("depose").id
     assert browser.post(f"/demarches/{deposited}/supprimer").status_code == 303
     assert db.get(Filing, deposited) is not None
+
+
+def test_a_file_chosen_on_the_last_step_is_joined_by_its_own_post_and_a_bad_one_refused_beside_it(db, world,
+                                                                                                as_person):
+    from io import BytesIO
+
+    from app.models import FilingAttachment
+
+    browser = as_person(world["director"])
+    filing_id = start_f101(browser, world["clinic"])
+    last = {"contrat": "1", "exactitude": "1"}
+    bad = browser.post(f"/demarches/{filing_id}/etapes/contrat", last | {
+        "piece": (BytesIO(b"MZ\x90\x00 not a proof"), "virus.exe")}, content_type="multipart/form-data")
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="champ-piece-erreur"' in html and 'href="#champ-piece-erreur"' in html
+    good = browser.post(f"/demarches/{filing_id}/etapes/contrat", last | {
+        "piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf")}, content_type="multipart/form-data")
+    assert good.status_code == 303 and good.headers["Location"].endswith("/recapitulatif")
+    assert db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == filing_id)).one().name == "kbis.pdf"
