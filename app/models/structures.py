@@ -42,6 +42,11 @@ class Structure(SQLModel, table=True):
         return national_id(self.finess, self.siret)
 
     @property
+    def shown_id(self) -> str:
+        """How people read the structure's identifier: « FINESS 440000016 » (the national id's prefix is internal)."""
+        return f"FINESS {self.finess}" if self.finess else f"SIRET {self.siret}"
+
+    @property
     def contract_signed(self) -> bool:
         return self.contract_signed_at is not None
 

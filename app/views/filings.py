@@ -133,6 +133,10 @@ def _prefill(spec, structure: Structure) -> dict:
     payload = {}
     if spec.code == "F101":
         payload["representant"] = identity
+    if any(step.name == "livraison" for step in spec.steps):  # the structure's own address, not retyped
+        payload["livraison"] = {key: value for key, value in (
+            ("destinataire", structure.name[:100]), ("code_postal", structure.postal_code),
+            ("ville", structure.city)) if value}
     if any(step.name == "contact" for step in spec.steps):
         known = prefill.last_contact(get_session(), structure.id, reader_id=g.actor.person_id,
                                      manager=can(g.actor, "structure.manage", StructureRef(structure.id,

@@ -42,7 +42,8 @@ def form_field(spec_field, name: str, value, error: str | None, action: str, ste
     else:
         body = _single(spec_field, fid, name, value, error, htmx, situation)
     swap = ' hx-swap-oob="true"' if oob else ""
-    half = " portal-field--half" if spec_field.half else ""
+    half = (" portal-field--half" if spec_field.half else "") + (
+        f" portal-reveal-{escape(spec_field.reveal)}" if spec_field.reveal else "")
     return Markup(f'<div class="portal-field{half}" id="groupe-{escape(name)}"{swap}>{body}</div>')  # noqa: S704 - every value escaped
 
 
@@ -53,9 +54,11 @@ def _single(spec_field, fid, name, value, error, htmx, situation) -> str:
     label = escape(spec_field.label)
     kind = spec_field.kind
     if kind == "checkbox":
+        document = (f'<p class="fr-hint-text fr-mb-0"><a href="{escape(spec_field.link[1])}" target="_blank" '
+                    f'rel="noopener">{escape(spec_field.link[0])} (nouvel onglet)</a></p>') if spec_field.link else ""
         return (f'<div class="fr-checkbox-group{" fr-checkbox-group--error" if error else ""} fr-mb-2w">'
                 f'<input type="checkbox" id="{fid}" name="{escape(name)}" value="1"{" checked" if value else ""}'
-                f'{htmx}{described}><label class="fr-label" for="{fid}">{label}</label>{message}</div>')
+                f'{htmx}{described}><label class="fr-label" for="{fid}">{label}</label>{document}{message}</div>')
     star = ' <span aria-hidden="true">*</span>' if spec_field.required else ""
     hint_text = situation.hint_of(spec_field)
     hint = f'<span class="fr-hint-text">{escape(hint_text)}</span>' if hint_text else ""

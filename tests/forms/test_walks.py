@@ -375,3 +375,17 @@ def test_a_file_chosen_on_the_last_step_is_joined_by_its_own_post_and_a_bad_one_
         "piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf")}, content_type="multipart/form-data")
     assert good.status_code == 303 and good.headers["Location"].endswith("/recapitulatif")
     assert db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == filing_id)).one().name == "kbis.pdf"
+
+
+def test_the_delivery_starts_from_the_structure_and_the_publisher_fields_wait_for_the_delegation(db, world,
+                                                                                                 as_person):
+    world["hospital"].postal_code, world["hospital"].city = "44093", "Nantes"
+    db.flush()
+    browser = as_person(world["director"])
+    filing_id = start(browser, "F301", world["hospital"])
+    delivery = browser.get(f"/demarches/{filing_id}/etapes/livraison").get_data(as_text=True)
+    assert 'value="44093"' in delivery and 'value="Nantes"' in delivery and world["hospital"].name in delivery
+    assert "astérisque" in delivery
+    f413_id = start(as_person(world["mandataire"]), "F413", world["hospital"])
+    step = as_person(world["mandataire"]).get(f"/demarches/{f413_id}/etapes/famille").get_data(as_text=True)
+    assert step.count("portal-reveal-checked") == 2 and step.count("portal-reveal-SERV") == 1

@@ -44,7 +44,8 @@ F101 = FormSpec(
         _CONTACT,
         Step("contrat", "Contrat d’adhésion", (
             Field("contrat", "J’accepte le contrat d’adhésion aux produits de certification au nom de la "
-                             "structure.", "checkbox"),
+                             "structure.", "checkbox",
+                  link=("Lire le contrat d’adhésion (ANS)", "https://esante.gouv.fr/node/2683")),
             Field("exactitude", "J’atteste l’exactitude des informations et ma qualité de représentant légal.",
                   "checkbox"),
         ), intro="Le contrat d’adhésion est souscrit dans le même dossier ; joignez le justificatif de votre "
@@ -90,9 +91,9 @@ F413 = FormSpec(
                   hint="Un formulaire par famille : un F413 ORG couvre le DMP et l’INSi."),
             Field("delegation", "Les certificats sont gérés par un éditeur (délégation à un tiers).", "checkbox",
                   required=False),
-            Field("editeur_raison_sociale", "Raison sociale de l’éditeur", required=False),
-            Field("editeur_siret", "SIRET de l’éditeur", "siret", required=False),
-            Field("domaines", "Domaines DNS des serveurs (famille SERV)", "domains", required=False,
+            Field("editeur_raison_sociale", "Raison sociale de l’éditeur", required=False, reveal="checked"),
+            Field("editeur_siret", "SIRET de l’éditeur", "siret", required=False, reveal="checked"),
+            Field("domaines", "Domaines DNS des serveurs (famille SERV)", "domains", required=False, reveal="SERV",
                   max_length=600, hint="Famille SERV seulement, obligatoire : les domaines dont la structure a la "
                                        "maîtrise, séparés par des espaces (ex. chu-exemple.fr). Les certificats "
                                        "serveur ne porteront que des noms situés dans ces domaines."),
@@ -107,8 +108,10 @@ F413 = FormSpec(
         ), repeated=True, row_label="Administrateur", intro="Chaque administrateur doit détenir une carte active."),
         _CONTACT,
         Step("engagements", "Engagements", (
-            Field("cgu", "J’accepte les conditions générales d’utilisation des certificats logiciels.", "checkbox"),
-            Field("pc", "J’accepte les politiques de certification de l’IGC-Santé.", "checkbox"),
+            Field("cgu", "J’accepte les conditions générales d’utilisation des certificats logiciels.", "checkbox",
+                  link=("Documents des produits de certification (site de l’ANS)", "https://esante.gouv.fr/")),
+            Field("pc", "J’accepte les politiques de certification de l’IGC-Santé.", "checkbox",
+                  link=("Politiques de certification de l’IGC-Santé (site de l’ANS)", "https://esante.gouv.fr/")),
         )),
     ),
     effects="les administrateurs techniques habilités pour la famille et, en SERV, les domaines déclarés",

@@ -48,6 +48,8 @@ class Field:
     inline: bool = False
     placeholder: str = "Sélectionner une option"
     empty: str = ""  # what a radio list says when the situation offers no choice
+    reveal: str = ""  # shown in the page only once the step's box above is ticked (« checked ») or an option chosen
+    link: tuple[str, str] = ()  # (text, address) of the document a box accepts, opened in a new tab
 
 
 @dataclass(frozen=True)
