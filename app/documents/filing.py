@@ -12,7 +12,7 @@ from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app.domain.forms.schema import FormSpec
+from app.domain.forms.schema import FormSpec, shown_value
 
 
 @dataclass(frozen=True)
@@ -21,14 +21,6 @@ class Signature:
     national_id: str
     at: str  # already formatted, French
     method: str  # French label of how they authenticated
-
-
-def _value(field, value) -> str:
-    if field.kind == "checkbox":
-        return "Oui" if value else "Non"
-    if field.kind == "select":
-        return dict(field.choices).get(value, value or "")
-    return value or "—"
 
 
 def render_filing(spec: FormSpec, *, reference: str, structure: list[tuple[str, str]], payload: dict,
@@ -54,9 +46,9 @@ def render_filing(spec: FormSpec, *, reference: str, structure: list[tuple[str, 
         if step.repeated:
             for i, row in enumerate(data or [], start=1):
                 story += [Paragraph(escape(f"{step.row_label} {i}"), styles["Heading4"]),
-                          table([(f.label, _value(f, row.get(f.name))) for f in step.fields])]
+                          table([(f.label, shown_value(f, row.get(f.name))) for f in step.fields])]
         else:
-            story.append(table([(f.label, _value(f, (data or {}).get(f.name))) for f in step.fields]))
+            story.append(table([(f.label, shown_value(f, (data or {}).get(f.name))) for f in step.fields]))
     if attachments:
         story += [Paragraph("Pièces jointes", styles["Heading2"]), table([("Fichier", a) for a in attachments])]
     story += [Spacer(1, 8), Paragraph("Signature", styles["Heading2"]), table([

@@ -10,8 +10,7 @@ import functools
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from app.domain.clock import fr_date
-from app.domain.forms.schema import PLAIN, shown
+from app.domain.forms.schema import PLAIN, shown, shown_value
 
 INPUT_TYPES = {"email": "email", "date": "date", "phone": "tel"}
 CODE_KINDS = ("national_id", "finess", "siret", "postal_code")
@@ -141,25 +140,12 @@ def step_rows(step, rows, errors: dict, action: str, focus: int | None = None) -
     return Markup("".join(blocks))  # noqa: S704 - every value escaped
 
 
-def _shown_value(spec_field, value, situation) -> str:
-    kind = spec_field.kind
-    if kind == "checkbox":
-        return "Oui" if value else "Non"
-    if kind in ("select", "radio"):
-        return next((c[1] for c in situation.choices_of(spec_field) if c[0] == value), value or "—")
-    if kind == "checks":
-        return " ; ".join(value or ()) or "—"
-    if kind == "date" and value:
-        return fr_date(value)
-    return value or "—"
-
-
 def step_answers(step, data, situation=PLAIN) -> Markup:
     """What a step holds, as the summary and the file's page show it: a description list (one per row)."""
     def listing(row) -> str:
         row = row or {}
         return '<dl class="portal-summary">' + "".join(
-            f"<dt>{escape(f.label)}</dt><dd>{escape(_shown_value(f, row.get(f.name), situation))}</dd>"
+            f"<dt>{escape(f.label)}</dt><dd>{escape(shown_value(f, row.get(f.name), situation))}</dd>"
             for f in shown(step, situation)) + "</dl>"
 
     if not step.repeated:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 
 from sqlmodel import select
@@ -158,6 +159,9 @@ def test_f301_orders_one_card_per_holder_after_a_correction(db, world, as_person
     page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
     key = re.search(r'name="cle" value="([^"]+)"', page).group(1)
     assert browser.post(f"/demarches/{filing_id}/deposer", {"cle": key}).status_code == 303
+    sealed = browser.get(f"/demarches/{filing_id}/formulaire.pdf").data
+    text = subprocess.run(["pdftotext", "-", "-"], input=sealed, capture_output=True, check=True).stdout.decode()
+    assert "01/01/1990" in text and "1990-01-01" not in text  # dates as people read them, as on the pages
     decide(as_person, world, filing_id)
     orders = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).all()
     assert sorted(o.family_name for o in orders) == ["AGENT0", "AGENT1", "AGENT2"]

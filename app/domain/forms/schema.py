@@ -15,6 +15,7 @@ from datetime import date
 from stdnum.exceptions import ValidationError
 
 from app.domain.certificates import CertificateRequestError, parse_domains
+from app.domain.clock import fr_date
 from app.domain.identifiers import InvalidIdentifier, parse_national_id, validate_finess, validate_siret
 from app.domain.inputs import parse_int
 
@@ -144,6 +145,21 @@ def labels(step: Step, data, situation: Situation = PLAIN) -> dict[str, str]:
         return {f.name: f.label for f in shown(step, situation)}
     return {"rows": step.row_label + "s"} | {f"rows-{i}-{f.name}": f"{step.row_label} {i + 1} – {f.label}"
                                              for i in range(len(data or [])) for f in step.fields}
+
+
+def shown_value(spec_field: Field, value, situation: Situation = PLAIN) -> str:
+    """A stored answer as people read it (pages and sealed PDFs alike): Oui/Non, a choice's label, a date as
+    14/07/1985, « — » when empty."""
+    kind = spec_field.kind
+    if kind == "checkbox":
+        return "Oui" if value else "Non"
+    if kind in ("select", "radio"):
+        return next((c[1] for c in situation.choices_of(spec_field) if c[0] == value), value or "—")
+    if kind == "checks":
+        return " ; ".join(value or ()) or "—"
+    if kind == "date" and value:
+        return fr_date(value)
+    return value or "—"
 
 
 def row_index(step: Step, value) -> int | None:
