@@ -79,7 +79,8 @@ def register(app: Flask) -> None:
             why = blocked.get(row.id)
             warning = (f'<p class="fr-badge fr-badge--sm fr-badge--warning fr-mt-1v fr-mb-0" title="{escape(why)}">'
                        "Vous ne pouvez pas instruire ce dossier</p>") if why else ""
-            cells.append(f'<tr><td><a href="{pattern.replace(mark, str(row.id))}">{escape(row.reference)}</a>'
+            cells.append(f'<tr><td><a class="portal-nowrap-ref" href="{pattern.replace(mark, str(row.id))}">'
+                         f"{escape(row.reference)}</a>"
                          f"{warning}</td><td>{escape(row.name)}</td><td>{code_badge(states, row.state)}</td>"
                          f"<td>{fr_date(row.deposited_at) if row.deposited_at else ''}</td></tr>")
         return Markup("".join(cells))  # noqa: S704 - every value escaped
