@@ -101,7 +101,7 @@ def test_new_administrator_gets_checks_and_revokes_a_certificate_from_a_phone(ch
     page.select_option("#motif", "cessation_of_operation")
     page.locator("label[for='confirmation']").click()
     page.get_by_role("button", name="Révoquer le certificat").click()
-    expect(page.locator(".fr-alert--success")).to_contain_text("révoqué")
+    expect(page.locator(".fr-alert--success")).to_contain_text("Révoqué")
     no_horizontal_scroll(page)
     shot(page, "cert-03-revoked")
     revoked = ocsp(paths, downloads["leaf.pem"], live_portal)
