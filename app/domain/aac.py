@@ -69,7 +69,8 @@ APPEAL_ROUTES = ("Cette décision peut faire l’objet, dans un délai de deux m
                  "tribunal administratif compétent.")
 NOT_AAC = {  # answers to the screening question, and why they are not an AAC
     "recherche": "Un usage dans le cadre d’une recherche relève d’un essai clinique, pas d’une autorisation d’accès "
-                 "compassionnel.",
+                 "compassionnel : voyez le promoteur de la recherche, ou les essais ouverts (registre européen CTIS, "
+                 "répertoire des essais de l’ANSM).",
     "poursuite_essai": "La poursuite d’un traitement à l’issue d’un essai clinique relève du promoteur de l’essai, "
                        "pas d’une AAC.",
     "preparation": "Les préparations hospitalières et magistrales ne relèvent pas de l’AAC.",

@@ -404,3 +404,17 @@ def test_the_pui_list_opens_on_what_waits_for_it_with_urgency_medicine_and_presc
     assert waiting.reference in everything and granted.reference in everything
     dashboard = as_actor("pharmacist").get("/tableau-de-bord").get_data(as_text=True)
     assert waiting.reference in dashboard and "à vérifier et transmettre par la PUI" in dashboard
+
+
+def test_a_medicine_just_chosen_shows_its_indications_without_an_error(db, aac_world, as_actor):
+    browser = as_actor("prescriber")
+    filing_id = open_draft(browser)  # « Nouvelle demande » without a medicine
+    chosen = browser.post(f"/acces-compassionnel/{filing_id}/medicament", {"code": aac_world["product"].code})
+    html = chosen.get_data(as_text=True)
+    assert chosen.status_code == 200 and 'id="erreurs"' not in html
+    assert "choisissez maintenant son indication" in html and "Amylose héréditaire" in html
+    done = browser.post(f"/acces-compassionnel/{filing_id}/medicament", {"code": aac_world["product"].code,
+                                                                         "indication": "I1"})
+    assert done.status_code == 303
+    summary = browser.get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
+    assert "Amylose héréditaire à transthyrétine" in summary  # the summary names the indication

@@ -46,9 +46,16 @@ def step(filing_id: int, step: str, target: LoadedRequest):
         typed = schema.read(current, request.form, _situation(filing, step))
         errors = aac_wizard.step_errors(db, step, typed, filing.payload, today=utcnow().date(),
                                         activity_ids=g.actor.activity_structure_ids)
+        # A medicine just chosen: its indications show now, to be chosen; no error for what was not yet offered.
+        new_medicine = (step == "medicament" and "indication" not in request.form
+                        and typed.get("code") != (filing.payload.get("medicament") or {}).get("code"))
         aac.save_step(db, filing, step, typed)  # the draft keeps what was typed, but never a patient's name
         keep()
         data = filing.payload[step]
+        if new_medicine and not errors.get("code") and not request.form.get("_precedent"):
+            seen = _situation(filing, step)
+            return render("aac/step.html", filing=filing, spec=AAC_REQUEST, step=current, data=data, errors={},
+                          labels={}, situation=seen, chosen_medicine=True)
         back = AAC_REQUEST.neighbour(step, back=True) if request.form.get("_precedent") else None
         if back:  # going back never waits for the step to be valid
             return success(url_for("aac.step", filing_id=filing_id, step=back))

@@ -11,7 +11,7 @@ from sqlmodel import select
 from app.db import get_session, refuse
 from app.domain import aac as rules
 from app.domain.casefiles import InvalidTransition, conflict
-from app.domain.inputs import parse_int
+from app.domain.inputs import parse_id, parse_int
 from app.domain.permissions import can
 from app.models import Filing, FilingDocument, Person, Structure
 from app.models.base import utcnow
@@ -62,11 +62,13 @@ def page(target: LoadedRequest, status: int = 200, **extra):
           "laboratoire": rules.LABORATORY}[role]
     blocked = conflict(g.actor, involvement(db, filing)) if by in rules.AAC_MACHINE.deciders else None
     events = history(db, filing_id)
+    designated_id = parse_id(str((filing.payload.get("engagement") or {}).get("pharmacien", "")).partition(":")[0])
     question = next((e for e in reversed(events) if e.verb == "demander_complements"), None)
     answer_verb = {"prescripteur": "repondre_prescripteur", "pharmacien": "repondre"}.get(role)
     return render("aac/show.html", filing=filing, states=rules.AAC_STATES, decision=decision, errors=errors,
                   medicine=medicine, pui=pui, role=role, events=events, steps=aac.STEPS,
                   question=question if filing.state == "complements" else None, answer_verb=answer_verb,
+                  designated=db.get(Person, designated_id) if designated_id else None,
                   actions=[] if blocked else rules.AAC_MACHINE.available(filing.state, by), blocked=blocked,
                   reasons=rules.REFUSAL_REASONS,
                   prescriber=db.get(Person, filing.filer_id), status=status,
