@@ -97,9 +97,12 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
                      f"La carte {order.card_type} de {holder} est désormais « {label} ».")
 
 
-def pending_for_agency(db: Session, limit: int = 200) -> list[tuple[CardOrder, Structure]]:
-    """Orders waiting for the agency: to fabricate, to activate, or whose revocation was asked."""
-    return list(db.exec(select(CardOrder, Structure).join(Structure, Structure.id == CardOrder.structure_id)
+def pending_for_agency(db: Session, limit: int = 200) -> list[tuple[CardOrder, Structure, str | None]]:
+    """Orders waiting for the agency: to fabricate, to activate, or whose revocation was asked; with the
+    reference of the filing that ordered them (rows for two namesakes are told apart)."""
+    return list(db.exec(select(CardOrder, Structure, Filing.reference)
+                        .join(Structure, Structure.id == CardOrder.structure_id)
+                        .outerjoin(Filing, Filing.id == CardOrder.filing_id)
                         .where((CardOrder.state.in_(("commandee", "fabriquee")))
                                | (CardOrder.revocation_requested_at.is_not(None)
                                   & (CardOrder.state != "revoquee")))

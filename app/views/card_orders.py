@@ -70,9 +70,9 @@ def structure_act(order_id: int, verb: str, target: LoadedOrder):
 def queue():
     db = get_session()
     rows = cardorders.pending_for_agency(db)
-    blocked = {o.id: conflict(g.actor, involvement(db, o)) for o, _ in rows}
+    blocked = {o.id: conflict(g.actor, involvement(db, o)) for o, _, _ in rows}
     return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES, blocked=blocked,
-                  actions={o.id: [] if blocked[o.id] else card_actions(o.state, BACK_OFFICE) for o, _ in rows})
+                  actions={o.id: [] if blocked[o.id] else card_actions(o.state, BACK_OFFICE) for o, _, _ in rows})
 
 
 @bp.post("/instruction/cartes/<int:order_id>/<verb>")

@@ -342,6 +342,8 @@ def upload(filing_id: int, target: LoadedCase):
         refuse()
         flash(str(exc), "error")
     spec = FORMS[target.filing.form]
+    if request.form.get("_retour") == "dossier" or not spec.attachment:  # a document the agency asked for
+        return success(url_for("filings.show", filing_id=filing_id) + "#pieces-jointes")
     return success(url_for("filings.step", filing_id=filing_id, step=spec.steps[-1].name) + "#pieces")
 
 

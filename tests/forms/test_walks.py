@@ -393,3 +393,19 @@ def test_the_delivery_starts_from_the_structure_and_the_publisher_fields_wait_fo
     f413_id = start(as_person(world["mandataire"]), "F413", world["hospital"])
     step = as_person(world["mandataire"]).get(f"/demarches/{f413_id}/etapes/famille").get_data(as_text=True)
     assert step.count("portal-reveal-checked") == 2 and step.count("portal-reveal-SERV") == 1
+
+
+def test_a_file_to_correct_takes_the_document_the_agency_asked_for_whatever_its_form(db, world, as_person,
+                                                                                       make_filing):
+    from io import BytesIO
+
+    from app.models import FilingAttachment
+
+    filing_id = make_filing("a_corriger").id
+    browser = as_person(world["mandataire"])
+    page = browser.get(f"/demarches/{filing_id}").get_data(as_text=True)
+    assert "Joindre un document demandé par l’agence" in page
+    sent = browser.post(f"/demarches/{filing_id}/pieces", {"_retour": "dossier", "piece": (
+        BytesIO(b"%PDF-1.4\n%%EOF\n"), "attestation.pdf")}, content_type="multipart/form-data")
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"/demarches/{filing_id}#pieces-jointes")
+    assert db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == filing_id)).one()
