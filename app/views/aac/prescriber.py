@@ -47,8 +47,9 @@ def step(filing_id: int, step: str, target: LoadedRequest):
         errors = aac_wizard.step_errors(db, step, typed, filing.payload, today=utcnow().date(),
                                         activity_ids=g.actor.activity_structure_ids)
         # A medicine just chosen: its indications show now, to be chosen; no error for what was not yet offered.
-        new_medicine = (step == "medicament" and "indication" not in request.form
-                        and typed.get("code") != (filing.payload.get("medicament") or {}).get("code"))
+        # (the page says whose indications it showed: an inline check may have saved the new code already)
+        new_medicine = (step == "medicament" and bool(typed.get("code")) and "indication" not in request.form
+                        and typed.get("code") != request.form.get("_indications_de", ""))
         aac.save_step(db, filing, step, typed)  # the draft keeps what was typed, but never a patient's name
         keep()
         data = filing.payload[step]
