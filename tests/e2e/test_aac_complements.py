@@ -78,9 +78,9 @@ def test_no_pui_prescriber_files_and_answers_the_agency_from_a_phone(chromium, l
     desk.goto(live_portal + "/acces-compassionnel/evaluation")
     desk.get_by_role("link", name=reference).click()
     desk.get_by_role("button", name="Prendre en évaluation").click()
-    desk.get_by_label("Message", exact=False).first.fill("Joignez le compte rendu de consultation génétique.")
-    desk.locator("#action-demander_complements").locator("xpath=..").get_by_role(
-        "button", name="Demander des compléments").click()
+    expect(desk.locator(".fr-alert--success")).to_contain_text("Demande prise en évaluation")
+    desk.fill("#message-demander_complements", "Joignez le compte rendu de consultation génétique.")
+    desk.get_by_role("button", name="Demander des compléments").click()
     expect(desk.locator(".fr-alert--success")).to_contain_text("le prescripteur et la PUI sont prévenus")
     evaluator_url = desk.url
     desk.context.close()
@@ -101,7 +101,7 @@ def test_no_pui_prescriber_files_and_answers_the_agency_from_a_phone(chromium, l
     card_login(desk, live_portal, "Dr KIT EVALUATEUR0010")
     desk.goto(evaluator_url)
     expect(desk.get_by_text("mutation confirmée")).to_be_visible()
-    desk.locator("#action-octroyer").locator("xpath=..").get_by_role("button", name="Octroyer").click()
+    desk.get_by_role("button", name="Octroyer", exact=True).click()
     expect(desk.locator(".fr-alert--success")).to_contain_text("Autorisation accordée", timeout=SEALING)
     expect(desk.get_by_text("Autorisation accordée").first).to_be_visible()
     desk.context.close()
