@@ -264,7 +264,10 @@ def _summary(target: LoadedCase, errors: dict | None, status: int):
     documents = attachments(get_session(), target.filing.id)
     if errors is None:
         errors = form_check(get_session(), target.filing, documents)
-    return render("filings/summary.html", case=target, spec=FORMS[target.filing.form], errors=errors,
+    spec = FORMS[target.filing.form]
+    flat = {s.name: " ".join(errors[s.name].values()) for s in spec.steps if errors.get(s.name)}
+    return render("filings/summary.html", case=target, spec=spec, errors=errors, flat_errors=flat,
+                  step_titles={s.name: s.title for s in spec.steps if s.name in flat},
                   auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),
                   documents=documents, status=status)
 

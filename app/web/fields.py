@@ -32,8 +32,25 @@ def _fixed(name: str, step_name: str, action: str) -> tuple[str, str]:
 def form_field(spec_field, name: str, value, error: str | None, action: str, step_name: str,
                oob: bool = False, situation=None, autofocus: bool = False) -> Markup:
     """The field's block (``#groupe-<name>``), out of band when ``oob`` (the records filling a row); choices and
-    hint from the wizard's ``situation`` when the field takes them from the draft."""
-    situation = situation or PLAIN
+    hint from the wizard's ``situation`` when the field takes them from the draft.
+
+    A pure function of its arguments: without a situation it is memoised (a step's blank fields and the values
+    drafts share are rendered once per process, not on every page)."""
+    if situation is None or situation is PLAIN:
+        try:
+            return _plain_field(spec_field, name, value, error, action, step_name, oob, autofocus)
+        except TypeError:  # an unhashable value (a list of checked boxes): rendered each time
+            pass
+    return _render_field(spec_field, name, value, error, action, step_name, oob, situation or PLAIN, autofocus)
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain_field(spec_field, name, value, error, action, step_name, oob, autofocus) -> Markup:
+    return _render_field(spec_field, name, value, error, action, step_name, oob, PLAIN, autofocus)
+
+
+def _render_field(spec_field, name: str, value, error: str | None, action: str, step_name: str, oob: bool,
+                  situation, autofocus: bool) -> Markup:
     fid, htmx = _fixed(name, step_name, action)
     if autofocus:  # after adding or removing a row: the browser (and htmx after a swap) puts the focus here
         htmx += " autofocus"
@@ -155,3 +172,19 @@ def step_answers(step, data, situation=PLAIN) -> Markup:
     label = escape(step.row_label)
     rows = [f'<h3 class="fr-h6">{label} {i + 1}</h3>{listing(row)}' for i, row in enumerate(data or [])]
     return Markup("".join(rows) or "<p>Aucune ligne.</p>")  # noqa: S704 - every value escaped
+
+
+def filing_answers(spec, payload: dict, errors: dict, edit_url: str | None = None) -> Markup:
+    """A form's content step by step (summary, file page, back office): each step's title, its « Modifier » link
+    when ``edit_url`` (a step's address, ``{step}`` in place of its name), its errors, its answers."""
+    sections = []
+    for step in spec.steps:
+        title = escape(step.title)
+        link = (f' <a class="fr-link fr-text--sm fr-ml-1w" href="{escape(edit_url.replace("{step}", step.name))}">'
+                f'Modifier<span class="fr-sr-only"> « {title} »</span></a>') if edit_url else ""
+        found = (errors or {}).get(step.name) or {}
+        alert = (f'<div class="fr-alert fr-alert--error fr-alert--sm fr-mb-2w" id="etape-{escape(step.name)}-erreur">'
+                 f'<ul>{"".join(f"<li>{escape(m)}</li>" for m in found.values())}</ul></div>') if found else ""
+        sections.append(f'<section class="fr-mb-3w" id="etape-{escape(step.name)}"><h2 class="fr-h5">{title}{link}'
+                        f"</h2>{alert}{step_answers(step, payload.get(step.name))}</section>")
+    return Markup("".join(sections))  # noqa: S704 - every value escaped
