@@ -71,10 +71,10 @@ def requires(action: str, target=None):
 
 
 def structure_target(structure_id: int):
-    """The structure itself (it says its id and parent EJ, as the rules need)."""
-    from app.models import Structure
+    """The structure itself, read only (it says its id and parent EJ, as the rules need)."""
+    from app.models.structures import ONE_STRUCTURE, StructureRow
 
-    structure = get_session().get(Structure, structure_id)
-    if structure is None:
+    found = get_session().connection().execute(ONE_STRUCTURE, {"structure_id": structure_id}).first()
+    if found is None:
         abort(404)
-    return structure
+    return StructureRow(found)
