@@ -38,8 +38,10 @@ def test_director_without_a_card_reaches_her_hospital_with_the_card_her_f101_ord
     page.fill("#champ-fonction", "Directrice générale")
     page.fill("#champ-date_naissance", "1971-04-02")
     page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".fr-stepper__title")).to_contain_text("Contact")
     page.fill("#champ-courriel", "direction@ch-ajaccio.example")
     page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator(".fr-stepper__title")).to_contain_text("Contrat")
     page.locator("label[for='champ-contrat']").click()
     page.locator("label[for='champ-exactitude']").click()
     proof = tmp_path / "arrete.pdf"
