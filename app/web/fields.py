@@ -24,9 +24,7 @@ def _fixed(name: str, step_name: str, action: str) -> tuple[str, str]:
         return escape("champ-" + name), ""
     vals = htmlsafe_json_dumps({"_step": step_name, "_name": name}, sort_keys=True)
     return escape("champ-" + name), (f' hx-post="{escape(action)}" hx-trigger="change" '
-                                     f'hx-target="closest .portal-field" hx-swap="outerHTML" '
-                                     # a submit of the form aborts a check still running: no race with it
-                                     f'hx-sync="closest form:abort" hx-vals=\'{vals}\'')
+                                     f'hx-target="closest .portal-field" hx-swap="outerHTML" hx-vals=\'{vals}\'')
 
 
 def form_field(spec_field, name: str, value, error: str | None, action: str, step_name: str,

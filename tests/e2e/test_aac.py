@@ -29,7 +29,8 @@ def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmit
     ecps_login(phone, live_portal, "Dr KIT DOC0001")
     phone.get_by_role("button", name="Menu").click()
     phone.locator("#menu-modal").get_by_role("link", name="Accès compassionnel").click()
-    phone.get_by_role("button", name="Nouvelle demande").click()
+    expect(phone.locator("h1")).to_have_text("Accès compassionnel")  # not the dashboard's button of a like name
+    phone.get_by_role("button", name="Nouvelle demande", exact=True).click()
     expect(phone.locator(".fr-stepper__title")).to_contain_text("Patient")
     phone.locator("#groupe-cadre label", has_text="Traitement d’un patient").click()
     phone.fill("#champ-initiale_nom", "Dupont")  # the field takes two letters at most: a name cannot be typed
@@ -46,6 +47,8 @@ def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmit
     no_horizontal_scroll(phone)
     shot(phone, "aac-01-patient-error")
     phone.fill("#champ-poids", "64")
+    phone.locator("#champ-poids").press("Tab")  # leaving the field checks it: its error goes
+    expect(phone.locator("#champ-poids-erreur")).to_have_count(0)
     next_step(phone, "Médicament")
     phone.select_option("#champ-code", "AAC-0001")
     phone.get_by_role("button", name="Enregistrer et continuer").click()
