@@ -8,7 +8,7 @@ export FLASK_APP := wsgi.py
 .PHONY: run test install install-dev system-packages system-packages-test prepare clean
 
 run: system-packages install prepare
-	@echo "Portail : http://127.0.0.1:8000  –  bac à sable Pro Santé Connect : http://127.0.0.1:8001"
+	@echo "Portail : http://$${BIND:-127.0.0.1:8000}  –  bac à sable Pro Santé Connect : http://$${PSC_SANDBOX_BIND:-127.0.0.1:$${PSC_SANDBOX_PORT:-8001}}"
 	@# Ctrl-C reaches both servers, which stop cleanly; the shell then stops the sandbox if it still runs.
 	@# (The former `trap 'kill 0' INT TERM` re-entered its own trap on the TERM it sent and crashed the shell.)
 	@trap 'trap - INT TERM; kill $$sandbox 2>/dev/null' INT TERM; \

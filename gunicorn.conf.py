@@ -5,6 +5,10 @@ import subprocess
 import sys
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
+# One control socket per instance: gunicorn's default (one per user) made a second portal or the sandbox on the same
+# machine take over the first one's socket, and `gunicornc` then spoke to the wrong server.
+control_socket = os.path.join(os.environ.get("XDG_RUNTIME_DIR") or os.path.expanduser("~/.gunicorn"),
+                              f"portail-{bind.rsplit(':', 1)[-1]}.ctl")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Sync workers, chosen from bench/pages.py (gthread measured below them here) and because the HSM session
 # is per process and never shared across threads (DESIGN.md §5). GUNICORN_THREADS>1 only for measuring.

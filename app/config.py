@@ -106,7 +106,11 @@ class Settings:
         s.psc_sandbox_registry = env.get("PSC_SANDBOX_REGISTRY") or str(s.instance_path /
                                                                           "psc-sandbox-identities.json")
         s.secret_key = env.get("SECRET_KEY", "")
-        s.portal_base_url = env.get("PORTAL_BASE_URL", s.portal_base_url).rstrip("/")
+        # make run's own ports (BIND, PSC_SANDBOX_PORT) are the development defaults of the addresses derived from them
+        s.portal_base_url = env.get("PORTAL_BASE_URL", f"http://{env['BIND']}" if env.get("BIND")
+                                    else s.portal_base_url).rstrip("/")
+        if env.get("PSC_SANDBOX_PORT"):
+            s.psc_discovery_url = SANDBOX_DISCOVERY_URL.replace(":8001/", f":{env['PSC_SANDBOX_PORT']}/")
         s.pkcs11_module = env.get("PKCS11_MODULE") or default_pkcs11_module()
         s.softhsm2_conf = env.get("SOFTHSM2_CONF") or str(s.hsm_dir / "softhsm2.conf")
         s.hsm_token_label = env.get("HSM_TOKEN_LABEL", s.hsm_token_label)

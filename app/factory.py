@@ -95,8 +95,9 @@ def create_app(config: dict | None = None) -> Flask:
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
     # extension's before_request hook only repeats that work on every request (0.12 ms a page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    from app.web import headers, templating
+    from app.web import compression, headers, templating
 
+    compression.register(app)  # runs after the headers (after_request is last-registered first): Vary is set
     headers.register(app, csp)
 
     _register_blueprints(app)

@@ -27,7 +27,8 @@ def register(app: Flask, csp: dict[str, str | list[str]]) -> None:
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     }
 
-    headers = list(fixed.items()) + [("Vary", "HX-Request")]
+    # One Vary header: werkzeug's response.vary (the session adds Cookie) reads and rewrites the first one only.
+    headers = list(fixed.items()) + [("Vary", "HX-Request, Accept-Encoding")]
     app.session_interface = CookieSessions()
 
     @app.after_request

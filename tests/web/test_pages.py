@@ -149,3 +149,18 @@ def test_the_legal_pages_say_who_publishes_hosts_and_what_data_is_kept(client, a
                    app.config["SETTINGS"].legal_dpo):
         assert needed in legal, needed
     assert "âge" not in legal
+
+
+def test_pages_are_compressed_unless_they_echo_the_request(client):
+    import brotli
+
+    page = client.get("/accessibilite", headers={"Accept-Encoding": "gzip, br"})
+    plain = client.get("/accessibilite")
+    assert page.headers["Content-Encoding"] == "br" and "Accept-Encoding" in page.headers["Vary"]
+    assert "Content-Encoding" not in plain.headers and brotli.decompress(page.data) == plain.data
+    assert len(page.data) < len(plain.data) / 2
+    gzipped = client.get("/accessibilite", headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    # BREACH: an answer that may reflect the query carries the CSRF token in clear, never compressed
+    echoed = client.get("/verification?reference=AAC-2026-000001", headers={"Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in echoed.headers
