@@ -65,7 +65,7 @@ def hsm_init():
 
     s = _settings()
     if s.is_production:
-        raise click.ClickException("« flask hsm init » est réservé au développement : en production, "
+        raise click.ClickException("« flask hsm init » est réservé au développement : en production, "
                                    "le jeton est initialisé par les opérateurs du HSM.")
     conf = Path(s.softhsm2_conf)
     created = softhsm.init_token(conf, s.hsm_dir / "tokens", s.hsm_token_label, s.hsm_pins_file)
@@ -74,7 +74,7 @@ def hsm_init():
     status = hsm.status()
     if not status["ok"]:
         raise click.ClickException(status["error"])
-    click.echo(f"Jeton « {s.hsm_token_label} » {'créé' if created else 'déjà présent'} ({conf}).")
+    click.echo(f"Jeton « {s.hsm_token_label} » {'créé' if created else 'déjà présent'} ({conf}).")
 
 
 @hsm_cli.command("keys")
@@ -94,17 +94,17 @@ def seed():
     from seeds.loader import load
 
     if _settings().is_production:
-        raise click.ClickException("Refusé : PORTAL_ENV=production. Les données de démonstration ne vont "
+        raise click.ClickException("Refusé : PORTAL_ENV=production. Les données de démonstration ne vont "
                                    "jamais dans une base de production.")
     created = load(get_session())
     summary = ", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "rien de nouveau"
-    click.echo(f"Données de démonstration chargées : {summary}.")
+    click.echo(f"Données de démonstration chargées : {summary}.")
 
 
 @roles_cli.command("grant")
 @click.argument("national_id")
 @click.argument("role")
-@click.option("--laboratoire", default="", help="Pour le rôle laboratory : le laboratoire, tel que le référentiel "
+@click.option("--laboratoire", default="", help="Pour le rôle laboratory : le laboratoire, tel que le référentiel "
                                                  "le nomme.")
 @one_line_errors
 def roles_grant(national_id, role, laboratoire):
@@ -115,7 +115,7 @@ def roles_grant(national_id, role, laboratoire):
     db = get_session()
     grant, created = grant_role(db, national_id, role, granted_by="cli", scope=laboratoire)
     db.commit()
-    click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
+    click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
 
 
 @pki_cli.command("init")
@@ -129,7 +129,7 @@ def pki_init():
     db = get_session()
     done = init_pki(db, current_app.extensions["hsm"], _settings().portal_base_url)
     db.commit()
-    click.echo(f"PKI : {', '.join(done) + ' créé(s)' if done else 'déjà en place'}.")
+    click.echo(f"PKI : {', '.join(done) + ' créé(s)' if done else 'déjà en place'}.")
 
 
 @jobs_cli.command("run")
@@ -151,18 +151,18 @@ def jobs_run():
 
     expired = expire_granted(db, utcnow().date())
     db.commit()
-    click.echo(f"Avis d’expiration de certificats : {notices}.")
-    click.echo(f"Autorisations d’accès compassionnel arrivées à échéance : {expired}.")
-    click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
-    click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
+    click.echo(f"Avis d’expiration de certificats : {notices}.")
+    click.echo(f"Autorisations d’accès compassionnel arrivées à échéance : {expired}.")
+    click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
+    click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
     if settings.cps_crl_file:
         from app.operations.card_login import write_card_crls
 
         changed = write_card_crls(db, settings.cps_crl_file)
-        click.echo(f"CRL des cartes pour nginx : {settings.cps_crl_file} ({'mis à jour' if changed else 'inchangé'}).")
+        click.echo(f"CRL des cartes pour nginx : {settings.cps_crl_file} ({'mis à jour' if changed else 'inchangé'}).")
     if settings.mail_server:
         mail = current_app.extensions["mailer"].deliver()
-        click.echo(f"Courriels : {mail['sent']} envoyé(s), {mail['failed']} en échec (nouvel essai plus tard).")
+        click.echo(f"Courriels : {mail['sent']} envoyé(s), {mail['failed']} en échec (nouvel essai plus tard).")
 
 
 @click.command("preflight")
@@ -174,7 +174,7 @@ def preflight():
     found = problems(_settings())
     if found:
         raise click.ClickException(found[0])
-    click.echo("Configuration correcte : base de données et HSM joignables.")
+    click.echo("Configuration correcte : base de données et HSM joignables.")
 
 
 def register(app: Flask) -> None:

@@ -70,9 +70,9 @@ class Settings:
     ocsp_rate_limit: str = "600 per minute"
     psc_sandbox_registry: str = ""  # development: the sandbox's added identities (app/psc/sandbox/registry.py)
     # Who publishes and hosts the portal, and whom people write to (mentions légales, accessibility statement).
-    legal_publisher: str = "Éditeur du portail (à renseigner : LEGAL_PUBLISHER)"
-    legal_publication_director: str = "Directeur ou directrice de la publication (à renseigner : LEGAL_DIRECTOR)"
-    legal_host: str = "Hébergeur (à renseigner : LEGAL_HOST)"
+    legal_publisher: str = "Éditeur du portail (à renseigner : LEGAL_PUBLISHER)"
+    legal_publication_director: str = "Directeur ou directrice de la publication (à renseigner : LEGAL_DIRECTOR)"
+    legal_host: str = "Hébergeur (à renseigner : LEGAL_HOST)"
     legal_contact: str = "contact@portail-sante.localhost"
     legal_dpo: str = "dpo@portail-sante.localhost"
 
@@ -142,7 +142,7 @@ class Settings:
             missing = [n for n in required if not getattr(self, n.lower())]
             if missing:
                 raise ConfigurationError(
-                    f"{', '.join(missing)} manquant en production : définissez ces variables d'environnement."
+                    f"{', '.join(missing)} manquant en production : définissez ces variables d'environnement."
                 )
             self._check_production_endpoints()
             return
@@ -159,12 +159,12 @@ class Settings:
             raise ConfigurationError("PSC_DISCOVERY_URL doit être l'URL https du vrai Pro Santé Connect en "
                                      "production (pas le bac à sable local ni une adresse de bouclage).")
         if not _public_https(self.psc_issuer):
-            raise ConfigurationError("PSC_ISSUER manquant ou non https en production : indiquez l'émetteur "
+            raise ConfigurationError("PSC_ISSUER manquant ou non https en production : indiquez l'émetteur "
                                      "attendu de Pro Santé Connect (comparé à la découverte et à chaque jeton).")
         if not self.portal_base_url.startswith("https://"):
             raise ConfigurationError("PORTAL_BASE_URL doit commencer par https:// en production.")
         if self.cps_trusted_proxies and not self.cps_proxy_secret:
-            raise ConfigurationError("CPS_TRUSTED_PROXIES sans CPS_PROXY_SECRET est refusé en production : "
+            raise ConfigurationError("CPS_TRUSTED_PROXIES sans CPS_PROXY_SECRET est refusé en production : "
                                      "définissez le secret partagé avec le frontal nginx.")
 
     def apply_process_environment(self) -> None:

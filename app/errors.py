@@ -24,7 +24,7 @@ class ErrorPage:
 
 PAGES = {
     400: ErrorPage(400, "Requête invalide", "La demande envoyée n’a pas pu être traitée.",
-                   "Revenez à la page précédente (bouton Retour du navigateur) : ce que vous aviez saisi y est en "
+                   "Revenez à la page précédente (bouton Retour du navigateur) : ce que vous aviez saisi y est en "
                    "général encore. Si le problème persiste, contactez l’assistance."),
     401: ErrorPage(401, "Connexion impossible", "Vous n’êtes pas connecté.",
                    "Reconnectez-vous avec Pro Santé Connect (carte CPS ou e-CPS) ou avec votre carte."),
@@ -39,7 +39,7 @@ PAGES = {
     429: ErrorPage(429, "Trop de tentatives", "Vous avez fait trop de demandes en peu de temps.",
                    "Patientez quelques minutes avant de réessayer."),
     500: ErrorPage(500, "Erreur inattendue", "Désolé, le service rencontre un problème.",
-                   "Nous y travaillons. Réessayez plus tard ; vos brouillons enregistrés sont conservés."),
+                   "Nous y travaillons. Réessayez plus tard ; vos brouillons enregistrés sont conservés."),
     503: ErrorPage(503, "Service indisponible", "Le service est momentanément indisponible.",
                    "Aucune opération n’a été enregistrée à moitié. Réessayez dans quelques minutes."),
 }
@@ -63,7 +63,7 @@ def render_error(code: int, detail: str | None = None):
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque (session terminée ?) : "
+        return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque (session terminée ?) : "
                                  "reconnectez-vous si besoin, puis renvoyez le formulaire.")
 
     @app.errorhandler(HsmError)

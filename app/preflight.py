@@ -36,21 +36,21 @@ def _database_problems(url: str) -> list[str]:
         revision = current_revision(engine)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:160]
-        return [f"Base de données injoignable ({redact_url(url)}) : {reason}. Vérifiez que le serveur "
+        return [f"Base de données injoignable ({redact_url(url)}) : {reason}. Vérifiez que le serveur "
                 "tourne et la variable DATABASE_URL (sans elle, SQLite sous instance/ est utilisé)."]
     finally:
         engine.dispose()
     head = head_revision()
     if revision != head:
-        return [f"Base de données non migrée (révision {revision or 'aucune'}, attendue {head}) : "
-                "lancez « flask db upgrade »."]
+        return [f"Base de données non migrée (révision {revision or 'aucune'}, attendue {head}) : "
+                "lancez « flask db upgrade »."]
     return []
 
 
 def main() -> int:
     found = problems(Settings.from_env())
     for line in found[:1]:
-        print(f"portail : {line}", file=sys.stderr)
+        print(f"portail : {line}", file=sys.stderr)
     return 1 if found else 0
 
 

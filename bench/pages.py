@@ -110,8 +110,8 @@ def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
         "récapitulatif F301 (connecté)": (f"/demarches/{draft}/recapitulatif", cookie),
         "file d’instruction (opérateur)": ("/instruction/?etat=tous", operator_cookie),
         # The floor: the same request path with an empty page, then the bare layout (bench/floor_app.py).
-        "plancher : connecté, page vide": ("/_plancher/vide", cookie),
-        "plancher : connecté, gabarit seul": ("/_plancher/gabarit", cookie),
+        "plancher : connecté, page vide": ("/_plancher/vide", cookie),
+        "plancher : connecté, gabarit seul": ("/_plancher/gabarit", cookie),
     }
     return env, pages
 

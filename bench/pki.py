@@ -131,9 +131,9 @@ def run(work: Path, url: str) -> None:
           f"{ca_key.key_size} ({ca_label}); seal key EC P-256; runs: {args.signatures} signatures, "
           f"{args.certificates} certificates, {args.ocsp} OCSP, {args.pdfs} PDFs")
     print(f"raw HSM signatures/s (CA key)         : {raw:8.1f}")
-    print(f"certificates issued/s (CSR -> stored) : {issuance:8.1f}   ratio to raw: {issuance / raw:.2f} "
+    print(f"certificates issued/s (CSR -> stored) : {issuance:8.1f}   ratio to raw: {issuance / raw:.2f} "
           f"(target >= 0.5); work besides the signature: {(1 / issuance - 1 / raw) * 1000:.1f} ms")
-    print(f"OCSP responses/s, each signed (nonce) : {ocsp_signed:8.1f}   (delegated responder, EC P-256)")
+    print(f"OCSP responses/s, each signed (nonce) : {ocsp_signed:8.1f}   (delegated responder, EC P-256)")
     print(f"OCSP responses/s, pre-signed reused   : {ocsp_reused:8.1f}   (status read from the database each time)")
     print(f"sealed PDFs/s (render + PAdES B-LTA)  : {1 / statistics.mean(portal_times):8.1f}   "
           f"median {portal_median * 1000:.1f} ms")

@@ -87,7 +87,7 @@ def render_decision(*, filing, prescriber, pharmacist, structure, medicine, link
         story += [table([("Motif", dict(REFUSAL_REASONS).get(decision.get("motif"), "")),
                          ("Commentaire", decision.get("commentaire") or "—"),
                          ("Voies de recours", APPEAL_ROUTES)])]
-    story += [Spacer(1, 10), Paragraph(escape(f"Vérifier cette décision : {link}"), cell), _qr(link)]
+    story += [Spacer(1, 10), Paragraph(escape(f"Vérifier cette décision : {link}"), cell), _qr(link)]
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=f"{title} {filing.reference}", author="ANSM – Portail santé",
                             lang="fr-FR", leftMargin=18 * mm, rightMargin=18 * mm)

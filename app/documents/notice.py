@@ -13,7 +13,7 @@ def render_notice(title: str, reference: str, paragraphs: list[str]) -> bytes:
     buffer = BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="Portail santé", lang="fr-FR")
     styles = getSampleStyleSheet()
-    story = [Paragraph(title, styles["Title"]), Paragraph(f"Référence : {reference}", styles["Normal"]),
+    story = [Paragraph(title, styles["Title"]), Paragraph(f"Référence : {reference}", styles["Normal"]),
              Spacer(1, 12)]
     story += [Paragraph(p, styles["BodyText"]) for p in paragraphs]
     doc.build(story)

@@ -38,12 +38,12 @@ AAC_MACHINE = Machine(AAC_STATES, (
     Transition("evaluer", "Prendre en évaluation", frozenset({"transmise"}), "en_evaluation", EVALUATOR,
                done="Demande prise en évaluation."),
     Transition("demander_complements", "Demander des compléments", EVALUATING, "complements", EVALUATOR,
-               needs_message=True, done="Compléments demandés : le prescripteur et la PUI sont prévenus par "
-                                        "courriel ; l’un ou l’autre répond depuis la demande."),
+               needs_message=True, done="Compléments demandés : le prescripteur et la PUI sont prévenus par "
+                                        "courriel ; l’un ou l’autre répond depuis la demande."),
     Transition("repondre_prescripteur", "Répondre et renvoyer à l’ANSM", frozenset({"complements"}), "en_evaluation",
-               PRESCRIBER, needs_message=True, done="Réponse envoyée : la demande retourne en évaluation à l’ANSM."),
+               PRESCRIBER, needs_message=True, done="Réponse envoyée : la demande retourne en évaluation à l’ANSM."),
     Transition("repondre", "Répondre et renvoyer à l’ANSM", frozenset({"complements"}), "en_evaluation", PHARMACIST,
-               needs_message=True, done="Réponse envoyée : la demande retourne en évaluation à l’ANSM."),
+               needs_message=True, done="Réponse envoyée : la demande retourne en évaluation à l’ANSM."),
     Transition("demander_donnees_labo", "Demander des données au laboratoire", EVALUATING, "donnees_labo",
                EVALUATOR, needs_message=True, done="Données demandées au laboratoire."),
     Transition("repondre_labo", "Répondre", frozenset({"donnees_labo"}), "en_evaluation", LABORATORY,
@@ -69,13 +69,13 @@ APPEAL_ROUTES = ("Cette décision peut faire l’objet, dans un délai de deux m
                  "tribunal administratif compétent.")
 NOT_AAC = {  # answers to the screening question, and why they are not an AAC
     "recherche": "Un usage dans le cadre d’une recherche relève d’un essai clinique, pas d’une autorisation d’accès "
-                 "compassionnel : voyez le promoteur de la recherche, ou les essais ouverts (registre européen CTIS, "
+                 "compassionnel : voyez le promoteur de la recherche, ou les essais ouverts (registre européen CTIS, "
                  "répertoire des essais de l’ANSM).",
     "poursuite_essai": "La poursuite d’un traitement à l’issue d’un essai clinique relève du promoteur de l’essai, "
                        "pas d’une AAC.",
     "preparation": "Les préparations hospitalières et magistrales ne relèvent pas de l’AAC.",
     "hors_amm": "Un médicament commercialisé utilisé hors de son AMM relève d’un cadre de prescription "
-                "compassionnelle (CPC) : consultez le référentiel, aucune demande n’est nécessaire.",
+                "compassionnelle (CPC) : consultez le référentiel, aucune demande n’est nécessaire.",
 }
 MIN_DAYS, MAX_DAYS = 1, 365
 INITIALS = re.compile(r"^[A-Z]{1,2}$")  # two for compound names (Jean-Pierre: JP)
@@ -87,7 +87,7 @@ def check_initials(value: str, label: str) -> str | None:
     if not cleaned:
         return f"Indiquez l’initiale du {label}."
     if not INITIALS.match(cleaned):
-        return (f"Seules les initiales du {label} sont demandées (1 ou 2 lettres, ex. « D ») : aucune donnée "
+        return (f"Seules les initiales du {label} sont demandées (1 ou 2 lettres, ex. « D ») : aucune donnée "
                 "identifiante du patient n’est conservée.")
     return None
 

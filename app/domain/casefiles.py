@@ -101,18 +101,18 @@ def conflict(agent: Actor, involvement: Involvement) -> str | None:
     Nobody decides a file they filed, that names them, or that concerns a structure where they hold a role
     (a habilitation, or a practice there)."""
     if agent.person_id == involvement.filer_id:
-        return f"{CANNOT_DECIDE} : vous l’avez déposé."
+        return f"{CANNOT_DECIDE} : vous l’avez déposé."
     if agent.national_id in involvement.named_ids or agent.person_id in involvement.named_person_ids:
-        return f"{CANNOT_DECIDE} : il vous désigne."
+        return f"{CANNOT_DECIDE} : il vous désigne."
     if ({h.structure_id for h in agent.habilitations} | agent.activity_structure_ids) & involvement.structure_ids:
-        return f"{CANNOT_DECIDE} : vous détenez un rôle dans la structure concernée."
+        return f"{CANNOT_DECIDE} : vous détenez un rôle dans la structure concernée."
     return None
 
 
 def require_independent(agent: Actor | None, involvement: Involvement | None) -> None:
     """:class:`InvalidTransition` unless ``agent`` is known and free of any conflict with the file."""
     if agent is None or involvement is None:
-        raise InvalidTransition(f"{CANNOT_DECIDE} : agent inconnu.")
+        raise InvalidTransition(f"{CANNOT_DECIDE} : agent inconnu.")
     if (why := conflict(agent, involvement)) is not None:
         raise InvalidTransition(why)
 
@@ -124,7 +124,7 @@ class Machine:
 
     def __init__(self, states: CodeSet, transitions: tuple[Transition, ...], roles: dict[str, str],
                  deciders: frozenset[str] = frozenset(), *, final: frozenset[str] = frozenset(),
-                 motive: str = "Indiquez le motif : il sera transmis au déclarant.", motive_field: str = "message",
+                 motive: str = "Indiquez le motif : il sera transmis au déclarant.", motive_field: str = "message",
                  noun: str = "un dossier"):
         self.states = states
         self.transitions = {t.verb: t for t in transitions}
@@ -141,9 +141,9 @@ class Machine:
         if found is None:
             raise InvalidTransition("Action inconnue sur ce dossier.")
         if found.by != by:
-            raise InvalidTransition(f"« {found.label} » est réservé {self.roles.get(found.by, found.by)}.")
+            raise InvalidTransition(f"« {found.label} » est réservé {self.roles.get(found.by, found.by)}.")
         if state not in found.sources:
-            raise InvalidTransition(f"Impossible de « {found.label.lower()} » {self.noun} "
+            raise InvalidTransition(f"Impossible de « {found.label.lower()} » {self.noun} "
                                     f"{self.states[state].lower()}.")
         if found.needs_message and not message.strip():
             raise InvalidTransition(self.motive, field=self.motive_field)

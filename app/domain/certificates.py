@@ -91,7 +91,7 @@ def validate_dns_name(name: str) -> str:
     labels = value.split(".")
     if (len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.fullmatch(label) for label in labels)
             or re.fullmatch(r"[0-9]+", labels[-1])):
-        raise CertificateRequestError(f"Nom DNS invalide : « {name} » (nom de domaine complet attendu, "
+        raise CertificateRequestError(f"Nom DNS invalide : « {name} » (nom de domaine complet attendu, "
                                       "sans joker ni adresse IP).", field="dns_names")
     return value
 
@@ -112,8 +112,8 @@ def check_declared(names: list[str], declared: list[str]) -> None:
         if not any(within(name, domain) for domain in declared):
             shown = ", ".join(declared) if declared else "aucun"
             raise CertificateRequestError(
-                f"Le nom « {name} » n’est dans aucun domaine déclaré par la structure pour ses serveurs "
-                f"(domaines déclarés : {shown}). Un domaine se déclare par un formulaire F413 ou F503 (famille "
+                f"Le nom « {name} » n’est dans aucun domaine déclaré par la structure pour ses serveurs "
+                f"(domaines déclarés : {shown}). Un domaine se déclare par un formulaire F413 ou F503 (famille "
                 "SERV) accepté par l’ANS.", field="dns_names")
 
 

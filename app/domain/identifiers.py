@@ -130,7 +130,7 @@ def parse_national_id(value: str) -> NationalId:
             raise InvalidIdentifier("L'identifiant local de la structure est manquant ou invalide.")
         return NationalId(prefix, number, local)
     raise InvalidIdentifier(
-        "Type d'identifiant national inconnu : il commence par 8 (RPPS), 0 (ADELI), 3 (FINESS) ou 5 (SIRET)."
+        "Type d'identifiant national inconnu : il commence par 8 (RPPS), 0 (ADELI), 3 (FINESS) ou 5 (SIRET)."
     )
 
 

@@ -27,15 +27,15 @@ class Product:
 
 PRODUCTS: dict[tuple[str, str], Product] = {(p.family, p.usage): p for p in (
     Product("ORG", "DMP", ("ORG_AUTH_CLI", "ORG_SIGN"),
-            "2 certificats sont nécessaires : authentification (ORG AUTH_CLI) et signature (ORG SIGN), chacun avec "
+            "2 certificats sont nécessaires : authentification (ORG AUTH_CLI) et signature (ORG SIGN), chacun avec "
             "sa propre clé. Un certificat par solution logicielle qui alimente le DMP."),
     Product("ORG", "INSI", ("ORG_AUTH_CLI",),
-            "Un certificat ORG AUTH_CLI nommé exactement INSI-AUTO ou INSI-MANU ; il ne sert qu’à INSi."),
+            "Un certificat ORG AUTH_CLI nommé exactement INSI-AUTO ou INSI-MANU ; il ne sert qu’à INSi."),
     Product("ORG", "PSC", ("ORG_AUTH_CLI",), "Un certificat ORG AUTH_CLI par serveur fournisseur de service."),
     Product("ORG", "MSS", ("ORG_AUTH_CLI",), "Un certificat ORG AUTH_CLI pour le logiciel qui échange avec MSSanté."),
-    Product("ORG", "AUTRE", ("ORG_AUTH_CLI",), "Un certificat ORG AUTH_CLI ; le nom du service est libre."),
+    Product("ORG", "AUTRE", ("ORG_AUTH_CLI",), "Un certificat ORG AUTH_CLI ; le nom du service est libre."),
     Product("SERV", "MSS", ("SERV_SSL",), "Un certificat serveur SSL pour un opérateur de messagerie MSSanté."),
-    Product("SERV", "AUTRE", ("SERV_SSL",), "Un certificat serveur SSL : ses noms DNS en forment le nom."),
+    Product("SERV", "AUTRE", ("SERV_SSL",), "Un certificat serveur SSL : ses noms DNS en forment le nom."),
 )}
 
 
@@ -69,20 +69,20 @@ class StructureRule:
 PRIVATE_EJ_FROM = date(2025, 1, 1)
 STRUCTURE_RULES: tuple[StructureRule, ...] = (
     StructureRule("public-ej", "public_or_dialysis", "EJ", True, True, False, None,
-                  "Établissement public ou centre de dialyse : certificats sous le FINESS juridique (EJ), "
+                  "Établissement public ou centre de dialyse : certificats sous le FINESS juridique (EJ), "
                   "pour tous ses sites."),
     StructureRule("public-eg-renewal", "public_or_dialysis", "EG", False, True, False, None,
-                  "Établissement public ou centre de dialyse : un certificat sous FINESS géographique peut être "
+                  "Établissement public ou centre de dialyse : un certificat sous FINESS géographique peut être "
                   "renouvelé et conservé jusqu’à son expiration, mais plus commandé."),
     StructureRule("private-eg", "private", "EG", True, True, False, None,
-                  "Établissement privé : un certificat par site, sous son FINESS géographique (EG), jamais mutualisé "
+                  "Établissement privé : un certificat par site, sous son FINESS géographique (EG), jamais mutualisé "
                   "entre sites."),
     StructureRule("private-ej", "private", "EJ", True, True, True, PRIVATE_EJ_FROM,
-                  "Établissement privé : certificat sous le FINESS juridique (EJ) seulement avec l’attestation que "
+                  "Établissement privé : certificat sous le FINESS juridique (EJ) seulement avec l’attestation que "
                   "les logiciels transmettent le FINESS géographique dans les métadonnées du DMP (VIHF, lot de "
                   "soumission, document)."),
     StructureRule("outside-finess", "outside_finess", "SIRET", True, True, False, None,
-                  "Structure hors FINESS : certificats sous son SIRET."),
+                  "Structure hors FINESS : certificats sous son SIRET."),
 )
 
 

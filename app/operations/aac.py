@@ -53,7 +53,7 @@ def save_step(db: Session, filing: Filing, step: str, data: dict) -> None:
     """Keep a step as typed in the draft (valid or not), except what the portal never stores: a patient name
     typed where initials are asked is dropped before anything is written."""
     if filing.state not in EDITABLE:
-        raise InvalidTransition("Cette demande a été envoyée : elle ne se modifie plus.")
+        raise InvalidTransition("Cette demande a été envoyée : elle ne se modifie plus.")
     if step == "patient":
         data = {**data, **{key: aac.initials(data.get(key, "")) for key in PATIENT_INITIALS}}
     filing.payload = {**filing.payload, step: data}
@@ -76,9 +76,9 @@ def move(db: Session, filing: Filing, verb: str, by: str, *, actor: str, message
             pharmacist = parse_id(str((filing.payload.get("engagement") or {}).get("pharmacien", "")).partition(":")[0])
             people = [db.get(Person, filing.filer_id), db.get(Person, pharmacist) if pharmacist else None]
             outbox.queue(db, [p.email for p in people if p is not None and p.email],
-                         f"Demande d’accès compassionnel {filing.reference} : l’ANSM demande des compléments",
-                         f"L’ANSM demande des compléments sur la demande {filing.reference} :\n\n{message}\n\n"
-                         f"Répondez depuis la demande (le prescripteur ou le pharmacien de la PUI) : {link}",
+                         f"Demande d’accès compassionnel {filing.reference} : l’ANSM demande des compléments",
+                         f"L’ANSM demande des compléments sur la demande {filing.reference} :\n\n{message}\n\n"
+                         f"Répondez depuis la demande (le prescripteur ou le pharmacien de la PUI) : {link}",
                          filing_id=filing.id)
 
     transition(db, filing, verb, by=by, actor=actor, agent=agent, message=message, auth_method=auth_method,
@@ -101,7 +101,7 @@ def submit(db: Session, filing: Filing, *, actor: str, auth_method: str, activit
     move(db, filing, "soumettre", aac.PRESCRIBER, actor=actor, auth_method=auth_method)
     pharmacist = db.get(Person, pharmacist_id)
     outbox.queue(db, [pharmacist.email], f"Demande d’accès compassionnel {filing.reference} à valider",
-                 f"Une demande d’autorisation d’accès compassionnel attend votre vérification : {link}",
+                 f"Une demande d’autorisation d’accès compassionnel attend votre vérification : {link}",
                  filing_id=filing.id)
 
 
@@ -176,7 +176,7 @@ def seal_decision(db: Session, filing: Filing, keystore, *, base_url: str) -> Fi
     db.flush()
     outbox.queue(db, [prescriber.email, pharmacist.email], f"Décision sur la demande {filing.reference}",
                  f"La décision sur la demande d’accès compassionnel {filing.reference} est disponible dans le "
-                 f"portail. Vérification : {link}", filing_id=filing.id)
+                 f"portail. Vérification : {link}", filing_id=filing.id)
     return document
 
 
@@ -187,10 +187,10 @@ def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
         raise InvalidTransition("Seule une autorisation octroyée (ou expirée) se renouvelle.")
     medicine = product(db, (previous.payload.get("medicament") or {}).get("code", ""))
     if medicine is not None and not medicine.open_to_aac(today):
-        raise InvalidTransition(f"L’accès compassionnel à {medicine.name} est terminé : pas de renouvellement.")
+        raise InvalidTransition(f"L’accès compassionnel à {medicine.name} est terminé : pas de renouvellement.")
     indication = indication_of(medicine, (previous.payload.get("medicament") or {}).get("indication", ""))
     if indication is not None and not aac.indication_open(indication):
-        raise InvalidTransition("L’accès compassionnel dans cette indication est terminé : pas de renouvellement.")
+        raise InvalidTransition("L’accès compassionnel dans cette indication est terminé : pas de renouvellement.")
     payload = {key: dict(previous.payload.get(key) or {}) for key in ("patient", "medicament", "engagement")}
     payload["prescription"] = {k: v for k, v in (previous.payload.get("prescription") or {}).items()
                                if k in ("posologie", "duree", "criteres", "justification", "differable", "essais")}
@@ -230,14 +230,14 @@ def pharmacist_edit(db: Session, filing: Filing, changes: dict, *, actor: str, t
     if errors:
         field, message = next(iter(errors.items()))
         raise InvalidTransition(message, field=field)
-    described = [f"{label} : « {before.get(key, '')} » → « {after[key]} »" for key, label in EDITABLE_BY_PUI
+    described = [f"{label} : « {before.get(key, '')} » → « {after[key]} »" for key, label in EDITABLE_BY_PUI
                  if after.get(key, "") != before.get(key, "")]
     if not described:
         return []
     filing.payload = {**filing.payload, "prescription": after}
     db.add(filing)
     db.add(FilingEvent(filing_id=filing.id, actor=actor, verb="modifier_pui", before=filing.state,
-                       after=filing.state, message="Modifié par la PUI : " + " ; ".join(described)))
+                       after=filing.state, message="Modifié par la PUI : " + " ; ".join(described)))
     db.flush()
     audit.record(db, actor=actor, action="aac.modified_by_pui", object_type="filing", object_id=filing.id,
                  before={k: before.get(k) for k, _ in EDITABLE_BY_PUI},

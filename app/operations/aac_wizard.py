@@ -70,7 +70,7 @@ def situation(db: Session, payload: dict, step: str, *, today: date, activity_id
     elif step == "prescription":
         choices["criteres"] = [(c, c) for c in (indication or {}).get("criteria", ())]
         if medicine is not None and medicine.max_days:
-            hints["duree"] = f"1 à 365 ; maximum pour ce médicament : {medicine.max_days} jours"
+            hints["duree"] = f"1 à 365 ; maximum pour ce médicament : {medicine.max_days} jours"
     elif step == "engagement":
         searched = dispensing_structures(db, (payload.get("engagement") or {}).get("etablissement", ""))
         choices["pharmacien"] = [(f"{p.id}:{s.id}", f"{p.given_name} {p.family_name}", s.name)
@@ -97,15 +97,15 @@ def _rules(db: Session, step: str, data: dict, seen: schema.Situation, *, today:
     elif step == "medicament":
         medicine = product(db, data.get("code", ""))
         if data.get("code") and medicine is None:
-            errors["code"] = "Médicament inconnu du référentiel : choisissez-le dans la liste, ou décrivez-le."
+            errors["code"] = "Médicament inconnu du référentiel : choisissez-le dans la liste, ou décrivez-le."
         elif medicine is not None and not medicine.open_to_aac(today):
             errors["code"] = (f"L’accès compassionnel à {medicine.name} est terminé"
                               + (f" depuis le {medicine.ended_on:%d/%m/%Y}" if medicine.ended_on else "")
-                              + " : aucune nouvelle demande n’est possible.")
+                              + " : aucune nouvelle demande n’est possible.")
         chosen = indication_of(medicine, data.get("indication", ""))
         if chosen is not None and not aac.indication_open(chosen):
-            errors["indication"] = (f"L’accès compassionnel dans l’indication « {chosen.get('label', '')} » est "
-                                    "terminé : aucune nouvelle demande n’est possible dans cette indication.")
+            errors["indication"] = (f"L’accès compassionnel dans l’indication « {chosen.get('label', '')} » est "
+                                    "terminé : aucune nouvelle demande n’est possible dans cette indication.")
         elif medicine is not None and chosen is None and not data.get("indication_libre", "").strip():
             errors["indication"] = "Choisissez l’indication, ou décrivez-la."
     elif step == "prescription":

@@ -37,7 +37,7 @@ def create_token(db: Session, person: Person, *, name: str, structure_ids: list[
     if not name.strip() or len(name) > 100:
         raise TokenError("Donnez un nom au jeton (le logiciel qui l’utilisera), 100 caractères au plus.", 422)
     if days not in VALIDITY_DAYS:
-        raise TokenError("Durée de validité : 30, 90 ou 365 jours.", 422)
+        raise TokenError("Durée de validité : 30, 90 ou 365 jours.", 422)
     if not families or set(families) - {"ORG", "SERV"}:
         raise TokenError("Choisissez au moins une famille de certificats.", 422)
     if not structure_ids:
@@ -70,14 +70,14 @@ def authenticate(db: Session, header: str | None, *, using: bool = False) -> tup
     """The token of an ``Authorization: Bearer`` header and its creator, or :class:`TokenError`; ``using`` (a
     request that changes something) records the token's last use."""
     if not header or not header.startswith("Bearer "):
-        raise TokenError("Jeton absent : en-tête « Authorization: Bearer pst_… » attendu.")
+        raise TokenError("Jeton absent : en-tête « Authorization: Bearer pst_… » attendu.")
     token = db.exec(select(ApiToken).where(ApiToken.token_sha256 == _hash(header[7:].strip()))).first()
     if token is None:
         raise TokenError("Jeton inconnu.")
     if token.revoked_at is not None:
         raise TokenError("Jeton révoqué.")
     if aware(token.expires_at) <= utcnow():
-        raise TokenError("Jeton expiré : créez-en un nouveau dans le portail.")
+        raise TokenError("Jeton expiré : créez-en un nouveau dans le portail.")
     if using:
         token.last_used_at = utcnow()
         db.add(token)

@@ -27,7 +27,7 @@ def attach(db: Session, filing: Filing, upload, directory: Path, *, max_bytes: i
         raise AttachmentError("Choisissez un fichier à joindre.")
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise AttachmentError(f"Le fichier dépasse {max_bytes // (1024 * 1024)} Mo : réduisez-le ou numérisez-le "
+        raise AttachmentError(f"Le fichier dépasse {max_bytes // (1024 * 1024)} Mo : réduisez-le ou numérisez-le "
                               "en moins haute résolution.")
     if not data:
         raise AttachmentError("Le fichier est vide.")

@@ -24,7 +24,7 @@ def check_card_certificate(db: Session, cert: x509.Certificate) -> None:
     card_cas = {i: item for i, item in all_issuers(db).items() if item.name in CARD_AUTHORITIES}
     authority_id = next((i for i, item in card_cas.items() if _issued_by(cert, item.certificate)), None)
     if authority_id is None:
-        raise IdentityError("Ce certificat n’a pas été émis par une autorité de cartes CPS : utilisez votre carte "
+        raise IdentityError("Ce certificat n’a pas été émis par une autorité de cartes CPS : utilisez votre carte "
                             "CPS, CPF, CPE ou CDE.")
     try:
         policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
@@ -34,7 +34,7 @@ def check_card_certificate(db: Session, cert: x509.Certificate) -> None:
         raise IdentityError("Ce certificat n’est pas un certificat d’authentification de carte.")
     status = certificate_status(db, authority_id, cert.serial_number)
     if status.status == "revoked":
-        raise IdentityError("Cette carte a été révoquée (opposition ou remplacement) : elle ne permet plus de "
+        raise IdentityError("Cette carte a été révoquée (opposition ou remplacement) : elle ne permet plus de "
                             "se connecter. Connectez-vous avec e-CPS ou contactez votre gestionnaire de cartes.")
     if status.status != "good":
         raise IdentityError("Cette carte est inconnue de son autorité de certification.")
@@ -42,7 +42,7 @@ def check_card_certificate(db: Session, cert: x509.Certificate) -> None:
         IssuedCertificate.authority_id == authority_id,
         IssuedCertificate.serial_hex == format(cert.serial_number, "x"))).first()
     if card_status is not None and card_status != "active":
-        raise IdentityError("Cette carte fait l’objet d’une opposition ou d’une révocation : elle ne permet plus de "
+        raise IdentityError("Cette carte fait l’objet d’une opposition ou d’une révocation : elle ne permet plus de "
                             "se connecter. Connectez-vous avec e-CPS ou contactez votre gestionnaire de cartes.")
 
 

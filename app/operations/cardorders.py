@@ -93,8 +93,8 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
     holder = f"{order.given_name} {order.family_name}"
     if verb in ("activer", "opposer", "revoquer") and order.email:
         label = CARD_ORDER_STATES[order.state]
-        outbox.queue(db, [order.email, *(notify or [])], f"Votre carte {order.card_type} : {label.lower()}",
-                     f"La carte {order.card_type} de {holder} est désormais « {label} ».")
+        outbox.queue(db, [order.email, *(notify or [])], f"Votre carte {order.card_type} : {label.lower()}",
+                     f"La carte {order.card_type} de {holder} est désormais « {label} ».")
 
 
 def pending_for_agency(db: Session, limit: int = 200) -> list[tuple[CardOrder, Structure, str | None]]:

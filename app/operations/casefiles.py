@@ -169,7 +169,7 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
             f"Votre dossier {filing.reference} a bien été déposé le {for_people(now)}.\n"
-            f"Numéro d’accusé de réception : {filing.reference}.\n{portal_url}")
+            f"Numéro d’accusé de réception : {filing.reference}.\n{portal_url}")
     return True
 
 
@@ -183,22 +183,22 @@ def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Ac
     if verb == "accepter":
         errors = workflow.check(db, filing)
         if errors:
-            raise InvalidTransition("Le dossier ne peut plus être accepté : "
+            raise InvalidTransition("Le dossier ne peut plus être accepté : "
                                     + " ".join(m for e in errors.values() for m in e.values()))
     event = transition(db, filing, verb, by=BACK_OFFICE, actor=actor, agent=agent, message=message,
                        auth_method=auth_method,
                        after=(lambda _event: workflow.effects(db, filing, actor)) if verb == "accepter" else None)
     if verb != "passer_en_instruction":
-        said = f"\n\nMessage de l’agence :\n{message.strip()}" if message.strip() else ""
+        said = f"\n\nMessage de l’agence :\n{message.strip()}" if message.strip() else ""
         _notify(db, filing, workflow, filer_email,
-                f"Dossier {filing.reference} : {states.STATES[filing.state].lower()}",
-                f"Votre dossier {filing.reference} est désormais « {states.STATES[filing.state]} ».{said}\n"
+                f"Dossier {filing.reference} : {states.STATES[filing.state].lower()}",
+                f"Votre dossier {filing.reference} est désormais « {states.STATES[filing.state]} ».{said}\n"
                 f"{portal_url}")
     return event
 
 
-CLOSED_THREAD = ("Ce dossier est clos : il n’accepte plus de message. Pour une nouvelle demande, déposez un nouveau "
-                 "formulaire ; pour contester une décision, suivez les voies de recours indiquées dans le courriel "
+CLOSED_THREAD = ("Ce dossier est clos : il n’accepte plus de message. Pour une nouvelle demande, déposez un nouveau "
+                 "formulaire ; pour contester une décision, suivez les voies de recours indiquées dans le courriel "
                  "de décision.")
 
 
@@ -208,7 +208,7 @@ def write_message(db: Session, filing: Filing, *, actor: str, message: str, by: 
     if filing.state in states.FINAL_STATES:
         raise InvalidTransition(CLOSED_THREAD, field="message")
     if filing.state == "brouillon":
-        raise InvalidTransition("Le dossier n’est pas encore déposé : rien n’est transmis à l’agence.",
+        raise InvalidTransition("Le dossier n’est pas encore déposé : rien n’est transmis à l’agence.",
                                 field="message")
     if not message.strip():
         raise InvalidTransition("Le message est vide.", field="message")
@@ -239,7 +239,7 @@ def delete_draft(db: Session, filing: Filing, *, actor: str, attachments_dir) ->
     from app.models import FilingAttachment
 
     if filing.state != "brouillon":
-        raise InvalidTransition("Seul un brouillon se supprime : ce dossier a été déposé.")
+        raise InvalidTransition("Seul un brouillon se supprime : ce dossier a été déposé.")
     stored = [row.stored_as for row in db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == filing.id))]
     for model in (FilingAttachment, FilingEvent):
         db.execute(sa.delete(model).where(model.filing_id == filing.id))

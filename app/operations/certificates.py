@@ -78,7 +78,7 @@ def check_order(db: Session, order: CertificateOrder, *, person_id: int, today: 
     if not decision.allowed:
         raise CertificateRequestError(decision.message, field=decision.field)
     if not EMAIL.match(order.email or ""):
-        raise CertificateRequestError("Votre adresse électronique est obligatoire : les avis d’expiration y "
+        raise CertificateRequestError("Votre adresse électronique est obligatoire : les avis d’expiration y "
                                       "seront envoyés.", field="email")
     if order.copy_email and not EMAIL.match(order.copy_email):
         raise CertificateRequestError("Adresse en copie invalide.", field="copy_email")
@@ -116,7 +116,7 @@ def order_certificates(db: Session, keystore, order: CertificateOrder, *, person
             except CertificateRequestError as exc:
                 if exc.field == "csr" and len(product.profiles) > 1:
                     exc.field = f"csr_{profile}"
-                    exc.args = (f"{profile} : {exc}",)
+                    exc.args = (f"{profile} : {exc}",)
                 elif exc.field == "csr":
                     exc.field = f"csr_{profile}"
                 raise
@@ -124,7 +124,7 @@ def order_certificates(db: Session, keystore, order: CertificateOrder, *, person
     transition(db, filing, "delivrer", by=PORTAL, actor="portail", message="Délivrance immédiate.", after=deliver,
                audit_extra={"usage": order.usage, "ordered_by": actor})
     names = ", ".join(f"{c.profile} n° {c.serial_hex}" for c in issued)
-    outbox.queue(db, [order.email, order.copy_email], f"Certificat délivré : {filing.reference}",
-                 f"Commande {filing.reference} ({USAGES[order.usage]}) pour {structure.name} : {names}.\n"
+    outbox.queue(db, [order.email, order.copy_email], f"Certificat délivré : {filing.reference}",
+                 f"Commande {filing.reference} ({USAGES[order.usage]}) pour {structure.name} : {names}.\n"
                  f"Valable jusqu’au {issued[0].not_after:%d/%m/%Y}.", filing_id=filing.id)
     return filing, issued

@@ -52,7 +52,7 @@ def request_link(db: Session, *, email: str, family_name: str, given_name: str, 
     db.flush()
     outbox.queue(db, [email], "Votre lien de connexion au portail santé",
                  "Bonjour,\n\n"
-                 "Pour déposer votre formulaire F101, ouvrez ce lien dans les 30 minutes (il ne sert qu’une fois) :\n"
+                 "Pour déposer votre formulaire F101, ouvrez ce lien dans les 30 minutes (il ne sert qu’une fois) :\n"
                  f"{link_base}/{token}\n\n"
                  "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.")
     return True
@@ -76,7 +76,7 @@ def consume_link(db: Session, token: str) -> LoginSession | None:
     key = account_id(email)
     known = db.exec(select(Person).where(Person.email_account == key)).first()
     if known is not None and not known.by_email_only:
-        raise HasCard("Votre carte de directeur a été fabriquée : connectez-vous désormais avec elle (ou avec "
+        raise HasCard("Votre carte de directeur a été fabriquée : connectez-vous désormais avec elle (ou avec "
                       "e-CPS), le lien par courriel ne sert qu’à demander la carte.")
     login = open_session(db, ProfessionalIdentity(national_id=key, family_name=family_name, given_name=given_name,
                                                   auth_method=AUTH_METHOD))

@@ -43,14 +43,14 @@ def send_expiry_notices(db: Session, *, now: datetime, base_url: str) -> int:
             recipients = current_administrators(db, structure, family) + certificate.contact_emails[1:]
             renew = f"{base_url}/certificats/demande?renouvellement={certificate.id}"
             when = f"{certificate.not_after:%d/%m/%Y}"
-            subject, opening = ((f"Certificat {certificate.common_name} : expire le {when}",
+            subject, opening = ((f"Certificat {certificate.common_name} : expire le {when}",
                                  f"Le certificat {certificate.common_name} expire le {when}.")
                                 if threshold == "un_mois" else
                                 (f"Certificat {certificate.common_name} expiré",
                                  f"Le certificat {certificate.common_name} a expiré le {when}."))
             outbox.queue(db, recipients, subject,
-                         f"{opening}\nStructure : {structure.name} ({structure.national_id}).\n"
-                         f"Numéro de série : {certificate.serial_hex}.\n\nRenouveler (nouvelle clé, nouvelle CSR) : "
+                         f"{opening}\nStructure : {structure.name} ({structure.national_id}).\n"
+                         f"Numéro de série : {certificate.serial_hex}.\n\nRenouveler (nouvelle clé, nouvelle CSR) : "
                          f"{renew}", filing_id=certificate.filing_id)
             db.add(CertificateNotice(certificate_id=certificate.id, threshold=threshold, sent_at=now))
             db.flush()

@@ -53,7 +53,7 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
         errors["status"] = "Choisissez le cadre (AAC, AAP ou CPC)."
     max_days = form.get("max_days", "")
     if parse_int(max_days, low=1, high=365) is None:
-        errors["max_days"] = "Durée maximale d’une autorisation : 1 à 365 jours."
+        errors["max_days"] = "Durée maximale d’une autorisation : 1 à 365 jours."
     ended_on = None
     if form.get("ended_on", "").strip():
         try:

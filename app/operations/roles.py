@@ -19,7 +19,7 @@ def grant_role(db: Session, national_id: str, role: str, *, granted_by: str, sco
     """Grant ``role`` to ``national_id``; returns (grant, created). Idempotent. A laboratory role names its
     laboratory (``scope``, as the référentiel spells it)."""
     if role not in AGENCY_ROLES:
-        raise RoleError(f"Rôle inconnu « {role} » : choisissez parmi {', '.join(sorted(AGENCY_ROLES))}.")
+        raise RoleError(f"Rôle inconnu « {role} » : choisissez parmi {', '.join(sorted(AGENCY_ROLES))}.")
     if (role == "laboratory") != bool(scope.strip()):
         raise RoleError("Le rôle laboratory s’accompagne du nom du laboratoire (--laboratoire), et lui seul.")
     nid = str(parse_national_id(national_id))

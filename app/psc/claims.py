@@ -44,7 +44,7 @@ def identity_from_userinfo(claims: dict, *, auth_method: str | None = None) -> P
     try:
         national_id = str(parse_national_id(subject))
     except InvalidIdentifier as exc:
-        raise IdentityError(f"Identifiant national transmis invalide : {exc}") from None
+        raise IdentityError(f"Identifiant national transmis invalide : {exc}") from None
 
     ref = _get(claims, "SubjectRefPro") or {}
     exercises = _list(_get(ref, "exercices"))

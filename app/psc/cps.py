@@ -75,7 +75,7 @@ def identity_from_certificate(cert: x509.Certificate, now: datetime | None = Non
     try:
         national_id = str(parse_national_id(cn))
     except InvalidIdentifier as exc:
-        raise IdentityError(f"Identifiant national de la carte invalide : {exc}") from None
+        raise IdentityError(f"Identifiant national de la carte invalide : {exc}") from None
     family = _attr(subject, NameOID.SURNAME)
     if not family:
         raise IdentityError("Le certificat de la carte ne porte pas le nom du titulaire.")

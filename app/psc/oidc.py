@@ -166,7 +166,7 @@ class PscClient:
         if params.get("error"):
             raise PscError("La connexion a été annulée ou refusée par Pro Santé Connect.")
         if time.time() - pending.started_at > 600:
-            raise PscError("La connexion a pris trop de temps : recommencez.")
+            raise PscError("La connexion a pris trop de temps : recommencez.")
         code = params.get("code")
         if not code:
             raise PscError("Pro Santé Connect n’a pas renvoyé de code d’autorisation.")
@@ -211,7 +211,7 @@ class PscClient:
             raise PscError("Le jeton d’identité n’est pas destiné à ce portail.")
         required = ACR_LEVELS.get(self.config.acr_values.split()[0], 1)
         if ACR_LEVELS.get(claims.get("acr") or "", 0) < required:
-            raise PscError("Le niveau d’authentification est insuffisant : connectez-vous avec votre carte CPS "
+            raise PscError("Le niveau d’authentification est insuffisant : connectez-vous avec votre carte CPS "
                            "ou votre e-CPS (niveau eIDAS substantiel).")
         return claims
 

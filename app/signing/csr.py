@@ -29,7 +29,7 @@ def load_csr(data: bytes) -> CheckedRequest:
     if not data or not data.strip():
         raise CertificateRequestError("Déposez une demande de certificat (CSR) au format PEM ou DER.")
     if len(data) > MAX_CSR_BYTES:
-        raise CertificateRequestError(f"Le fichier dépasse {MAX_CSR_BYTES // 1024} Ko : ce n’est pas une CSR.")
+        raise CertificateRequestError(f"Le fichier dépasse {MAX_CSR_BYTES // 1024} Ko : ce n’est pas une CSR.")
     try:
         csr = (x509.load_pem_x509_csr(data) if b"-----BEGIN" in data else x509.load_der_x509_csr(data))
     except ValueError:
@@ -40,20 +40,20 @@ def load_csr(data: bytes) -> CheckedRequest:
     except Exception:  # unsupported algorithms surface here
         signature_ok = False
     if not signature_ok:
-        raise CertificateRequestError("La signature de la CSR est invalide : la preuve de possession de la "
+        raise CertificateRequestError("La signature de la CSR est invalide : la preuve de possession de la "
                                       "clé privée échoue. Régénérez la CSR avec la clé du serveur.")
     key = csr.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < 2048:
-            raise CertificateRequestError(f"Clé RSA de {key.key_size} bits refusée : 2048 bits au minimum.")
+            raise CertificateRequestError(f"Clé RSA de {key.key_size} bits refusée : 2048 bits au minimum.")
         description = f"RSA {key.key_size} bits"
     elif isinstance(key, ec.EllipticCurvePublicKey):
         if key.curve.name not in ALLOWED_CURVES:
-            raise CertificateRequestError(f"Courbe elliptique « {key.curve.name} » non acceptée : "
+            raise CertificateRequestError(f"Courbe elliptique « {key.curve.name} » non acceptée : "
                                           "utilisez P-256 ou P-384.")
         description = f"ECDSA {ALLOWED_CURVES[key.curve.name]}"
     else:
-        raise CertificateRequestError("Type de clé non accepté : RSA (2048 bits ou plus) ou ECDSA P-256/P-384.")
+        raise CertificateRequestError("Type de clé non accepté : RSA (2048 bits ou plus) ou ECDSA P-256/P-384.")
     spki = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     try:
         san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

@@ -86,7 +86,7 @@ class Hsm:
     def _open(self) -> pkcs11.Session:
         if not Path(self.module_path).exists():
             raise HsmUnavailable(
-                f"Module PKCS#11 introuvable : {self.module_path}. Installez SoftHSM2 "
+                f"Module PKCS#11 introuvable : {self.module_path}. Installez SoftHSM2 "
                 "(apt-get install softhsm2) ou indiquez le module de votre HSM dans PKCS11_MODULE."
             )
         try:
@@ -94,15 +94,15 @@ class Hsm:
             token = lib.get_token(token_label=self.token_label)
         except p11.NoSuchToken:
             raise HsmUnavailable(
-                f"Jeton HSM « {self.token_label} » introuvable : lancez « flask hsm init » "
+                f"Jeton HSM « {self.token_label} » introuvable : lancez « flask hsm init » "
                 "ou corrigez HSM_TOKEN_LABEL / SOFTHSM2_CONF."
             ) from None
         except p11.PKCS11Error as exc:
-            raise HsmUnavailable(f"Module PKCS#11 inutilisable ({self.module_path}) : {exc!r}.") from None
+            raise HsmUnavailable(f"Module PKCS#11 inutilisable ({self.module_path}) : {exc!r}.") from None
         if not self._pin:
-            raise HsmUnavailable("PIN du jeton HSM absent : définissez HSM_PIN (ou lancez « flask hsm init »).")
+            raise HsmUnavailable("PIN du jeton HSM absent : définissez HSM_PIN (ou lancez « flask hsm init »).")
         if self._pin_refused:
-            raise HsmUnavailable(f"PIN refusé par le jeton HSM « {self.token_label} » : corrigez HSM_PIN puis "
+            raise HsmUnavailable(f"PIN refusé par le jeton HSM « {self.token_label} » : corrigez HSM_PIN puis "
                                  "redémarrez (aucun nouvel essai, pour ne pas bloquer le jeton).")
         return self._login(token)
 
@@ -115,14 +115,14 @@ class Hsm:
         except (p11.PinIncorrect, p11.PinLenRange, p11.PinInvalid):
             self._pin_refused = True
             raise HsmUnavailable(
-                f"PIN refusé par le jeton HSM « {self.token_label} » : corrigez HSM_PIN."
+                f"PIN refusé par le jeton HSM « {self.token_label} » : corrigez HSM_PIN."
             ) from None
         except p11.PinLocked:
             raise HsmUnavailable(
-                f"Jeton HSM « {self.token_label} » bloqué (PIN verrouillé) : débloquez-le avec le PIN SO."
+                f"Jeton HSM « {self.token_label} » bloqué (PIN verrouillé) : débloquez-le avec le PIN SO."
             ) from None
         except p11.PKCS11Error as exc:
-            raise HsmUnavailable(f"Ouverture de session HSM impossible : {exc!r}.") from None
+            raise HsmUnavailable(f"Ouverture de session HSM impossible : {exc!r}.") from None
 
     @contextmanager
     def session(self) -> Iterator[pkcs11.Session]:
@@ -166,7 +166,7 @@ class Hsm:
         key_id = label.encode()
         with self.session() as s:
             if self._find(s, label, ObjectClass.PRIVATE_KEY) is not None:
-                raise HsmError(f"Une clé « {label} » existe déjà dans le jeton.")
+                raise HsmError(f"Une clé « {label} » existe déjà dans le jeton.")
             if algorithm.startswith("rsa"):
                 pub, _ = s.generate_keypair(
                     KeyType.RSA, int(algorithm[3:]), id=key_id, label=label, store=True,
@@ -183,7 +183,7 @@ class Hsm:
                     public_template=public_template, private_template=private_template,
                 )
             else:
-                raise HsmError(f"Algorithme de clé non pris en charge : {algorithm}.")
+                raise HsmError(f"Algorithme de clé non pris en charge : {algorithm}.")
             return _spki(pub)
 
     def public_key(self, label: str) -> bytes:
@@ -191,7 +191,7 @@ class Hsm:
         with self.session() as s:
             pub = self._find(s, label, ObjectClass.PUBLIC_KEY)
             if pub is None:
-                raise HsmError(f"Clé « {label} » absente du jeton.")
+                raise HsmError(f"Clé « {label} » absente du jeton.")
             return _spki(pub)
 
     def has_key(self, label: str) -> bool:
@@ -222,7 +222,7 @@ class Hsm:
             if key is None:
                 key = self._find(s, label, ObjectClass.PRIVATE_KEY)
                 if key is None:
-                    raise HsmError(f"Clé « {label} » absente du jeton.")
+                    raise HsmError(f"Clé « {label} » absente du jeton.")
                 self._private_keys[label] = key  # object handles stay valid for the session's life
             if key.key_type == KeyType.RSA:
                 mech = {"sha256": Mechanism.SHA256_RSA_PKCS, "sha384": Mechanism.SHA384_RSA_PKCS,

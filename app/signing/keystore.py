@@ -45,20 +45,20 @@ class SoftwareKeyStore:
     def generate_keypair(self, label: str, algorithm: str = "rsa3072") -> bytes:
         with self._lock:
             if label in self._keys:
-                raise HsmError(f"Une clé « {label} » existe déjà dans le jeton.")
+                raise HsmError(f"Une clé « {label} » existe déjà dans le jeton.")
             if algorithm.startswith("rsa"):
                 key = rsa.generate_private_key(public_exponent=65537, key_size=int(algorithm[3:]))
             elif algorithm in CURVES:
                 key = ec.generate_private_key(CURVES[algorithm]())
             else:
-                raise HsmError(f"Algorithme de clé non pris en charge : {algorithm}.")
+                raise HsmError(f"Algorithme de clé non pris en charge : {algorithm}.")
             self._keys[label] = key
         return self.public_key(label)
 
     def _key(self, label: str):
         key = self._keys.get(label)
         if key is None:
-            raise HsmError(f"Clé « {label} » absente du jeton.")
+            raise HsmError(f"Clé « {label} » absente du jeton.")
         return key
 
     def public_key(self, label: str) -> bytes:

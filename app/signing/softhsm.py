@@ -37,7 +37,7 @@ def init_token(conf_path: Path, token_dir: Path, label: str, pins_file: Path) ->
     if token_exists(conf_path, label):
         if not pins_file.exists():
             raise HsmUnavailable(
-                f"Le jeton « {label} » existe mais {pins_file} manque : définissez HSM_PIN, "
+                f"Le jeton « {label} » existe mais {pins_file} manque : définissez HSM_PIN, "
                 f"ou supprimez {token_dir} pour repartir d'un jeton neuf."
             )
         return False
@@ -59,7 +59,7 @@ def _digits(n: int) -> str:
 def _util(conf_path: Path, *args: str, answers: tuple[str, ...] = ()) -> str:
     exe = shutil.which("softhsm2-util")
     if exe is None:
-        raise HsmUnavailable("softhsm2-util introuvable : installez SoftHSM2 (apt-get install softhsm2).")
+        raise HsmUnavailable("softhsm2-util introuvable : installez SoftHSM2 (apt-get install softhsm2).")
     env = dict(os.environ, SOFTHSM2_CONF=str(conf_path))
     if answers:
         returncode, output = _run_prompted([exe, *args], env, answers)
@@ -68,7 +68,7 @@ def _util(conf_path: Path, *args: str, answers: tuple[str, ...] = ()) -> str:
         proc = subprocess.run([exe, *args], env=env, capture_output=True, text=True, check=False)
         returncode, stdout, stderr = proc.returncode, proc.stdout, proc.stderr
     if returncode != 0:
-        raise HsmUnavailable(f"softhsm2-util {args[0]} a échoué : {stderr.strip() or stdout.strip()}")
+        raise HsmUnavailable(f"softhsm2-util {args[0]} a échoué : {stderr.strip() or stdout.strip()}")
     return stdout
 
 

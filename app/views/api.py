@@ -38,19 +38,19 @@ def _wrong_type(body: dict) -> tuple[str, int, str] | None:
     """The first field whose JSON type is not the documented one, as (French message, status, field)."""
     for name in _TEXT_FIELDS:
         if body.get(name) is not None and not isinstance(body[name], str):
-            return f"« {name} » est une chaîne de caractères.", 422, name
+            return f"« {name} » est une chaîne de caractères.", 422, name
     names = body.get("noms_dns")
     if names is not None and not (isinstance(names, list) and len(names) <= 50
                                   and all(isinstance(n, str) for n in names)):
-        return "« noms_dns » est une liste de noms DNS (chaînes, 50 au plus).", 422, "noms_dns"
+        return "« noms_dns » est une liste de noms DNS (chaînes, 50 au plus).", 422, "noms_dns"
     csrs = body.get("csrs")
     if csrs is not None and not (isinstance(csrs, dict) and all(isinstance(v, str) for v in csrs.values())):
-        return "« csrs » associe un profil à une CSR PEM (texte).", 422, "csrs"
+        return "« csrs » associe un profil à une CSR PEM (texte).", 422, "csrs"
     for name in ("structure_id", "renouvellement_de"):
         if body.get(name) is not None and parse_id(body[name]) is None:
-            return f"« {name} » est un identifiant (entier positif).", 422, name
+            return f"« {name} » est un identifiant (entier positif).", 422, name
     if body.get("attestation") is not None and not isinstance(body["attestation"], bool):
-        return "« attestation » vaut true ou false.", 422, "attestation"
+        return "« attestation » vaut true ou false.", 422, "attestation"
     return None
 
 
@@ -90,7 +90,7 @@ def certificates():
     if request.args.get("apres"):
         after = parse_id(request.args["apres"])
         if after is None:
-            return error("« apres » est un identifiant de certificat (entier positif).", 400, "apres")
+            return error("« apres » est un identifiant de certificat (entier positif).", 400, "apres")
         query = query.where(IssuedCertificate.id < after)
     rows = [c for c in db.exec(query.order_by(IssuedCertificate.id.desc()).limit(PAGE + 1))
             if allows(db, token, person, db.get(Structure, c.structure_id), PROFILES[c.profile].family)]
@@ -139,7 +139,7 @@ def order():
         return error("Usage inconnu pour cette famille.", 422, "usage")
     csrs = body.get("csrs") or ({product.profiles[0]: body["csr"]} if isinstance(body.get("csr"), str) else {})
     if not isinstance(csrs, dict) or not all(isinstance(v, str) for v in csrs.values()):
-        return error("« csr » (texte PEM) ou « csrs » (profil → PEM) attendu.", 422, "csr")
+        return error("« csr » (texte PEM) ou « csrs » (profil → PEM) attendu.", 422, "csr")
     emails = previous.contact_emails if previous else []
     order = CertificateOrder(
         family=family, usage=usage, structure_id=structure.id,

@@ -66,5 +66,5 @@ def token_target(token_id: int) -> ApiToken:
 def revoke(token_id: int, target: ApiToken):
     db, token = get_session(), target
     revoke_token(db, token, actor=g.actor.national_id)
-    flash(f"Jeton « {token.name} » révoqué : il n’ouvre plus rien.", "success")
+    flash(f"Jeton « {token.name} » révoqué : il n’ouvre plus rien.", "success")
     return success(url_for("api_tokens.index"))

@@ -114,8 +114,8 @@ def cps():
     settings = current_app.config["SETTINGS"]
     if not _from_trusted_proxy(settings):
         return _login_failed("La connexion directe par carte et lecteur passe par le frontal TLS du portail, qui "
-                             "lit le certificat de la carte (en production, ou avec `deploy/` ici) ; il ne "
-                             "répond pas sur ce serveur de développement. Connectez-vous par Pro Santé Connect : "
+                             "lit le certificat de la carte (en production, ou avec `deploy/` ici) ; il ne "
+                             "répond pas sur ce serveur de développement. Connectez-vous par Pro Santé Connect : "
                              "son bac à sable propose la carte avec son code PIN, ou e-CPS.")
     verify = request.headers.get("X-SSL-Client-Verify", "")
     if verify != "SUCCESS":
@@ -132,10 +132,10 @@ def cps():
 
 _UNRECOGNISED = "Le certificat de votre carte n’a pas été reconnu."
 _VERIFY_FAILURES = {  # what nginx reports in $ssl_client_verify after "FAILED:" (OpenSSL's texts)
-    "certificate revoked": "Cette carte a été révoquée (opposition ou remplacement) : elle ne permet plus de se "
+    "certificate revoked": "Cette carte a été révoquée (opposition ou remplacement) : elle ne permet plus de se "
                            "connecter. Connectez-vous avec e-CPS ou contactez votre gestionnaire de cartes.",
     "certificate has expired": "Le certificat de la carte n’est pas en cours de validité.",
-    "issuer is not a card CA": "Ce certificat n’a pas été émis par une autorité de cartes CPS : utilisez votre "
+    "issuer is not a card CA": "Ce certificat n’a pas été émis par une autorité de cartes CPS : utilisez votre "
                                "carte CPS, CPF, CPE ou CDE.",
 }
 

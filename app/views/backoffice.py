@@ -79,7 +79,7 @@ def act(filing_id: int, verb: str, target: LoadedCase):
     unconfirmed = verb == "accepter" and not request.form.get("confirmation")
     if unconfirmed and conflict(g.actor, casefiles.involvement(db, target.filing)) is None:  # cards, roles: sure?
         return case_page(target, back_office=True, status=422, posted_verb=verb, message=text,
-                         error="Cochez la confirmation : l’acceptation applique le formulaire.")
+                         error="Cochez la confirmation : l’acceptation applique le formulaire.")
     try:
         casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), agent=g.actor,
                       auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
@@ -88,5 +88,5 @@ def act(filing_id: int, verb: str, target: LoadedCase):
     except InvalidTransition as exc:
         refuse(target.filing)
         return case_page(target, back_office=True, status=422, error=str(exc), message=text, posted_verb=verb)
-    flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
+    flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
     return success(url_for("backoffice.show", filing_id=filing_id))

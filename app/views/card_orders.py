@@ -52,7 +52,7 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
         registry.register(Path(settings.psc_sandbox_registry), national_id=order.national_id,
                           civility=order.civility, given_name=order.given_name, family_name=order.family_name,
                           card_type=order.card_type, serial=get_session().get(Card, order.card_id).serial)
-    flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
+    flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
           f"{CARD_ORDER_STATES[target.order.state].lower()}"
           + (", révocation demandée" if verb == "demander_revocation" else "") + ".", "success")
     return success(back)

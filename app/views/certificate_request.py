@@ -24,8 +24,8 @@ from app.web.rendering import render, success
 from app.web.security import requires
 
 bp = Blueprint("certificate_request", __name__, url_prefix="/certificats")
-FAMILY_HINTS = {"ORG": "Personne morale : authentification, signature (DMP, INSi, Pro Santé Connect, MSSanté…)",
-                "SERV": "Serveur : SSL/TLS (opérateurs)"}
+FAMILY_HINTS = {"ORG": "Personne morale : authentification, signature (DMP, INSi, Pro Santé Connect, MSSanté…)",
+                "SERV": "Serveur : SSL/TLS (opérateurs)"}
 DETAILS = CERT_REQUEST.step("details")
 
 
@@ -78,10 +78,10 @@ def _situation(chosen: dict, scopes: dict, *, needs_attestation: bool = False) -
         flags |= {"attestation"} if needs_attestation else set()
         if family == "SERV":
             declared = domains.declared(get_session(), chosen["structure"])
-            hints["dns_names"] = ("Séparés par des espaces ; le premier devient le nom du certificat. Seuls les noms "
+            hints["dns_names"] = ("Séparés par des espaces ; le premier devient le nom du certificat. Seuls les noms "
                                   "situés dans les domaines déclarés par la structure sont acceptés" + (
-                                      " : " + ", ".join(declared) if declared else
-                                      " (aucun domaine déclaré : déposez un F413 ou un F503 famille SERV)") + ".")
+                                      " : " + ", ".join(declared) if declared else
+                                      " (aucun domaine déclaré : déposez un F413 ou un F503 famille SERV)") + ".")
     return Situation(frozenset(flags), choices, hints)
 
 
@@ -142,7 +142,7 @@ def _csr_message(data: bytes) -> tuple[str, bool]:
         checked = load_csr(data)
     except CertificateRequestError as exc:
         return str(exc), False
-    return f"CSR lisible : clé {checked.key_description}" + (
+    return f"CSR lisible : clé {checked.key_description}" + (
         f", noms DNS {', '.join(checked.requested_dns)}" if checked.requested_dns else "") + ".", True
 
 

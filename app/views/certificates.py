@@ -167,7 +167,7 @@ def revoke(certificate_id: int, target: LoadedCertificate):
     if reason not in dict(REVOCATION_REASONS):
         error = "Choisissez le motif de la révocation."
     elif not request.form.get("confirmation"):
-        error = "Cochez la case pour confirmer : la révocation est immédiate et définitive."
+        error = "Cochez la case pour confirmer : la révocation est immédiate et définitive."
     also = {parse_id(v) for v in request.form.getlist("avec")}
     together = [other for other in _paired(c) if other.id in also]  # only the order's own live certificates
     if error is None:
@@ -181,6 +181,6 @@ def revoke(certificate_id: int, target: LoadedCertificate):
     if error:
         return _page(target, error=error, status=422)
     names = ", ".join(f"{x.common_name} (n° {x.serial_hex})" for x in (c, *together))
-    flash(f"Révoqué{'s' if together else ''} : {names}. La liste de révocation et le répondeur OCSP le disent dès "
+    flash(f"Révoqué{'s' if together else ''} : {names}. La liste de révocation et le répondeur OCSP le disent dès "
           "maintenant.", "success")
     return success(url_for("certificates.show", certificate_id=certificate_id))

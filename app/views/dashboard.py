@@ -39,17 +39,17 @@ _MY_F101 = (sa.select(_F.id, _F.state, _F.reference, _S.name, _C.card_type, _C.s
             .where(_F.filer_id == sa.bindparam("person_id"), _F.form == "F101")
             .order_by(_F.id.desc()).limit(3))
 NEXT_STEP = {
-    "brouillon": "votre demande est un brouillon : complétez-la et déposez-la.",
+    "brouillon": "votre demande est un brouillon : complétez-la et déposez-la.",
     "depose": "déposée, elle attend l’instruction de l’ANS (quelques jours ouvrés d’habitude).",
     "en_instruction": "l’ANS l’instruit (quelques jours ouvrés d’habitude).",
-    "a_corriger": "l’ANS demande une correction : ouvrez le dossier.",
-    "refuse": "refusée : le motif figure dans le dossier.",
-    "classe_sans_suite": "classée sans suite : le motif figure dans le dossier.",
+    "a_corriger": "l’ANS demande une correction : ouvrez le dossier.",
+    "refuse": "refusée : le motif figure dans le dossier.",
+    "classe_sans_suite": "classée sans suite : le motif figure dans le dossier.",
 }
 CARD_NEXT_STEP = {
-    "commandee": "acceptée : votre carte {card} est commandée, elle sera fabriquée puis activée.",
-    "fabriquee": "acceptée : votre carte {card} est fabriquée, elle sera activée à sa remise.",
-    "active": "votre carte {card} est active : connectez-vous avec elle ou avec e-CPS pour agir pour la structure.",
+    "commandee": "acceptée : votre carte {card} est commandée, elle sera fabriquée puis activée.",
+    "fabriquee": "acceptée : votre carte {card} est fabriquée, elle sera activée à sa remise.",
+    "active": "votre carte {card} est active : connectez-vous avec elle ou avec e-CPS pour agir pour la structure.",
 }
 _HOLDERS = (sa.select(_H.role, _H.certificate_family, _P.given_name, _P.family_name)
             .join_from(Habilitation.__table__, Person.__table__, _P.id == _H.person_id)

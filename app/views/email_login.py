@@ -25,7 +25,7 @@ def ask():
     errors = {}
     if request.method == "POST":
         if not EMAIL.match(values["courriel"]):
-            errors["courriel"] = "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
+            errors["courriel"] = "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
         for key in ("nom", "prenom"):
             if not values[key]:
                 errors[key] = "Ce champ est obligatoire."
@@ -55,6 +55,6 @@ def follow(token: str):
     if login is None:
         refuse()
         return render("auth/email_confirm.html", token=token, needs_csrf=True, status=400,
-                      error="Ce lien a déjà servi ou a expiré : demandez-en un nouveau.")
+                      error="Ce lien a déjà servi ou a expiré : demandez-en un nouveau.")
     start_portal_session(login.id)
     return redirect(url_for("filings.start", form="F101"), code=303)

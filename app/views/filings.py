@@ -187,7 +187,7 @@ def step(filing_id: int, step: str, target: LoadedCase):
             try:
                 attached.attach(get_session(), filing, upload, settings.attachments_dir,
                                 max_bytes=settings.attachment_max_bytes, actor=g.actor.national_id)
-                flash(f"Pièce jointe ajoutée : {upload.filename}.", "success")
+                flash(f"Pièce jointe ajoutée : {upload.filename}.", "success")
             except attached.AttachmentError as exc:
                 errors = {"piece": str(exc)}
         if request.form.get("_joindre"):
@@ -290,8 +290,8 @@ def deposit(filing_id: int, target: LoadedCase):
         flash(str(exc), "error")
         return success(url_for("filings.show", filing_id=filing_id))
     if done:
-        flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme. L’ANS "
-              "l’instruit en quelques jours ouvrés d’habitude : un courriel vous dira sa décision, ou ce qu’il faut "
+        flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme. L’ANS "
+              "l’instruit en quelques jours ouvrés d’habitude : un courriel vous dira sa décision, ou ce qu’il faut "
               "corriger.", "success")
     return success(url_for("filings.show", filing_id=filing_id))
 

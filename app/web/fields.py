@@ -179,7 +179,7 @@ def filing_answers(spec, payload: dict, errors: dict, edit_url: str | None = Non
     for step in spec.steps:
         title = escape(step.title)
         link = (f' <a class="fr-link fr-text--sm fr-ml-1w" href="{escape(edit_url.replace("{step}", step.name))}">'
-                f'Modifier<span class="fr-sr-only"> « {title} »</span></a>') if edit_url else ""
+                f'Modifier<span class="fr-sr-only"> « {title} »</span></a>') if edit_url else ""
         found = (errors or {}).get(step.name) or {}
         alert = (f'<div class="fr-alert fr-alert--error fr-alert--sm fr-mb-2w" id="etape-{escape(step.name)}-erreur">'
                  f'<ul>{"".join(f"<li>{escape(m)}</li>" for m in found.values())}</ul></div>') if found else ""

@@ -33,7 +33,7 @@ def document(base_url: str) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Portail santé – API des certificats logiciels", "version": "1",
-                 "description": "Pour les logiciels des éditeurs : lister, commander ou renouveler un certificat "
+                 "description": "Pour les logiciels des éditeurs : lister, commander ou renouveler un certificat "
                                 "à partir d’une CSR, le récupérer avec sa chaîne. Jeton créé par un administrateur "
                                 "technique dans le portail, limité à ses structures et familles."},
         "servers": [{"url": f"{base_url}/api/v1"}],
@@ -46,12 +46,12 @@ def document(base_url: str) -> dict:
             "/certificats": {
                 "get": {"summary": "Certificats du périmètre du jeton (100 par page, les plus récents d’abord)",
                         "parameters": [{"name": "apres", "in": "query", "schema": {"type": "integer"},
-                                        "description": "« suivant » de la page précédente"}],
+                                        "description": "« suivant » de la page précédente"}],
                         "responses": {"200": {"description": "Une page", "content": {"application/json": {
                             "schema": {"type": "object", "properties": {
                                 "certificats": {"type": "array", "items": {"$ref": "#/components/schemas/Certificat"}},
                                 "suivant": {"type": ["integer", "null"]}}}}}}} | _errors(401)},
-                "post": {"summary": "Commander (ou renouveler) : délivrance immédiate",
+                "post": {"summary": "Commander (ou renouveler) : délivrance immédiate",
                          "requestBody": {"required": True, "content": {"application/json": {"schema": {
                              "type": "object",
                              "properties": {
@@ -63,7 +63,7 @@ def document(base_url: str) -> dict:
                                  "courriel": {"type": "string"}, "courriel_copie": {"type": "string"},
                                  "csr": {"type": "string", "description": "CSR PEM (produits à un certificat)"},
                                  "csrs": {"type": "object", "additionalProperties": {"type": "string"},
-                                          "description": "Profil → CSR PEM (DMP : ORG_AUTH_CLI et ORG_SIGN)"},
+                                          "description": "Profil → CSR PEM (DMP : ORG_AUTH_CLI et ORG_SIGN)"},
                                  "attestation": {"type": "boolean"}}}}}},
                          "responses": {"201": {"description": "Délivré", "content": {"application/json": {"schema": {
                              "type": "object", "properties": {

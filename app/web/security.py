@@ -54,7 +54,7 @@ def requires(action: str, target=None):
             if not actor.authenticated:
                 if request.method == "GET":
                     if g.get("session_expired"):
-                        flash("Votre session a expiré (inactivité) : reconnectez-vous, vous reviendrez sur la page "
+                        flash("Votre session a expiré (inactivité) : reconnectez-vous, vous reviendrez sur la page "
                               "demandée.", "info")
                     return redirect(url_for("auth.login", next=request.full_path), code=303)
                 abort(401)

@@ -268,7 +268,7 @@ def test_the_pharmacist_completes_the_prescription_and_the_prescriber_sees_it(db
     db.refresh(filing)
     assert filing.payload["prescription"]["posologie"] == "50 mg le matin"
     page = as_actor("prescriber").get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
-    assert "Modification par la PUI" in page and "« 50 mg par jour » → « 50 mg le matin »" in page
+    assert "Modification par la PUI" in page and "« 50 mg par jour » → « 50 mg le matin »" in page
     assert as_actor("colleague").post(f"/acces-compassionnel/{filing_id}/pui/modifier",
                                       {"posologie": "x"}).status_code == 403
 
@@ -281,7 +281,7 @@ def test_the_laboratory_sees_only_the_data_requests_on_its_products_and_answers(
     evaluator = as_actor("evaluator")
     evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/evaluer")
     assert evaluator.post(f"/acces-compassionnel/{filing_id}/ansm/demander_donnees_labo",
-                          {"message": "Données de tolérance hépatique ?"}).status_code == 303
+                          {"message": "Données de tolérance hépatique ?"}).status_code == 303
     reference = db.get(Filing, filing_id).reference
     laboratory = as_actor("laboratory")
     assert reference in laboratory.get("/acces-compassionnel/laboratoire").get_data(as_text=True)

@@ -53,7 +53,7 @@ def test_director_without_a_card_reaches_her_hospital_with_the_card_her_f101_ord
     expect(alert).to_contain_text("F101", timeout=SEALING)
     reference = re.search(r"\d{4}-F101-\d+|F101-\d{4}-\d+", page.content()).group(0)
     page.goto(live_portal + "/tableau-de-bord")
-    expect(page.get_by_text("Centre hospitalier d’Ajaccio : déposée")).to_be_visible()
+    expect(page.get_by_text("Centre hospitalier d’Ajaccio : déposée")).to_be_visible()
     expect(page.get_by_text("courriel:")).to_have_count(0)
     shot(page, "director-01-waiting")
     page.context.close()

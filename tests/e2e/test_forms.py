@@ -56,7 +56,7 @@ def decide(page, live_portal, reference: str, button: str, motive: str = "") -> 
     page.get_by_role("link", name=reference).click()
     expect(page.locator("h1")).to_contain_text("F")
     if motive:
-        page.get_by_label(f"Motif pour « {button} »").fill(motive)
+        page.get_by_label(f"Motif pour « {button} »").fill(motive)
     if button == "Accepter":  # it orders the cards and grants the roles: the agent confirms
         page.locator("label[for='confirmer-accepter']").click()
     page.get_by_role("button", name=button, exact=True).click()

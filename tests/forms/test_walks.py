@@ -239,7 +239,7 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     deposit(browser, db, filing_id)
     assert "courriel:" not in browser.get(f"/demarches/{filing_id}").get_data(as_text=True)
     waiting = browser.get("/tableau-de-bord").get_data(as_text=True)
-    assert "courriel:" not in waiting and "EHPAD des Lilas : déposée" in waiting
+    assert "courriel:" not in waiting and "EHPAD des Lilas : déposée" in waiting
     assert browser.get("/demarches/nouvelle/F413").status_code == 200  # the page says no structure allows it
     assert browser.post("/demarches/nouvelle/F413", {"structure_id": ehpad.id}).status_code == 403
     me = db.exec(select(Person).where(Person.email == "lea.martin@lilas.example")).one()
@@ -261,7 +261,7 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     db.get(Filing, second).state = "depose"
     db.flush()
     warned = as_person(world["operator"]).get(f"/instruction/{second}").get_data(as_text=True)
-    assert "La structure a déjà un représentant légal : Léa MARTIN" in warned
+    assert "La structure a déjà un représentant légal : Léa MARTIN" in warned
     later = app.test_client()  # another day, another browser
     token = re.search(r'name="csrf_token" value="([^"]+)"', later.get("/auth/courriel").get_data(True)).group(1)
     again = later.post("/auth/courriel", data={"csrf_token": token, "courriel": "lea.martin@lilas.example",

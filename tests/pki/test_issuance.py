@@ -121,7 +121,7 @@ def _tampered_csr():
 @pytest.mark.parametrize("case, message", [
     ("bad_signature", "preuve de possession"),
     ("rsa1024", "1024 bits refusée"),
-    ("curve", "Courbe elliptique « secp256k1 » non acceptée"),
+    ("curve", "Courbe elliptique « secp256k1 » non acceptée"),
     ("garbage", "ni en PEM ni en DER"),
     ("oversized", "dépasse 16 Ko"),
     ("empty", "Déposez une demande"),
@@ -129,8 +129,8 @@ def _tampered_csr():
     ("dns", "Nom DNS invalide"),
     ("wildcard", "Nom DNS invalide"),
     ("insi", "INSI-AUTO ou INSI-MANU"),
-    ("undeclared", "« www.ameli.fr » n’est dans aucun domaine déclaré"),
-    ("lookalike", "« evilchu-loire.example » n’est dans aucun domaine déclaré"),
+    ("undeclared", "« www.ameli.fr » n’est dans aucun domaine déclaré"),
+    ("lookalike", "« evilchu-loire.example » n’est dans aucun domaine déclaré"),
     ("csr_names_only", "au moins un nom DNS"),
     ("org_with_dns", "ORG ne porte aucun nom DNS"),
 ])

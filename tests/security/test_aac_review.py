@@ -33,7 +33,7 @@ def test_an_ended_indication_is_not_offered_nor_granted_automatically(db, aac_wo
     assert "Autre forme d’amylose" in step and 'value="I1"' not in step
     refused = prescriber.post(f"/acces-compassionnel/{filing_id}/medicament",
                               {"code": aac_world["product"].code, "indication": "I1"})
-    assert refused.status_code == 422 and "dans l’indication « Amylose héréditaire" in refused.get_data(True)
+    assert refused.status_code == 422 and "dans l’indication « Amylose héréditaire" in refused.get_data(True)
 
     assert as_actor("pharmacist").post(f"/acces-compassionnel/{before_end}/pui/transmettre").status_code == 303
     filing = db.get(Filing, before_end)

@@ -36,7 +36,7 @@ def test_an_ans_form_step_and_its_summary(db, world, as_person):
                                                       "rows-0-date_naissance": "pas une date"}, expect=422)
     links = assert_refused_page(refused, kept='value="DURAND-ÉCRIT"')
     assert "champ-rows-0-date_naissance-erreur" in links
-    assert "Titulaire 1 – Date de naissance : Date invalide" in refused.get_data(as_text=True)
+    assert "Titulaire 1 – Date de naissance : Date invalide" in refused.get_data(as_text=True)
     page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
     key = re.search(r'name="cle" value="([^"]+)"', page).group(1)
     blocked = browser.post(f"/demarches/{filing_id}/deposer", {"cle": key})
@@ -72,7 +72,7 @@ def test_the_back_office_keeps_the_typed_motive(db, world, as_person, make_perso
                                      {"message": "Pièce illisible"}).status_code == 303
     operator = as_person(world["operator"])  # her page was loaded before: she refuses a file now « à corriger »
     refused = operator.post(f"/instruction/{filing_id}/refuser", {"message": "Motif tapé avant l’erreur"})
-    assert "Impossible de « refuser » un dossier à corriger" in refused.get_data(as_text=True)
+    assert "Impossible de « refuser » un dossier à corriger" in refused.get_data(as_text=True)
     assert_refused_page(refused, kept="Motif tapé avant l’erreur")
 
 

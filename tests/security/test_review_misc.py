@@ -116,7 +116,7 @@ def test_a_decided_files_thread_is_closed(db, world, as_person):
     browser = as_person(world["mandataire"])
     page = browser.get(f"/demarches/{filing_id}").get_data(as_text=True)
     assert "n’accepte plus de message" in page and 'name="message"' not in page
-    refused = browser.post(f"/demarches/{filing_id}/message", {"message": "Pourquoi ?"})
+    refused = browser.post(f"/demarches/{filing_id}/message", {"message": "Pourquoi ?"})
     assert refused.status_code == 422 and "Ce dossier est clos" in refused.get_data(as_text=True)
     from app.models import FilingEvent
     assert not db.exec(select(FilingEvent).where(FilingEvent.filing_id == filing_id,
@@ -143,7 +143,7 @@ def test_opposing_a_card_revokes_its_certificate_and_its_mail_speaks_french(db, 
     assert status.status == "revoked"
     mail = db.exec(select(OutboxMessage).where(OutboxMessage.subject.like("Votre carte%"))
                    .order_by(OutboxMessage.id.desc())).first()
-    assert "« Opposée »" in mail.body and "opposee" not in mail.body
+    assert "« Opposée »" in mail.body and "opposee" not in mail.body
     assert db.exec(select(IssuedCertificate).where(IssuedCertificate.card_id == card.id,
                                                    IssuedCertificate.revoked_at.is_(None))).all() == []
 

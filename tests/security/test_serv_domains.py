@@ -48,7 +48,7 @@ def test_a_typed_name_outside_the_declared_domains_is_refused_by_name(db, pki_wo
     response = serv(browser, pki_world["hospital"], dns_names="portail.chu.example esante.gouv.fr",
                     csr_SERV_SSL=pem_csr())
     html = response.get_data(as_text=True)
-    assert response.status_code == 422 and "« esante.gouv.fr » n’est dans aucun domaine déclaré" in html
+    assert response.status_code == 422 and "« esante.gouv.fr » n’est dans aucun domaine déclaré" in html
     assert counts(db) == before
     good = serv(browser, pki_world["hospital"], dns_names="portail.chu.example", csr_SERV_SSL=csr_naming("x.fr"))
     assert good.status_code == 303

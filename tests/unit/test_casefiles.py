@@ -39,10 +39,10 @@ def test_allowed_transitions_reach_their_state(state, verb, by, message, target)
 
 
 @pytest.mark.parametrize("state, verb, by, message, error", [
-    ("brouillon", "accepter", BACK_OFFICE, "", "Impossible de « accepter » un dossier brouillon."),
-    ("accepte", "refuser", BACK_OFFICE, "x", "Impossible de « refuser » un dossier accepté."),
-    ("depose", "accepter", FILER, "", "« Accepter » est réservé à l’agence."),
-    ("brouillon", "deposer", BACK_OFFICE, "", "« Déposer » est réservé au déclarant."),
+    ("brouillon", "accepter", BACK_OFFICE, "", "Impossible de « accepter » un dossier brouillon."),
+    ("accepte", "refuser", BACK_OFFICE, "x", "Impossible de « refuser » un dossier accepté."),
+    ("depose", "accepter", FILER, "", "« Accepter » est réservé à l’agence."),
+    ("brouillon", "deposer", BACK_OFFICE, "", "« Déposer » est réservé au déclarant."),
     ("en_instruction", "refuser", BACK_OFFICE, "  ", "Indiquez le motif"),
     ("depose", "demander_correction", BACK_OFFICE, "", "Indiquez le motif"),
     ("depose", "supprimer", BACK_OFFICE, "", "Action inconnue"),
@@ -99,7 +99,7 @@ def test_card_orders_and_certificate_orders_are_machines_too():
 
     assert CARD_MACHINE.transition("commandee", "fabriquer", by=BACK_OFFICE, agent=AGENT,
                                    involvement=ELSEWHERE).target == "fabriquee"
-    with pytest.raises(InvalidTransition, match="Impossible de « activer » une carte commandée"):
+    with pytest.raises(InvalidTransition, match="Impossible de « activer » une carte commandée"):
         CARD_MACHINE.transition("commandee", "activer", by=BACK_OFFICE, agent=AGENT, involvement=ELSEWHERE)
     with pytest.raises(InvalidTransition, match="Indiquez le motif") as refused:
         CARD_MACHINE.transition("active", "opposer", by=STRUCTURE)

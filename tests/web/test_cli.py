@@ -13,7 +13,7 @@ def test_seed_is_refused_in_production(app_config):
                              "PSC_ISSUER": "https://auth.esante.gouv.fr"})
     result = production.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code != 0
-    assert "Refusé : PORTAL_ENV=production" in result.output
+    assert "Refusé : PORTAL_ENV=production" in result.output
     assert "Traceback" not in result.output
 
 
@@ -48,7 +48,7 @@ def test_jobs_run_writes_card_crls_for_nginx_and_keeps_responders(app, db, hsm, 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["jobs", "run"])
     assert first.exit_code == 0, first.output
-    assert "Répondeurs OCSP renouvelés : aucun" in first.output and "mis à jour" in first.output
+    assert "Répondeurs OCSP renouvelés : aucun" in first.output and "mis à jour" in first.output
     issuers = {x509.load_pem_x509_crl(("-----BEGIN X509 CRL-----" + part).encode()).issuer
                for part in target.read_text().split("-----BEGIN X509 CRL-----")[1:]}
     expected = {x509.load_der_x509_certificate(authority(db, name).certificate_der).subject

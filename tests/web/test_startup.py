@@ -68,7 +68,7 @@ def test_bad_configuration_stops_with_one_clear_line(server_env, tmp_path, chang
     assert proc.returncode != 0
     assert "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
-    assert lines[-1].startswith("portail : ") and expected in lines[-1], err
+    assert lines[-1].startswith("portail : ") and expected in lines[-1], err
 
 
 def test_unmigrated_database_is_named(server_env, tmp_path):

@@ -44,17 +44,17 @@ AAC_REQUEST = FormSpec(
                   message="Indiquez l’année de naissance (ex. 1958)."),
             Field("poids", "Poids (kg)", "decimal", hint="ex. 72 ou 3,4",
                   message="Poids en kilogrammes, par exemple 72 ou 3,4."),
-        ), intro="Aucune donnée identifiante : les initiales, le sexe, le mois et l’année de naissance, le poids. "
+        ), intro="Aucune donnée identifiante : les initiales, le sexe, le mois et l’année de naissance, le poids. "
                  "Il vous faudra ensuite le médicament et l’indication, la posologie et la durée, les critères "
                  "d’octroi (ou une justification), et le pharmacien de la PUI qui dispensera le médicament (de "
                  "votre établissement ou d’un autre)."),
         Step("medicament", "Médicament et indication", (
             Field("code", "Médicament du référentiel", "select", required=False, placeholder="Hors référentiel",
-                  hint="Laisser vide pour un médicament hors référentiel ; ses indications s’affichent après "
-                       "« Enregistrer et continuer »."),
+                  hint="Laisser vide pour un médicament hors référentiel ; ses indications s’affichent après "
+                       "« Enregistrer et continuer »."),
             Field("indication", "Indication", "radio", required=False, when=REFERENTIAL),
             Field("indication_libre", "Ou une autre indication", "textarea", required=False, when=REFERENTIAL,
-                  hint="À décrire si elle n’est pas dans la liste : la demande sera évaluée."),
+                  hint="À décrire si elle n’est pas dans la liste : la demande sera évaluée."),
             _described("nom", "Nom", "le nom"),
             _described("dci", "DCI", "la DCI"),
             _described("forme", "Forme", "la forme"),
@@ -80,16 +80,16 @@ AAC_REQUEST = FormSpec(
                   message="Durée de traitement en jours (1 à 365)."),
             Field("essais", "Essais cliniques en cours dans cette indication", "textarea", required=False,
                   hint="Le cas échéant, et pourquoi le patient ne peut pas y entrer."),
-            Field("criteres", "Critères d’octroi : j’atteste que le patient remplit chacun d’eux", "checks",
+            Field("criteres", "Critères d’octroi : j’atteste que le patient remplit chacun d’eux", "checks",
                   required=False, when=CRITERIA,
-                  hint="Tous les critères attestés et la durée dans le maximum : la décision est immédiate dès la "
+                  hint="Tous les critères attestés et la durée dans le maximum : la décision est immédiate dès la "
                        "transmission par la PUI."),
             Field("justification", "Justification (si un critère n’est pas rempli)", "textarea", required=False,
                   when=CRITERIA, hint=_JUSTIFY_HINT),
             Field("justification", "Justification", "textarea", when="!" + CRITERIA, hint=_JUSTIFY_HINT,
                   message="Sans critère d’octroi attesté, justifiez la demande (pas d’essai possible, pas de "
                           "traitement approprié, efficacité et sécurité présumées)."),
-            Field("differable", "Le traitement peut-il être différé ?", "radio", inline=True,
+            Field("differable", "Le traitement peut-il être différé ?", "radio", inline=True,
                   choices=(("oui", "Oui"), ("non", "Non, il est urgent")),
                   message="Indiquez si le traitement peut être différé."),
         )),
@@ -98,10 +98,10 @@ AAC_REQUEST = FormSpec(
                   message="Indiquez votre fonction (ex. praticien hospitalier, interne)."),
             Field("etablissement", "Établissement dont la PUI dispensera le médicament", required=False,
                   max_length=100,
-                  hint="Si sa PUI n’est pas listée ci-dessous : nom ou n° FINESS de l’établissement, puis "
-                       "« Enregistrer et continuer » ; ses pharmaciens de PUI s’ajoutent à la liste."),
+                  hint="Si sa PUI n’est pas listée ci-dessous : nom ou n° FINESS de l’établissement, puis "
+                       "« Enregistrer et continuer » ; ses pharmaciens de PUI s’ajoutent à la liste."),
             Field("pharmacien", "Pharmacien de la PUI qui vérifiera la demande", "radio",
-                  empty="Aucun pharmacien de PUI n’exerce dans vos structures d’exercice : indiquez ci-dessus "
+                  empty="Aucun pharmacien de PUI n’exerce dans vos structures d’exercice : indiquez ci-dessus "
                         "l’établissement qui dispensera le médicament.",
                   message="Désignez le pharmacien de la PUI qui vérifiera la demande."),
             Field("information", "Je m’engage à informer le patient (et si possible son médecin traitant) et à le "

@@ -24,7 +24,7 @@ def _identity(*, national_id_required: bool = True, hint: str = "") -> tuple[Fie
 
 _CONTACT = Step("contact", "Contact", (
     Field("courriel", "Adresse électronique de contact", "email",
-          hint="Une adresse générique (ex. informatique@…) est conseillée : elle survit aux départs."),
+          hint="Une adresse générique (ex. informatique@…) est conseillée : elle survit aux départs."),
     Field("telephone", "Téléphone", "phone", required=False, autocomplete="tel"),
 ))
 
@@ -35,9 +35,9 @@ F101 = FormSpec(
     (
         Step("representant", "Représentant légal", (
             *_identity(national_id_required=False,
-                       hint="Si vous détenez déjà une CPS, indiquez son identifiant : aucune carte ne sera "
+                       hint="Si vous détenez déjà une CPS, indiquez son identifiant : aucune carte ne sera "
                             "fabriquée, le rôle sera enregistré sur votre CPS."),
-            Field("fonction", "Fonction", hint="Exemple : directeur général, gérant, président."),
+            Field("fonction", "Fonction", hint="Exemple : directeur général, gérant, président."),
             Field("date_naissance", "Date de naissance", "date", required=False,
                   hint="Obligatoire si vous n’avez pas de CPS."),
         )),
@@ -48,7 +48,7 @@ F101 = FormSpec(
                   link=("Lire le contrat d’adhésion (ANS)", "https://esante.gouv.fr/node/2683")),
             Field("exactitude", "J’atteste l’exactitude des informations et ma qualité de représentant légal.",
                   "checkbox"),
-        ), intro="Le contrat d’adhésion est souscrit dans le même dossier ; joignez le justificatif de votre "
+        ), intro="Le contrat d’adhésion est souscrit dans le même dossier ; joignez le justificatif de votre "
                  "qualité de représentant légal (extrait Kbis, arrêté de nomination, procès-verbal)."),
     ),
     attachment="Justificatif de la qualité de représentant légal (extrait Kbis, arrêté de nomination…)",
@@ -62,14 +62,14 @@ F301 = FormSpec(
     (
         Step("titulaires", "Titulaires", (
             *_identity(national_id_required=False,
-                       hint="Laisser vide pour une première carte : l’identifiant est attribué à la fabrication."),
+                       hint="Laisser vide pour une première carte : l’identifiant est attribué à la fabrication."),
             Field("date_naissance", "Date de naissance", "date"),
             Field("lieu_naissance", "Lieu de naissance", max_length=100),
             Field("fonction", "Fonction dans la structure", max_length=100),
             Field("justification", "Justification de la carte", "textarea",
-                  hint="Exemple : authentification à une application, contrôle d’accès aux locaux."),
+                  hint="Exemple : authentification à une application, contrôle d’accès aux locaux."),
         ), repeated=True, row_label="Titulaire",
-            intro="Les professionnels de santé ne sont pas éligibles : leur CPS leur est attribuée via le RPPS."),
+            intro="Les professionnels de santé ne sont pas éligibles : leur CPS leur est attribuée via le RPPS."),
         Step("livraison", "Livraison", (
             Field("destinataire", "Destinataire des cartes", max_length=100),
             Field("adresse", "Adresse", autocomplete="street-address"),
@@ -88,23 +88,23 @@ F413 = FormSpec(
     (
         Step("famille", "Famille de certificats", (
             Field("famille", "Famille", "select", choices=FAMILIES,
-                  hint="Un formulaire par famille : un F413 ORG couvre le DMP et l’INSi."),
+                  hint="Un formulaire par famille : un F413 ORG couvre le DMP et l’INSi."),
             Field("delegation", "Les certificats sont gérés par un éditeur (délégation à un tiers).", "checkbox",
                   required=False),
             Field("editeur_raison_sociale", "Raison sociale de l’éditeur", required=False, reveal="checked"),
             Field("editeur_siret", "SIRET de l’éditeur", "siret", required=False, reveal="checked"),
             Field("domaines", "Domaines DNS des serveurs (famille SERV)", "domains", required=False, reveal="SERV",
-                  max_length=600, hint="Famille SERV seulement, obligatoire : les domaines dont la structure a la "
+                  max_length=600, hint="Famille SERV seulement, obligatoire : les domaines dont la structure a la "
                                        "maîtrise, séparés par des espaces (ex. chu-exemple.fr). Les certificats "
                                        "serveur ne porteront que des noms situés dans ces domaines."),
         )),
         Step("administrateurs", "Administrateurs techniques", (
             *_identity(),
-            Field("usage", "Usage des certificats", "textarea", hint="Exemple : alimentation du DMP, appels INSi."),
+            Field("usage", "Usage des certificats", "textarea", hint="Exemple : alimentation du DMP, appels INSi."),
             Field("editeur", "Éditeur du logiciel", max_length=100),
             Field("solution", "Solution logicielle", max_length=100),
             Field("perimetre", "Périmètre", required=False,
-                  hint="FINESS des sites concernés, séparés par des espaces ; vide : toute la structure."),
+                  hint="FINESS des sites concernés, séparés par des espaces ; vide : toute la structure."),
         ), repeated=True, row_label="Administrateur", intro="Chaque administrateur doit détenir une carte active."),
         _CONTACT,
         Step("engagements", "Engagements", (
@@ -145,10 +145,10 @@ F503 = FormSpec(
             Field("famille", "Famille", "select", choices=FAMILIES), *_identity(),
             Field("usage", "Usage des certificats", "textarea", required=False),
             Field("domaines", "Domaines DNS ajoutés (famille SERV)", "domains", required=False, max_length=600,
-                  hint="Facultatif : domaines supplémentaires dont la structure a la maîtrise, séparés par des "
+                  hint="Facultatif : domaines supplémentaires dont la structure a la maîtrise, séparés par des "
                        "espaces."),
         ), repeated=True, row_label="Administrateur",
-            intro="Retirer un administrateur met fin à son habilitation ; les certificats de la structure restent "
+            intro="Retirer un administrateur met fin à son habilitation ; les certificats de la structure restent "
                   "valides."),
     ),
     effects="les administrateurs techniques ajoutés ou retirés",

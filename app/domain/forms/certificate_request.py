@@ -31,7 +31,7 @@ CERT_REQUEST = FormSpec(
                   empty="Aucune structure ne correspond.", message="Choisissez une structure."),
         )),
         Step("usage", "Usage", (
-            Field("usage", "À quoi servira le certificat ?", "radio", message="Choisissez un usage."),
+            Field("usage", "À quoi servira le certificat ?", "radio", message="Choisissez un usage."),
         )),
         Step("details", "Détails et CSR", (
             Field("service_name", "Nom du service (CN)", when="nom_libre", max_length=64,
@@ -45,9 +45,9 @@ CERT_REQUEST = FormSpec(
                   required=False, when="attestation"),  # the structure rule asks for it, in its own words
             Field("email", "Votre adresse électronique", "email", autocomplete="email",
                   hint="Les avis d’expiration y seront envoyés.",
-                  message="Votre adresse électronique est obligatoire : les avis d’expiration y seront envoyés."),
+                  message="Votre adresse électronique est obligatoire : les avis d’expiration y seront envoyés."),
             Field("copy_email", "Adresse en copie", "email", required=False,
-                  hint="Facultative ; une adresse générique est conseillée."),
+                  hint="Facultative ; une adresse générique est conseillée."),
             *(_csr(profile) for profile in CSR_PROFILES),
         )),
     ),

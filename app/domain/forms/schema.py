@@ -156,7 +156,7 @@ def shown_value(spec_field: Field, value, situation: Situation = PLAIN) -> str:
     if kind in ("select", "radio"):
         return next((c[1] for c in situation.choices_of(spec_field) if c[0] == value), value or "—")
     if kind == "checks":
-        return " ; ".join(value or ()) or "—"
+        return " ; ".join(value or ()) or "—"
     if kind == "date" and value:
         return fr_date(value)
     return value or "—"
@@ -179,7 +179,7 @@ def check(spec_field: Field, value, situation: Situation = PLAIN) -> str | None:
     if len(value) > (2000 if kind == "textarea" else 64 * 1024 if kind == "csr" else spec_field.max_length):
         return "Ce texte est trop long."
     if kind == "email" and not EMAIL.match(value):
-        return "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
+        return "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
     if kind in ("select", "radio") and value not in {c[0] for c in situation.choices_of(spec_field)}:
         return spec_field.message or "Choisissez une valeur dans la liste."
     if kind == "integer" and parse_int(value) is None:
@@ -194,7 +194,7 @@ def check(spec_field: Field, value, situation: Situation = PLAIN) -> str | None:
         try:
             parsed = date.fromisoformat(value)
         except ValueError:
-            return "Date invalide (format attendu : AAAA-MM-JJ)."
+            return "Date invalide (format attendu : AAAA-MM-JJ)."
         if not date(1900, 1, 1) <= parsed < date.today():
             return "La date doit être passée."
     try:
@@ -238,7 +238,7 @@ def step_errors(step: Step, data, situation: Situation = PLAIN) -> dict[str, str
         if len(rows) < step.min_rows:
             errors["rows"] = f"Ajoutez au moins {step.min_rows} {step.row_label.lower()}."
         if len(rows) > step.max_rows:
-            errors["rows"] = f"Au plus {step.max_rows} lignes par dossier : déposez-en un autre pour la suite."
+            errors["rows"] = f"Au plus {step.max_rows} lignes par dossier : déposez-en un autre pour la suite."
         for i, row in enumerate(rows):
             for f in step.fields:
                 if (message := check(f, row.get(f.name))) is not None:

@@ -23,7 +23,7 @@ def check(db: Session, filing: Filing, documents: list | None = None) -> dict[st
     found = rules.errors(db, filing)
     spec = FORMS[filing.form]
     if spec.attachment and not (attachments(db, filing.id) if documents is None else documents):
-        found.setdefault(spec.steps[-1].name, {})["piece_jointe"] = f"Joignez : {spec.attachment.lower()}."
+        found.setdefault(spec.steps[-1].name, {})["piece_jointe"] = f"Joignez : {spec.attachment.lower()}."
     return found
 
 

@@ -28,10 +28,10 @@ def certified_identifier_rule(structure: Structure) -> str | None:
         return None if structure.siret else "Une structure hors FINESS est identifiée par son SIRET."
     if (structure.public or structure.dialysis) and structure.kind != "EJ":
         return ("Les établissements publics et les centres de dialyse déclarent leurs administrateurs au niveau "
-                "du FINESS juridique (EJ) : déposez le formulaire pour l’entité juridique.")
+                "du FINESS juridique (EJ) : déposez le formulaire pour l’entité juridique.")
     if not (structure.public or structure.dialysis) and structure.kind != "EG":
         return ("Les établissements privés déclarent leurs administrateurs au niveau du FINESS géographique "
-                "(EG) : déposez un formulaire par site.")
+                "(EG) : déposez un formulaire par site.")
     return None
 
 
@@ -66,12 +66,12 @@ def _people(db: Session, rows: list, step: str, errors: dict, *, structure: Stru
         action = row.get("action", adding[0])
         if action in adding:
             if person_with_active_card(db, national_id) is None:
-                errors.setdefault(step, {})[key] = ("Aucune carte active pour cet identifiant : la personne "
+                errors.setdefault(step, {})[key] = ("Aucune carte active pour cet identifiant : la personne "
                                                     "désignée doit détenir une carte CPx active.")
         else:
             person = db.exec(select(Person).where(Person.national_id == national_id)).first()
             if person is None or not _holds(db, person.id, structure.id, role, family_of(row)):
-                errors.setdefault(step, {})[key] = ("Cette personne n’est pas habilitée sur la structure : "
+                errors.setdefault(step, {})[key] = ("Cette personne n’est pas habilitée sur la structure : "
                                                     "rien à retirer.")
 
 
@@ -82,7 +82,7 @@ def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
     payload = filing.payload
     if filing.form != "F101" and not structure.contract_signed:
         found.setdefault(spec.steps[0].name, {})["structure"] = (
-            "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
+            "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
     if filing.form == "F413":
         _f413(db, structure, payload, found)
         filer = db.get(Person, filing.filer_id)
@@ -112,11 +112,11 @@ def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None
     famille = payload.get("famille") or {}
     if famille.get("famille") == "SERV" and not (famille.get("domaines") or "").strip():
         found.setdefault("famille", {}).setdefault(
-            "domaines", "Déclarez les domaines DNS des serveurs : les certificats SERV ne porteront que des noms "
+            "domaines", "Déclarez les domaines DNS des serveurs : les certificats SERV ne porteront que des noms "
                         "situés dans ces domaines.")
     elif famille.get("famille") == "ORG" and (famille.get("domaines") or "").strip():
         found.setdefault("famille", {}).setdefault(
-            "domaines", "Les certificats ORG ne portent aucun nom DNS : laissez ce champ vide.")
+            "domaines", "Les certificats ORG ne portent aucun nom DNS : laissez ce champ vide.")
     if famille.get("delegation") and not (famille.get("editeur_raison_sociale") and famille.get("editeur_siret")):
         found.setdefault("famille", {}).setdefault(
             "editeur_raison_sociale", "Indiquez la raison sociale et le SIRET de l’éditeur délégataire.")
@@ -130,13 +130,13 @@ def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None
             if finess in own:
                 continue
             other = db.exec(select(Structure).where(Structure.finess == finess)).first()
-            why = (f"Le FINESS {finess} relève d’une autre entité juridique ({other.name}) : un F413 ne couvre "
-                   "qu’une entité juridique, même dans un GHT ou un groupe ; déposez-en un par entité."
+            why = (f"Le FINESS {finess} relève d’une autre entité juridique ({other.name}) : un F413 ne couvre "
+                   "qu’une entité juridique, même dans un GHT ou un groupe ; déposez-en un par entité."
                    if other else f"Le FINESS {finess} n’est pas un site de cette structure.")
             found.setdefault("administrateurs", {})[f"rows-{i}-perimetre"] = why
 
 
-OTHER_STRUCTURE = ("Cet identifiant est celui d’une personne d’une autre structure : une carte d’établissement se "
+OTHER_STRUCTURE = ("Cet identifiant est celui d’une personne d’une autre structure : une carte d’établissement se "
                    "commande pour le personnel de la structure (laissez le champ vide pour une première carte).")
 
 
@@ -166,7 +166,7 @@ def _f301(db: Session, structure: Structure, payload: dict, found: dict) -> None
         person = people.get(national_id)
         if national_id.startswith(HEALTH_PROFESSIONAL_PREFIXES) or (person and person.profession_code in PROFESSIONS):
             found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = (
-                "Les professionnels de santé ne reçoivent pas de carte d’établissement : leur CPS leur est "
+                "Les professionnels de santé ne reçoivent pas de carte d’établissement : leur CPS leur est "
                 "attribuée via le RPPS.")
         elif national_id and not _of_structure(db, national_id, person, family):
             found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = OTHER_STRUCTURE
@@ -175,7 +175,7 @@ def _f301(db: Session, structure: Structure, payload: dict, found: dict) -> None
                                                  Card.status == "active")).first()
         if director is None:
             found.setdefault("titulaires", {})["rows"] = (
-                "Les cartes CPA supposent une carte CDA active pour la structure : déposez d’abord un F101.")
+                "Les cartes CPA supposent une carte CDA active pour la structure : déposez d’abord un F101.")
 
 
 def _f101(db: Session, payload: dict, found: dict) -> None:
@@ -183,7 +183,7 @@ def _f101(db: Session, payload: dict, found: dict) -> None:
     national_id = (representative.get("identifiant") or "").strip()
     if national_id and person_with_active_card(db, national_id) is None:
         found.setdefault("representant", {})["identifiant"] = (
-            "Aucune carte active pour cet identifiant : laissez le champ vide pour commander une carte.")
+            "Aucune carte active pour cet identifiant : laissez le champ vide pour commander une carte.")
     if not national_id and not representative.get("date_naissance"):
         found.setdefault("representant", {})["date_naissance"] = (
             "La date de naissance est nécessaire pour fabriquer la carte.")
@@ -199,12 +199,12 @@ def back_office_warnings(db: Session, filing: Filing) -> list[str]:
         Habilitation.structure_id == filing.structure_id, Habilitation.role == "legal_representative",
         Habilitation.ended_at.is_(None))).all()
     if current:
-        found.append("La structure a déjà un représentant légal : " + ", ".join(
+        found.append("La structure a déjà un représentant légal : " + ", ".join(
             f"{p.given_name} {p.family_name}" for p in current) + ". Accepter en ajouterait un autre.")
     others = db.exec(select(Filing.reference, Filing.state).where(
         Filing.form == "F101", Filing.structure_id == filing.structure_id, Filing.id != filing.id,
         Filing.state.in_(("depose", "en_instruction", "a_corriger", "accepte")))).all()
     if others:
-        found.append("Autres F101 pour cette structure : " + ", ".join(
+        found.append("Autres F101 pour cette structure : " + ", ".join(
             f"{reference} ({STATES[state].lower()})" for reference, state in others) + ".")
     return found

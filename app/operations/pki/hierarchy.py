@@ -61,7 +61,7 @@ def new_serial() -> int:
 def authority(db: Session, name: str) -> Authority:
     row = db.exec(select(Authority).where(Authority.name == name)).first()
     if row is None:
-        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
+        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
     return row
 
 
@@ -88,7 +88,7 @@ def issuing_authority(db: Session, name: str) -> tuple[int, ca.Issuer]:
     """Id and issuer of a CA, read without loading the ORM row (issuance's hot path)."""
     found = db.execute(_AUTHORITIES.where(Authority.name == name)).first()
     if found is None:
-        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
+        raise LookupError(f"AC « {name} » absente : lancez « flask pki init ».")
     return found.id, _issuer(name, found.key_label, found.certificate_der)
 
 

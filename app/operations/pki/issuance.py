@@ -30,7 +30,7 @@ from app.signing.keystore import KeyStore
 from .hierarchy import issuing_authority, new_serial
 
 _KEY_ALREADY_CERTIFIED = sa.select(IssuedCertificate.id).where(IssuedCertificate.spki_sha256 == sa.bindparam("h"))
-_REUSED_KEY = "Cette clé publique est déjà certifiée : une clé par serveur. Générez une nouvelle paire de clés et " \
+_REUSED_KEY = "Cette clé publique est déjà certifiée : une clé par serveur. Générez une nouvelle paire de clés et " \
               "une nouvelle CSR."
 
 
@@ -87,7 +87,7 @@ def issue_certificate(db: Session, keystore: KeyStore, *, requested_by: str, str
     if not profile.san_dns_required and names:
         raise CertificateRequestError("Un certificat ORG ne porte aucun nom DNS.", field="dns_names")
     if profile.san_dns_required and not names:
-        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS : indiquez-le.",
+        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS : indiquez-le.",
                                       field="dns_names")
     if names:
         domains.check_names(db, structure, names)

@@ -17,12 +17,12 @@ def seal_material(db: Session) -> SealMaterial:
     """The portal's seal certificate with its chain and the CRLs a validator needs offline."""
     seal = seal_certificate(db)
     if seal is None:
-        raise LookupError("Cachet du portail absent : lancez « flask pki init ».")
+        raise LookupError("Cachet du portail absent : lancez « flask pki init ».")
     issuing = db.get(Authority, seal.authority_id)
     root = db.get(Authority, issuing.parent_id)
     tsa = portal_certificate(db, "TSA")
     if tsa is None:
-        raise LookupError("Autorité d’horodatage du portail absente : lancez « flask pki init ».")
+        raise LookupError("Autorité d’horodatage du portail absente : lancez « flask pki init ».")
     tsa_issuing = db.get(Authority, tsa.authority_id)
     crls = {issuing.id: issuing.crl_der, root.id: root.crl_der, tsa_issuing.id: tsa_issuing.crl_der}
     return SealMaterial(key_label=seal.key_label or SEAL_KEY_LABEL, certificate_der=seal.der,

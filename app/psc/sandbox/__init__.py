@@ -63,7 +63,7 @@ def _new_key(kid: str) -> RSAKey:
 def create_sandbox_app(settings: dict | None = None) -> Flask:
     cfg = {**_settings(), **(settings or {})}
     if not cfg["client_secret"]:
-        raise SystemExit("psc-sandbox : PSC_CLIENT_SECRET manquant (le même que celui du portail).")
+        raise SystemExit("psc-sandbox : PSC_CLIENT_SECRET manquant (le même que celui du portail).")
     app = Flask(__name__, static_folder=os.path.join(os.path.dirname(__file__), "..", "..", "static"),
                 static_url_path="/static")
     app.config.update(SANDBOX=cfg)

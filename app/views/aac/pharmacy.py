@@ -26,7 +26,7 @@ def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
         except InvalidTransition as exc:
             refuse(target.filing)
             return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
-        flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
+        flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
               else "Aucune modification.", "success" if changes else "info")
         return success(url_for("aac.show", filing_id=filing_id))
     if verb not in ("transmettre", "retourner", "repondre"):

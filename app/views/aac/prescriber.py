@@ -107,7 +107,7 @@ def renew(filing_id: int, target: LoadedRequest):
     except InvalidTransition as exc:
         refuse()
         return page(target, status=422, error=str(exc))
-    flash("Renouvellement pré-rempli : complétez les données cliniques de la période écoulée.", "success")
+    flash("Renouvellement pré-rempli : complétez les données cliniques de la période écoulée.", "success")
     return success(url_for("aac.step", filing_id=filing.id, step="prescription"))
 
 
@@ -120,7 +120,7 @@ def submit(filing_id: int, target: LoadedRequest):
                    activity_ids=g.actor.activity_structure_ids, today=utcnow().date(), link=link(filing_id))
     except (Refused, InvalidTransition) as exc:
         refuse(target.filing)
-        return page(target, status=422, error="La demande est incomplète : complétez les étapes signalées."
+        return page(target, status=422, error="La demande est incomplète : complétez les étapes signalées."
                      if isinstance(exc, Refused) else str(exc))
     flash(f"Demande {target.filing.reference} envoyée à la PUI.", "success")
     return success(url_for("aac.show", filing_id=filing_id))

@@ -84,7 +84,7 @@ def act(target: LoadedRequest, verb: str):
         if verb == "transmettre":
             automatic = aac.transmit(db, filing, keystore, actor=g.actor.national_id, auth_method=g.actor.auth_method,
                                      base_url=settings.portal_base_url, today=today)
-            message = ("Demande transmise et conforme : autorisation délivrée immédiatement." if automatic
+            message = ("Demande transmise et conforme : autorisation délivrée immédiatement." if automatic
                        else "Demande transmise à l’ANSM pour évaluation.")
         elif verb == "octroyer":
             medicine = aac_wizard.product(db, filing.payload["medicament"].get("code", ""))
@@ -104,7 +104,7 @@ def act(target: LoadedRequest, verb: str):
                 abort(404)
             aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
                       auth_method=g.actor.auth_method, link=link(filing.id))
-            message = by.done or f"Demande : {rules.AAC_STATES[filing.state].lower()}."
+            message = by.done or f"Demande : {rules.AAC_STATES[filing.state].lower()}."
     except InvalidTransition as exc:
         refuse(filing)
         return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
