@@ -72,6 +72,7 @@ def test_no_pui_prescriber_files_and_answers_the_agency_from_a_phone(chromium, l
     desk.get_by_role("link", name=reference).first.click()
     desk.get_by_role("button", name="Transmettre à l’ANSM").click()
     expect(desk.locator(".fr-alert--success")).to_contain_text("Demande transmise à l’ANSM pour évaluation")
+    expect(desk.locator(".fr-breadcrumb + #alertes .fr-alert--success")).to_be_visible()  # where the eye lands
     desk.context.close()
     desk = browser_page(chromium, "desktop")
     card_login(desk, live_portal, "Dr KIT EVALUATEUR0010")
