@@ -111,7 +111,11 @@ def index():
     filters = {"q": text, "statut": status, "etat": phase, "domaine": area}
     part = "results" if wants_block() and request.headers.get("HX-Target") == "resultats" else "content"
     context = dict(medicines=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
-                   statuses=STATUSES, phases=PHASES, areas=areas, filters=filters, selected=status, today=today)
+                   statuses=STATUSES, phases=PHASES, areas=areas, filters=filters, selected=status, today=today,
+                   oob_count=part == "results")
+    pages = context["pages"]
+    context["counted"] = (f"{len(rows)} spécialité{'s' if len(rows) > 1 else ''}"
+                          + (f" – page {page} sur {pages}" if pages > 1 else ""))
     # The same for every visitor (no token, no name): rendered once per filter while its listings are kept.
     catalogue = listings.page((part, status, text, phase, area, page, today, request.script_root), (status, ""),
                               lambda: _catalogue(part, context))

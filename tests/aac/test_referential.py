@@ -18,6 +18,10 @@ def test_search_filters_and_sheets(app, db, aac_world):
     assert "Rarexib" in anonymous.get("/referentiel/?q=orphelins").get_data(as_text=True)  # laboratory
     block = anonymous.get("/referentiel/?q=hémacortine", headers={"HX-Request": "true", "HX-Target": "resultats"})
     assert "<html" not in block.get_data(as_text=True) and "Hemacort" in block.get_data(as_text=True)
+    # the count alone is announced: a status region updated out of band; the list itself is not live
+    assert re.search(r'<p id="resultats-nombre" [^>]*role="status" hx-swap-oob="true">1 spécialité</p>',
+                     block.get_data(as_text=True))
+    assert 'id="resultats-nombre"' in page and "aria-live" not in page.split('id="resultats"')[1][:40]
     ended = anonymous.get("/referentiel/?etat=termine").get_data(as_text=True)
     assert "Hemacort" in ended and "Rarexib" not in ended
     sheet = anonymous.get("/referentiel/AAC-9001").get_data(as_text=True)
