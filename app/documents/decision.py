@@ -66,7 +66,7 @@ def render_decision(*, filing, prescriber, pharmacist, structure, medicine, link
              Paragraph(escape(f"Décision n° {filing.reference} du {issued:%d/%m/%Y}"
                               + (" – décision automatique" if decision.get("automatique") and granted else "")),
                        styles["Heading3"]),
-             table([("Prescripteur", f"{prescriber.given_name} {prescriber.family_name} ({prescriber.national_id})"
+             table([("Prescripteur", f"{prescriber.shown_name} ({prescriber.national_id})"
                      f" – {payload['engagement'].get('fonction', '')}"),
                     ("Pharmacie à usage intérieur", f"{structure.name} – {pharmacist.given_name} "
                                                     f"{pharmacist.family_name}, {contact}"),

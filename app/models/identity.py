@@ -12,6 +12,9 @@ from .base import optional_timestamp, timestamp
 EMAIL_ACCOUNT_PREFIX = "courriel:"
 
 
+DOCTOR_PROFESSIONS = frozenset({"10", "21", "40"})  # RPPS profession codes: médecin, pharmacien, chirurgien-dentiste
+
+
 class Person(SQLModel, table=True):
     """A professional, identified by the national id with its type prefix (``8``+RPPS, ``0``+ADELI…)."""
 
@@ -25,6 +28,13 @@ class Person(SQLModel, table=True):
     email: str = Field(default="", max_length=200)
     email_account: str | None = Field(default=None, max_length=40, unique=True, index=True)  # « courriel:… » login
     created_at: datetime = timestamp()
+
+    @property
+    def shown_name(self) -> str:
+        """The name as people read it: « Dr » for doctors (the card's civility, or a médecin, pharmacien or
+        chirurgien-dentiste by profession: the prescriber and the PUI pharmacist of every AAC request)."""
+        doctor = self.civility == "DR" or self.profession_code in DOCTOR_PROFESSIONS
+        return f"{'Dr ' if doctor else ''}{self.given_name} {self.family_name}".strip()
 
     @property
     def by_email_only(self) -> bool:

@@ -73,7 +73,7 @@ def situation(db: Session, payload: dict, step: str, *, today: date, activity_id
             hints["duree"] = f"1 à 365 ; maximum pour ce médicament : {medicine.max_days} jours"
     elif step == "engagement":
         searched = dispensing_structures(db, (payload.get("engagement") or {}).get("etablissement", ""))
-        choices["pharmacien"] = [(f"{p.id}:{s.id}", f"{p.given_name} {p.family_name}", s.name)
+        choices["pharmacien"] = [(f"{p.id}:{s.id}", p.shown_name, s.name)
                                  for p, s in pharmacists(db, set(activity_ids) | set(searched))]
     return schema.Situation(frozenset(flags), choices, hints)
 

@@ -67,7 +67,7 @@ def revoke_card_certificates(db: Session, keystore, card_id: int, *, reason: str
 
 
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
-           notify: list[str] | None = None, agent: Actor | None = None, keystore=None) -> None:
+           notify: list[str] | None = None, agent: Actor | None = None, keystore=None, home_url: str = "") -> None:
     """Apply ``verb`` to the order (and its card) through the one case-file transition; flushes, the caller
     commits. Opposing or revoking the card revokes its authentication certificates in the same transaction."""
     if verb == "demander_revocation" and order.revocation_requested_at is not None:

@@ -149,7 +149,7 @@ def transition(db: Session, case, verb: str, *, by: str, actor: str, agent: Acto
 
 
 def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth_method: str,
-            idempotency_key: str, filer_email: str = "", portal_url: str = "") -> bool:
+            idempotency_key: str, filer_email: str = "", portal_url: str = "", home_url: str = "") -> bool:
     """Déposer (or déposer à nouveau after a correction). Returns False when this key was already used:
     a double click or a retried POST changes nothing."""
     if idempotency_key != filing.idempotency_key:
@@ -169,12 +169,14 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
             f"Votre dossier {filing.reference} a bien été déposé le {for_people(now)}.\n"
-            f"Numéro d’accusé de réception : {filing.reference}.\n{portal_url}")
+            f"Numéro d’accusé de réception : {filing.reference}.\n{portal_url}",
+            f"Le dossier {filing.reference} ({filing.form}) qui vous désigne a été déposé le {for_people(now)}.",
+            home_url)
     return True
 
 
 def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Actor, auth_method: str = "",
-        message: str = "", filer_email: str = "", portal_url: str = "") -> FilingEvent:
+        message: str = "", filer_email: str = "", portal_url: str = "", home_url: str = "") -> FilingEvent:
     """A back-office transition by ``agent``; ``accepter`` checks the rules again and applies the effects, all in
     the caller's transaction (a failure anywhere leaves nothing)."""
     actor = agent.national_id
@@ -193,7 +195,9 @@ def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Ac
         _notify(db, filing, workflow, filer_email,
                 f"Dossier {filing.reference} : {states.STATES[filing.state].lower()}",
                 f"Votre dossier {filing.reference} est désormais « {states.STATES[filing.state]} ».{said}\n"
-                f"{portal_url}")
+                f"{portal_url}",
+                f"Le dossier {filing.reference} ({filing.form}) qui vous désigne est désormais "
+                f"« {states.STATES[filing.state]} ».", home_url)
     return event
 
 
@@ -228,9 +232,15 @@ def history(db: Session, filing_id: int) -> list[FilingEvent]:
     return list(db.exec(select(FilingEvent).where(FilingEvent.filing_id == filing_id).order_by(FilingEvent.id)))
 
 
-def _notify(db: Session, filing: Filing, workflow: Workflow, filer_email: str, subject: str, body: str) -> None:
-    recipients = [filer_email, *workflow.recipients(db, filing)]
-    outbox.queue(db, recipients, subject, body, filing_id=filing.id)
+def _notify(db: Session, filing: Filing, workflow: Workflow, filer_email: str, subject: str, body: str,
+            designated_body: str, home_url: str) -> None:
+    """The filer gets the file's link; the people the form designates cannot open the file (it is the filer's),
+    so theirs leads to the portal, where they log in and find what concerns them."""
+    outbox.queue(db, [filer_email], subject, body, filing_id=filing.id)
+    designated = [e for e in workflow.recipients(db, filing) if e and e.lower() != filer_email.lower()]
+    if designated:
+        outbox.queue(db, designated, subject, f"{designated_body}\nConnectez-vous au portail santé avec votre carte "
+                     f"ou votre e-CPS pour y accéder : {home_url}", filing_id=filing.id)
 
 
 def delete_draft(db: Session, filing: Filing, *, actor: str, attachments_dir) -> None:

@@ -84,7 +84,8 @@ def act(filing_id: int, verb: str, target: LoadedCase):
         casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), agent=g.actor,
                       auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
                       portal_url=current_app.config["SETTINGS"].portal_base_url
-                      + url_for("filings.show", filing_id=filing_id))
+                      + url_for("filings.show", filing_id=filing_id),
+                      home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
     except InvalidTransition as exc:
         refuse(target.filing)
         return case_page(target, back_office=True, status=422, error=str(exc), message=text, posted_verb=verb)

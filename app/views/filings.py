@@ -281,7 +281,8 @@ def deposit(filing_id: int, target: LoadedCase):
     try:
         done = casefiles.deposit(db, filing, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
                                  auth_method=g.actor.auth_method, idempotency_key=request.form.get("cle", ""),
-                                 filer_email=target.filer.email, portal_url=_link(filing_id))
+                                 filer_email=target.filer.email, portal_url=_link(filing_id),
+                                 home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
     except Refused as refused:
         refuse()
         return _summary(target, refused.errors, 422)

@@ -72,6 +72,10 @@ def test_mail_down_the_filing_succeeds_and_the_notice_leaves_when_mail_is_back(d
     assert filing.reference
     queued = db.exec(select(OutboxMessage).where(OutboxMessage.filing_id == filing.id)).all()
     assert {m.recipient for m in queued} >= {"marc@chu.example", "informatique@chu.example"}
+    by = {m.recipient: m.body for m in queued}
+    # the designated administrator cannot open the mandataire's file: his link is the portal's, to log in
+    assert f"/demarches/{filing.id}" not in by["theo@chu.example"] and "/tableau-de-bord" in by["theo@chu.example"]
+    assert f"/demarches/{filing.id}" in by["marc@chu.example"]  # the mandataire who filed it
     down = deliver_due(db, transport)
     assert down == {"sent": 0, "failed": len(queued)}
     for message in queued:

@@ -59,7 +59,7 @@ def workflow(keystore) -> Workflow:
         pdf = render_filing(
             FORMS[filing.form], reference=filing.reference, structure=structure_block(structure),
             payload=filing.payload, attachments=[a.name for a in attachments(db, filing.id)],
-            signature=Signature(f"{filer.given_name} {filer.family_name}", filer.national_id,
+            signature=Signature(filer.shown_name, filer.national_id,
                                 for_people(event.at), AUTH_METHODS.get(event.auth_method,
                                                                                     event.auth_method or "—")))
         sealed = seal_pdf(db, keystore, pdf, reason=f"Dépôt du formulaire {filing.form} ({filing.reference})")
