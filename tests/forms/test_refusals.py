@@ -104,7 +104,15 @@ def refusal_cases(world, make_structure, make_person):
         db.flush()
         return lambda: deposit_refused(browser, db, filing_id)
 
+    def f413_already_designated(browser, db):
+        db.add(Habilitation(person_id=world["admin"].id, structure_id=world["hospital"].id, role="technical_admin",
+                            certificate_family="ORG", source="test"))
+        db.flush()
+        return f413_with(world)(browser, db)
+
     return {
+        "administrator already designated": (f413_already_designated, "mandataire", 422,
+                                             "Théo ADMIN est déjà désigné(e) sur cette structure (famille ORG)"),
         "F413 filer needs an active card": (f413_filer_without_active_card, "mandataire", 422,
                                             "doit détenir une carte active"),
         "F502 only by the legal representative": (*start_refused("F502", "hospital", "mandataire"), 403,
@@ -128,7 +136,7 @@ def refusal_cases(world, make_structure, make_person):
     }
 
 
-CASES = ["F413 filer needs an active card", "F502 only by the legal representative",
+CASES = ["administrator already designated", "F413 filer needs an active card", "F502 only by the legal representative",
          "F413 of a public site goes to its EJ",
          "F413 needs the contract", "administrator without an active card",
          "one F413 per legal entity (GHT)", "F413 périmètre outside the structure",

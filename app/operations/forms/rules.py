@@ -65,9 +65,16 @@ def _people(db: Session, rows: list, step: str, errors: dict, *, structure: Stru
         key = f"rows-{i}-identifiant"
         action = row.get("action", adding[0])
         if action in adding:
-            if person_with_active_card(db, national_id) is None:
+            person = person_with_active_card(db, national_id)
+            if person is None:
                 errors.setdefault(step, {})[key] = ("Aucune carte active pour cet identifiant : la personne "
                                                     "désignée doit détenir une carte CPx active.")
+            elif _holds(db, person.id, structure.id, role, family_of(row)):
+                family = family_of(row)
+                errors.setdefault(step, {})[key] = (f"{person.shown_name} est déjà désigné(e) sur cette structure"
+                                                    + (f" (famille {family})" if family else "")
+                                                    + " : rien à ajouter. Retirez la ligne ou désignez une autre "
+                                                      "personne.")
         else:
             person = db.exec(select(Person).where(Person.national_id == national_id)).first()
             if person is None or not _holds(db, person.id, structure.id, role, family_of(row)):
@@ -121,7 +128,8 @@ def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None
         found.setdefault("famille", {}).setdefault(
             "editeur_raison_sociale", "Indiquez la raison sociale et le SIRET de l’éditeur délégataire.")
     rows = payload.get("administrateurs") or []
-    _people(db, rows, "administrateurs", found, structure=structure, role="technical_admin", adding=("ajouter",))
+    _people(db, rows, "administrateurs", found, structure=structure, role="technical_admin", adding=("ajouter",),
+            family_of=lambda row: famille.get("famille") or None)
     own = {structure.finess} | {s.finess for s in db.exec(select(Structure).where(
         Structure.parent_id == (structure.parent_id or structure.id)))} | (
         {db.get(Structure, structure.parent_id).finess} if structure.parent_id else set())
