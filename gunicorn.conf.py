@@ -39,6 +39,14 @@ def post_fork(server, worker):
     reset_all()
 
 
+def post_request(worker, req, environ, resp):
+    from app.signing.hsm import any_wedged
+
+    if any_wedged():  # the PKCS#11 module did not recover by reinitialising: a new worker loads it afresh
+        worker.log.warning("HSM injoignable après réinitialisation : ce worker est recyclé.")
+        worker.alive = False
+
+
 def post_worker_init(worker):
     import faulthandler
     import signal

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from flask import Flask, request
+import sqlalchemy.exc
+from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app.signing.hsm import HsmError
 
@@ -45,10 +46,26 @@ PAGES = {
 }
 
 
+API_PREFIX = "/api/"
+DATABASE_DOWN = "La base de données ne répond pas."
+
+
+def _api_error(page: ErrorPage, detail: str | None):
+    """The editors' API answers every error in JSON, like its own refusals: {"erreur": …}."""
+    response = jsonify({"erreur": detail or page.lead, "code": page.code})
+    response.status_code = page.code
+    return response
+
+
 def render_error(code: int, detail: str | None = None):
     from app.web.rendering import render
 
     page = PAGES.get(code) or PAGES[500 if code >= 500 else 400]
+    if request.path.startswith(API_PREFIX):
+        response = _api_error(page, detail)
+        if code == 503:
+            response.headers["Retry-After"] = "60"
+        return response
     response = render("errors/error.html", status=code, error=page, detail=detail)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         # a block request (a filter, a field): the error's content block takes the page's content; a boosted
@@ -73,9 +90,29 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return render_error(exc.code or 500)
+        response = render_error(exc.code or 500)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    @app.errorhandler(sqlalchemy.exc.InterfaceError)
+    def database_down(exc):
+        # a lost or refused connection, a lock held too long: nothing was committed (the transaction died with it);
+        # the pool renews its connections on the next checkout, so the next try works once the database is back
+        log.error("database unreachable: %s", exc.orig if hasattr(exc, "orig") else exc)
+        return render_error(503, DATABASE_DOWN)
+
+    @app.errorhandler(sqlalchemy.exc.DBAPIError)
+    def database_error(exc):
+        if exc.connection_invalidated:
+            log.error("database connection lost: %s", exc.orig)
+            return render_error(503, DATABASE_DOWN)
+        log.exception("database error")
+        return render_error(500)
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         log.exception("unhandled error")
         return render_error(500)
+

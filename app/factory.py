@@ -69,6 +69,8 @@ def create_app(config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: the same limits, counted per process in memory (logged), until Redis answers again
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
     )
     app.config.update(overrides)
     if settings.behind_proxy:
@@ -95,8 +97,9 @@ def create_app(config: dict | None = None) -> Flask:
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
     # extension's before_request hook only repeats that work on every request (0.12 ms a page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    from app.web import compression, headers, templating
+    from app.web import compression, headers, requests, templating
 
+    requests.register(app)
     compression.register(app)  # runs after the headers (after_request is last-registered first): Vary is set
     headers.register(app, csp)
 

@@ -49,9 +49,11 @@ def make_structure(db):
 @pytest.fixture()
 def make_person(db):
     def make(*, profession_code: str = "10", category: str = "C", family_name: str = "ESSAI",
-             given_name: str = "Camille", national_id: str | None = None, email: str = "") -> Person:
+             given_name: str = "Camille", national_id: str | None = None, email: str = "",
+             civility: str = "") -> Person:
         person = Person(national_id=national_id or f"8{new_rpps()}", family_name=family_name, given_name=given_name,
-                        profession_code=profession_code, profession_category=category, email=email)
+                        profession_code=profession_code, profession_category=category, email=email,
+                        civility=civility)
         db.add(person)
         db.flush()
         return person

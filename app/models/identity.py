@@ -12,9 +12,6 @@ from .base import optional_timestamp, timestamp
 EMAIL_ACCOUNT_PREFIX = "courriel:"
 
 
-DOCTOR_PROFESSIONS = frozenset({"10", "21", "40"})  # RPPS profession codes: médecin, pharmacien, chirurgien-dentiste
-
-
 class Person(SQLModel, table=True):
     """A professional, identified by the national id with its type prefix (``8``+RPPS, ``0``+ADELI…)."""
 
@@ -31,10 +28,9 @@ class Person(SQLModel, table=True):
 
     @property
     def shown_name(self) -> str:
-        """The name as people read it: « Dr » for doctors (the card's civility, or a médecin, pharmacien or
-        chirurgien-dentiste by profession: the prescriber and the PUI pharmacist of every AAC request)."""
-        doctor = self.civility == "DR" or self.profession_code in DOCTOR_PROFESSIONS
-        return f"{'Dr ' if doctor else ''}{self.given_name} {self.family_name}".strip()
+        """The name as people read it: « Dr » when the card's civility of practice says so (RPPS « DR », as Pro
+        Santé Connect gives it; an intern, a médecin too by profession, is not yet one)."""
+        return f"{'Dr ' if self.civility == 'DR' else ''}{self.given_name} {self.family_name}".strip()
 
     @property
     def by_email_only(self) -> bool:

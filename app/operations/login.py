@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 from app.domain.permissions import Actor, HabilitationRef
 from app.models import AgencyRole, Habilitation, LoginSession, Person, PracticeActivity, Structure
 from app.models.base import aware, utcnow
-from app.models.identity import DOCTOR_PROFESSIONS
 from app.operations import audit
 from app.psc.identity import ProfessionalIdentity
 
@@ -220,7 +219,7 @@ def build_actor(login: LiveLogin) -> Actor:
             grants.add(role)
             if role == "laboratory" and family:
                 laboratories.add(family)
-    civility = "Dr " if login.civility == "DR" or login.profession_code in DOCTOR_PROFESSIONS else ""
+    civility = "Dr " if login.civility == "DR" else ""
     return Actor(
         national_id=login.national_id,
         person_id=login.person_id,

@@ -34,7 +34,16 @@ _SESSION_LOST = (
     p11.SessionClosed,
     p11.UserNotLoggedIn,
     p11.GeneralError,
+    p11.ObjectHandleInvalid,  # a cached key handle whose object the token no longer has (token store gone)
+    p11.KeyHandleInvalid,
 )
+RECYCLE_AFTER = 3  # failed reopenings in a row with the library reinitialised: the module itself is wedged
+
+
+def _lost(exc: BaseException) -> bool:
+    """A session or key that vanished: PKCS#11's own codes, or pyHanko's bare PKCS11Error when its key lookup
+    finds nothing in a token that had the key (« Could not find private key »)."""
+    return isinstance(exc, _SESSION_LOST) or type(exc) is p11.PKCS11Error
 
 
 class HsmError(Exception):
@@ -65,6 +74,7 @@ class Hsm:
         self._pid: int | None = None
         self._private_keys: dict[str, object] = {}
         self._pin_refused = False  # never try a refused PIN again: a rotated PIN would lock the token
+        self.failures = 0  # session losses since the last signature that worked; RECYCLE_AFTER: recycle
         _instances.add(self)
 
     def reset(self) -> None:
@@ -126,7 +136,8 @@ class Hsm:
 
     @contextmanager
     def session(self) -> Iterator[pkcs11.Session]:
-        """The process's logged-in session, held under the lock for the duration of the block."""
+        """The process's logged-in session, held under the lock for the duration of the block. A lost session or
+        key drops every handle and reinitialises the module, so the next use sees the token as it is again."""
         with self._lock:
             if self._session is None or self._pid != os.getpid():
                 self._private_keys = {}
@@ -134,16 +145,35 @@ class Hsm:
                 self._pid = os.getpid()
             try:
                 yield self._session
-            except _SESSION_LOST as exc:
-                self._session = None
-                self._private_keys = {}
+            except p11.PKCS11Error as exc:
+                if not _lost(exc):
+                    raise
+                self._recover()
                 raise HsmUnavailable(f"Le jeton HSM ne répond plus ({type(exc).__name__}).") from exc
+            self.failures = 0
+
+    def _recover(self) -> None:
+        self.failures += 1
+        for hsm in [h for h in list(_instances) if h.module_path == self.module_path]:
+            hsm._session = None
+            hsm._private_keys = {}
+        try:  # C_Finalize then C_Initialize: SoftHSM reloads its token store, a network HSM its connection
+            pkcs11.lib(self.module_path).reinitialize()
+        except p11.PKCS11Error:
+            pass
+
+    @property
+    def wedged(self) -> bool:
+        """Reinitialising did not help: only a new process will (gunicorn's post_request recycles the worker)."""
+        return self.failures >= RECYCLE_AFTER
 
     def status(self) -> dict:
+        """Whether the token signs: a session, and its private keys found (the label alone said « ok » while
+        every key handle was gone)."""
         try:
             with self.session() as s:
-                info = s.token
-                return {"ok": True, "token": info.label, "module": self.module_path}
+                keys = sum(1 for _ in s.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY}))
+                return {"ok": True, "token": s.token.label, "module": self.module_path, "keys": keys}
         except HsmError as exc:
             return {"ok": False, "token": self.token_label, "error": str(exc)}
 
@@ -259,6 +289,10 @@ def _spki(pub) -> bytes:
             {"algorithm": {"algorithm": "rsa", "parameters": None}, "public_key": rsa_pkcs1}
         ).dump()
     return encode_ec_public_key(pub)
+
+
+def any_wedged() -> bool:
+    return any(h.wedged for h in list(_instances))
 
 
 def reset_all() -> None:

@@ -17,7 +17,7 @@ def load_actor() -> None:
     """before_request: the live portal session's actor, or the anonymous one."""
     g.actor = ANONYMOUS
     g.login_session = None
-    if request.endpoint in (None, "static", "asset", "main.healthz"):
+    if request.endpoint in (None, "static", "asset", "main.healthz", "main.readyz"):
         return
     sid = session.get(SESSION_KEY)
     if not sid:

@@ -20,7 +20,7 @@ def aac_world(db, hsm, make_structure, make_person, make_agency_role):
     hospital = make_structure(kind="EJ", name="CHU d’essai", public=True)
     other = make_structure(kind="EJ", name="CH voisin", public=True)
     prescriber = make_person(profession_code="10", family_name="MEDECIN", given_name="Paul",
-                             email="paul@chu.example")
+                             email="paul@chu.example", civility="DR")
     colleague = make_person(profession_code="10", family_name="CONFRERE", given_name="Jean")
     pharmacist = make_person(profession_code="21", family_name="PHARMA", given_name="Léa", email="lea@chu.example")
     foreign_pharmacist = make_person(profession_code="21", family_name="AUTREPUI", given_name="Max")

@@ -58,20 +58,25 @@ def test_no_inline_script_in_pages(client):
     assert "<script>" not in html and " on" + "click=" not in html and 'style="' not in html
 
 
-def test_healthz_reports_database_and_hsm_and_nothing_else(client):
-    response = client.get("/healthz")
+def test_readiness_reports_each_capability_and_nothing_else(client, hsm):
+    hsm.generate_keypair("essai-readiness", "ec-p256") if not hsm.has_key("essai-readiness") else None
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok", "hsm": "ok"}
+    assert response.get_json() == {"status": "ok", "base": "ok", "hsm": "ok", "limites": "ok"}
+    assert client.get("/readyz/hsm").status_code == 200 and client.get("/readyz/autre").status_code == 404
 
 
-def test_healthz_is_503_when_the_hsm_is_down(app, client, monkeypatch):
+def test_the_hsm_down_takes_signing_out_of_rotation_not_the_node(app, client, monkeypatch):
     from app.signing.hsm import Hsm
 
     broken = Hsm("/nonexistent/module.so", "x", "1234")
     monkeypatch.setitem(app.extensions, "hsm", broken)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.get_json() == {"status": "degraded", "database": "ok", "hsm": "down"}
+    assert client.get("/healthz").status_code == 200  # alive: pages that do not sign still work
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "degraded", "base": "ok", "hsm": "down", "limites": "ok"}
+    assert client.get("/readyz/hsm").status_code == 503
     assert "nonexistent" not in response.get_data(as_text=True)  # no module path, label or error text
 
 

@@ -40,7 +40,9 @@ def test_gunicorn_serves_home_and_healthz(server_env):
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)  # any failure retried: a loaded machine
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
-        assert health.status_code == 200 and health.json()["hsm"] == "ok"
+        assert health.status_code == 200 and health.json() == {"status": "ok"}
+        ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
+        assert ready.status_code == 200 and ready.json()["base"] == "ok"
         home = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert home.status_code == 200 and 'lang="fr"' in home.text and "fr-header" in home.text
         css = requests.get(f"http://127.0.0.1:{port}/static/vendor/dsfr/dsfr.min.css", timeout=5)

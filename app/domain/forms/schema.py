@@ -176,8 +176,8 @@ def check(spec_field: Field, value, situation: Situation = PLAIN) -> str | None:
     value = (value or "").strip()
     if not value:
         return (spec_field.message or "Ce champ est obligatoire.") if spec_field.required else None
-    if len(value) > (2000 if kind == "textarea" else 64 * 1024 if kind == "csr" else spec_field.max_length):
-        return "Ce texte est trop long."
+    if len(value) > limit(spec_field):
+        return f"Ce texte est trop long ({limit(spec_field)} caractères au plus)."
     if kind == "email" and not EMAIL.match(value):
         return "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
     if kind in ("select", "radio") and value not in {c[0] for c in situation.choices_of(spec_field)}:
@@ -211,12 +211,19 @@ def check(spec_field: Field, value, situation: Situation = PLAIN) -> str | None:
     return None
 
 
+def limit(spec_field: Field) -> int:
+    """The longest value a field accepts (its check says « trop long » beyond)."""
+    return 2000 if spec_field.kind == "textarea" else 64 * 1024 if spec_field.kind == "csr" else spec_field.max_length
+
+
 def clean(spec_field: Field, value) -> str | bool | list:
+    """A posted value as a draft keeps it: stripped, and never more than one character beyond the field's limit,
+    so that the check still says it is too long while no draft grows with what a client sends."""
     if spec_field.kind == "checks":
-        return list(value) if isinstance(value, (list, tuple)) else []
+        return [str(v)[:200] for v in value][:100] if isinstance(value, (list, tuple)) else []
     if spec_field.kind == "checkbox":
         return bool(value) and value not in ("0", "false", "")
-    value = (value or "").strip()
+    value = (value if isinstance(value, str) else "").strip()[:limit(spec_field) + 1]
     if spec_field.kind == "domains" and value:
         try:
             return " ".join(parse_domains(value))
