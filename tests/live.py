@@ -53,7 +53,7 @@ def _logged(command: list[str], env: dict, name: str) -> subprocess.Popen:
 
 
 def start_portal(env: dict, port: int) -> subprocess.Popen:
-    full = dict(os.environ, **env, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2")
+    full = dict(os.environ, **{"WEB_CONCURRENCY": "2", **env}, BIND=f"127.0.0.1:{port}")
     proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], full, "portal")
     wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
     return proc
