@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -25,55 +26,87 @@ from app.operations.outbox import backoff
 
 log = logging.getLogger(__name__)
 CLAIM_FOR = timedelta(minutes=5)  # a sender that died mid-send gives the message back after this
+MSGID_DOMAIN = "portail-sante.local"  # the Message-ID's right part: unique to this portal, not a host to reach
 
 
 class Transport(Protocol):
-    def send(self, recipient: str, subject: str, body: str) -> None: ...
+    def send(self, recipient: str, subject: str, body: str, message_id: str) -> None: ...
 
 
-def deliver_due(db, transport: Transport, *, now: datetime | None = None, limit: int = 100) -> dict:
-    """Send what is due; commits after each message (edge code). Returns {"sent": n, "failed": n}."""
-    now = now or utcnow()
+BATCH = 100
+RECORD_TRIES = 3  # recording a send that the server accepted: a lost connection is retried on a new one
+
+
+def deliver_due(db, transport: Transport, *, now: datetime | None = None, limit: int = BATCH) -> dict:
+    """Send what is due in batches of ``limit`` until nothing is; edge code, it commits. Each message is claimed
+    with the time of its own claim (a slow relay never lets a second sender take the rest of a batch), and no
+    transaction stays open while the SMTP server talks. Returns {"sent": n, "failed": n}."""
+    totals = {"sent": 0, "failed": 0}
+    seen: set[int] = set()
+    while True:
+        due = [row for row in db.exec(select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+                                      .where(OutboxMessage.sent_at.is_(None),
+                                             OutboxMessage.next_attempt_at <= (now or utcnow()))
+                                      .order_by(OutboxMessage.id).limit(limit)).all() if row[0] not in seen]
+        db.commit()  # edge code: end the read before claiming
+        if not due:
+            return totals
+        for message_id, planned in due:
+            seen.add(message_id)
+            outcome = _deliver_one(db, transport, message_id, planned, now)
+            if outcome:
+                totals[outcome] += 1
+
+
+def _deliver_one(db, transport: Transport, message_id: int, planned: datetime, now: datetime | None) -> str | None:
     table = OutboxMessage.__table__
-    due = db.exec(select(OutboxMessage.id, OutboxMessage.next_attempt_at)
-                  .where(OutboxMessage.sent_at.is_(None), OutboxMessage.next_attempt_at <= now)
-                  .order_by(OutboxMessage.id).limit(limit)).all()
-    db.commit()  # edge code: end the read before claiming
-    sent = failed = 0
-    for message_id, planned in due:
-        claimed = db.execute(sa.update(table).where(table.c.id == message_id, table.c.sent_at.is_(None),
-                                                    table.c.next_attempt_at == planned)
-                             .values(next_attempt_at=now + CLAIM_FOR)).rowcount
-        db.commit()
-        if not claimed:
-            continue  # another sender has it
-        message = db.get(OutboxMessage, message_id)
+    claimed_at = now or utcnow()
+    claimed = db.execute(sa.update(table).where(table.c.id == message_id, table.c.sent_at.is_(None),
+                                                table.c.next_attempt_at == planned)
+                         .values(next_attempt_at=claimed_at + CLAIM_FOR, send_started_at=utcnow(),
+                                 message_id=sa.func.coalesce(table.c.message_id, make_msgid(domain=MSGID_DOMAIN))))
+    db.commit()
+    if not claimed.rowcount:
+        return None  # another sender has it
+    message = db.exec(select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
+                             OutboxMessage.message_id, OutboxMessage.attempts)
+                      .where(OutboxMessage.id == message_id)).one()
+    db.commit()  # nothing held while the SMTP server answers
+    try:
+        transport.send(message.recipient, message.subject, message.body, message.message_id)
+    except Exception as exc:  # any transport failure: the message waits for its next attempt
+        _record(db, message_id, attempts=message.attempts + 1, last_error=f"{type(exc).__name__}: {exc}"[:300],
+                next_attempt_at=(now or utcnow()) + backoff(message.attempts + 1))
+        return "failed"
+    _record(db, message_id, attempts=message.attempts + 1, sent_at=utcnow(), last_error="")
+    return "sent"
+
+
+def _record(db, message_id: int, **values) -> None:
+    """Write a send's outcome; a connection lost just then is retried on a new one before giving up (then the
+    claim expires and the message goes again with the same Message-ID, which receivers take as one)."""
+    table = OutboxMessage.__table__
+    for attempt in range(RECORD_TRIES):
         try:
-            transport.send(message.recipient, message.subject, message.body)
-        except Exception as exc:  # any transport failure: the message waits for its next attempt
-            message.attempts += 1
-            message.last_error = f"{type(exc).__name__}: {exc}"[:300]
-            message.next_attempt_at = now + backoff(message.attempts)
-            failed += 1
-        else:
-            message.attempts += 1
-            message.sent_at = utcnow()
-            message.last_error = ""
-            sent += 1
-        db.commit()
-    return {"sent": sent, "failed": failed}
-
-
+            db.execute(sa.update(table).where(table.c.id == message_id).values(**values))
+            db.commit()
+            return
+        except sa.exc.DBAPIError:
+            db.rollback()
+            if attempt == RECORD_TRIES - 1:
+                log.exception("outbox: outcome of message %s not recorded", message_id)
+                return
+            time.sleep(0.2 * (attempt + 1))
 
 
 class SmtpTransport:
     def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0):
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
 
-    def send(self, recipient: str, subject: str, body: str) -> None:
+    def send(self, recipient: str, subject: str, body: str, message_id: str) -> None:
         message = EmailMessage()
         message["From"], message["To"], message["Subject"] = self.sender, recipient, subject
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        message["Message-ID"] = message_id
         message.set_content(body)
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
             smtp.send_message(message)

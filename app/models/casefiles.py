@@ -75,6 +75,8 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str = Field(default="", max_length=300)
     sent_at: datetime | None = optional_timestamp(index=True)
+    message_id: str | None = Field(default=None, max_length=200)  # chosen at the first claim, kept on every resend
+    send_started_at: datetime | None = optional_timestamp()
 
 
 class FilingAttachment(SQLModel, table=True):
