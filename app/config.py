@@ -85,11 +85,6 @@ class Settings:
         return self.instance_path / "hsm"
 
     @property
-    def attachments_dir(self) -> Path:
-        """Attached proofs, outside the web root (never under static/)."""
-        return self.instance_path / "attachments"
-
-    @property
     def hsm_pins_file(self) -> Path:
         return self.hsm_dir / "pins.json"
 

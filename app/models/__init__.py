@@ -1,7 +1,16 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
 from .audit import AuditEvent
-from .casefiles import CardOrder, Filing, FilingAttachment, FilingDocument, FilingEvent, OutboxMessage, ReferenceCounter
+from .casefiles import (
+    CardOrder,
+    Filing,
+    FilingAttachment,
+    FilingAttachmentContent,
+    FilingDocument,
+    FilingEvent,
+    OutboxMessage,
+    ReferenceCounter,
+)
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
 from .pki import ApiToken, Authority, CertificateNotice, IssuedCertificate
 from .referential import ReferentialMedicine
@@ -18,6 +27,7 @@ __all__ = [
     "EmailLink",
     "Filing",
     "FilingAttachment",
+    "FilingAttachmentContent",
     "FilingDocument",
     "FilingEvent",
     "Ght",

@@ -80,7 +80,7 @@ class OutboxMessage(SQLModel, table=True):
 
 
 class FilingAttachment(SQLModel, table=True):
-    """A proof attached to a filing; the bytes live in the attachments directory, outside the web root."""
+    """A proof attached to a filing; its bytes are in :class:`FilingAttachmentContent`, committed with it."""
 
     __tablename__ = "filing_attachment"
 
@@ -90,8 +90,19 @@ class FilingAttachment(SQLModel, table=True):
     content_type: str = Field(max_length=40)  # from the content, never from the browser
     size: int
     sha256: str = Field(max_length=64)
-    stored_as: str = Field(max_length=80, unique=True)
     created_at: datetime = timestamp()
+
+
+class FilingAttachmentContent(SQLModel, table=True):
+    """An attachment's bytes, apart from its row so that listing attachments never reads them. In the database:
+    they commit and roll back with the row, and every node of the portal reads them (no orphan file, no row
+    without its file)."""
+
+    __tablename__ = "filing_attachment_content"
+
+    attachment_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("filing_attachment.id",
+                                                                             ondelete="CASCADE"), primary_key=True))
+    data: bytes = Field(sa_type=sa.LargeBinary)
 
 
 class FilingDocument(SQLModel, table=True):

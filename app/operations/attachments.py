@@ -1,17 +1,16 @@
-"""Proofs attached to a filing: PDF, PNG or JPEG told from their content, size-limited, stored outside the
-web root under a random name; the row records the name the filer gave, shown only."""
+"""Proofs attached to a filing: PDF, PNG or JPEG told from their content, size-limited, stored in the database
+with their row (never under the web root); the row records the name the filer gave, shown only."""
 
 from __future__ import annotations
 
 import hashlib
-import secrets
 from pathlib import Path
 
 import filetype
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from app.models import Filing, FilingAttachment
+from app.models import Filing, FilingAttachment, FilingAttachmentContent
 from app.operations import audit
 
 ACCEPTED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -22,7 +21,7 @@ class AttachmentError(ValueError):
     """A French message for the filer; nothing was stored."""
 
 
-def attach(db: Session, filing: Filing, upload, directory: Path, *, max_bytes: int, actor: str) -> FilingAttachment:
+def attach(db: Session, filing: Filing, upload, *, max_bytes: int, actor: str) -> FilingAttachment:
     if upload is None or not upload.filename:
         raise AttachmentError("Choisissez un fichier à joindre.")
     data = upload.stream.read(max_bytes + 1)
@@ -38,16 +37,15 @@ def attach(db: Session, filing: Filing, upload, directory: Path, *, max_bytes: i
     existing = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing.id)).all()
     if len(existing) >= MAX_PER_FILING:
         raise AttachmentError(f"Au plus {MAX_PER_FILING} pièces jointes par dossier.")
-    stored_as = f"{secrets.token_hex(16)}.{ACCEPTED[kind]}"
-    name = Path(upload.filename).name[:120] or stored_as
+    name = Path(upload.filename).name[:120] or f"piece-jointe.{ACCEPTED[kind]}"
     row = FilingAttachment(filing_id=filing.id, name=name, content_type=kind, size=len(data),
-                           sha256=hashlib.sha256(data).hexdigest(), stored_as=stored_as)
+                           sha256=hashlib.sha256(data).hexdigest())
     db.add(row)
+    db.flush()
+    db.add(FilingAttachmentContent(attachment_id=row.id, data=data))
     db.flush()
     audit.record(db, actor=actor, action="filing.attachment_added", object_type="filing", object_id=filing.id,
                  after={"name": name, "sha256": row.sha256, "size": row.size})
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (directory / stored_as).write_bytes(data)  # last: a refusal above leaves no file behind
     return row
 
 
@@ -58,8 +56,13 @@ def download_name(row: FilingAttachment) -> str:
     return f"{stem}.{ACCEPTED.get(row.content_type, 'bin')}"
 
 
-def find(db: Session, filing_id: int, attachment_id: int) -> FilingAttachment:
+def find(db: Session, filing_id: int, attachment_id: int) -> tuple[FilingAttachment, bytes]:
+    """The attachment of this filing and its bytes; 404 otherwise."""
     row = db.get(FilingAttachment, attachment_id)
     if row is None or row.filing_id != filing_id:
         raise NotFound()
-    return row
+    data = db.exec(select(FilingAttachmentContent.data)
+                   .where(FilingAttachmentContent.attachment_id == attachment_id)).first()
+    if data is None:
+        raise NotFound()
+    return row, data

@@ -243,24 +243,20 @@ def _notify(db: Session, filing: Filing, workflow: Workflow, filer_email: str, s
                      f"ou votre e-CPS pour y accéder : {home_url}", filing_id=filing.id)
 
 
-def delete_draft(db: Session, filing: Filing, *, actor: str, attachments_dir) -> None:
-    """A draft its author no longer wants goes, with its attachments; their files are removed once the deletion is
-    committed (a rollback keeps both). A deposited file stays: its history is the agency's record too."""
-    from app.models import FilingAttachment
+def delete_draft(db: Session, filing: Filing, *, actor: str) -> None:
+    """A draft its author no longer wants goes, with its attachments (their bytes with them, in the same
+    transaction). A deposited file stays: its history is the agency's record too."""
+    from app.models import FilingAttachment, FilingAttachmentContent
 
     if filing.state != "brouillon":
         raise InvalidTransition("Seul un brouillon se supprime : ce dossier a été déposé.")
-    stored = [row.stored_as for row in db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == filing.id))]
+    attached = list(db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing.id)))
+    if attached:
+        db.execute(sa.delete(FilingAttachmentContent).where(FilingAttachmentContent.attachment_id.in_(attached)))
     for model in (FilingAttachment, FilingEvent):
         db.execute(sa.delete(model).where(model.filing_id == filing.id))
     filing_id, form = filing.id, filing.form
     db.delete(filing)
     db.flush()
     audit.record(db, actor=actor, action=f"{kind_of(filing).audit_prefix}.draft_deleted", object_type="filing",
-                 object_id=filing_id, before={"form": form, "attachments": len(stored)})
-
-    def remove_files(_session) -> None:
-        for name in stored:
-            (attachments_dir / name).unlink(missing_ok=True)
-
-    sa.event.listen(db, "after_commit", remove_files, once=True)
+                 object_id=filing_id, before={"form": form, "attachments": len(attached)})

@@ -185,8 +185,8 @@ def step(filing_id: int, step: str, target: LoadedCase):
         if spec.attachment and step == spec.steps[-1].name and upload is not None and upload.filename:
             settings = current_app.config["SETTINGS"]  # the proof goes with the step's own post: never dropped
             try:
-                attached.attach(get_session(), filing, upload, settings.attachments_dir,
-                                max_bytes=settings.attachment_max_bytes, actor=g.actor.national_id)
+                attached.attach(get_session(), filing, upload, max_bytes=settings.attachment_max_bytes,
+                                actor=g.actor.national_id)
                 flash(f"Pièce jointe ajoutée : {upload.filename}.", "success")
             except attached.AttachmentError as exc:
                 errors = {"piece": str(exc)}
@@ -339,8 +339,8 @@ def upload(filing_id: int, target: LoadedCase):
     try:
         if not casefiles.editable(target.filing):
             raise attached.AttachmentError("Le dossier n’est plus modifiable.")
-        attached.attach(get_session(), target.filing, upload, settings.attachments_dir,
-                        max_bytes=settings.attachment_max_bytes, actor=g.actor.national_id)
+        attached.attach(get_session(), target.filing, upload, max_bytes=settings.attachment_max_bytes,
+                        actor=g.actor.national_id)
         flash("Pièce jointe ajoutée.", "success")
     except attached.AttachmentError as exc:
         refuse()
@@ -354,9 +354,8 @@ def upload(filing_id: int, target: LoadedCase):
 @bp.get("/<int:filing_id>/pieces/<int:attachment_id>")
 @requires("filing.attachment", target=case_target)
 def attachment(filing_id: int, attachment_id: int, target: LoadedCase):
-    document = attached.find(get_session(), filing_id, attachment_id)
-    path = current_app.config["SETTINGS"].attachments_dir / document.stored_as
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
+    document, data = attached.find(get_session(), filing_id, attachment_id)
+    response = send_file(BytesIO(data), mimetype=document.content_type, as_attachment=True,
                          download_name=attached.download_name(document))
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -366,8 +365,7 @@ def attachment(filing_id: int, attachment_id: int, target: LoadedCase):
 @requires("filing.edit", target=case_target)
 def delete(filing_id: int, target: LoadedCase):
     try:
-        casefiles.delete_draft(get_session(), target.filing, actor=g.actor.national_id,
-                               attachments_dir=current_app.config["SETTINGS"].attachments_dir)
+        casefiles.delete_draft(get_session(), target.filing, actor=g.actor.national_id)
     except InvalidTransition as exc:
         refuse()
         flash(str(exc), "error")

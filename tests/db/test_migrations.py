@@ -65,3 +65,31 @@ def test_existing_products_get_their_indication_when_upgrading_to_0008(fresh_dat
                                    .select_from(sa.table("referentialmedicine"))).scalar_one()
     engine.dispose()
     assert indications == [{"code": "I1", "label": "Une indication", "status": "en_cours", "criteria": ["c1", "c2"]}]
+
+
+def test_attachment_files_move_into_the_database_when_upgrading_to_0012(fresh_database, tmp_path, monkeypatch):
+    """Issue 19 (1): the files of one node's folder become rows every node reads; a row whose file was already
+    gone is dropped (no row without its file)."""
+    url = fresh_database("attachments")
+    upgrade(url, "0011")
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO person (national_id, civility, family_name, given_name, profession_code, "
+                             "profession_category, email, created_at) VALUES ('81', '', 'A', 'B', '', '', '', "
+                             "CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text("INSERT INTO filing (form, state, filer_id, payload, idempotency_key, created_at, "
+                             "updated_at) SELECT 'F413', 'brouillon', id, '{}', 'k', CURRENT_TIMESTAMP, "
+                             "CURRENT_TIMESTAMP FROM person"))
+        for stored_as in ("present.pdf", "perdu.pdf"):
+            conn.execute(sa.text("INSERT INTO filing_attachment (filing_id, name, content_type, size, sha256, "
+                                 "stored_as, created_at) SELECT id, :n, 'application/pdf', 9, 'x', :n, "
+                                 "CURRENT_TIMESTAMP FROM filing"), {"n": stored_as})
+    (tmp_path / "present.pdf").write_bytes(b"%PDF-1.4\n")
+    monkeypatch.setenv("ATTACHMENTS_DIR", str(tmp_path))
+    upgrade(url)
+    with engine.connect() as conn:
+        kept = conn.execute(sa.text("SELECT a.name, c.data FROM filing_attachment a JOIN filing_attachment_content c "
+                                    "ON c.attachment_id = a.id")).all()
+        count = conn.execute(sa.text("SELECT count(*) FROM filing_attachment")).scalar_one()
+    engine.dispose()
+    assert [(name, bytes(data)) for name, data in kept] == [("present.pdf", b"%PDF-1.4\n")] and count == 1

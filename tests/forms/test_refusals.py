@@ -13,6 +13,7 @@ from app.models import (
     CardOrder,
     Filing,
     FilingAttachment,
+    FilingAttachmentContent,
     FilingDocument,
     FilingEvent,
     Habilitation,
@@ -27,8 +28,7 @@ COUNTED = (AuditEvent, CardOrder, Filing, FilingAttachment, FilingDocument, Fili
 
 def snapshot(db, app) -> dict:
     counts = {m.__name__: db.execute(sa.select(sa.func.count()).select_from(m)).scalar_one() for m in COUNTED}
-    directory = app.config["SETTINGS"].attachments_dir
-    counts["files"] = len(list(directory.glob("*"))) if directory.exists() else 0
+    counts["files"] = db.execute(sa.select(sa.func.count()).select_from(FilingAttachmentContent)).scalar_one()
     counts["states"] = sorted(db.execute(sa.select(Filing.id, Filing.state)).all())
     return counts
 

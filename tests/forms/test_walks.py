@@ -345,18 +345,19 @@ def test_a_draft_is_deleted_with_its_attachment_and_a_deposited_file_is_not(app,
                                                                              make_filing):
     from io import BytesIO
 
-    from app.models import FilingAttachment
+    from app.models import FilingAttachment, FilingAttachmentContent
 
     browser = as_person(world["mandataire"])
     draft = make_filing("brouillon").id
     browser.post(f"/demarches/{draft}/pieces", {"piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf")},
                  content_type="multipart/form-data")
-    stored = db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == draft)).one().stored_as
-    path = app.config["SETTINGS"].attachments_dir / stored
-    assert path.exists() and "Supprimer le brouillon" in browser.get(f"/demarches/{draft}").get_data(as_text=True)
+    stored = db.exec(select(FilingAttachment).where(FilingAttachment.filing_id == draft)).one().id
+    assert db.get(FilingAttachmentContent, stored).data.startswith(b"%PDF")
+    assert "Supprimer le brouillon" in browser.get(f"/demarches/{draft}").get_data(as_text=True)
     deleted = browser.post(f"/demarches/{draft}/supprimer")
     assert deleted.status_code == 303 and deleted.headers["Location"].endswith("/demarches/")
-    assert db.get(Filing, draft) is None and not path.exists()  # the file goes once the deletion is committed
+    db.expire_all()
+    assert db.get(Filing, draft) is None and db.get(FilingAttachmentContent, stored) is None  # bytes with the row
     deposited = make_filing("depose").id
     assert browser.post(f"/demarches/{deposited}/supprimer").status_code == 303
     assert db.get(Filing, deposited) is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, request, url_for
+from flask import abort, flash, g, request, url_for
 
 from app.db import get_session, keep, refuse
 from app.domain.casefiles import InvalidTransition
@@ -140,8 +140,7 @@ def prescriber_act(filing_id: int, verb: str, target: LoadedRequest):
 @requires("aac.edit", target=request_target)
 def delete(filing_id: int, target: LoadedRequest):
     try:
-        delete_draft(get_session(), target.filing, actor=g.actor.national_id,
-                     attachments_dir=current_app.config["SETTINGS"].attachments_dir)
+        delete_draft(get_session(), target.filing, actor=g.actor.national_id)
     except InvalidTransition as exc:
         refuse()
         return page(target, status=422, error=str(exc))
