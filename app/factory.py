@@ -32,7 +32,7 @@ CSP = {
 
 
 class BoundedInt(IntegerConverter):
-    """``<int:…>`` within the database's BIGINT: a larger id is a 404, not an overflow and a 500."""
+    """``<int:…>`` within the database's INTEGER ids: a larger id is a 404, not an overflow and a 500."""
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=ID_MAX, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

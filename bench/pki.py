@@ -34,6 +34,8 @@ def run(work: Path, url: str) -> None:
     parser.add_argument("--certificates", type=int, default=150)
     parser.add_argument("--ocsp", type=int, default=300)
     parser.add_argument("--pdfs", type=int, default=30)
+    parser.add_argument("--revocations", default="0,20000,100000",
+                        help="ORGANISATIONS CRL sizes at which a seal's time and size are measured")
     args = parser.parse_args()
 
     from app.signing import softhsm
@@ -139,11 +141,47 @@ def run(work: Path, url: str) -> None:
           f"median {portal_median * 1000:.1f} ms")
     print(f"bare reportlab + pyHanko B-LTA median: {bare_median * 1000:8.1f} ms   "
           f"ratio: {portal_median / bare_median:.2f} (target <= 1.5)")
+    for revoked, seal_ms, size, crl_size in seal_against_crl(db, hsm, [int(n) for n in args.revocations.split(",")]):
+        print(f"seal with {revoked:>7,} ORGANISATIONS revocations: median {seal_ms:6.1f} ms, PDF {size / 1024:6.1f} KiB"
+              f" (ORGANISATIONS CRL {crl_size / 1024:8.1f} KiB, not embedded)")
     db.close()
     http = http_issuance(work, url, pin, args.certificates // 3)
     print(f"certificates issued/s over HTTP       : {http:8.1f}   ratio to raw: {http / raw:.2f} "
           f"(request page form post -> stored certificate, 1 gunicorn worker, one request at a time)")
     database.engine.dispose()
+
+
+def seal_against_crl(db, hsm, sizes: list[int], pdfs: int = 7):
+    """Issue 19 (6): a seal's time and size while the ORGANISATIONS CRL grows (revocations inserted directly,
+    then the CRL signed once): the seal's chain is the SERVICES CA's, so neither should move."""
+    import sqlalchemy as sa
+
+    from app.documents.notice import render_notice
+    from app.models import IssuedCertificate
+    from app.models.base import utcnow
+    from app.operations.pki import authority, seal_pdf
+    from app.operations.pki.revocation import sign_crl
+
+    organisations = authority(db, "organisations")
+    table, now, done = IssuedCertificate.__table__, utcnow(), 0
+    for target in sizes:
+        rows = [{"serial_hex": format(10**30 + i, "x"), "authority_id": organisations.id, "profile": "ORG_AUTH_CLI",
+                 "subject": f"CN=revoque {i}", "common_name": f"revoque {i}", "dns_names": [], "contact_emails": [],
+                 "spki_sha256": f"{i:064x}", "key_description": "bench", "der": b"", "not_before": now,
+                 "not_after": now, "requested_by": "bench", "revoked_at": now, "revocation_reason": "superseded"}
+                for i in range(done, target)]
+        for start in range(0, len(rows), 5000):
+            db.execute(sa.insert(table), rows[start:start + 5000])
+        done = max(done, target)
+        sign_crl(db, hsm, organisations, utcnow())
+        db.commit()
+        times, size = [], 0
+        for i in range(pdfs):
+            pdf = render_notice("Décision", f"CRL-{target}-{i}", ["Autorisation accordée pour six mois."])
+            started = time.perf_counter()
+            size = len(seal_pdf(db, hsm, pdf, reason="Décision"))
+            times.append(time.perf_counter() - started)
+        yield target, statistics.median(times) * 1000, size, len(organisations.crl_der)
 
 
 def http_issuance(work: Path, url: str, pin: str, count: int) -> float:

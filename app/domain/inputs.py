@@ -1,14 +1,14 @@
 """One parser for the numbers people and programs send: ids, row indexes, page cursors, counts.
 
 ``str.isdigit`` accepts « ² » and « ٣ », which ``int`` then refuses or reads; an unbounded id overflows the
-database's BIGINT. Every number from a request goes through :func:`parse_int` instead.
+database's INTEGER ids. Every number from a request goes through :func:`parse_int` instead.
 """
 
 from __future__ import annotations
 
 import re
 
-ID_MAX = 2**63 - 1  # the BIGINT the database stores
+ID_MAX = 2**31 - 1  # the ids are INTEGER columns (PostgreSQL int4): 2^31 overflowed them
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -25,5 +25,5 @@ def parse_int(value, *, low: int = 0, high: int = ID_MAX) -> int | None:
 
 
 def parse_id(value) -> int | None:
-    """A row id: 1 to the BIGINT maximum."""
+    """A row id: 1 to the INTEGER maximum."""
     return parse_int(value, low=1)

@@ -45,3 +45,13 @@ def test_a_database_that_does_not_answer_gives_a_french_503(unreachable_database
     assert api.status_code == 503 and api.is_json
     assert client.get("/healthz").status_code == 200  # the process lives: readiness takes it out of rotation
     assert client.get("/readyz").status_code == 503 and client.get("/readyz").get_json()["base"] == "down"
+
+
+def test_ids_beyond_the_integer_columns_are_refused_not_overflowed(client):
+    """Found by schemathesis on PostgreSQL: ids are int4 there; 2^31 passed the BIGINT bound and overflowed."""
+    from app.domain.inputs import parse_id
+
+    assert parse_id("2147483647") == 2**31 - 1 and parse_id("2147483648") is None and parse_id(2**31) is None
+    assert client.get("/api/v1/certificats/2147483648").status_code == 404
+    assert client.get("/referentiel/2147483648").status_code == 404
+    assert client.get("/demarches/2147483648").status_code in (302, 303, 404)  # anonymous: to the login, or 404

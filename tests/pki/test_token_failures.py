@@ -73,7 +73,7 @@ def test_jobs_refresh_crls_before_next_update_only(pki, hsm):
     assert refresh_crls(pki, hsm) == []  # fresh CRLs: nothing to do
     before = authority(pki, "organisations").crl_number
     later = utcnow() + timedelta(days=6)  # nextUpdate is 7 days out, the margin 2 days
-    assert set(refresh_crls(pki, hsm, now=later)) == {"root", "organisations", "personnes"}
+    assert set(refresh_crls(pki, hsm, now=later)) == {"root", "organisations", "personnes", "services"}
     row = authority(pki, "organisations")
     assert row.crl_number == before + 1
     crl = x509.load_der_x509_crl(row.crl_der)

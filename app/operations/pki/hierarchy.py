@@ -16,7 +16,7 @@ from app.models import Authority, IssuedCertificate
 from app.models.base import utcnow
 from app.signing import ca
 
-ROOT, ORGANISATIONS, PERSONNES = "root", "organisations", "personnes"
+ROOT, ORGANISATIONS, PERSONNES, SERVICES = "root", "organisations", "personnes", "services"
 CARD_AUTHORITIES = (PERSONNES,)  # the CAs whose certificates open a card login
 
 
@@ -33,6 +33,9 @@ HIERARCHY = (
     AuthoritySpec(ROOT, "ca-root", None, "Portail santé – AC racine", 20),
     AuthoritySpec(ORGANISATIONS, "ca-organisations", ROOT, "Portail santé – AC ORGANISATIONS", 10),
     AuthoritySpec(PERSONNES, "ca-personnes", ROOT, "Portail santé – AC PERSONNES", 10),
+    # The portal's own seal and time-stamping certificates: a CA of their own, whose CRL lists only them, so that a
+    # sealed PDF does not embed (nor its seal validate) the CRL of every structure's revoked certificates.
+    AuthoritySpec(SERVICES, "ca-services", ROOT, "Portail santé – AC SERVICES DU PORTAIL", 10),
 )
 # RSA-4096: CA keys live 10 to 20 years (ANSSI's RGS asks 3072 bits beyond 2030, and relying parties of
 # IGC-Santé-style chains all accept RSA); issued certificates may use RSA >= 2048 or P-256/P-384.

@@ -22,6 +22,7 @@ from .hierarchy import (
     PORTAL_KEYS,
     RESPONDER_RENEWAL_MARGIN,
     SEAL_ORGANISATION,
+    SERVICES,
     _name,
     authority,
     current_responder,
@@ -57,8 +58,12 @@ def init_pki(db: Session, keystore: KeyStore, base_url: str) -> list[str]:
         audit.record(db, actor="system", action="pki.authority_created", object_type="authority",
                      object_id=row.id, after={"name": spec.name, "key_label": spec.key_label})
         done.append(spec.name)
+    services = authority(db, SERVICES)
     for profile, label, common_name, name in PORTAL_KEYS:
-        if portal_certificate(db, profile) is None:
+        current = portal_certificate(db, profile)
+        if current is None or current.authority_id != services.id:
+            if current is not None:  # issued by an earlier install's ORGANISATIONS CA: a new key under SERVICES
+                label = f"{label}-{secrets.token_hex(4)}"
             if not keystore.has_key(label):
                 keystore.generate_keypair(label, "ec-p256")
             public = serialization.load_der_public_key(keystore.public_key(label))
@@ -67,7 +72,7 @@ def init_pki(db: Session, keystore: KeyStore, base_url: str) -> list[str]:
                                            common_name=common_name)
             store_issued(db, keystore, profile_code=profile, subject=subject, public_key=public, structure_id=None,
                          person_id=None, requested_by="system", dns_names=(), emails=[], urls=urls,
-                         key_description="ECDSA P-256", key_label=label)
+                         key_description="ECDSA P-256", key_label=label, authority_name=SERVICES)
             done.append(name)
     done += [f"ocsp-{name}" for name in renew_responders(db, keystore, base_url, now=now)]
     db.flush()
