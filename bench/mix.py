@@ -75,7 +75,7 @@ def prepare(database, hsm, app, *, drafts: int, requests: int, revocations: int 
             db.flush()
             transmissions.append(filing.id)
         if revocations:
-            _revoked_in_bulk(db, hsm, revocations)
+            revoked_in_bulk(db, hsm, revocations)
         _, token = api_tokens.create_token(db, people[ADMIN], name="Charge", structure_ids=[chu.id],
                                            families=["ORG"], days=30)
         db.commit()
@@ -83,8 +83,9 @@ def prepare(database, hsm, app, *, drafts: int, requests: int, revocations: int 
                      structure_id=chu.id)
 
 
-def _revoked_in_bulk(db, hsm, count: int) -> None:
-    """``count`` revoked certificates in the ORGANISATIONS CRL (rows inserted directly, the CRL signed once)."""
+def revoked_in_bulk(db, hsm, count: int, start: int = 0) -> None:
+    """Revoked certificates ``start`` to ``count`` in the ORGANISATIONS CRL (rows inserted directly, the CRL
+    signed once)."""
     import sqlalchemy as sa
 
     from app.models import IssuedCertificate
@@ -96,9 +97,10 @@ def _revoked_in_bulk(db, hsm, count: int) -> None:
     rows = [{"serial_hex": format(10**30 + i, "x"), "authority_id": organisations.id, "profile": "ORG_AUTH_CLI",
              "subject": f"CN=revoque {i}", "common_name": f"revoque {i}", "dns_names": [], "contact_emails": [],
              "spki_sha256": f"{i:064x}", "key_description": "bench", "der": b"", "not_before": now, "not_after": now,
-             "requested_by": "bench", "revoked_at": now, "revocation_reason": "superseded"} for i in range(count)]
-    for start in range(0, count, 5000):
-        db.execute(sa.insert(IssuedCertificate.__table__), rows[start:start + 5000])
+             "requested_by": "bench", "revoked_at": now, "revocation_reason": "superseded"}
+            for i in range(start, count)]
+    for first in range(0, len(rows), 5000):
+        db.execute(sa.insert(IssuedCertificate.__table__), rows[first:first + 5000])
     sign_crl(db, hsm, organisations, now)
 
 

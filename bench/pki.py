@@ -154,26 +154,14 @@ def run(work: Path, url: str) -> None:
 def seal_against_crl(db, hsm, sizes: list[int], pdfs: int = 7):
     """Issue 19 (6): a seal's time and size while the ORGANISATIONS CRL grows (revocations inserted directly,
     then the CRL signed once): the seal's chain is the SERVICES CA's, so neither should move."""
-    import sqlalchemy as sa
-
     from app.documents.notice import render_notice
-    from app.models import IssuedCertificate
-    from app.models.base import utcnow
     from app.operations.pki import authority, seal_pdf
-    from app.operations.pki.revocation import sign_crl
+    from bench.mix import revoked_in_bulk
 
-    organisations = authority(db, "organisations")
-    table, now, done = IssuedCertificate.__table__, utcnow(), 0
+    done = 0
     for target in sizes:
-        rows = [{"serial_hex": format(10**30 + i, "x"), "authority_id": organisations.id, "profile": "ORG_AUTH_CLI",
-                 "subject": f"CN=revoque {i}", "common_name": f"revoque {i}", "dns_names": [], "contact_emails": [],
-                 "spki_sha256": f"{i:064x}", "key_description": "bench", "der": b"", "not_before": now,
-                 "not_after": now, "requested_by": "bench", "revoked_at": now, "revocation_reason": "superseded"}
-                for i in range(done, target)]
-        for start in range(0, len(rows), 5000):
-            db.execute(sa.insert(table), rows[start:start + 5000])
+        revoked_in_bulk(db, hsm, target, start=done)
         done = max(done, target)
-        sign_crl(db, hsm, organisations, utcnow())
         db.commit()
         times, size = [], 0
         for i in range(pdfs):
@@ -181,7 +169,7 @@ def seal_against_crl(db, hsm, sizes: list[int], pdfs: int = 7):
             started = time.perf_counter()
             size = len(seal_pdf(db, hsm, pdf, reason="Décision"))
             times.append(time.perf_counter() - started)
-        yield target, statistics.median(times) * 1000, size, len(organisations.crl_der)
+        yield target, statistics.median(times) * 1000, size, len(authority(db, "organisations").crl_der)
 
 
 def http_issuance(work: Path, url: str, pin: str, count: int) -> float:

@@ -51,7 +51,12 @@ class HsmError(Exception):
 
 
 class HsmUnavailable(HsmError):
-    """Module missing, token absent, PIN refused, or session lost."""
+    """Module missing, token absent, PIN refused, or session lost. ``transient``: the module answered with an
+    error a reloaded module may not give (SoftHSM read a token file another process was rewriting)."""
+
+    def __init__(self, message: str, *, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,13 @@ class Hsm:
         with self._lock:
             if self._session is None or self._pid != os.getpid():
                 self._private_keys = {}
-                self._session = self._open()
+                try:
+                    self._session = self._open()
+                except HsmUnavailable as exc:
+                    if not exc.transient:
+                        raise
+                    self._recover()  # once more on a reloaded module; a second failure is reported
+                    self._session = self._open()
                 self._pid = os.getpid()
             try:
                 yield self._session

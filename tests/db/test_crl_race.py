@@ -73,3 +73,54 @@ def test_concurrent_revocations_both_reach_the_crl(pki_database, hsm):
         assert {entry.serial_number for entry in crl} >= serials
         assert sorted(numbers.values()) == [number_before + 1, number_before + 2]
         assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == number_before + 2
+
+
+class PausedKeystore:
+    """The token, with a signature that waits to be released: a CRL of 100,000 entries signing for seconds."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.signing = threading.Event()
+        self.release = threading.Event()
+
+    def sign(self, label, data, hash_name="sha256"):
+        self.signing.set()
+        self.release.wait(10)
+        return self.inner.sign(label, data, hash_name)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_a_revocation_signs_its_crl_without_holding_the_ca_row(pki_database, hsm):
+    """Issue 19 (5): the CRL is signed first, the CA row locked only to publish it (compare and swap)."""
+    import sqlalchemy as sa
+
+    from app.models import Authority
+
+    database, ids = pki_database
+    slow = PausedKeystore(hsm)
+    errors = []
+
+    def revoke():
+        try:
+            with database.session() as db:
+                revoke_certificate(db, slow, db.get(IssuedCertificate, ids[0]), reason="key_compromise",
+                                   revoked_by="test")
+                db.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    worker = threading.Thread(target=revoke)
+    worker.start()
+    assert slow.signing.wait(10)
+    with database.engine.connect() as conn:  # while the CRL is being signed, the CA row is free
+        organisations = conn.execute(sa.select(Authority.id).where(Authority.name == "organisations")).scalar_one()
+        conn.execute(sa.text("SELECT id FROM authority WHERE id = :id FOR UPDATE NOWAIT"), {"id": organisations})
+        conn.rollback()
+    slow.release.set()
+    worker.join(10)
+    assert not errors, errors
+    with database.session() as db:
+        crl = x509.load_der_x509_crl(authority(db, "organisations").crl_der)
+        assert int(db.get(IssuedCertificate, ids[0]).serial_hex, 16) in {e.serial_number for e in crl}

@@ -55,3 +55,37 @@ def test_signing_refused_while_the_token_is_gone_then_back_without_a_restart(tmp
     assert seen["before"] is True
     assert seen["during"] == ["503", False] * 3  # refused, and the status says so (it said « ok » before)
     assert seen["after"][-1] is True and seen["status"] is True and seen["wedged"] is False
+
+
+TRANSIENT = textwrap.dedent("""
+    import json, os, sys
+    from pathlib import Path
+    root = Path(sys.argv[1])
+    from app.signing import softhsm
+    conf = root / "softhsm2.conf"
+    softhsm.init_token(conf, root / "tokens", "PASSAGER", root / "pins.json")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    from app.config import default_pkcs11_module
+    from app.signing.hsm import Hsm, HsmUnavailable
+    hsm = Hsm(default_pkcs11_module(), "PASSAGER", json.loads((root / "pins.json").read_text())["user_pin"])
+    hsm.generate_keypair("sceau", "ec-p256")
+    hsm.reset()
+    real, calls = Hsm._login, []
+    def flaky(self, token):  # SoftHSM read token.object while another process rewrote it
+        calls.append(1)
+        if len(calls) == 1:
+            raise HsmUnavailable("Ouverture de session HSM impossible : UserPinNotInitialized().", transient=True)
+        return real(self, token)
+    Hsm._login = flaky
+    print(json.dumps({"signed": len(hsm.sign("sceau", b"x")) > 0, "logins": len(calls), "wedged": hsm.wedged}))
+""")
+
+
+@pytest.mark.hsm
+def test_a_transient_refusal_to_open_a_session_is_retried_on_a_reloaded_module(tmp_path):
+    """Found by bench/load.py on two nodes sharing one SoftHSM token: a worker that once read the token half-written
+    answered UserPinNotInitialized until it was restarted (781 × 503 in 90 s)."""
+    done = subprocess.run([sys.executable, "-c", TRANSIENT, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"signed": True, "logins": 2, "wedged": False}
