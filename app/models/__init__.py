@@ -14,7 +14,7 @@ from .casefiles import (
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
 from .pki import ApiToken, Authority, CertificateNotice, IssuedCertificate
 from .referential import ReferentialMedicine
-from .structures import Ght, Habilitation, ServDomain, Structure
+from .structures import DomainControl, Ght, Habilitation, ServDomain, Structure
 
 __all__ = [
     "AgencyRole",
@@ -39,6 +39,7 @@ __all__ = [
     "PracticeActivity",
     "ReferenceCounter",
     "ReferentialMedicine",
+    "DomainControl",
     "ServDomain",
     "Structure",
 ]

@@ -104,3 +104,22 @@ class ServDomain(SQLModel, table=True):
 
 
 ONE_STRUCTURE = sa.select(Structure.__table__).where(Structure.__table__.c.id == sa.bindparam("structure_id"))
+
+
+class DomainControl(SQLModel, table=True):
+    """A domain a structure proves it controls (dns-01 TXT record or http-01 file), asked by one of its technical
+    administrators; ``validated_at`` once the portal found the challenge. SERV SSL names fall inside such a domain
+    proven within the reuse period of the policy in force (app/domain/domain_control.py)."""
+
+    __tablename__ = "domain_control"
+
+    id: int | None = Field(default=None, primary_key=True)
+    structure_id: int = Field(foreign_key="structure.id", index=True)
+    name: str = Field(max_length=253)
+    method: str = Field(max_length=10)
+    token: str = Field(max_length=64)
+    requested_by: str = Field(max_length=40)
+    created_at: datetime = timestamp()
+    validated_at: datetime | None = optional_timestamp()
+    validated_by: str = Field(default="", max_length=40)
+    last_error: str = Field(default="", max_length=300)

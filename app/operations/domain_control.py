@@ -1,0 +1,135 @@
+"""Proving control of a domain: a technical administrator with the SERV family on a structure asks for a domain,
+places the challenge (a TXT record at ``_acme-challenge.<domain>``, or a file under
+``http://<domain>/.well-known/acme-challenge/``), then asks the portal to check it. The proof is recorded with its
+date, method and who asked (audited); it counts for the reuse period of the policy in force."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import dns.exception
+import dns.resolver
+import requests
+from sqlmodel import Session, select
+
+from app.domain.domain_control import (
+    DNS_LABEL,
+    HTTP_PATH,
+    METHODS,
+    DomainError,
+    expected_value,
+    new_token,
+    parse_domain,
+    proof_valid_until,
+    within,
+)
+from app.domain.permissions import scope_of
+from app.models import DomainControl, Structure
+from app.models.base import aware, utcnow
+from app.operations import audit
+
+MAX_PENDING = 20  # challenges a structure may have waiting at once
+
+
+@dataclass(frozen=True)
+class Checker:
+    """The network side: the resolver asked for TXT records and the port of http-01 (80 in production; tests run
+    a DNS server and a web server of their own on loopback, as Let's Encrypt's test server does)."""
+
+    resolver: str = ""
+    dns_port: int = 53
+    http_port: int = 80
+    timeout: float = 5.0
+
+    def _resolver(self) -> dns.resolver.Resolver:
+        resolver = dns.resolver.Resolver(configure=not self.resolver)
+        if self.resolver:
+            resolver.nameservers = [self.resolver]
+            resolver.port = self.dns_port
+        resolver.lifetime = self.timeout
+        return resolver
+
+    def txt(self, name: str) -> list[str]:
+        try:
+            answer = self._resolver().resolve(name, "TXT")
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except dns.exception.DNSException as exc:
+            raise DomainError(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
+                              field="verification") from None
+        return [b"".join(record.strings).decode(errors="replace") for record in answer]
+
+    def http(self, name: str, token: str) -> str | None:
+        """The file the domain's web server serves, reached at the address the same resolver gives for it."""
+        try:
+            address = next(iter(self._resolver().resolve(name, "A"))).address
+        except (StopIteration, dns.exception.DNSException):
+            return None
+        try:
+            response = requests.get(f"http://{address}:{self.http_port}{HTTP_PATH}{token}", timeout=self.timeout,
+                                    headers={"Host": name}, allow_redirects=False)
+        except requests.RequestException:
+            return None
+        return response.text.strip() if response.status_code == 200 else None
+
+
+def ask(db: Session, structure: Structure, *, text: str, method: str, actor: str) -> DomainControl:
+    """A new challenge for ``text`` on ``structure`` (nothing checked yet)."""
+    name = parse_domain(text)
+    if method not in METHODS:
+        raise DomainError("Choisissez la méthode de vérification.", field="methode")
+    pending = db.exec(select(DomainControl.id).where(DomainControl.structure_id == structure.id,
+                                                     DomainControl.validated_at.is_(None))).all()
+    if len(pending) >= MAX_PENDING:
+        raise DomainError(f"Au plus {MAX_PENDING} vérifications en attente par structure : terminez ou supprimez "
+                          "les précédentes.")
+    control = DomainControl(structure_id=structure.id, name=name, method=method, token=new_token(),
+                            requested_by=actor)
+    db.add(control)
+    db.flush()
+    audit.record(db, actor=actor, action="domain.challenge_asked", object_type="structure",
+                 object_id=structure.id, after={"domain": name, "method": method, "control": control.id})
+    return control
+
+
+def check(db: Session, control: DomainControl, checker: Checker, *, actor: str,
+          now: datetime | None = None) -> DomainControl:
+    """Look for the challenge now; record the proof, or refuse saying what was found."""
+    value = expected_value(control.token)
+    if control.method == "dns-01":
+        record = f"{DNS_LABEL}.{control.name}"
+        found = checker.txt(record)
+        if not found:
+            raise DomainError(f"Aucun enregistrement TXT à {record} : ajoutez-le dans la zone DNS, attendez sa "
+                              "propagation, puis vérifiez à nouveau.", field="verification")
+        if value not in found:
+            raise DomainError(f"L’enregistrement TXT à {record} ne contient pas la valeur attendue (trouvé : "
+                              f"« {found[0][:60]} »).", field="verification")
+    else:
+        served = checker.http(control.name, control.token)
+        if served is None:
+            raise DomainError(f"Aucun fichier à http://{control.name}{HTTP_PATH}{control.token} : déposez-le sur "
+                              "le serveur web du domaine (port 80), puis vérifiez à nouveau.", field="verification")
+        if served != value:
+            raise DomainError("Le fichier publié ne contient pas la valeur attendue.", field="verification")
+    control.validated_at = now or utcnow()
+    control.validated_by = actor
+    db.add(control)
+    db.flush()
+    audit.record(db, actor=actor, action="domain.proven", object_type="structure", object_id=control.structure_id,
+                 after={"domain": control.name, "method": control.method, "control": control.id,
+                        "until": proof_valid_until(aware(control.validated_at)).isoformat()})
+    return control
+
+
+def proven(db: Session, structure: Structure, now: datetime | None = None) -> list[str]:
+    """The domains the structure (or its EJ, for a site) proved within the reuse period of the policy."""
+    now = now or utcnow()
+    rows = db.exec(select(DomainControl.name, DomainControl.validated_at).where(
+        DomainControl.structure_id.in_(scope_of(structure)), DomainControl.validated_at.is_not(None))).all()
+    return sorted({name for name, at in rows if proof_valid_until(aware(at)) > now})
+
+
+def covers(db: Session, structure: Structure, name: str, now: datetime | None = None) -> bool:
+    return any(within(name, domain) for domain in proven(db, structure, now))

@@ -1,0 +1,65 @@
+"""A real authoritative DNS server (dnslib) and a real web server on loopback, whose TXT records and challenge
+files the tests set: the portal's checks go over the network as in production, only the ports differ."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from dnslib import QTYPE, RCODE, RR, TXT, A
+from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from tests.conftest import free_port
+
+
+class Zone(BaseResolver):
+    def __init__(self):
+        self.txt: dict[str, list[str]] = {}
+        self.a: dict[str, str] = {}
+
+    def resolve(self, request, handler):
+        reply = request.reply()
+        name = str(request.q.qname).rstrip(".").lower()
+        if request.q.qtype == QTYPE.TXT and name in self.txt:
+            for value in self.txt[name]:
+                reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(value), ttl=1))
+        elif request.q.qtype == QTYPE.A and name in self.a:
+            reply.add_answer(RR(request.q.qname, QTYPE.A, rdata=A(self.a[name]), ttl=1))
+        elif not any(n == name or n.endswith("." + name) for n in (*self.txt, *self.a)):
+            reply.header.rcode = RCODE.NXDOMAIN
+        return reply
+
+
+class DnsServer:
+    def __init__(self):
+        self.zone = Zone()
+        self.port = free_port()
+        self.server = DNSServer(self.zone, port=self.port, address="127.0.0.1", logger=DNSLogger("-request,-reply"))
+        self.server.start_thread()
+
+    def stop(self):
+        self.server.stop()
+
+
+class WebServer:
+    def __init__(self):
+        self.files: dict[str, str] = {}
+        files = self.files
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                body = files.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.end_headers()
+                if body is not None:
+                    self.wfile.write(body.encode())
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()

@@ -1,0 +1,84 @@
+"""Issue 20: a structure proves it controls a domain by dns-01 or http-01, checked over the network against a real
+DNS server and a real web server; refusals in French say what was found; the proof lasts the reuse period of the
+SC-081 schedule in force on the day it was made."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from app.domain.domain_control import DomainError, expected_value, parse_domain, policy_on
+from app.models import AuditEvent
+from app.operations import domain_control
+from tests.domains.servers import DnsServer, WebServer
+
+
+@pytest.fixture()
+def network():
+    dns_server, web = DnsServer(), WebServer()
+    yield dns_server, web, domain_control.Checker(resolver="127.0.0.1", dns_port=dns_server.port,
+                                                  http_port=web.port, timeout=2)
+    dns_server.stop()
+    web.stop()
+
+
+@pytest.fixture()
+def chu(make_structure):
+    return make_structure(kind="EJ", name="CHU d’essai", public=True)
+
+
+def test_dns_01_refuses_a_missing_or_wrong_record_then_records_the_proof(db, chu, network):
+    dns_server, _, checker = network
+    control = domain_control.ask(db, chu, text="CHU-Essai.example.", method="dns-01", actor="admin")
+    assert control.name == "chu-essai.example" and control.validated_at is None
+    with pytest.raises(DomainError, match="Aucun enregistrement TXT à _acme-challenge.chu-essai.example"):
+        domain_control.check(db, control, checker, actor="admin")
+    dns_server.zone.txt["_acme-challenge.chu-essai.example"] = ["autre-valeur"]
+    with pytest.raises(DomainError, match="ne contient pas la valeur attendue .trouvé : « autre-valeur »"):
+        domain_control.check(db, control, checker, actor="admin")
+    assert domain_control.proven(db, chu) == []
+    dns_server.zone.txt["_acme-challenge.chu-essai.example"] = ["autre-valeur", expected_value(control.token)]
+    domain_control.check(db, control, checker, actor="admin")
+    assert control.validated_at is not None and control.validated_by == "admin"
+    assert domain_control.proven(db, chu) == ["chu-essai.example"]
+    assert domain_control.covers(db, chu, "dpi.chu-essai.example")
+    assert not domain_control.covers(db, chu, "chu-essai.example.attaquant.example")
+    db.commit()
+    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.object_id == str(chu.id)))]
+    assert actions == ["domain.challenge_asked", "domain.proven"]
+
+
+def test_http_01_reads_the_file_on_the_domains_web_server(db, chu, network):
+    dns_server, web, checker = network
+    dns_server.zone.a["www.chu-essai.example"] = "127.0.0.1"  # the domain's web server, found through the DNS
+    control = domain_control.ask(db, chu, text="www.chu-essai.example", method="http-01", actor="admin")
+    with pytest.raises(DomainError, match="Aucun fichier à http://www.chu-essai.example/.well-known/acme-challenge/"):
+        domain_control.check(db, control, checker, actor="admin")
+    web.files[f"/.well-known/acme-challenge/{control.token}"] = "faux"
+    with pytest.raises(DomainError, match="ne contient pas la valeur attendue"):
+        domain_control.check(db, control, checker, actor="admin")
+    web.files[f"/.well-known/acme-challenge/{control.token}"] = expected_value(control.token) + "\n"
+    domain_control.check(db, control, checker, actor="admin")
+    assert domain_control.proven(db, chu) == ["www.chu-essai.example"]
+
+
+def test_a_proof_lasts_the_reuse_period_of_the_schedule_in_force(db, chu, network):
+    dns_server, _, checker = network
+    control = domain_control.ask(db, chu, text="chu-essai.example", method="dns-01", actor="admin")
+    dns_server.zone.txt["_acme-challenge.chu-essai.example"] = [expected_value(control.token)]
+    made = datetime(2027, 4, 1, 10, tzinfo=UTC)  # 100 days from 15 March 2027
+    domain_control.check(db, control, checker, actor="admin", now=made)
+    assert domain_control.proven(db, chu, now=made + timedelta(days=99)) == ["chu-essai.example"]
+    assert domain_control.proven(db, chu, now=made + timedelta(days=101)) == []
+
+
+def test_the_sc081_schedule_and_the_names_that_can_be_proven():
+    assert [policy_on(date(y, m, d)).max_validity_days for y, m, d in
+            ((2026, 3, 14), (2026, 3, 15), (2027, 3, 15), (2029, 3, 15))] == [398, 200, 100, 47]
+    assert policy_on(date(2030, 1, 1)).proof_reuse_days == 10
+    for bad, message in (("*.chu.example", "sans « \\*. »"), ("a.example b.example", "un seul nom"),
+                         ("pas un nom!", "Nom DNS invalide")):
+        with pytest.raises(DomainError, match=message):
+            parse_domain(bad)
