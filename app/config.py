@@ -60,6 +60,9 @@ class Settings:
     mail_delivery: str = "background"  # after commit: background thread, inline (tests) or off
     attachment_max_bytes: int = 5 * 1024 * 1024
     ratelimit_storage_uri: str = "memory://"
+    dns_resolver: str = ""  # domain control: the resolver asked for TXT and A records ("" = the system's)
+    dns_port: int = 53
+    http01_port: int = 80  # domain control's http-01: where the domain's web server answers
     behind_proxy: int = 0
     psc_client_auth: str = "client_secret_basic"
     psc_tls_cert: str = ""
@@ -118,6 +121,9 @@ class Settings:
         s.mail_from = env.get("MAIL_FROM", s.mail_from)
         s.mail_delivery = env.get("MAIL_DELIVERY", s.mail_delivery)
         s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
+        s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
+        s.dns_port = int(env.get("DNS_PORT", s.dns_port))
+        s.http01_port = int(env.get("HTTP01_PORT", s.http01_port))
         s.behind_proxy = int(env.get("BEHIND_PROXY", "0") or 0)
         s.psc_client_auth = env.get("PSC_CLIENT_AUTH", s.psc_client_auth)
         s.psc_tls_cert = env.get("PSC_TLS_CERT", "")

@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         certificate_request,
         certificates,
         dashboard,
+        domains,
         email_login,
         filings,
         inbox,
@@ -138,5 +139,5 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, card_orders, inbox,
-                   email_login, certificates, certificate_request, api, api_tokens, aac):
+                   email_login, certificates, certificate_request, api, api_tokens, domains, aac):
         app.register_blueprint(module.bp)

@@ -29,6 +29,10 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
     ("POST", "/certificats/jetons"): {"anonymous": 400, "admin": 200, "foreign": 403, "plain": 403},
     ("POST", "/certificats/jetons/<int:token_id>/revoquer"): {"anonymous": 400, "admin": 303, "foreign": 403,
                                                               "plain": 403},
+    ("GET", "/certificats/domaines"): {"anonymous": 303, "admin": 200, "foreign": 200, "plain": 403},
+    ("POST", "/certificats/domaines"): {"anonymous": 400, "admin": 303, "foreign": 422, "plain": 403},
+    ("POST", "/certificats/domaines/<int:control_id>/verifier"): {"anonymous": 400, "admin": 303, "foreign": 404,
+                                                                  "plain": 403},
 }
 
 
@@ -42,7 +46,14 @@ def scene(db, pki_world, make_person, make_certificate):
     token, _ = create_token(db, pki_world["admin"], name="Logiciel", structure_ids=[pki_world["hospital"].id],
                             families=["ORG"], days=30)
     people = {"admin": pki_world["admin"], "foreign": pki_world["foreign"], "plain": plain}
-    return {"token": token.id, "own": own, "foreign": foreign, "people": people}
+    from app.models import DomainControl
+    from app.models.base import utcnow
+
+    control = DomainControl(structure_id=pki_world["hospital"].id, name="chu.example", method="dns-01", token="t",
+                            requested_by="test", validated_at=utcnow(), validated_by="test")
+    db.add(control)
+    db.flush()
+    return {"token": token.id, "own": own, "foreign": foreign, "people": people, "control": control.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -51,14 +62,16 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
 
     def url_of(method, rule):
         return (rule.replace("<int:certificate_id>", str(own.id)).replace("<name>", "chaine.pem")
-                .replace("<int:filing_id>", str(own.filing_id)).replace("<int:token_id>", str(scene["token"])))
+                .replace("<int:filing_id>", str(own.filing_id)).replace("<int:token_id>", str(scene["token"]))
+                .replace("<int:control_id>", str(scene["control"])))
 
     def data_of(method, rule):
         return {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
                 "service_name": "Autre serveur", "email": "x@chu.example", "csr_ORG_AUTH_CLI": pem_csr(),
                 "_champ": "csr_ORG_AUTH_CLI", "_step": "details", "_name": "email",
                 "motif": "cessation_of_operation", "confirmation": "1",
-                "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90"}
+                "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90",
+                "domaine": "chu-essai.example", "methode": "dns-01"}
 
     browser = as_admin(scene["people"][role]) if role != "anonymous" else None
     assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of)

@@ -28,10 +28,21 @@ def with_pki(url: str, app_config: dict) -> str:
 
 
 @pytest.fixture(scope="session")
-def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port):
+def e2e_dns():
+    """The DNS server the live portal asks for domain control (a real one, on loopback)."""
+    from tests.domains.servers import DnsServer
+
+    server = DnsServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port, e2e_dns):
     env = portal_env(app_config, database_url=with_pki(seeded_database(fresh_database, "e2e"), app_config),
                      instance=tmp_path_factory.mktemp("e2e-instance"),
-                     base_url=f"http://127.0.0.1:{e2e_portal_port}")
+                     base_url=f"http://127.0.0.1:{e2e_portal_port}", DNS_RESOLVER="127.0.0.1",
+                     DNS_PORT=str(e2e_dns.port))
     proc = start_portal(env, e2e_portal_port)
     yield f"http://127.0.0.1:{e2e_portal_port}"
     stop(proc)

@@ -1,0 +1,99 @@
+"""« Mes domaines » : a technical administrator with the SERV family proves the structure controls a domain."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from sqlmodel import select
+
+from app.db import get_session, refuse
+from app.domain.domain_control import (
+    DNS_LABEL,
+    HTTP_PATH,
+    METHODS,
+    DomainError,
+    expected_value,
+    policy_on,
+    proof_valid_until,
+)
+from app.domain.inputs import parse_id
+from app.models import DomainControl, Structure
+from app.models.base import aware, utcnow
+from app.operations import domain_control
+from app.views.certificates import administered
+from app.web.rendering import render, success
+from app.web.security import requires
+
+bp = Blueprint("domains", __name__, url_prefix="/certificats/domaines")
+
+
+def _serv_structures() -> list[Structure]:
+    ids = [i for i, families in administered().items() if "SERV" in families]
+    return list(get_session().exec(select(Structure).where(Structure.id.in_(ids)).order_by(Structure.name)))
+
+
+def checker() -> domain_control.Checker:
+    settings = current_app.config["SETTINGS"]
+    return domain_control.Checker(resolver=settings.dns_resolver, dns_port=settings.dns_port,
+                                  http_port=settings.http01_port)
+
+
+def _page(status: int = 200, **extra):
+    structures = _serv_structures()
+    controls = get_session().exec(select(DomainControl).where(
+        DomainControl.structure_id.in_([s.id for s in structures])).order_by(DomainControl.id.desc())).all()
+    names = {s.id: s.name for s in structures}
+    rows = [{"control": c, "structure": names[c.structure_id], "value": expected_value(c.token),
+             "record": f"{DNS_LABEL}.{c.name}", "path": f"{HTTP_PATH}{c.token}",
+             "until": proof_valid_until(aware(c.validated_at)) if c.validated_at else None} for c in controls]
+    now = utcnow()
+    return render("certificates/domains.html", structures=structures, rows=rows, methods=METHODS, now=now,
+                  policy=policy_on(now.date()), status=status, **({"errors": {}, "values": {}, "failed": None} | extra))
+
+
+@bp.get("")
+@requires("certificate.order")
+def index():
+    return _page()
+
+
+@bp.post("")
+@requires("certificate.order")
+def ask():
+    form = request.form
+    structure = next((s for s in _serv_structures() if s.id == parse_id(form.get("structure", ""))), None)
+    values = {"structure": form.get("structure", ""), "domaine": form.get("domaine", ""),
+              "methode": form.get("methode", "")}
+    if structure is None:
+        return _page(status=422, errors={"structure": "Choisissez une structure dont vous administrez la famille "
+                                                      "SERV."}, values=values)
+    try:
+        control = domain_control.ask(get_session(), structure, text=form.get("domaine", ""),
+                                     method=form.get("methode", ""), actor=g.actor.national_id)
+    except DomainError as exc:
+        refuse()
+        return _page(status=422, errors={exc.field: str(exc)}, values=values)
+    flash(f"Vérification de {control.name} préparée : publiez la valeur indiquée, puis « Vérifier ».", "success")
+    return success(url_for("domains.index") + f"#domaine-{control.id}")
+
+
+def control_target(control_id: int, **_ignored) -> DomainControl:
+    control = get_session().get(DomainControl, control_id)
+    if control is None or control.structure_id not in {s.id for s in _serv_structures()}:
+        abort(404)
+    return control
+
+
+@bp.post("/<int:control_id>/verifier")
+@requires("certificate.order")
+def verify(control_id: int):
+    control = control_target(control_id)
+    if control.validated_at is not None:
+        flash(f"Le domaine {control.name} est déjà vérifié.", "info")
+        return success(url_for("domains.index") + f"#domaine-{control_id}")
+    try:
+        domain_control.check(get_session(), control, checker(), actor=g.actor.national_id)
+    except DomainError as exc:
+        refuse()
+        return _page(status=422, failed={"id": control_id, "message": str(exc)})
+    flash(f"Domaine {control.name} vérifié : vos certificats SERV SSL peuvent nommer ses serveurs.", "success")
+    return success(url_for("domains.index") + f"#domaine-{control_id}")

@@ -1,0 +1,57 @@
+"""« Mes domaines »: a SERV administrator asks, publishes and checks a domain from the pages; refusals in French
+next to the field; nobody else sees or checks the structure's domains."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.certificates.conftest import pki_world  # noqa: F401 - admin: ORG and SERV on the hospital
+from tests.domains.servers import DnsServer
+
+
+@pytest.fixture()
+def dns_server(app, monkeypatch):
+    server = DnsServer()
+    settings = app.config["SETTINGS"]
+    monkeypatch.setattr(settings, "dns_resolver", "127.0.0.1")
+    monkeypatch.setattr(settings, "dns_port", server.port)
+    yield server
+    server.stop()
+
+
+def test_an_administrator_proves_a_domain_from_the_pages(pki_world, as_person, dns_server):  # noqa: F811
+    admin = as_person(pki_world["admin"])
+    page = admin.get("/certificats/domaines").get_data(as_text=True)
+    assert "Prouver un domaine" in page and "CHU d’essai" in page and "CH voisin" not in page
+    refused = admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "*.chu.example",
+                                                    "methode": "dns-01"})
+    assert refused.status_code == 422 and "sans «\u00a0*.\u00a0»" in refused.get_data(as_text=True)
+    assert 'value="*.chu.example"' in refused.get_data(as_text=True)  # what was typed is kept
+    asked = admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "chu-essai.example",
+                                                  "methode": "dns-01"})
+    assert asked.status_code == 303
+    page = admin.get("/certificats/domaines").get_data(as_text=True)
+    control_id = re.search(r'id="domaine-(\d+)"', page).group(1)
+    value = re.search(rf'id="valeur-{control_id}">([^<]+)<', page).group(1)
+    assert "_acme-challenge.chu-essai.example" in page and "À vérifier" in page
+    missing = admin.post(f"/certificats/domaines/{control_id}/verifier")
+    assert missing.status_code == 422 and "Aucun enregistrement TXT" in missing.get_data(as_text=True)
+    dns_server.zone.txt["_acme-challenge.chu-essai.example"] = [value]
+    assert admin.post(f"/certificats/domaines/{control_id}/verifier").status_code == 303
+    assert "Vérifié jusqu’au" in admin.get("/certificats/domaines").get_data(as_text=True)
+
+
+def test_others_neither_see_nor_check_the_structures_domains(pki_world, as_person, dns_server):  # noqa: F811
+    admin = as_person(pki_world["admin"])
+    admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "chu-essai.example",
+                                         "methode": "http-01"})
+    control_id = re.search(r'id="domaine-(\d+)"', admin.get("/certificats/domaines").get_data(as_text=True)).group(1)
+    foreign = as_person(pki_world["foreign"])  # ORG administrator of another hospital
+    page = foreign.get("/certificats/domaines").get_data(as_text=True)
+    assert "chu-essai.example" not in page and "réservée à ses administrateurs techniques SERV" in page
+    assert foreign.post(f"/certificats/domaines/{control_id}/verifier").status_code == 404
+    refused = foreign.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "x.example",
+                                                      "methode": "dns-01"})
+    assert refused.status_code == 422 and "famille SERV" in refused.get_data(as_text=True)

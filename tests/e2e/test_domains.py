@@ -1,0 +1,37 @@
+"""Issue 20: a technical administrator proves a domain from a phone — asks, reads the TXT record to publish, is
+told in French that it is missing, publishes it, checks again."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_forms import browser_page, shot
+from tests.e2e.test_login import card_login, no_horizontal_scroll
+
+pytestmark = pytest.mark.e2e
+
+
+def test_an_administrator_proves_a_domain_from_a_phone(chromium, live_portal, e2e_dns):
+    phone = browser_page(chromium, "phone")
+    card_login(phone, live_portal, "KIT ADMINTECH0009")
+    phone.goto(f"{live_portal}/certificats/")
+    phone.get_by_role("link", name="Mes domaines").click()
+    expect(phone.locator("h1")).to_have_text("Mes domaines")
+    phone.get_by_role("textbox", name="Domaine").fill("editeur-essai.example")
+    phone.locator("label", has_text="Enregistrement DNS TXT").click()
+    phone.get_by_role("button", name="Obtenir la valeur à publier").click()
+    card = phone.locator("section", has_text="editeur-essai.example")
+    expect(card).to_contain_text("_acme-challenge.editeur-essai.example")
+    value = card.locator("[id^=valeur-]").inner_text().strip()
+    no_horizontal_scroll(phone)
+    shot(phone, "domaines-01-valeur")
+    card.get_by_role("button", name="Vérifier").click()
+    expect(phone.locator(".fr-message--error")).to_contain_text("Aucun enregistrement TXT")
+    shot(phone, "domaines-02-absent")
+    e2e_dns.zone.txt["_acme-challenge.editeur-essai.example"] = [value]
+    phone.locator("section", has_text="editeur-essai.example").get_by_role("button", name="Vérifier").click()
+    expect(phone.locator(".fr-alert--success")).to_contain_text("Domaine editeur-essai.example vérifié")
+    expect(phone.locator("section", has_text="editeur-essai.example")).to_contain_text("Vérifié jusqu’au")
+    shot(phone, "domaines-03-verifie")
+    phone.context.close()
