@@ -47,7 +47,9 @@ def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmit
     no_horizontal_scroll(phone)
     shot(phone, "aac-01-patient-error")
     phone.fill("#champ-poids", "64")
-    phone.locator("#champ-poids").press("Tab")  # leaving the field checks it: its error goes
+    with phone.expect_response(lambda r: r.url.endswith("/champ") and r.request.method == "POST") as checked:
+        phone.locator("#champ-poids").press("Tab")  # leaving the field checks it: its error goes
+    assert checked.value.status == 200, checked.value.text()[:500]
     expect(phone.locator("#champ-poids-erreur")).to_have_count(0)
     next_step(phone, "Médicament")
     phone.select_option("#champ-code", "AAC-0001")
