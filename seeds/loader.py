@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from app.models import (
     Card,
+    DomainControl,
     Ght,
     Habilitation,
     Person,
@@ -46,6 +47,11 @@ def load(db: Session) -> Counter:
         for domain in s.get("serv_domains", []):
             _get_or_create(db, created, ServDomain, {"structure_id": structures[s["key"]].id, "name": domain},
                            {"structure_id": structures[s["key"]].id, "name": domain, "source": "seed"})
+            # the demonstration's domains (.example) count as proven on the day they are loaded
+            _get_or_create(db, created, DomainControl, {"structure_id": structures[s["key"]].id, "name": domain},
+                           {"structure_id": structures[s["key"]].id, "name": domain, "method": "dns-01",
+                            "token": "demonstration", "requested_by": "seed", "validated_at": utcnow(),
+                            "validated_by": "seed"})
 
     for ident in data.IDENTITIES:
         person = _get_or_create(db, created, Person, {"national_id": ident["national_id"]}, {

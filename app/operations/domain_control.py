@@ -133,3 +133,14 @@ def proven(db: Session, structure: Structure, now: datetime | None = None) -> li
 
 def covers(db: Session, structure: Structure, name: str, now: datetime | None = None) -> bool:
     return any(within(name, domain) for domain in proven(db, structure, now))
+
+
+def expired_for(db: Session, structure: Structure, name: str, now: datetime) -> tuple[str, datetime] | None:
+    """The domain covering ``name`` whose last proof expired, with the end of that proof; None when none did."""
+    rows = db.exec(select(DomainControl.name, DomainControl.validated_at).where(
+        DomainControl.structure_id.in_(scope_of(structure)), DomainControl.validated_at.is_not(None))).all()
+    ends = {}
+    for domain, at in rows:
+        if within(name, domain):
+            ends[domain] = max(ends.get(domain, proof_valid_until(aware(at))), proof_valid_until(aware(at)))
+    return max(ends.items(), key=lambda item: item[1]) if ends else None

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.domain.certificates import check_declared, parse_domains
+from app.domain.certificates import CertificateRequestError, check_declared, parse_domains, within
 from app.domain.permissions import scope_of
 from app.models import ServDomain, Structure
+from app.models.base import utcnow
 from app.operations import audit
 
 
@@ -31,5 +32,23 @@ def declare(db: Session, *, structure_id: int, text: str, source: str, actor: st
 
 
 def check_names(db: Session, structure: Structure, names: list[str]) -> None:
-    """Refuse, naming it, any host outside the structure's declared domains."""
+    """Refuse, naming it, any host outside the structure's declared domains, or outside the domains it proved it
+    controls within the reuse period (« Mes domaines »): the agency's acceptance of a declared domain is not a
+    proof that the structure controls it."""
     check_declared(names, declared(db, structure))
+    from app.operations import domain_control
+
+    now = utcnow()
+    proven = domain_control.proven(db, structure, now)
+    for name in names:
+        if any(within(name, domain) for domain in proven):
+            continue
+        expired = domain_control.expired_for(db, structure, name, now)
+        if expired is not None:
+            domain, until = expired
+            raise CertificateRequestError(
+                f"La preuve de contrôle du domaine {domain} a expiré le {until:%d/%m/%Y} : vérifiez-le à nouveau "
+                "dans « Mes domaines ».", field="dns_names")
+        raise CertificateRequestError(
+            f"Le nom « {name} » n’est dans aucun domaine dont la structure a prouvé le contrôle : prouvez-le dans "
+            "« Mes domaines » (enregistrement DNS ou fichier sur le serveur web).", field="dns_names")

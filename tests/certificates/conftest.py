@@ -6,7 +6,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from app.models import ServDomain
+from app.models import DomainControl, ServDomain
+from app.models.base import utcnow
 from app.operations.pki import init_pki
 from tests.pki.conftest import make_csr
 
@@ -38,6 +39,8 @@ def pki_world(db, hsm, make_structure, make_person, make_card, make_habilitation
     make_card(foreign, "CPE", structure=other)
     make_habilitation(foreign, other, "technical_admin", "ORG")
     db.add(ServDomain(structure_id=hospital.id, name="chu.example", source="test"))
+    db.add(DomainControl(structure_id=hospital.id, name="chu.example", method="dns-01", token="t",
+                         requested_by=admin.national_id, validated_at=utcnow(), validated_by=admin.national_id))
     db.flush()
     return dict(hospital=hospital, site=site, private_ej=private_ej, other=other, admin=admin, foreign=foreign)
 

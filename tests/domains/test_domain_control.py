@@ -12,6 +12,7 @@ from sqlmodel import select
 from app.domain.domain_control import DomainError, expected_value, parse_domain, policy_on
 from app.models import AuditEvent
 from app.operations import domain_control
+from tests.certificates.conftest import as_admin, pki_world  # noqa: F401 - a hospital, its SERV administrator
 from tests.domains.servers import DnsServer, WebServer
 
 
@@ -82,3 +83,35 @@ def test_the_sc081_schedule_and_the_names_that_can_be_proven():
                          ("pas un nom!", "Nom DNS invalide")):
         with pytest.raises(DomainError, match=message):
             parse_domain(bad)
+
+
+def test_serv_ssl_names_need_a_proof_in_force_and_live_the_policys_validity(db, pki_world, as_admin):  # noqa: F811
+    """The agency's acceptance of a declared domain is not a proof of control: the name must also lie in a domain
+    proven within the reuse period; an expired proof is named; the certificate lives what the schedule allows."""
+    from datetime import timedelta
+
+    from cryptography import x509
+
+    from app.models import DomainControl
+    from app.models.base import utcnow
+    from tests.certificates.conftest import pem_csr
+
+    browser = as_admin(pki_world["admin"])
+    proof = db.exec(select(DomainControl).where(DomainControl.name == "chu.example")).one()
+    proof.validated_at = utcnow() - timedelta(days=400)  # made under an earlier step, long expired
+    db.add(proof)
+    db.flush()
+    form = {"famille": "SERV", "structure": str(pki_world["hospital"].id), "usage": "AUTRE",
+            "email": "theo@chu.example", "dns_names": "portail.chu.example", "csr_SERV_SSL": pem_csr()}
+    refused = browser.post("/certificats/demande", form)
+    assert refused.status_code == 422
+    assert "La preuve de contrôle du domaine chu.example a expiré le" in refused.get_data(as_text=True)
+    proof.validated_at = utcnow()
+    db.add(proof)
+    db.flush()
+    assert browser.post("/certificats/demande", form | {"csr_SERV_SSL": pem_csr()}).status_code == 303
+    from app.models import IssuedCertificate
+
+    cert = x509.load_der_x509_certificate(db.exec(select(IssuedCertificate.der).where(
+        IssuedCertificate.profile == "SERV_SSL")).one())
+    assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == policy_on(utcnow().date()).max_validity_days

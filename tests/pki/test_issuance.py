@@ -63,7 +63,12 @@ def test_every_profile_verifies_with_openssl(pki, hsm, tmp_path, profile, dns, e
     policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
     assert policies[0].policy_identifier.dotted_string.startswith("1.2.250.1.999.1.")
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    assert (end.year - start.year, end.month, end.day, end.time()) == (3, start.month, start.day, start.time())
+    if profile == "SERV_SSL":  # a TLS server certificate follows the CA/Browser Forum's schedule (SC-081)
+        from app.domain.domain_control import policy_on
+
+        assert end - start == timedelta(days=policy_on(start.date()).max_validity_days)
+    else:
+        assert (end.year - start.year, end.month, end.day, end.time()) == (3, start.month, start.day, start.time())
     assert 100 <= cert.serial_number.bit_length() <= 128
     assert cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
 

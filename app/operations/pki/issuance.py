@@ -20,6 +20,7 @@ from app.domain.certificates import (
     validate_service_name,
     validity_end,
 )
+from app.domain.domain_control import policy_on
 from app.models import Card, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
@@ -49,6 +50,8 @@ def store_issued(db: Session, keystore: KeyStore, *, profile_code: str, subject:
         raise CertificateRequestError(_REUSED_KEY)
     now = utcnow().replace(microsecond=0)
     default_end = now + timedelta(days=profile.validity_days) if profile.validity_days else validity_end(now)
+    if profile.code == "SERV_SSL":  # a TLS server certificate: the CA/Browser Forum's schedule in force (SC-081)
+        default_end = min(default_end, now + timedelta(days=policy_on(now.date()).max_validity_days))
     not_before, not_after = validity or (now, default_end)
     serial = new_serial()
     der = ca.end_entity_certificate(keystore, signer, profile=profile, subject=subject, public_key=public_key,
