@@ -13,7 +13,7 @@ import pytest
 
 from tests.live import ROOT
 
-SCENARIO = textwrap.dedent("""
+TOKEN = textwrap.dedent("""
     import json, os, shutil, sys
     from pathlib import Path
     root = Path(sys.argv[1])
@@ -25,6 +25,9 @@ SCENARIO = textwrap.dedent("""
     from app.signing.hsm import Hsm, HsmUnavailable
     hsm = Hsm(default_pkcs11_module(), "PANNE", json.loads((root / "pins.json").read_text())["user_pin"])
     hsm.generate_keypair("sceau", "ec-p256")
+""")  # a token of its own, in a process of its own, with one key
+
+SCENARIO = TOKEN + textwrap.dedent("""
     seen = {"before": len(hsm.sign("sceau", b"x")) > 0, "during": [], "after": []}
     shutil.move(root / "tokens", root / "ailleurs")
     for _ in range(3):
@@ -57,18 +60,7 @@ def test_signing_refused_while_the_token_is_gone_then_back_without_a_restart(tmp
     assert seen["after"][-1] is True and seen["status"] is True and seen["wedged"] is False
 
 
-TRANSIENT = textwrap.dedent("""
-    import json, os, sys
-    from pathlib import Path
-    root = Path(sys.argv[1])
-    from app.signing import softhsm
-    conf = root / "softhsm2.conf"
-    softhsm.init_token(conf, root / "tokens", "PASSAGER", root / "pins.json")
-    os.environ["SOFTHSM2_CONF"] = str(conf)
-    from app.config import default_pkcs11_module
-    from app.signing.hsm import Hsm, HsmUnavailable
-    hsm = Hsm(default_pkcs11_module(), "PASSAGER", json.loads((root / "pins.json").read_text())["user_pin"])
-    hsm.generate_keypair("sceau", "ec-p256")
+TRANSIENT = TOKEN + textwrap.dedent("""
     hsm.reset()
     real, calls = Hsm._login, []
     def flaky(self, token):  # SoftHSM read token.object while another process rewrote it
