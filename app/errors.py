@@ -93,6 +93,8 @@ def register(app: Flask) -> None:
         response = render_error(exc.code or 500)
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
+        if exc.code == 429:
+            response.headers["Retry-After"] = _limit_reset()
         return response
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
@@ -116,3 +118,13 @@ def register(app: Flask) -> None:
         log.exception("unhandled error")
         return render_error(500)
 
+
+
+def _limit_reset() -> str:
+    """Seconds until the breached limit's window resets (at least 1)."""
+    import time
+
+    from app.extensions import limiter
+
+    current = limiter.current_limit
+    return str(max(1, int(current.reset_at - time.time()))) if current else "60"

@@ -71,6 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         # Redis down: the same limits, counted per process in memory (logged), until Redis answers again
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        # Flask-Limiter sets its window's reset on every answer of a limited route, which overwrote a 503's own
+        # Retry-After; its figure goes in its own header, and the 429 page sets the standard one (app/errors.py)
+        RATELIMIT_HEADER_RETRY_AFTER="X-RateLimit-Retry-After",
     )
     app.config.update(overrides)
     if settings.behind_proxy:
