@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 import sqlalchemy.exc
@@ -119,11 +120,8 @@ def register(app: Flask) -> None:
         return render_error(500)
 
 
-
 def _limit_reset() -> str:
     """Seconds until the breached limit's window resets (at least 1)."""
-    import time
-
     from app.extensions import limiter
 
     current = limiter.current_limit

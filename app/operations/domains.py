@@ -9,7 +9,7 @@ from app.domain.certificates import CertificateRequestError, check_declared, par
 from app.domain.permissions import scope_of
 from app.models import ServDomain, Structure
 from app.models.base import utcnow
-from app.operations import audit
+from app.operations import audit, domain_control
 
 
 def declared(db: Session, structure: Structure) -> list[str]:
@@ -36,8 +36,6 @@ def check_names(db: Session, structure: Structure, names: list[str]) -> None:
     controls within the reuse period (« Mes domaines »): the agency's acceptance of a declared domain is not a
     proof that the structure controls it."""
     check_declared(names, declared(db, structure))
-    from app.operations import domain_control
-
     now = utcnow()
     proven = domain_control.proven(db, structure, now)
     for name in names:
