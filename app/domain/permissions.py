@@ -151,6 +151,7 @@ RULES: dict[str, Rule] = {
     "structure.follow": lambda actor, target: _manage_structure(actor, target) or "ans_operator" in actor.agency_roles,
     "certificate.order_view": lambda actor, target: target.form == "CERT" and target.filer_id == actor.person_id,
     "api_token.revoke": lambda actor, target: target.person_id == actor.person_id,
+    "eab.revoke": lambda actor, target: target.person_id == actor.person_id,
     "agency.ans": _agency("ans_operator"),
     "filing.start": _start_filing,
     "filing.view": _view_filing,

@@ -12,13 +12,14 @@ from .casefiles import (
     ReferenceCounter,
 )
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
-from .pki import ApiToken, Authority, CertificateNotice, IssuedCertificate
+from .pki import ApiToken, Authority, CertificateNotice, EabCredential, IssuedCertificate
 from .referential import ReferentialMedicine
 from .structures import DomainControl, Ght, Habilitation, ServDomain, Structure
 
 __all__ = [
     "AgencyRole",
     "ApiToken",
+    "EabCredential",
     "Authority",
     "AuditEvent",
     "Card",

@@ -84,3 +84,23 @@ class ApiToken(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     revoked_at: datetime | None = optional_timestamp()
     last_used_at: datetime | None = optional_timestamp()
+
+
+class EabCredential(SQLModel, table=True):
+    """External Account Binding credentials (RFC 8555 §7.3.4) a SERV technical administrator gives an ACME
+    client: a key identifier, and an HMAC key shown once and then kept only in the HSM (``key_label``), never in
+    the database; scoped to some of the creator's structures, expiring, revocable, void once the creator's SERV
+    habilitation ends."""
+
+    __tablename__ = "eab_credential"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key_id: str = Field(max_length=64, unique=True, index=True)
+    key_label: str = Field(max_length=80)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    name: str = Field(max_length=100)
+    structure_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    revoked_at: datetime | None = optional_timestamp()
+    used_at: datetime | None = optional_timestamp()  # bound to an ACME account: single use

@@ -274,6 +274,31 @@ class Hsm:
             digest = hashlib.new(hash_name, data).digest()
             return encode_ecdsa_signature(key.sign(digest, mechanism=Mechanism.ECDSA))
 
+    def import_secret(self, label: str, value: bytes) -> None:
+        """Store a MAC key (an ACME account binding's) in the token: sensitive, never extractable, HMAC only."""
+        with self.session() as s:
+            if self._find(s, label, ObjectClass.SECRET_KEY) is not None:
+                raise HsmError(f"Une clé « {label} » existe déjà dans le jeton.")
+            s.create_object({Attribute.CLASS: ObjectClass.SECRET_KEY, Attribute.KEY_TYPE: KeyType.GENERIC_SECRET,
+                             Attribute.VALUE: value, Attribute.TOKEN: True, Attribute.PRIVATE: True,
+                             Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False, Attribute.SIGN: True,
+                             Attribute.VERIFY: True, Attribute.ENCRYPT: False, Attribute.DECRYPT: False,
+                             Attribute.LABEL: label})
+
+    def mac(self, label: str, data: bytes) -> bytes:
+        """HMAC-SHA256 of ``data`` with the secret ``label``, computed in the token."""
+        with self.session() as s:
+            key = self._find(s, label, ObjectClass.SECRET_KEY)
+            if key is None:
+                raise HsmError(f"Clé « {label} » absente du jeton.")
+            return key.sign(data, mechanism=Mechanism.SHA256_HMAC)
+
+    def destroy_secret(self, label: str) -> None:
+        with self.session() as s:
+            key = self._find(s, label, ObjectClass.SECRET_KEY)
+            if key is not None:
+                key.destroy()
+
     @contextmanager
     def pdf_signer(self, label: str, certificate, chain) -> Iterator:
         """pyHanko's PKCS11Signer on this process's session, held under the lock while it signs."""

@@ -33,6 +33,9 @@ class KeyStore(Protocol):
     def list_keys(self) -> list[KeyInfo]: ...
     def status(self) -> dict: ...
     def pdf_signer(self, label: str, certificate: a_x509.Certificate, chain: list[a_x509.Certificate]): ...
+    def import_secret(self, label: str, value: bytes) -> None: ...  # a MAC key, never readable again
+    def mac(self, label: str, data: bytes) -> bytes: ...  # HMAC-SHA256
+    def destroy_secret(self, label: str) -> None: ...
 
 
 class SoftwareKeyStore:
@@ -76,7 +79,21 @@ class SoftwareKeyStore:
 
     def list_keys(self) -> list[KeyInfo]:
         return [KeyInfo(label, "RSA" if isinstance(k, rsa.RSAPrivateKey) else "EC", False, True)
-                for label, k in sorted(self._keys.items())]
+                for label, k in sorted(self._keys.items()) if not isinstance(k, bytes)]
+
+    def import_secret(self, label: str, value: bytes) -> None:
+        with self._lock:
+            if label in self._keys:
+                raise HsmError(f"Une clé « {label} » existe déjà dans le jeton.")
+            self._keys[label] = bytes(value)
+
+    def mac(self, label: str, data: bytes) -> bytes:
+        import hmac
+
+        return hmac.new(self._key(label), data, "sha256").digest()
+
+    def destroy_secret(self, label: str) -> None:
+        self._keys.pop(label, None)
 
     def status(self) -> dict:
         return {"ok": True, "token": "mémoire", "module": "logiciel"}

@@ -33,11 +33,15 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
     ("POST", "/certificats/domaines"): {"anonymous": 400, "admin": 303, "foreign": 422, "plain": 403},
     ("POST", "/certificats/domaines/<int:control_id>/verifier"): {"anonymous": 400, "admin": 303, "foreign": 404,
                                                                   "plain": 403},
+    ("GET", "/certificats/acme"): {"anonymous": 303, "admin": 200, "foreign": 200, "plain": 403},
+    ("POST", "/certificats/acme"): {"anonymous": 400, "admin": 200, "foreign": 403, "plain": 403},
+    ("POST", "/certificats/acme/<int:credential_id>/revoquer"): {"anonymous": 400, "admin": 303, "foreign": 403,
+                                                                 "plain": 403},
 }
 
 
 @pytest.fixture()
-def scene(db, pki_world, make_person, make_certificate):
+def scene(db, hsm, pki_world, make_person, make_certificate):
     own = make_certificate(pki_world["admin"], pki_world["hospital"])
     foreign = make_certificate(pki_world["foreign"], pki_world["other"], service_name="Serveur voisin")
     plain = make_person(family_name="SANSROLE")
@@ -53,7 +57,12 @@ def scene(db, pki_world, make_person, make_certificate):
                             requested_by="test", validated_at=utcnow(), validated_by="test")
     db.add(control)
     db.flush()
-    return {"token": token.id, "own": own, "foreign": foreign, "people": people, "control": control.id}
+    from app.operations import eab
+
+    credential, _ = eab.create(db, hsm, pki_world["admin"], name="certbot", structure_ids=[pki_world["hospital"].id],
+                               days=30)
+    return {"token": token.id, "own": own, "foreign": foreign, "people": people, "control": control.id,
+            "credential": credential.id}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -63,7 +72,8 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
     def url_of(method, rule):
         return (rule.replace("<int:certificate_id>", str(own.id)).replace("<name>", "chaine.pem")
                 .replace("<int:filing_id>", str(own.filing_id)).replace("<int:token_id>", str(scene["token"]))
-                .replace("<int:control_id>", str(scene["control"])))
+                .replace("<int:control_id>", str(scene["control"]))
+                .replace("<int:credential_id>", str(scene["credential"])))
 
     def data_of(method, rule):
         return {"famille": "ORG", "structure": str(pki_world["hospital"].id), "usage": "PSC",
@@ -71,7 +81,8 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
                 "_champ": "csr_ORG_AUTH_CLI", "_step": "details", "_name": "email",
                 "motif": "cessation_of_operation", "confirmation": "1",
                 "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90",
-                "domaine": "chu-essai.example", "methode": "dns-01"}
+                "domaine": "chu-essai.example", "methode": "dns-01"} | (
+                    {"structures": str(pki_world["hospital"].id), "jours": "30"} if "/acme" in rule else {})
 
     browser = as_admin(scene["people"][role]) if role != "anonymous" else None
     assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of)

@@ -1,0 +1,79 @@
+"""ACME External Account Binding credentials: made by a SERV technical administrator for an ACME client (certbot,
+lego…). The HMAC key is shown once and imported into the HSM as a sensitive, non-extractable secret; the database
+keeps its identifier and scope only. The ACME server checks an account's binding with :func:`binding_mac`."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.models import EabCredential, Person, Structure
+from app.models.base import aware, utcnow
+from app.operations import audit
+from app.operations.api_tokens import TokenError
+from app.operations.certificates import administers
+from app.signing.keystore import KeyStore
+
+VALIDITY_DAYS = (7, 30, 90)
+FAMILY = "SERV"
+
+
+
+def create(db: Session, keystore: KeyStore, person: Person, *, name: str, structure_ids: list[int],
+           days: int) -> tuple[EabCredential, str]:
+    """The row and the HMAC key (base64url), which is never stored outside the HSM nor shown again."""
+    if not name.strip() or len(name) > 100:
+        raise TokenError("Donnez un nom (le serveur ou le client ACME qui l’utilisera), 100 caractères au plus.", 422)
+    if days not in VALIDITY_DAYS:
+        raise TokenError("Durée de validité : 7, 30 ou 90 jours.", 422)
+    if not structure_ids:
+        raise TokenError("Choisissez au moins une structure.", 422)
+    for sid in structure_ids:
+        structure = db.get(Structure, sid)
+        if structure is None or not administers(db, person.id, structure, FAMILY):
+            raise TokenError("Un compte ACME ne peut porter que sur les structures dont vous administrez la famille "
+                             "SERV.", 403)
+    key_id = secrets.token_urlsafe(24)
+    secret = secrets.token_bytes(32)
+    credential = EabCredential(key_id=key_id, key_label=f"eab-{key_id}", person_id=person.id, name=name.strip(),
+                               structure_ids=sorted(set(structure_ids)), expires_at=utcnow() + timedelta(days=days))
+    keystore.import_secret(credential.key_label, secret)  # the token first: a refused import stores no row
+    db.add(credential)
+    db.flush()
+    audit.record(db, actor=person.national_id, action="eab.created", object_type="eab_credential",
+                 object_id=credential.id, after={"name": credential.name, "structures": credential.structure_ids,
+                                                 "expires_at": credential.expires_at})
+    return credential, base64.urlsafe_b64encode(secret).decode().rstrip("=")
+
+
+def revoke(db: Session, keystore: KeyStore, credential: EabCredential, *, actor: str) -> None:
+    """Revoked at once; its key leaves the HSM once the revocation is committed."""
+    if credential.revoked_at is not None:
+        return
+    credential.revoked_at = utcnow()
+    db.add(credential)
+    db.flush()
+    audit.record(db, actor=actor, action="eab.revoked", object_type="eab_credential", object_id=credential.id)
+    keystore.destroy_secret(credential.key_label)
+
+
+def usable(db: Session, key_id: str, now: datetime | None = None) -> EabCredential | None:
+    """The credentials of ``key_id`` if they still bind: not revoked, not expired, not used, and their creator still
+    administers the SERV family of every structure they name."""
+    now = now or utcnow()
+    credential = db.exec(select(EabCredential).where(EabCredential.key_id == key_id)).first()
+    if credential is None or credential.revoked_at is not None or credential.used_at is not None \
+            or aware(credential.expires_at) <= now:
+        return None
+    structures = [db.get(Structure, sid) for sid in credential.structure_ids]
+    if not all(s is not None and administers(db, credential.person_id, s, FAMILY) for s in structures):
+        return None
+    return credential
+
+
+def binding_mac(keystore: KeyStore, credential: EabCredential, signing_input: bytes) -> bytes:
+    """HS256 of an EAB JWS's signing input, computed in the HSM with the credential's key."""
+    return keystore.mac(credential.key_label, signing_input)

@@ -1,0 +1,69 @@
+"""« Comptes ACME » : a SERV technical administrator makes the External Account Binding credentials an ACME client
+(certbot, lego…) registers with; the HMAC key is shown once, then lives only in the HSM."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from sqlmodel import select
+
+from app.db import get_session, refuse
+from app.domain.inputs import parse_id, parse_int
+from app.models import EabCredential, Person, Structure
+from app.models.base import utcnow
+from app.operations import eab
+from app.operations.api_tokens import TokenError
+from app.views.certificates import administered
+from app.web.rendering import render, success
+from app.web.security import requires
+
+bp = Blueprint("acme_accounts", __name__, url_prefix="/certificats/acme")
+
+
+def _page(status: int = 200, **extra):
+    db = get_session()
+    serv = [i for i, families in administered().items() if "SERV" in families]
+    credentials = db.exec(select(EabCredential).where(EabCredential.person_id == g.actor.person_id)
+                          .order_by(EabCredential.id.desc())).all()
+    structures = db.exec(select(Structure).where(Structure.id.in_(serv)).order_by(Structure.name)).all()
+    response = render("certificates/acme.html", credentials=credentials, structures=structures,
+                      validity=eab.VALIDITY_DAYS, now=utcnow(), status=status,
+                      **({"shown": None, "error": None, "values": {}} | extra))
+    response.headers["Cache-Control"] = "no-store"  # the page may show a key once
+    return response
+
+
+@bp.get("")
+@requires("certificate.order")
+def index():
+    return _page()
+
+
+@bp.post("")
+@requires("certificate.order")
+def create():
+    db, form = get_session(), request.form
+    structure_ids = [i for v in form.getlist("structures") if (i := parse_id(v)) is not None]
+    days = parse_int(form.get("jours", ""), high=1000) or 0
+    try:
+        credential, shown = eab.create(db, current_app.extensions["hsm"], db.get(Person, g.actor.person_id),
+                                       name=form.get("nom", ""), structure_ids=structure_ids, days=days)
+    except TokenError as exc:
+        refuse()
+        return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
+                     values={"nom": form.get("nom", ""), "structures": structure_ids})
+    return _page(shown=shown, created=credential)
+
+
+def credential_target(credential_id: int) -> EabCredential:
+    credential = get_session().get(EabCredential, credential_id)
+    if credential is None:
+        abort(404)
+    return credential
+
+
+@bp.post("/<int:credential_id>/revoquer")
+@requires("eab.revoke", target=credential_target)
+def revoke(credential_id: int, target: EabCredential):
+    eab.revoke(get_session(), current_app.extensions["hsm"], target, actor=g.actor.national_id)
+    flash(f"Compte ACME « {target.name} » révoqué : il ne lie plus aucun client.", "success")
+    return success(url_for("acme_accounts.index"))
