@@ -50,7 +50,8 @@ def create(db: Session, keystore: KeyStore, person: Person, *, name: str, struct
 
 
 def revoke(db: Session, keystore: KeyStore, credential: EabCredential, *, actor: str) -> None:
-    """Revoked at once; its key leaves the HSM once the revocation is committed."""
+    """Revoked at once, and its key destroyed in the token: should the transaction roll back, the credentials stay
+    unusable (no key to check a binding with), never the reverse."""
     if credential.revoked_at is not None:
         return
     credential.revoked_at = utcnow()
