@@ -40,9 +40,9 @@ def create(db: Session, keystore: KeyStore, person: Person, *, name: str, struct
     secret = secrets.token_bytes(32)
     credential = EabCredential(key_id=key_id, key_label=f"eab-{key_id}", person_id=person.id, name=name.strip(),
                                structure_ids=sorted(set(structure_ids)), expires_at=utcnow() + timedelta(days=days))
-    keystore.import_secret(credential.key_label, secret)  # the token first: a refused import stores no row
     db.add(credential)
-    db.flush()
+    db.flush()  # the row first: a refused write leaves no key in the token; a refused import rolls the row back
+    keystore.import_secret(credential.key_label, secret)
     audit.record(db, actor=person.national_id, action="eab.created", object_type="eab_credential",
                  object_id=credential.id, after={"name": credential.name, "structures": credential.structure_ids,
                                                  "expires_at": credential.expires_at})

@@ -35,3 +35,24 @@ def test_an_administrator_proves_a_domain_from_a_phone(chromium, live_portal, e2
     expect(phone.locator("section", has_text="editeur-essai.example")).to_contain_text("Vérifié jusqu’au")
     shot(phone, "domaines-03-verifie")
     phone.context.close()
+
+
+def test_an_administrator_makes_and_revokes_acme_credentials(chromium, live_portal):
+    desk = browser_page(chromium, "desktop")
+    card_login(desk, live_portal, "KIT ADMINTECH0009")
+    desk.goto(f"{live_portal}/certificats/")
+    desk.get_by_role("link", name="Comptes ACME").click()
+    expect(desk.locator("h1")).to_have_text("Comptes ACME")
+    desk.get_by_label("Nom (le serveur ou le client qui l’utilisera)").fill("certbot du portail patient")
+    desk.get_by_role("button", name="Créer le compte").click()
+    expect(desk.locator(".fr-alert--success")).to_contain_text("ne sera plus jamais affichée")
+    key = desk.locator("#eab-cle").inner_text().strip()
+    assert len(key) == 43
+    shot(desk, "acme-01-cree")
+    desk.goto(f"{live_portal}/certificats/acme")
+    expect(desk.locator("body")).not_to_contain_text(key)  # shown once
+    desk.get_by_role("button", name="Révoquer « certbot du portail patient »").click()
+    expect(desk.locator(".fr-alert--success")).to_contain_text("révoqué")
+    expect(desk.locator("table")).to_contain_text("Révoqué")
+    shot(desk, "acme-02-revoque")
+    desk.context.close()
