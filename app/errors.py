@@ -48,6 +48,7 @@ PAGES = {
 
 
 API_PREFIX = "/api/"
+ACME_PREFIX = "/acme/"
 DATABASE_DOWN = "La base de données ne répond pas."
 
 
@@ -58,10 +59,26 @@ def _api_error(page: ErrorPage, detail: str | None):
     return response
 
 
+def _acme_error(page: ErrorPage, detail: str | None):
+    """The ACME server answers every error as an RFC 7807 problem with an ACME type, as its clients expect."""
+    from app.domain.acme import Problem
+
+    kind = "serverInternal" if page.code >= 500 else "rateLimited" if page.code == 429 else "malformed"
+    response = jsonify(Problem(kind, detail or page.lead, status=page.code).document())
+    response.status_code = page.code
+    response.content_type = "application/problem+json"
+    return response
+
+
 def render_error(code: int, detail: str | None = None):
     from app.web.rendering import render
 
     page = PAGES.get(code) or PAGES[500 if code >= 500 else 400]
+    if request.path.startswith(ACME_PREFIX):
+        response = _acme_error(page, detail)
+        if code == 503:
+            response.headers["Retry-After"] = "60"
+        return response
     if request.path.startswith(API_PREFIX):
         response = _api_error(page, detail)
         if code == 503:

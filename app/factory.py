@@ -124,6 +124,7 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from app.views import (
         aac,
+        acme,
         acme_accounts,
         api,
         api_tokens,
@@ -143,5 +144,5 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, card_orders, inbox,
-                   email_login, certificates, certificate_request, api, api_tokens, domains, acme_accounts, aac):
+                   email_login, certificates, certificate_request, api, api_tokens, domains, acme_accounts, acme, aac):
         app.register_blueprint(module.bp)

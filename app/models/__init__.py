@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
+from .acme import AcmeAccount, AcmeAuthorization, AcmeNonce, AcmeOrder
 from .audit import AuditEvent
 from .casefiles import (
     CardOrder,
@@ -17,6 +18,10 @@ from .referential import ReferentialMedicine
 from .structures import DomainControl, Ght, Habilitation, ServDomain, Structure
 
 __all__ = [
+    "AcmeAccount",
+    "AcmeAuthorization",
+    "AcmeNonce",
+    "AcmeOrder",
     "AgencyRole",
     "ApiToken",
     "EabCredential",

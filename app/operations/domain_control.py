@@ -97,30 +97,52 @@ def check(db: Session, control: DomainControl, checker: Checker, *, actor: str,
           now: datetime | None = None) -> DomainControl:
     """Look for the challenge now; record the proof, or refuse saying what was found."""
     value = expected_value(control.token)
-    if control.method == "dns-01":
-        record = f"{DNS_LABEL}.{control.name}"
-        found = checker.txt(record)
-        if not found:
-            raise DomainError(f"Aucun enregistrement TXT à {record} : ajoutez-le dans la zone DNS, attendez sa "
-                              "propagation, puis vérifiez à nouveau.", field="verification")
-        if value not in found:
-            raise DomainError(f"L’enregistrement TXT à {record} ne contient pas la valeur attendue (trouvé : "
-                              f"« {found[0][:60]} »).", field="verification")
-    else:
-        served = checker.http(control.name, control.token)
-        if served is None:
-            raise DomainError(f"Aucun fichier à http://{control.name}{HTTP_PATH}{control.token} : déposez-le sur "
-                              "le serveur web du domaine (port 80), puis vérifiez à nouveau.", field="verification")
-        if served != value:
-            raise DomainError("Le fichier publié ne contient pas la valeur attendue.", field="verification")
+    look_for(checker, control.method, control.name, control.token, served=value, published=value)
     control.validated_at = now or utcnow()
     control.validated_by = actor
     db.add(control)
     db.flush()
+    _proven(db, control, actor)
+    return control
+
+
+def look_for(checker: Checker, method: str, name: str, token: str, *, served: str, published: str) -> None:
+    """Find the file ``served`` under the token (http-01) or the TXT record ``published`` (dns-01) for ``name``;
+    refuse saying what was found. « Mes domaines » and the ACME server check the same way."""
+    if method == "dns-01":
+        record = f"{DNS_LABEL}.{name}"
+        found = checker.txt(record)
+        if not found:
+            raise DomainError(f"Aucun enregistrement TXT à {record} : ajoutez-le dans la zone DNS, attendez sa "
+                              "propagation, puis vérifiez à nouveau.", field="verification")
+        if published not in found:
+            raise DomainError(f"L’enregistrement TXT à {record} ne contient pas la valeur attendue (trouvé : "
+                              f"« {found[0][:60]} »).", field="verification")
+    else:
+        found = checker.http(name, token)
+        if found is None:
+            raise DomainError(f"Aucun fichier à http://{name}{HTTP_PATH}{token} : déposez-le sur le serveur web "
+                              "du domaine (port 80), puis vérifiez à nouveau.", field="verification")
+        if found != served:
+            raise DomainError("Le fichier publié ne contient pas la valeur attendue.", field="verification")
+
+
+def record_proof(db: Session, *, structure_id: int, name: str, method: str, token: str, actor: str,
+                 now: datetime | None = None) -> DomainControl:
+    """A proof found by another way than « Mes domaines » (an ACME challenge): recorded and audited the same."""
+    now = now or utcnow()
+    control = DomainControl(structure_id=structure_id, name=name, method=method, token=token, requested_by=actor,
+                            created_at=now, validated_at=now, validated_by=actor)
+    db.add(control)
+    db.flush()
+    _proven(db, control, actor)
+    return control
+
+
+def _proven(db: Session, control: DomainControl, actor: str) -> None:
     audit.record(db, actor=actor, action="domain.proven", object_type="structure", object_id=control.structure_id,
                  after={"domain": control.name, "method": control.method, "control": control.id,
                         "until": proof_valid_until(aware(control.validated_at)).isoformat()})
-    return control
 
 
 def proven(db: Session, structure: Structure, now: datetime | None = None) -> list[str]:

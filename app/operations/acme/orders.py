@@ -1,0 +1,242 @@
+"""ACME orders (RFC 8555 §7.4–7.6): names inside the declared domains of a structure in the account's scope,
+authorizations proven by http-01 or dns-01 through the same checks as « Mes domaines » (or already valid when the
+structure proved the name within the reuse period), issuance through the portal's own certificate order (SERV SSL,
+audit, CERT case file, CRL and OCSP), revocation."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import josepy as jose
+from acme import challenges
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.x509.oid import NameOID
+from sqlmodel import Session, func, select
+
+from app.domain.acme import (
+    ORDER_LIFETIME,
+    REVOCATION_REASONS,
+    Limits,
+    Problem,
+    order_status,
+    parse_identifiers,
+    problem_of,
+)
+from app.domain.certificates import CertificateRequestError, within
+from app.domain.domain_control import DomainError
+from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertificate, Person, Structure
+from app.models.base import aware, utcnow
+from app.operations import domain_control, domains
+from app.operations.certificates import CertificateOrder, order_certificates
+from app.operations.pki import revoke_certificate
+from app.signing.keystore import KeyStore
+
+from . import accounts
+from .protocol import Signed, crypto_key, thumbprint
+
+
+def _structure_for(db: Session, account: AcmeAccount, names: list[str]) -> Structure:
+    structures = accounts.scope(db, account)
+    for structure in structures:
+        declared = domains.declared(db, structure)
+        if all(any(within(name, d) for d in declared) for name in names):
+            return structure
+    outside = [n for n in names if not any(any(within(n, d) for d in domains.declared(db, s)) for s in structures)]
+    detail = ("Nom hors du périmètre du compte : aucune de ses structures n’a déclaré ce domaine (F413 ou F503, "
+              "famille SERV).") if outside else "Les noms d’une commande relèvent d’une seule structure."
+    raise Problem("rejectedIdentifier", detail,
+                  subproblems=[problem_of("rejectedIdentifier", detail, n) for n in outside])
+
+
+def _check_limits(db: Session, account: AcmeAccount, limits: Limits, now: datetime) -> None:
+    recent = db.exec(select(func.count()).select_from(AcmeOrder).where(
+        AcmeOrder.account_id == account.id, AcmeOrder.created_at > now - limits.windows["hour"])).one()
+    if recent >= limits.orders_per_hour:
+        raise Problem("rateLimited", f"{limits.orders_per_hour} commandes par heure et par compte au plus : "
+                      "réessayez plus tard.", retry_after=3600)
+    pending = db.exec(select(func.count()).select_from(AcmeOrder).where(
+        AcmeOrder.account_id == account.id, AcmeOrder.status.in_(("pending", "ready")),
+        AcmeOrder.expires_at > now)).one()
+    if pending >= limits.pending_orders:
+        raise Problem("rateLimited", f"{limits.pending_orders} commandes en cours par compte au plus : terminez-les "
+                      "ou attendez leur expiration.", retry_after=3600)
+
+
+def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: Limits,
+              now: datetime | None = None) -> AcmeOrder:
+    """A new order, its authorizations already valid where the structure proved the name within the reuse period."""
+    now = now or utcnow()
+    payload = payload or {}
+    if payload.get("notBefore") or payload.get("notAfter"):
+        raise Problem("malformed", "« notBefore » et « notAfter » ne se choisissent pas : la durée suit la "
+                      "politique en vigueur.")
+    names = parse_identifiers(payload.get("identifiers"))
+    structure = _structure_for(db, account, names)
+    _check_limits(db, account, limits, now)
+    order = AcmeOrder(account_id=account.id, structure_id=structure.id, names=names,
+                      expires_at=now + ORDER_LIFETIME, created_at=now)
+    db.add(order)
+    db.flush()
+    for name in names:
+        proven = domain_control.covers(db, structure, name, now)
+        db.add(AcmeAuthorization(order_id=order.id, name=name, status="valid" if proven else "pending",
+                                 token=secrets.token_urlsafe(32), expires_at=order.expires_at,
+                                 validated_at=now if proven else None))
+    db.flush()
+    return refresh_status(db, order, now)
+
+
+def authorizations(db: Session, order: AcmeOrder) -> list[AcmeAuthorization]:
+    return list(db.exec(select(AcmeAuthorization).where(AcmeAuthorization.order_id == order.id)
+                        .order_by(AcmeAuthorization.id)))
+
+
+def refresh_status(db: Session, order: AcmeOrder, now: datetime | None = None) -> AcmeOrder:
+    """The order's status from its authorizations, and expiry for what was left unfinished."""
+    now = now or utcnow()
+    status = order_status(order.status, [a.status for a in authorizations(db, order)])
+    if status in ("pending", "ready") and aware(order.expires_at) <= now:
+        status = "invalid"
+        order.error = problem_of("malformed", "Commande expirée.")
+    if status != order.status:
+        order.status = status
+        db.add(order)
+        db.flush()
+    return order
+
+
+def key_authorization(authz: AcmeAuthorization, key: jose.JWK) -> str:
+    return challenges.HTTP01(token=jose.b64.b64decode(authz.token)).key_authorization(key)
+
+
+def dns_value(authz: AcmeAuthorization, key: jose.JWK) -> str:
+    return challenges.DNS01(token=jose.b64.b64decode(authz.token)).validation(key)
+
+
+def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, key: jose.JWK,
+           authz: AcmeAuthorization, method: str, now: datetime | None = None) -> AcmeAuthorization:
+    """The client says the challenge is in place: look for it now (the answer carries the outcome)."""
+    now = now or utcnow()
+    if authz.status != "pending":
+        return authz
+    order = db.get(AcmeOrder, authz.order_id)
+    if aware(authz.expires_at) <= now:
+        authz.status = "invalid"
+        authz.error = problem_of("malformed", "Autorisation expirée.", authz.name)
+    else:
+        try:
+            domain_control.look_for(checker, method, authz.name, authz.token, served=key_authorization(authz, key),
+                                    published=dns_value(authz, key))
+        except DomainError as exc:
+            kind = "dns" if "DNS n’a pas répondu" in str(exc) else "incorrectResponse"
+            authz.status, authz.method = "invalid", method
+            authz.error = problem_of(kind, str(exc), authz.name)
+        else:
+            authz.status, authz.method, authz.validated_at = "valid", method, now
+            domain_control.record_proof(db, structure_id=order.structure_id, name=authz.name, method=method,
+                                        token=authz.token, actor=accounts.actor(account), now=now)
+    db.add(authz)
+    db.flush()
+    refresh_status(db, order, now)
+    return authz
+
+
+def _csr_names(csr: x509.CertificateSigningRequest) -> set[str]:
+    try:
+        sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = {n.lower().rstrip(".") for n in sans.get_values_for_type(x509.DNSName)}
+        if sans.get_values_for_type(x509.IPAddress) or sans.get_values_for_type(x509.RFC822Name):
+            raise Problem("badCSR", "La CSR porte des noms autres que DNS.")
+    except x509.ExtensionNotFound:
+        names = set()
+    cns = [a.value for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    return names | {str(cn).lower().rstrip(".") for cn in cns}
+
+
+def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeOrder, payload: dict | None, *,
+             base_url: str, limits: Limits, now: datetime | None = None) -> AcmeOrder:
+    """Issue the order's certificate from its CSR, whose names are exactly the order's."""
+    now = now or utcnow()
+    refresh_status(db, order, now)
+    if order.status != "ready":
+        raise Problem("orderNotReady", f"La commande est « {order.status} » : chaque autorisation doit être "
+                      "valide avant la finalisation.")
+    try:
+        der = jose.b64.b64decode((payload or {}).get("csr", ""))
+        csr = x509.load_der_x509_csr(der)
+    except (ValueError, TypeError, AttributeError):
+        raise Problem("badCSR", "CSR illisible (DER en base64url attendu).") from None
+    if not csr.is_signature_valid:
+        raise Problem("badCSR", "La signature de la CSR est invalide.")
+    if _csr_names(csr) != set(order.names):
+        raise Problem("badCSR", "La CSR doit porter exactement les noms de la commande : "
+                      f"{', '.join(order.names)}.")
+    spki = csr.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    account_spki = crypto_key(jose.JWK.from_json(account.jwk)).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if spki == account_spki:
+        raise Problem("badCSR", "La clé du certificat ne peut pas être celle du compte ACME.")
+    _check_domain_limit(db, order, limits, now)
+    person = db.get(Person, account.person_id)
+    email = next((c[len("mailto:"):] for c in account.contact), "") or person.email or ""
+    request = CertificateOrder(family="SERV", usage="AUTRE", structure_id=order.structure_id,
+                               dns_names=list(order.names), email=email, csrs={"SERV_SSL": der})
+    try:
+        _filing, issued = order_certificates(db, keystore, request, person_id=person.id, actor=person.national_id,
+                                             auth_method="acme", base_url=base_url)
+    except CertificateRequestError as exc:
+        kind = "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR"
+        raise Problem(kind, str(exc)) from None
+    order.status, order.certificate_id = "valid", issued[0].id
+    db.add(order)
+    db.flush()
+    return order
+
+
+def _check_domain_limit(db: Session, order: AcmeOrder, limits: Limits, now: datetime) -> None:
+    structure = db.get(Structure, order.structure_id)
+    declared = domains.declared(db, structure)
+    since = now - limits.windows["week"]
+    issued = db.exec(select(IssuedCertificate.dns_names).join(AcmeOrder, AcmeOrder.certificate_id ==
+                                                              IssuedCertificate.id)
+                     .where(AcmeOrder.structure_id == structure.id, IssuedCertificate.created_at > since)).all()
+    for domain in {d for d in declared if any(within(n, d) for n in order.names)}:
+        count = sum(1 for names in issued if any(within(n, domain) for n in names))
+        if count >= limits.certificates_per_domain_week:
+            raise Problem("rateLimited", f"{limits.certificates_per_domain_week} certificats par semaine au plus "
+                          f"pour le domaine {domain} : réessayez plus tard.", retry_after=86400)
+
+
+def revoke(db: Session, keystore: KeyStore, signed: Signed) -> IssuedCertificate:
+    """revokeCert (RFC 8555 §7.6): by an account whose scope holds the certificate, or by the certificate's key."""
+    payload = signed.payload or {}
+    try:
+        der = jose.b64.b64decode(payload.get("certificate", ""))
+        serial = format(x509.load_der_x509_certificate(der).serial_number, "x")
+    except (ValueError, TypeError, AttributeError):
+        raise Problem("malformed", "Certificat illisible (DER en base64url attendu).") from None
+    reason = payload.get("reason", 0)
+    if not isinstance(reason, int) or isinstance(reason, bool) or reason not in REVOCATION_REASONS:
+        raise Problem("badRevocationReason", "Motif de révocation refusé (0, 1, 3, 4 ou 5).")
+    row = db.exec(select(IssuedCertificate).where(IssuedCertificate.serial_hex == serial)).first()
+    if row is None or row.der != der or row.profile != "SERV_SSL":
+        raise Problem("unauthorized", "Certificat inconnu de ce serveur ACME.", status=404)
+    if signed.account is not None:
+        by = accounts.actor(signed.account)
+        if row.structure_id not in {s.id for s in accounts.scope(db, signed.account)}:
+            raise Problem("unauthorized", "Ce certificat n’est pas dans le périmètre du compte.")
+    else:
+        by = f"acme-cle:{thumbprint(signed.jwk)[:20]}"
+        key = x509.load_der_x509_certificate(der).public_key()
+        if key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) != \
+                crypto_key(signed.jwk).public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo):
+            raise Problem("unauthorized", "La requête n’est signée ni par un compte ni par la clé du certificat.")
+    if row.revoked_at is not None:
+        raise Problem("alreadyRevoked", "Ce certificat est déjà révoqué.")
+    try:
+        return revoke_certificate(db, keystore, row, reason=REVOCATION_REASONS[reason], revoked_by=by)
+    except CertificateRequestError as exc:
+        raise Problem("alreadyRevoked" if "déjà" in str(exc) else "serverInternal", str(exc)) from None

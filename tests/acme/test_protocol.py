@@ -1,0 +1,148 @@
+"""Issue 20: the ACME server's state machine over HTTP — directory, account with EAB, order, challenges checked
+on a real DNS and web server, finalize through the portal's certificate order, download, revoke."""
+
+from __future__ import annotations
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from sqlmodel import select
+
+from app.models import AcmeAccount, AuditEvent, DomainControl, EabCredential, Filing, IssuedCertificate
+from tests.acme.client import BASE, Acme, b64
+
+
+def csr_der(*names: str, key=None) -> bytes:
+    key = key or ec.generate_private_key(ec.SECP256R1())
+    builder = x509.CertificateSigningRequestBuilder().subject_name(
+        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])])).add_extension(
+        x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+    return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def test_directory_and_nonces(client):
+    directory = client.get("/acme/directory")
+    assert directory.status_code == 200 and directory.headers["Cache-Control"] == "no-store"
+    body = directory.get_json()
+    assert body["newAccount"] == f"{BASE}/acme/new-account" and body["meta"]["externalAccountRequired"] is True
+    head, get = client.head("/acme/new-nonce"), client.get("/acme/new-nonce")
+    assert head.status_code == 200 and get.status_code == 204
+    assert head.headers["Replay-Nonce"] != get.headers["Replay-Nonce"]
+    assert 'rel="index"' in get.headers["Link"]
+
+
+def test_an_account_needs_eab_and_is_bound_once(db, client, credentials):
+    key_id, secret = credentials()
+    bare = Acme(client)
+    refused = bare.post(bare.directory["newAccount"], {"termsOfServiceAgreed": True}, use_jwk=True)
+    assert refused.status_code == 403 and refused.content_type == "application/problem+json"
+    assert refused.get_json()["type"] == "urn:ietf:params:acme:error:externalAccountRequired"
+    forged = bare.register(key_id, b64(b"x" * 32))
+    assert forged.get_json()["type"].endswith(":unauthorized")
+    assert db.exec(select(AcmeAccount)).first() is None
+    created = bare.register(key_id, secret, contact=["mailto:dsi@chu.example"])
+    assert created.status_code == 201 and created.get_json()["status"] == "valid"
+    assert db.exec(select(EabCredential)).one().used_at is not None
+    again = bare.register(key_id, secret)  # the same key: the existing account, nothing consumed
+    assert again.status_code == 200 and again.headers["Location"] == created.headers["Location"]
+    other = Acme(client)
+    reused = other.register(key_id, secret)  # the credentials bind one account only
+    assert reused.status_code == 403 and reused.get_json()["type"].endswith(":unauthorized")
+    assert len(db.exec(select(AcmeAccount)).all()) == 1
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "acme.account_created")).one()
+
+
+def test_a_proven_domain_gives_a_ready_order_and_a_certificate(db, acme, pki_world):
+    order = acme.order("www.chu.example")
+    assert order.status_code == 201
+    body = order.get_json()
+    assert body["status"] == "ready"  # « chu.example » was proven within the reuse period
+    authz = acme.post(body["authorizations"][0]).get_json()
+    assert authz["status"] == "valid" and authz["identifier"]["value"] == "www.chu.example"
+    done = acme.post(body["finalize"], {"csr": b64(csr_der("www.chu.example"))})
+    assert done.status_code == 200 and done.get_json()["status"] == "valid"
+    chain = acme.post(done.get_json()["certificate"])
+    assert chain.status_code == 200 and chain.content_type == "application/pem-certificate-chain"
+    certificates = x509.load_pem_x509_certificates(chain.data)
+    assert len(certificates) == 2
+    leaf = certificates[0]
+    assert leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
+        .get_values_for_type(x509.DNSName) == ["www.chu.example"]
+    row = db.exec(select(IssuedCertificate).where(IssuedCertificate.profile == "SERV_SSL")).one()
+    filing = db.get(Filing, row.filing_id)
+    assert filing.form == "CERT" and filing.structure_id == pki_world["hospital"].id and filing.state == "accepte"
+    assert (row.not_after - row.not_before).days <= 200
+    revoked = acme.post(acme.directory["revokeCert"], {"certificate": b64(leaf.public_bytes(
+        serialization.Encoding.DER)), "reason": 4})
+    assert revoked.status_code == 200
+    db.refresh(row)
+    assert row.revoked_at is not None and row.revocation_reason == "superseded"
+    twice = acme.post(acme.directory["revokeCert"], {"certificate": b64(leaf.public_bytes(
+        serialization.Encoding.DER))})
+    assert twice.get_json()["type"].endswith(":alreadyRevoked")
+
+
+def _challenge(authz: dict, kind: str) -> dict:
+    return next(c for c in authz["challenges"] if c["type"] == kind)
+
+
+def test_http01_then_dns01_on_real_servers(db, acme, network, pki_world):
+    dns_server, web = network
+    dns_server.zone.a["www.dpi.example"] = "127.0.0.1"
+    order = acme.order("www.dpi.example").get_json()
+    assert order["status"] == "pending"
+    authz_url = order["authorizations"][0]
+    authz = acme.post(authz_url).get_json()
+    http = _challenge(authz, "http-01")
+    wrong = acme.post(http["url"], {}).get_json()  # nothing served yet: the authorization fails
+    assert wrong["status"] == "invalid" and wrong["error"]["type"].endswith(":incorrectResponse")
+    assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "invalid"
+
+    order = acme.order("www.dpi.example").get_json()
+    http = _challenge(acme.post(order["authorizations"][0]).get_json(), "http-01")
+    web.files[f"/.well-known/acme-challenge/{http['token']}"] = acme.key_authorization(http["token"])
+    assert acme.post(http["url"], {}).get_json()["status"] == "valid"
+    assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "ready"
+    proof = db.exec(select(DomainControl).where(DomainControl.name == "www.dpi.example")).one()
+    assert proof.method == "http-01" and proof.validated_by.startswith("acme:")
+
+    order = acme.order("api.dpi.example").get_json()
+    dns = _challenge(acme.post(order["authorizations"][0]).get_json(), "dns-01")
+    import hashlib
+    value = b64(hashlib.sha256(acme.key_authorization(dns["token"]).encode()).digest())
+    dns_server.zone.txt["_acme-challenge.api.dpi.example"] = [value]
+    assert acme.post(dns["url"], {}).get_json()["status"] == "valid"
+    finalized = acme.post(order["finalize"], {"csr": b64(csr_der("api.dpi.example"))}).get_json()
+    assert finalized["status"] == "valid"
+
+
+def test_orders_list_account_update_and_deactivation(db, acme):
+    order = acme.order("www.chu.example")
+    listed = acme.post(acme.kid + "/orders").get_json()["orders"]
+    assert listed == [order.headers["Location"]]
+    updated = acme.post(acme.kid, {"contact": ["mailto:pki@chu.example"]}).get_json()
+    assert updated["contact"] == ["mailto:pki@chu.example"]
+    assert acme.post(acme.kid, {"status": "deactivated"}).get_json()["status"] == "deactivated"
+    refused = acme.order("www.chu.example")
+    assert refused.status_code == 403 and refused.get_json()["type"].endswith(":unauthorized")
+
+
+def test_key_change(db, acme):
+    import json
+
+    import josepy as jose
+    from acme import jws as acme_jws
+
+    from tests.acme.client import new_key
+
+    new = new_key()
+    url = acme.directory["keyChange"]
+    inner = acme_jws.JWS.sign(json.dumps({"account": acme.kid, "oldKey": acme.key.public_key().to_partial_json()})
+                              .encode(), key=new, alg=jose.ES256, nonce=None, url=url)
+    changed = acme.post(url, json.loads(inner.json_dumps()))
+    assert changed.status_code == 200, changed.get_json()
+    old_key, acme.key = acme.key, new
+    assert acme.order("www.chu.example").status_code == 201
+    acme.key = old_key
+    assert acme.order("www.chu.example").get_json()["type"].endswith(":malformed")  # the old key no longer signs
