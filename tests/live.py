@@ -111,10 +111,10 @@ def stop(*procs) -> None:
 
 
 @contextlib.contextmanager
-def pki_portal(tmp_path_factory, fresh_database, app_config: dict, name: str, prepare):
+def pki_portal(tmp_path_factory, fresh_database, app_config: dict, name: str, prepare, **env):
     """A live portal on a seeded database of its own with the PKI initialised. ``prepare(db, hsm, base, work)``
     adds what the test needs and returns a dict; it is committed before the portal starts, and handed back with
-    ``base``, ``database``, ``hsm`` and ``work``."""
+    ``base``, ``database``, ``hsm`` and ``work``; ``env`` adds settings (DNS_RESOLVER…)."""
     from app.config import default_pkcs11_module
     from app.db import Database
     from app.operations.pki import init_pki
@@ -131,7 +131,8 @@ def pki_portal(tmp_path_factory, fresh_database, app_config: dict, name: str, pr
         init_pki(db, hsm, base)
         prepared = prepare(db, hsm, base, work)
         db.commit()
-    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base), port)
+    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base, **env),
+                        port)
     try:
         yield {"base": base, "database": database, "hsm": hsm, "work": work, **prepared}
     finally:

@@ -36,8 +36,8 @@ def create(db: Session, keystore: KeyStore, person: Person, *, name: str, struct
         if structure is None or not administers(db, person.id, structure, FAMILY):
             raise TokenError("Un compte ACME ne peut porter que sur les structures dont vous administrez la famille "
                              "SERV.", 403)
-    key_id = secrets.token_urlsafe(24)
-    secret = secrets.token_bytes(32)
+    key_id, secret = _no_leading_dash(lambda: secrets.token_urlsafe(24)), _no_leading_dash(
+        lambda: secrets.token_bytes(32), shown=_b64)
     credential = EabCredential(key_id=key_id, key_label=f"eab-{key_id}", person_id=person.id, name=name.strip(),
                                structure_ids=sorted(set(structure_ids)), expires_at=utcnow() + timedelta(days=days))
     db.add(credential)
@@ -46,7 +46,20 @@ def create(db: Session, keystore: KeyStore, person: Person, *, name: str, struct
     audit.record(db, actor=person.national_id, action="eab.created", object_type="eab_credential",
                  object_id=credential.id, after={"name": credential.name, "structures": credential.structure_ids,
                                                  "expires_at": credential.expires_at})
-    return credential, base64.urlsafe_b64encode(secret).decode().rstrip("=")
+    return credential, _b64(secret)
+
+
+def _b64(secret: bytes) -> str:
+    return base64.urlsafe_b64encode(secret).decode().rstrip("=")
+
+
+def _no_leading_dash(draw, shown=str):
+    """A value whose text does not start with « - »: pasted after ``--eab-kid`` or ``--eab-hmac-key``, it would be
+    read as an option by certbot's and lego's command lines."""
+    while True:
+        value = draw()
+        if not shown(value).startswith("-"):
+            return value
 
 
 def revoke(db: Session, keystore: KeyStore, credential: EabCredential, *, actor: str) -> None:

@@ -4,6 +4,8 @@ answer carries a fresh nonce; every error is an ``application/problem+json`` doc
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, current_app, jsonify, request, url_for
 
@@ -12,7 +14,7 @@ from app.domain.acme import CHALLENGES, Limits, Problem
 from app.domain.inputs import parse_id
 from app.extensions import csrf
 from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertificate
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.operations.acme import accounts, orders
 from app.operations.acme.protocol import Nonces, check
 from app.views.certificates import _chain
@@ -28,6 +30,10 @@ def _nonces() -> Nonces:
 
 def _url(endpoint: str, **values) -> str:
     return current_app.config["SETTINGS"].portal_base_url.rstrip("/") + url_for(endpoint, **values)
+
+
+def _rfc3339(moment) -> str:
+    return aware(moment).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _limits() -> Limits:
@@ -137,7 +143,7 @@ def key_change():
 
 def _order_document(order: AcmeOrder) -> dict:
     db = get_session()
-    found = {"status": order.status, "expires": order.expires_at.isoformat(),
+    found = {"status": order.status, "expires": _rfc3339(order.expires_at),
              "identifiers": [{"type": "dns", "value": n} for n in order.names],
              "authorizations": [_url("acme.authorization", authz_id=a.id) for a in orders.authorizations(db, order)],
              "finalize": _url("acme.finalize", order_id=order.id)}
@@ -182,7 +188,7 @@ def _challenge_document(authz: AcmeAuthorization, method: str) -> dict:
     found = {"type": method, "url": _url("acme.challenge", authz_id=authz.id, method=method),
              "token": authz.token, "status": status}
     if authz.method == method and authz.validated_at and authz.status == "valid":
-        found["validated"] = authz.validated_at.isoformat()
+        found["validated"] = _rfc3339(authz.validated_at)
     if authz.method == method and authz.error:
         found["error"] = authz.error
     return found
@@ -191,7 +197,7 @@ def _challenge_document(authz: AcmeAuthorization, method: str) -> dict:
 def _authorization_document(authz: AcmeAuthorization) -> dict:
     methods = [authz.method] if authz.status == "valid" and authz.method else list(CHALLENGES)
     return {"identifier": {"type": "dns", "value": authz.name}, "status": authz.status,
-            "expires": authz.expires_at.isoformat(),
+            "expires": _rfc3339(authz.expires_at),
             "challenges": [_challenge_document(authz, m) for m in methods]}
 
 

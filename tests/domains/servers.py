@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from dnslib import QTYPE, RCODE, RR, TXT, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
@@ -13,11 +14,25 @@ from tests.conftest import free_port
 
 
 class Zone(BaseResolver):
-    def __init__(self):
+    """TXT and A records set by the test, plus TXT records appended to ``hook_file`` (« name value » lines) by an
+    ACME client's hook running in another process."""
+
+    def __init__(self, hook_file: Path | None = None):
         self.txt: dict[str, list[str]] = {}
         self.a: dict[str, str] = {}
+        self.hook_file = hook_file
+
+    def _from_hooks(self) -> None:
+        if self.hook_file is None or not self.hook_file.exists():
+            return
+        for line in self.hook_file.read_text().splitlines():
+            name, _, value = line.strip().partition(" ")
+            name = name.rstrip(".").lower()
+            if value and value not in self.txt.setdefault(name, []):
+                self.txt[name].append(value)
 
     def resolve(self, request, handler):
+        self._from_hooks()
         reply = request.reply()
         name = str(request.q.qname).rstrip(".").lower()
         if request.q.qtype == QTYPE.TXT and name in self.txt:
@@ -31,8 +46,8 @@ class Zone(BaseResolver):
 
 
 class DnsServer:
-    def __init__(self):
-        self.zone = Zone()
+    def __init__(self, hook_file: Path | None = None):
+        self.zone = Zone(hook_file)
         self.port = free_port()
         self.server = DNSServer(self.zone, port=self.port, address="127.0.0.1", logger=DNSLogger("-request,-reply"))
         self.server.start_thread()
