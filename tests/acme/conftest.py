@@ -8,7 +8,7 @@ import pytest
 from app.models import ServDomain
 from app.operations import eab
 from tests.acme.client import Acme
-from tests.certificates.conftest import pki_world  # noqa: F401
+from tests.certificates.conftest import make_certificate, pki_world  # noqa: F401
 from tests.domains.servers import DnsServer, WebServer
 
 

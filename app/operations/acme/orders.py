@@ -37,8 +37,7 @@ from . import accounts
 from .protocol import Signed, crypto_key, thumbprint
 
 
-def _structure_for(db: Session, account: AcmeAccount, names: list[str]) -> Structure:
-    structures = accounts.scope(db, account)
+def _structure_for(db: Session, structures: list[Structure], names: list[str]) -> Structure:
     for structure in structures:
         declared = domains.declared(db, structure)
         if all(any(within(name, d) for d in declared) for name in names):
@@ -73,8 +72,9 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
         raise Problem("malformed", "« notBefore » et « notAfter » ne se choisissent pas : la durée suit la "
                       "politique en vigueur.")
     names = parse_identifiers(payload.get("identifiers"))
-    structure = _structure_for(db, account, names)
-    _check_limits(db, account, limits, now)
+    structures = accounts.scope(db, account)
+    _check_limits(db, account, limits, now)  # before the domains' queries: a client in a loop costs little
+    structure = _structure_for(db, structures, names)
     order = AcmeOrder(account_id=account.id, structure_id=structure.id, names=names,
                       expires_at=now + ORDER_LIFETIME, created_at=now)
     db.add(order)
