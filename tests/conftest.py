@@ -149,6 +149,7 @@ def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox) -> dict:
         "PSC_CLIENT_SECRET": PSC_TEST_SECRET,
         "PSC_SANDBOX_REGISTRY": psc_sandbox["registry"],  # the cards the tests activate become its identities
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "ACME_ACCOUNT_RATE_LIMIT": "1000 per minute",  # tests/acme sets the real one where it tests it
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": Path(instance),
         "SECRET_KEY": "tests-only-secret",

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from app.db import get_session, refuse
 from app.domain.acme import CHALLENGES, Limits, Problem
 from app.domain.inputs import parse_id
-from app.extensions import csrf
+from app.extensions import csrf, limiter
 from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertificate
 from app.models.base import aware, utcnow
 from app.operations.acme import accounts, orders
@@ -95,7 +95,12 @@ def _account_document(account: AcmeAccount) -> dict:
             "orders": _url("acme.account_orders", account_id=account.id)}
 
 
+def _account_limit() -> str:
+    return current_app.config.get("ACME_ACCOUNT_RATE_LIMIT", "20 per minute")
+
+
 @bp.post("/new-account")
+@limiter.limit(_account_limit)  # each binding checked costs an HMAC in the HSM: per address, before any of it
 def new_account():
     signed = _signed("jwk")
     account, created = accounts.new_account(get_session(), current_app.extensions["hsm"], signed,

@@ -8,9 +8,9 @@ from sqlmodel import select
 
 from app.db import get_session, refuse
 from app.domain.inputs import parse_id, parse_int
-from app.models import EabCredential, Person, Structure
+from app.models import AcmeAccount, EabCredential, Person, Structure
 from app.models.base import utcnow
-from app.operations import eab
+from app.operations import domains, eab
 from app.operations.api_tokens import TokenError
 from app.views.certificates import administered
 from app.web.rendering import render, success
@@ -25,7 +25,11 @@ def _page(status: int = 200, **extra):
     credentials = db.exec(select(EabCredential).where(EabCredential.person_id == g.actor.person_id)
                           .order_by(EabCredential.id.desc())).all()
     structures = db.exec(select(Structure).where(Structure.id.in_(serv)).order_by(Structure.name)).all()
-    response = render("certificates/acme.html", credentials=credentials, structures=structures,
+    bound = {a.eab_credential_id: a for a in db.exec(select(AcmeAccount).where(
+        AcmeAccount.eab_credential_id.in_([c.id for c in credentials])))}
+    directory = current_app.config["SETTINGS"].portal_base_url.rstrip("/") + url_for("acme.directory")
+    response = render("certificates/acme.html", credentials=credentials, structures=structures, bound=bound,
+                      directory=directory,
                       validity=eab.VALIDITY_DAYS, now=utcnow(), status=status,
                       **({"shown": None, "error": None, "values": {}} | extra))
     response.headers["Cache-Control"] = "no-store"  # the page may show a key once
@@ -51,7 +55,8 @@ def create():
         refuse()
         return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
                      values={"nom": form.get("nom", ""), "structures": structure_ids})
-    return _page(shown=shown, created=credential)
+    declared = domains.declared(db, db.get(Structure, credential.structure_ids[0]))
+    return _page(shown=shown, created=credential, example_domain=declared[0] if declared else "exemple.fr")
 
 
 def credential_target(credential_id: int) -> EabCredential:

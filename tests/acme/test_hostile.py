@@ -168,3 +168,14 @@ def test_ten_thousand_orders_in_a_loop(db, acme):
     assert _count(db, AcmeOrder) == limits.pending_orders == _count(db, AcmeAuthorization)
     assert _type(acme.order("www.chu.example")) == "rateLimited"
     print(f"{loops} newOrder in {elapsed:.1f} s ({loops / elapsed:.0f}/s)")
+
+
+def test_account_creation_is_limited_per_address(app, client, credentials, monkeypatch):
+    monkeypatch.setitem(app.config, "ACME_ACCOUNT_RATE_LIMIT", "20 per minute")
+    key_id, secret = credentials()
+    if time.localtime().tm_sec >= 50:  # the window is fixed, by the minute: start well inside one
+        time.sleep(61 - time.localtime().tm_sec)
+    answers = [Acme(client).register(key_id, b64(b"x" * 32)).status_code for _ in range(21)]
+    assert answers[:20] == [403] * 20 and answers[20] == 429
+    limited = Acme(client).register(key_id, secret)
+    assert _type(limited) == "rateLimited" and limited.headers["Retry-After"]

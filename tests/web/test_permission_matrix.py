@@ -53,6 +53,20 @@ PUBLIC = {
     ("POST", "/auth/courriel"): 400,
     ("GET", "/auth/courriel/<token>"): 200,
     ("POST", "/auth/courriel/<token>"): 400,
+    # ACME (tests/acme): every POST is a JWS signed by an account key bound to EAB credentials; none here (415)
+    ("GET", "/acme/directory"): 200,
+    ("GET", "/acme/new-nonce"): 204,
+    ("POST", "/acme/new-account"): 415,
+    ("POST", "/acme/new-order"): 415,
+    ("POST", "/acme/revoke-cert"): 415,
+    ("POST", "/acme/key-change"): 415,
+    ("POST", "/acme/acct/<int:account_id>"): 415,
+    ("POST", "/acme/acct/<int:account_id>/orders"): 415,
+    ("POST", "/acme/order/<int:order_id>"): 415,
+    ("POST", "/acme/order/<int:order_id>/finalize"): 415,
+    ("POST", "/acme/authz/<int:authz_id>"): 415,
+    ("POST", "/acme/chall/<int:authz_id>/<method>"): 415,
+    ("POST", "/acme/cert/<int:certificate_id>"): 415,
 }
 
 
@@ -132,7 +146,9 @@ def test_public_routes(as_role, role, route):
     url = (rule.replace("<name>", "root").replace("<path:encoded>", "MAA=").replace("<version>", "0")
            .replace("<path:filename>", "css/app.css").replace("<token>", "inconnu")
            .replace("/verification/<code>", "/verification/inconnu").replace("<code>", "AAC-0001")
-           .replace("<int:certificate_id>", "1").replace("<any(base, hsm, limites):capability>", "base"))
+           .replace("<int:certificate_id>", "1").replace("<any(base, hsm, limites):capability>", "base")
+           .replace("<int:account_id>", "1").replace("<int:order_id>", "1").replace("<int:authz_id>", "1")
+           .replace("<method>", "http-01"))
     response = client.open(url, method=method)
     assert response.status_code == PUBLIC[route]
 
