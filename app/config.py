@@ -63,6 +63,8 @@ class Settings:
     dns_resolver: str = ""  # domain control: the resolver asked for TXT and A records ("" = the system's)
     dns_port: int = 53
     http01_port: int = 80  # domain control's http-01: where the domain's web server answers
+    acme_orders_per_hour: int = 100  # per ACME account
+    acme_certificates_per_domain_week: int = 50  # per declared domain
     behind_proxy: int = 0
     psc_client_auth: str = "client_secret_basic"
     psc_tls_cert: str = ""
@@ -124,6 +126,9 @@ class Settings:
         s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
         s.dns_port = int(env.get("DNS_PORT", s.dns_port))
         s.http01_port = int(env.get("HTTP01_PORT", s.http01_port))
+        s.acme_orders_per_hour = int(env.get("ACME_ORDERS_PER_HOUR", s.acme_orders_per_hour))
+        s.acme_certificates_per_domain_week = int(env.get("ACME_CERTIFICATES_PER_DOMAIN_WEEK",
+                                                          s.acme_certificates_per_domain_week))
         s.behind_proxy = int(env.get("BEHIND_PROXY", "0") or 0)
         s.psc_client_auth = env.get("PSC_CLIENT_AUTH", s.psc_client_auth)
         s.psc_tls_cert = env.get("PSC_TLS_CERT", "")

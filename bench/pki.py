@@ -148,6 +148,11 @@ def run(work: Path, url: str) -> None:
     http = http_issuance(work, url, pin, args.certificates // 3)
     print(f"certificates issued/s over HTTP       : {http:8.1f}   ratio to raw: {http / raw:.2f} "
           f"(request page form post -> stored certificate, 1 gunicorn worker, one request at a time)")
+    from bench.acme_issuance import acme_issuance
+
+    acme = acme_issuance(work, url, pin, args.certificates // 3)
+    print(f"ACME issuances/s end to end           : {acme:8.1f}   ratio to raw: {acme / raw:.2f} "
+          f"(certbot's acme library: newOrder -> finalize -> chain, 1 gunicorn worker, names already proven)")
     database.engine.dispose()
 
 

@@ -61,7 +61,7 @@ def problem_of(kind: str, detail: str, identifier: str | None = None) -> dict:
 def parse_identifiers(raw) -> list[str]:
     """The DNS names of a newOrder (or a CSR), checked and lower-cased, in order, each once."""
     if not isinstance(raw, list) or not raw:
-        raise Problem("malformed", "« identifiers » est une liste non vide d’identifiants {type, value}.")
+        raise Problem("malformed", "« identifiers » est une liste non vide d’identifiants {type, value}.")
     if len(raw) > MAX_NAMES:
         raise Problem("rejectedIdentifier", f"{MAX_NAMES} noms au plus par commande.")
     names, refused = [], []
@@ -69,7 +69,7 @@ def parse_identifiers(raw) -> list[str]:
         if not isinstance(item, dict) or not isinstance(item.get("value"), str):
             raise Problem("malformed", "Chaque identifiant est un objet {type, value}.")
         if item.get("type") != "dns":
-            raise Problem("unsupportedIdentifier", "Seuls les identifiants de type « dns » sont délivrés (pas "
+            raise Problem("unsupportedIdentifier", "Seuls les identifiants de type « dns » sont délivrés (pas "
                           "d’adresse IP).")
         try:
             names.append(validate_dns_name(item["value"]))

@@ -113,15 +113,15 @@ def look_for(checker: Checker, method: str, name: str, token: str, *, served: st
         record = f"{DNS_LABEL}.{name}"
         found = checker.txt(record)
         if not found:
-            raise DomainError(f"Aucun enregistrement TXT à {record} : ajoutez-le dans la zone DNS, attendez sa "
+            raise DomainError(f"Aucun enregistrement TXT à {record} : ajoutez-le dans la zone DNS, attendez sa "
                               "propagation, puis vérifiez à nouveau.", field="verification")
         if published not in found:
-            raise DomainError(f"L’enregistrement TXT à {record} ne contient pas la valeur attendue (trouvé : "
-                              f"« {found[0][:60]} »).", field="verification")
+            raise DomainError(f"L’enregistrement TXT à {record} ne contient pas la valeur attendue (trouvé : "
+                              f"« {found[0][:60]} »).", field="verification")
     else:
         found = checker.http(name, token)
         if found is None:
-            raise DomainError(f"Aucun fichier à http://{name}{HTTP_PATH}{token} : déposez-le sur le serveur web "
+            raise DomainError(f"Aucun fichier à http://{name}{HTTP_PATH}{token} : déposez-le sur le serveur web "
                               "du domaine (port 80), puis vérifiez à nouveau.", field="verification")
         if found != served:
             raise DomainError("Le fichier publié ne contient pas la valeur attendue.", field="verification")

@@ -37,7 +37,10 @@ def _rfc3339(moment) -> str:
 
 
 def _limits() -> Limits:
-    return current_app.config.get("ACME_LIMITS") or Limits()
+    settings = current_app.config["SETTINGS"]
+    return current_app.config.get("ACME_LIMITS") or Limits(
+        orders_per_hour=settings.acme_orders_per_hour,
+        certificates_per_domain_week=settings.acme_certificates_per_domain_week)
 
 
 @bp.after_request

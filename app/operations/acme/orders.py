@@ -43,7 +43,7 @@ def _structure_for(db: Session, structures: list[Structure], names: list[str]) -
         if all(any(within(name, d) for d in declared) for name in names):
             return structure
     outside = [n for n in names if not any(any(within(n, d) for d in domains.declared(db, s)) for s in structures)]
-    detail = ("Nom hors du périmètre du compte : aucune de ses structures n’a déclaré ce domaine (F413 ou F503, "
+    detail = ("Nom hors du périmètre du compte : aucune de ses structures n’a déclaré ce domaine (F413 ou F503, "
               "famille SERV).") if outside else "Les noms d’une commande relèvent d’une seule structure."
     raise Problem("rejectedIdentifier", detail,
                   subproblems=[problem_of("rejectedIdentifier", detail, n) for n in outside])
@@ -53,13 +53,13 @@ def _check_limits(db: Session, account: AcmeAccount, limits: Limits, now: dateti
     recent = db.exec(select(func.count()).select_from(AcmeOrder).where(
         AcmeOrder.account_id == account.id, AcmeOrder.created_at > now - limits.windows["hour"])).one()
     if recent >= limits.orders_per_hour:
-        raise Problem("rateLimited", f"{limits.orders_per_hour} commandes par heure et par compte au plus : "
+        raise Problem("rateLimited", f"{limits.orders_per_hour} commandes par heure et par compte au plus : "
                       "réessayez plus tard.", retry_after=3600)
     pending = db.exec(select(func.count()).select_from(AcmeOrder).where(
         AcmeOrder.account_id == account.id, AcmeOrder.status.in_(("pending", "ready")),
         AcmeOrder.expires_at > now)).one()
     if pending >= limits.pending_orders:
-        raise Problem("rateLimited", f"{limits.pending_orders} commandes en cours par compte au plus : terminez-les "
+        raise Problem("rateLimited", f"{limits.pending_orders} commandes en cours par compte au plus : terminez-les "
                       "ou attendez leur expiration.", retry_after=3600)
 
 
@@ -69,7 +69,7 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
     now = now or utcnow()
     payload = payload or {}
     if payload.get("notBefore") or payload.get("notAfter"):
-        raise Problem("malformed", "« notBefore » et « notAfter » ne se choisissent pas : la durée suit la "
+        raise Problem("malformed", "« notBefore » et « notAfter » ne se choisissent pas : la durée suit la "
                       "politique en vigueur.")
     names = parse_identifiers(payload.get("identifiers"))
     structures = accounts.scope(db, account)
@@ -161,7 +161,7 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
     now = now or utcnow()
     refresh_status(db, order, now)
     if order.status != "ready":
-        raise Problem("orderNotReady", f"La commande est « {order.status} » : chaque autorisation doit être "
+        raise Problem("orderNotReady", f"La commande est « {order.status} » : chaque autorisation doit être "
                       "valide avant la finalisation.")
     try:
         der = jose.b64.b64decode((payload or {}).get("csr", ""))
@@ -171,7 +171,7 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
     if not csr.is_signature_valid:
         raise Problem("badCSR", "La signature de la CSR est invalide.")
     if _csr_names(csr) != set(order.names):
-        raise Problem("badCSR", "La CSR doit porter exactement les noms de la commande : "
+        raise Problem("badCSR", "La CSR doit porter exactement les noms de la commande : "
                       f"{', '.join(order.names)}.")
     spki = csr.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     account_spki = crypto_key(jose.JWK.from_json(account.jwk)).public_bytes(
@@ -206,7 +206,7 @@ def _check_domain_limit(db: Session, order: AcmeOrder, limits: Limits, now: date
         count = sum(1 for names in issued if any(within(n, domain) for n in names))
         if count >= limits.certificates_per_domain_week:
             raise Problem("rateLimited", f"{limits.certificates_per_domain_week} certificats par semaine au plus "
-                          f"pour le domaine {domain} : réessayez plus tard.", retry_after=86400)
+                          f"pour le domaine {domain} : réessayez plus tard.", retry_after=86400)
 
 
 def revoke(db: Session, keystore: KeyStore, signed: Signed) -> IssuedCertificate:

@@ -68,7 +68,7 @@ class Nonces:
         now = utcnow()
         expires = self.expiry(value) if isinstance(value, str) and len(value) <= 64 else None
         if expires is None or expires <= now:
-            raise Problem("badNonce", "Nonce inconnu ou expiré : demandez-en un nouveau (newNonce).")
+            raise Problem("badNonce", "Nonce inconnu ou expiré : demandez-en un nouveau (newNonce).")
         try:
             db.add(AcmeNonce(value=value, expires_at=expires))
             db.flush()
@@ -77,7 +77,7 @@ class Nonces:
             db.commit()
         except sa.exc.IntegrityError:
             db.rollback()
-            raise Problem("badNonce", "Ce nonce a déjà servi : chaque requête en demande un nouveau.") from None
+            raise Problem("badNonce", "Ce nonce a déjà servi : chaque requête en demande un nouveau.") from None
 
 
 def _b64json(value: str, what: str) -> dict:
@@ -86,14 +86,14 @@ def _b64json(value: str, what: str) -> dict:
     except (ValueError, TypeError, UnicodeDecodeError):
         raise Problem("malformed", f"{what} illisible (base64url d’un objet JSON attendu).") from None
     if not isinstance(decoded, dict):
-        raise Problem("malformed", f"{what} : objet JSON attendu.")
+        raise Problem("malformed", f"{what} : objet JSON attendu.")
     return decoded
 
 
 def envelope(body: bytes, content_type: str) -> dict:
     """The flattened JWS as sent, with its protected header decoded."""
     if (content_type or "").split(";")[0].strip().lower() != JOSE_JSON:
-        raise Problem("malformed", f"Type de contenu attendu : {JOSE_JSON}.", status=415)
+        raise Problem("malformed", f"Type de contenu attendu : {JOSE_JSON}.", status=415)
     try:
         outer = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -118,7 +118,7 @@ def public_jwk(header_jwk) -> jose.JWK:
         return key
     if isinstance(key, jose.JWKEC) and isinstance(crypto_key(key), ec.EllipticCurvePublicKey):
         return key
-    raise Problem("badPublicKey", f"Clé refusée : RSA de {MIN_RSA_BITS} bits au moins, ou EC P-256, P-384, P-521.")
+    raise Problem("badPublicKey", f"Clé refusée : RSA de {MIN_RSA_BITS} bits au moins, ou EC P-256, P-384, P-521.")
 
 
 def crypto_key(key: jose.JWK):
@@ -138,7 +138,7 @@ def verify_jws(outer: dict, protected: dict, key: jose.JWK) -> bytes:
     """The payload of ``outer`` once its signature by ``key`` checks, under an allowed algorithm that fits the key."""
     alg = protected.get("alg")
     if alg not in ALGORITHMS:
-        raise Problem("badSignatureAlgorithm", f"Algorithme de signature refusé : {str(alg)[:20]}.",
+        raise Problem("badSignatureAlgorithm", f"Algorithme de signature refusé : {str(alg)[:20]}.",
                       algorithms=ALGORITHMS)
     if not _alg_fits(alg, key):
         raise Problem("badSignatureAlgorithm", f"L’algorithme {alg} ne correspond pas à la clé.",
@@ -160,14 +160,14 @@ def check(db: Session, nonces: Nonces, body: bytes, content_type: str, *, url: s
     outer, protected = sent["outer"], sent["protected"]
     nonces.use(db, protected.get("nonce"))
     if protected.get("url") != url:
-        raise Problem("unauthorized", "L’URL signée (« url ») n’est pas celle de la requête.")
+        raise Problem("unauthorized", "L’URL signée (« url ») n’est pas celle de la requête.")
     has_jwk, has_kid = "jwk" in protected, "kid" in protected
     if has_jwk == has_kid:
-        raise Problem("malformed", "L’en-tête porte « jwk » ou « kid », l’un des deux exactement.")
+        raise Problem("malformed", "L’en-tête porte « jwk » ou « kid », l’un des deux exactement.")
     if has_jwk and key_from == "kid":
-        raise Problem("malformed", "Cette ressource se signe avec la clé du compte (« kid »).")
+        raise Problem("malformed", "Cette ressource se signe avec la clé du compte (« kid »).")
     if has_kid and key_from == "jwk":
-        raise Problem("malformed", "newAccount se signe avec la clé elle-même (« jwk »).")
+        raise Problem("malformed", "newAccount se signe avec la clé elle-même (« jwk »).")
     account = None
     if has_kid:
         account = _account(db, protected["kid"], account_url)
@@ -182,7 +182,7 @@ def check(db: Session, nonces: Nonces, body: bytes, content_type: str, *, url: s
     except (ValueError, UnicodeDecodeError):
         raise Problem("malformed", "Charge utile JSON illisible.") from None
     if not isinstance(decoded, dict):
-        raise Problem("malformed", "Charge utile : objet JSON attendu.")
+        raise Problem("malformed", "Charge utile : objet JSON attendu.")
     return Signed(decoded, key, account, protected)
 
 
@@ -190,10 +190,10 @@ def _account(db: Session, kid, account_url: str) -> AcmeAccount:
     prefix = account_url.rstrip("/") + "/"
     if not isinstance(kid, str) or not kid.startswith(prefix) or not kid[len(prefix):].isdigit() \
             or len(kid) - len(prefix) > 9:
-        raise Problem("accountDoesNotExist", "Compte ACME inconnu (« kid »).")
+        raise Problem("accountDoesNotExist", "Compte ACME inconnu (« kid »).")
     account = db.get(AcmeAccount, int(kid[len(prefix):]))
     if account is None:
-        raise Problem("accountDoesNotExist", "Compte ACME inconnu (« kid »).")
+        raise Problem("accountDoesNotExist", "Compte ACME inconnu (« kid »).")
     if account.status != "valid":
         raise Problem("unauthorized", "Ce compte ACME est désactivé.")
     return account
