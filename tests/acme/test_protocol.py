@@ -146,3 +146,22 @@ def test_key_change(db, acme):
     assert acme.order("www.chu.example").status_code == 201
     acme.key = old_key
     assert acme.order("www.chu.example").get_json()["type"].endswith(":malformed")  # the old key no longer signs
+
+
+def test_revocation_signed_by_the_certificates_own_key(db, acme, client):
+    import josepy as jose
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    order = acme.order("cle.chu.example").get_json()
+    done = acme.post(order["finalize"], {"csr": b64(csr_der("cle.chu.example", key=key))}).get_json()
+    leaf = x509.load_pem_x509_certificates(acme.post(done["certificate"]).data)[0]
+    der = b64(leaf.public_bytes(serialization.Encoding.DER))
+    stranger = Acme(client)  # signs with a key that is neither the account's nor the certificate's
+    refused = stranger.post(stranger.directory["revokeCert"], {"certificate": der}, use_jwk=True)
+    assert refused.status_code == 403 and refused.get_json()["type"].endswith(":unauthorized")
+    holder = Acme(client, key=jose.JWKEC(key=key))  # the server's operator, who has only the key (compromised)
+    assert holder.post(holder.directory["revokeCert"], {"certificate": der, "reason": 1}, use_jwk=True) \
+        .status_code == 200
+    row = db.exec(select(IssuedCertificate).where(IssuedCertificate.serial_hex == format(leaf.serial_number, "x"))
+                  ).one()
+    assert row.revocation_reason == "key_compromise" and row.revoked_at is not None

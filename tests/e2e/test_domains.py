@@ -3,9 +3,14 @@ told in French that it is missing, publishes it, checks again."""
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
+
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import free_port
 from tests.e2e.test_forms import browser_page, shot
 from tests.e2e.test_login import card_login, no_horizontal_scroll
 
@@ -56,3 +61,33 @@ def test_an_administrator_makes_and_revokes_acme_credentials(chromium, live_port
     expect(desk.locator("table")).to_contain_text("Révoqué")
     shot(desk, "acme-02-revoque")
     desk.context.close()
+
+
+@pytest.mark.skipif(not shutil.which("certbot"), reason="certbot missing: `make test` installs it (apt-get install "
+                                                        "certbot)")
+def test_from_the_phone_to_certbot_and_back(chromium, live_portal, tmp_path):
+    """The administrator makes credentials on her phone, pastes the command shown into a server's shell, and finds
+    the certificate certbot obtained in « Mes certificats »."""
+    phone = browser_page(chromium, "phone")
+    card_login(phone, live_portal, "KIT ADMINTECH0009")
+    phone.goto(f"{live_portal}/certificats/acme")
+    phone.get_by_label("Nom (le serveur ou le client qui l’utilisera)").fill("certbot du site vitrine")
+    phone.get_by_role("button", name="Créer le compte").click()
+    command = phone.locator("#eab-commande").inner_text().strip()
+    assert command.startswith(f"certbot certonly --standalone --server {live_portal}/acme/directory --eab-kid=")
+    no_horizontal_scroll(phone)
+    shot(phone, "acme-03-commande")
+    name = "vitrine.esl-sante.example"  # the seed's domain, proven when loaded: no challenge to answer
+    args = shlex.split(command.replace("serveur.esl-sante.example", name))
+    done = subprocess.run([*args, "--non-interactive", "--agree-tos", "-m", "dsi@esl-sante.example",
+                           "--http-01-port", str(free_port()), "--config-dir", str(tmp_path / "c"),
+                           "--work-dir", str(tmp_path / "w"), "--logs-dir", str(tmp_path / "l")],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    phone.goto(f"{live_portal}/certificats/acme")
+    expect(phone.locator("table")).to_contain_text("Compte lié")
+    phone.goto(f"{live_portal}/certificats/?q=vitrine")
+    expect(phone.locator("main")).to_contain_text(name)
+    no_horizontal_scroll(phone)
+    shot(phone, "acme-04-certificat")
+    phone.context.close()
