@@ -121,22 +121,29 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
     now = now or utcnow()
     if authz.status != "pending":
         return authz
-    order = db.get(AcmeOrder, authz.order_id)
-    if aware(authz.expires_at) <= now:
-        authz.status = "invalid"
-        authz.error = problem_of("malformed", "Autorisation expirée.", authz.name)
-    else:
+    name, token, served, published = authz.name, authz.token, key_authorization(authz, key), dns_value(authz, key)
+    expires = aware(authz.expires_at)
+    if not (db.new or db.dirty or db.deleted):
+        db.rollback()  # nothing written yet: no transaction (SQLite: no write lock) while the network answers
+    failure = None
+    if expires > now:
         try:
-            domain_control.look_for(checker, method, authz.name, authz.token, served=key_authorization(authz, key),
-                                    published=dns_value(authz, key))
+            domain_control.look_for(checker, method, name, token, served=served, published=published)
         except DomainError as exc:
-            kind = "dns" if "DNS n’a pas répondu" in str(exc) else "incorrectResponse"
-            authz.status, authz.method = "invalid", method
-            authz.error = problem_of(kind, str(exc), authz.name)
-        else:
-            authz.status, authz.method, authz.validated_at = "valid", method, now
-            domain_control.record_proof(db, structure_id=order.structure_id, name=authz.name, method=method,
-                                        token=authz.token, actor=accounts.actor(account), now=now)
+            failure = problem_of("dns" if "DNS n’a pas répondu" in str(exc) else "incorrectResponse", str(exc), name)
+    else:
+        failure = problem_of("malformed", "Autorisation expirée.", name)
+    db.refresh(authz)
+    if authz.status != "pending":  # a concurrent answer settled it meanwhile
+        return authz
+    order = db.get(AcmeOrder, authz.order_id)
+    authz.method = method
+    if failure:
+        authz.status, authz.error = "invalid", failure
+    else:
+        authz.status, authz.validated_at = "valid", now
+        domain_control.record_proof(db, structure_id=order.structure_id, name=name, method=method, token=token,
+                                    actor=accounts.actor(account), now=now)
     db.add(authz)
     db.flush()
     refresh_status(db, order, now)
