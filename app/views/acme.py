@@ -239,7 +239,7 @@ def certificate(certificate_id: int):
     signed = _signed()
     db = get_session()
     found = db.get(IssuedCertificate, certificate_id) if parse_id(certificate_id) else None
-    owner = db.exec(AcmeOrder.__table__.select().where(AcmeOrder.certificate_id == certificate_id)).first()
+    owner = found and db.exec(AcmeOrder.__table__.select().where(AcmeOrder.certificate_id == found.id)).first()
     if found is None or owner is None or owner.account_id != signed.account.id:
         raise Problem("malformed", "Certificat inconnu pour ce compte.", status=404)
     chain = _chain(found)[:-1]  # the root is the client's trust anchor, not part of the chain served

@@ -179,3 +179,18 @@ def test_account_creation_is_limited_per_address(app, client, credentials, monke
     assert answers[:20] == [403] * 20 and answers[20] == 429
     limited = Acme(client).register(key_id, secret)
     assert _type(limited) == "rateLimited" and limited.headers["Retry-After"]
+
+
+def test_the_end_of_the_habilitation_stops_the_account(db, acme, pki_world):
+    from app.models import Habilitation
+    from app.models.base import utcnow
+
+    serv = db.exec(select(Habilitation).where(Habilitation.person_id == pki_world["admin"].id,
+                                              Habilitation.certificate_family == "SERV")).one()
+    serv.ended_at = utcnow()
+    db.add(serv)
+    db.flush()
+    refused = acme.order("www.chu.example")
+    assert refused.status_code == 403 and _type(refused) == "unauthorized" and _count(db, AcmeOrder) == 0
+    huge = acme.post(acme.kid.replace("/acct/", "/cert/").rsplit("/", 1)[0] + f"/{2**40}")
+    assert huge.status_code == 404 and _type(huge) == "malformed"
