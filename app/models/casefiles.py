@@ -138,6 +138,7 @@ class CardOrder(SQLModel, table=True):
     justification: str = Field(default="", sa_type=sa.Text)
     state: str = Field(default="commandee", max_length=12, index=True)
     card_id: int | None = Field(default=None, foreign_key="card.id")  # the card made for this order
+    delivery: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))  # an F504 changes it
     revocation_requested_at: datetime | None = optional_timestamp()
     revocation_reason: str = Field(default="", max_length=200)
     created_at: datetime = timestamp()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import JSON, Column, Field, SQLModel
 
 from .base import optional_timestamp, timestamp
 
@@ -36,6 +36,8 @@ class Structure(SQLModel, table=True):
     city: str = Field(default="", max_length=100)
     departement: str = Field(default="", max_length=3)
     contract_signed_at: datetime | None = optional_timestamp()
+    # where its cards are delivered (F301's delivery step, changed by an F504): recipient, address, postcode, city
+    card_delivery: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = timestamp()
 
     @property

@@ -40,6 +40,7 @@ class Workflow:
     effects: Callable[[Session, Filing, str], None] = lambda db, filing, actor: None  # on acceptance
     recipients: Callable[[Session, Filing], list[str]] = lambda db, filing: []  # besides the filer
     seal: Callable[[Session, Filing, FilingEvent], None] | None = None  # the document of the deposit
+    on_deposit: Callable[[Session, Filing, str], None] = lambda db, filing, actor: None  # at once, every deposit
 
 
 def open_draft(db: Session, *, form: str, structure_id: int | None, filer_id: int, actor: str,
@@ -164,8 +165,12 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
         filing.reference = next_reference(db, filing.form, now.year)
     filing.deposited_at = now
     filing.idempotency_key = secrets.token_urlsafe(24)  # the next deposit (after a correction) needs a new key
-    transition(db, filing, verb, by=FILER, actor=actor, auth_method=auth_method,
-               after=(lambda event: workflow.seal(db, filing, event)) if workflow.seal is not None else None)
+    def after(event) -> None:
+        workflow.on_deposit(db, filing, actor)
+        if workflow.seal is not None:
+            workflow.seal(db, filing, event)
+
+    transition(db, filing, verb, by=FILER, actor=actor, auth_method=auth_method, after=after)
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
             f"Votre dossier {filing.reference} a bien été déposé le {for_people(now)}.\n"

@@ -154,4 +154,47 @@ F503 = FormSpec(
     effects="les administrateurs techniques ajoutés ou retirés",
 )
 
-FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503)}
+INCIDENTS = (("perte", "Perte"), ("vol", "Vol"), ("endommagee", "Carte endommagée ou défectueuse"),
+             ("pin_perdu", "Code PIN oublié"), ("pin_bloque", "Code PIN bloqué"))
+OPPOSED_AT_DEPOSIT = frozenset({"perte", "vol"})
+REPLACED = frozenset({"perte", "vol", "endommagee"})
+F501 = FormSpec(
+    "F501", "Déclaration d’incident sur une carte",
+    "Déclarer une carte perdue, volée ou endommagée, ou un code PIN oublié ou bloqué.",
+    LEGAL_OR_MANDATAIRE,
+    (
+        Step("incident", "Incident", (
+            Field("carte", "Numéro de la carte", max_length=20, autocomplete="off",
+                  hint="Les 10 chiffres imprimés sur la carte (ex. 2800000001) ; la liste « Cartes de la "
+                       "structure » les donne."),
+            Field("incident", "Nature de l’incident", "radio", choices=INCIDENTS),
+            Field("date_incident", "Date de l’incident", "date"),
+            Field("circonstances", "Circonstances", "textarea", required=False, max_length=1000,
+                  hint="Facultatif : lieu, dépôt de plainte (vol)…"),
+        ), intro="Une carte perdue ou volée est mise en opposition dès le dépôt : ses certificats sont révoqués et "
+                 "elle n’ouvre plus de session. Une carte de remplacement est commandée à l’acceptation."),
+        _CONTACT,
+    ),
+    effects="carte perdue ou volée opposée dès le dépôt ; carte de remplacement commandée (perte, vol, carte "
+            "endommagée) ; code de déblocage adressé au porteur (PIN)",
+)
+
+F504 = FormSpec(
+    "F504", "Changement d’adresse de livraison des cartes",
+    "Faire livrer les cartes de la structure à une nouvelle adresse, y compris celles déjà commandées.",
+    LEGAL_OR_MANDATAIRE,
+    (
+        Step("livraison", "Nouvelle adresse de livraison", (
+            Field("destinataire", "Destinataire des cartes", max_length=100,
+                  hint="Service ou personne qui réceptionne les cartes (ex. service informatique)."),
+            Field("adresse", "Adresse", autocomplete="street-address"),
+            Field("code_postal", "Code postal", "postal_code", autocomplete="postal-code", half=True),
+            Field("ville", "Ville", autocomplete="address-level2", max_length=100, half=True),
+        ), intro="Les cartes commandées et pas encore fabriquées partiront à cette adresse ; les suivantes aussi."),
+        _CONTACT,
+    ),
+    effects="nouvelle adresse de livraison de la structure, reportée sur ses cartes commandées et pas encore "
+            "fabriquées",
+)
+
+FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503, F501, F504)}

@@ -67,4 +67,6 @@ def workflow(keystore) -> Workflow:
         db.add(FilingDocument(filing_id=filing.id, version=version, pdf=sealed))
         db.flush()
 
-    return Workflow(check=check, effects=effects.apply, recipients=recipients, seal=seal)
+    return Workflow(check=check, effects=lambda db, filing, actor: effects.apply(db, filing, actor, keystore),
+                    recipients=recipients, seal=seal,
+                    on_deposit=lambda db, filing, actor: effects.on_deposit(db, filing, actor, keystore))

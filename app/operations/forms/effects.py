@@ -8,6 +8,8 @@ from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
 
+from . import incidents
+from .prefill import family_of
 from .rules import card_type_for
 
 
@@ -46,51 +48,103 @@ def end(db: Session, filing: Filing, actor: str, national_id: str, role: str, fa
                      object_id=habilitation.id, after={"person": national_id, "source": filing.reference})
 
 
-def order_card(db: Session, filing: Filing, actor: str, card_type: str, row: dict) -> None:
+ADDRESS = ("destinataire", "adresse", "code_postal", "ville")
+
+
+def order_card(db: Session, filing: Filing, actor: str, card_type: str, row: dict) -> CardOrder:
+    """A card ordered for the row's holder, delivered where the filing says, else where the structure's cards go."""
+    given = filing.payload.get("livraison") or {}
+    delivery = ({key: given.get(key, "") for key in ADDRESS} if any(given.get(k) for k in ADDRESS)
+                else db.get(Structure, filing.structure_id).card_delivery)
     order = CardOrder(filing_id=filing.id, structure_id=filing.structure_id, card_type=card_type,
                       civility=row.get("civilite", ""), family_name=row.get("nom", ""),
                       given_name=row.get("prenom", ""), national_id=row.get("identifiant", ""),
                       email=row.get("courriel", ""), birth_date=row.get("date_naissance", ""),
-                      justification=row.get("justification", ""))
+                      justification=row.get("justification", ""), delivery=delivery)
     db.add(order)
     db.flush()
     audit.record(db, actor=actor, action="card.ordered", object_type="card_order", object_id=order.id,
                  after={"card_type": card_type, "holder": f"{order.given_name} {order.family_name}",
                         "source": filing.reference})
+    return order
 
 
-def apply(db: Session, filing: Filing, actor: str) -> None:
-    payload = filing.payload
-    structure = db.get(Structure, filing.structure_id)
-    if filing.form == "F413":
-        family = payload["famille"]["famille"]
-        for row in payload["administrateurs"]:
-            grant(db, filing, actor, row["identifiant"], "technical_admin", family)
-        if family == "SERV":
-            domains.declare(db, structure_id=filing.structure_id, text=payload["famille"].get("domaines", ""),
-                            source=filing.reference, actor=actor)
-    elif filing.form == "F503":
-        for row in payload["administrateurs"]:
-            change = grant if row["action"] == "ajouter" else end
-            change(db, filing, actor, row["identifiant"], "technical_admin", row["famille"])
-            if row["action"] == "ajouter" and row["famille"] == "SERV" and row.get("domaines"):
-                domains.declare(db, structure_id=filing.structure_id, text=row["domaines"], source=filing.reference,
-                                actor=actor)
-    elif filing.form == "F502":
-        for row in payload["mandataires"]:
-            change = grant if row["action"] == "designer" else end
-            change(db, filing, actor, row["identifiant"], "mandataire")
-    elif filing.form == "F301":
-        for row in payload["titulaires"]:
-            order_card(db, filing, actor, card_type_for(structure, director=False), row)
-    elif filing.form == "F101":
-        representative = payload["representant"]
-        if not structure.contract_signed:
-            structure.contract_signed_at = utcnow()
-            db.add(structure)
-            audit.record(db, actor=actor, action="structure.contract_signed", object_type="structure",
-                         object_id=structure.id, after={"source": filing.reference})
-        if representative.get("identifiant"):
-            grant(db, filing, actor, representative["identifiant"], "legal_representative")
-        else:
-            order_card(db, filing, actor, card_type_for(structure, director=True), representative)
+def _f413(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+    family = filing.payload["famille"]["famille"]
+    for row in filing.payload["administrateurs"]:
+        grant(db, filing, actor, row["identifiant"], "technical_admin", family)
+    if family == "SERV":
+        domains.declare(db, structure_id=filing.structure_id, text=filing.payload["famille"].get("domaines", ""),
+                        source=filing.reference, actor=actor)
+
+
+def _f503(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+    for row in filing.payload["administrateurs"]:
+        change = grant if row["action"] == "ajouter" else end
+        change(db, filing, actor, row["identifiant"], "technical_admin", row["famille"])
+        if row["action"] == "ajouter" and row["famille"] == "SERV" and row.get("domaines"):
+            domains.declare(db, structure_id=filing.structure_id, text=row["domaines"], source=filing.reference,
+                            actor=actor)
+
+
+def _f502(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+    for row in filing.payload["mandataires"]:
+        change = grant if row["action"] == "designer" else end
+        change(db, filing, actor, row["identifiant"], "mandataire")
+
+
+def _f301(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+    for row in filing.payload["titulaires"]:
+        order_card(db, filing, actor, card_type_for(structure, director=False), row)
+    if structure.card_delivery is None and filing.payload.get("livraison"):
+        structure.card_delivery = {key: filing.payload["livraison"].get(key, "") for key in ADDRESS}
+        db.add(structure)
+
+
+def _f504(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+    """The structure's new delivery address, carried over to its cards ordered and not yet made."""
+    address = {key: filing.payload["livraison"].get(key, "") for key in ADDRESS}
+    before = structure.card_delivery
+    structure.card_delivery = address
+    db.add(structure)
+    waiting = db.exec(select(CardOrder).where(CardOrder.structure_id.in_(family_of(db, structure.id)),
+                                              CardOrder.state == "commandee")).all()
+    for order in waiting:
+        order.delivery = address
+        db.add(order)
+    db.flush()
+    audit.record(db, actor=actor, action="structure.card_delivery_changed", object_type="structure",
+                 object_id=structure.id, before={"address": before},
+                 after={"address": address, "orders": [o.id for o in waiting], "source": filing.reference})
+
+
+def _f101(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+    representative = filing.payload["representant"]
+    if not structure.contract_signed:
+        structure.contract_signed_at = utcnow()
+        db.add(structure)
+        audit.record(db, actor=actor, action="structure.contract_signed", object_type="structure",
+                     object_id=structure.id, after={"source": filing.reference})
+    if representative.get("identifiant"):
+        grant(db, filing, actor, representative["identifiant"], "legal_representative")
+    else:
+        order_card(db, filing, actor, card_type_for(structure, director=True), representative)
+
+
+# What accepting each form does: a form is added by describing it (catalogue), its rules (rules.RULES) and here.
+ON_ACCEPTANCE = {"F101": _f101, "F301": _f301, "F413": _f413, "F502": _f502, "F503": _f503,
+                 "F501": incidents.replace, "F504": _f504}
+# What depositing a form does at once, before any agent looks at it (a lost or stolen card is opposed).
+ON_DEPOSIT = {"F501": incidents.oppose}
+
+
+def apply(db: Session, filing: Filing, actor: str, keystore=None) -> None:
+    effect = ON_ACCEPTANCE.get(filing.form)
+    if effect is not None:
+        effect(db, filing, actor, db.get(Structure, filing.structure_id), keystore=keystore)
+
+
+def on_deposit(db: Session, filing: Filing, actor: str, keystore) -> None:
+    effect = ON_DEPOSIT.get(filing.form)
+    if effect is not None:
+        effect(db, filing, actor, db.get(Structure, filing.structure_id), keystore=keystore)

@@ -16,6 +16,7 @@ from app.domain.forms.schema import FormSpec
 from app.domain.identifiers import InvalidIdentifier, parse_national_id
 from app.models import Card, Filing, Habilitation, Person, Structure
 
+from . import incidents
 from .prefill import belongs_to, family_of
 
 HEALTH_PROFESSIONAL_PREFIXES = ("8", "0")  # RPPS and ADELI: their cards come from the professional registers
@@ -90,27 +91,32 @@ def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
     if filing.form != "F101" and not structure.contract_signed:
         found.setdefault(spec.steps[0].name, {})["structure"] = (
             "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
-    if filing.form == "F413":
-        _f413(db, structure, payload, found)
-        filer = db.get(Person, filing.filer_id)
-        if person_with_active_card(db, filer.national_id) is None:
-            found.setdefault("engagements", {})["filer"] = ("Le déclarant d’un F413 doit détenir une carte active "
-                                                            "(CPS, CPE, CDE…).")
-    elif filing.form == "F502":
-        _people(db, payload.get("mandataires") or [], "mandataires", found, structure=structure,
-                role="mandataire", adding=("designer",))
-    elif filing.form == "F503":
-        for i, row in enumerate(payload.get("administrateurs") or []):
-            if (row.get("domaines") or "").strip() and (row.get("action"), row.get("famille")) != ("ajouter", "SERV"):
-                found.setdefault("administrateurs", {})[f"rows-{i}-domaines"] = (
-                    "Des domaines se déclarent seulement en ajoutant un administrateur de la famille SERV.")
-        _people(db, payload.get("administrateurs") or [], "administrateurs", found, structure=structure,
-                role="technical_admin", adding=("ajouter",), family_of=lambda row: row.get("famille"))
-    elif filing.form == "F301":
-        _f301(db, structure, payload, found)
-    elif filing.form == "F101":
-        _f101(db, payload, found)
+    rule = RULES.get(filing.form)
+    if rule is not None:
+        rule(db, filing, structure, payload, found)
     return found
+
+
+def _f413_rule(db: Session, filing: Filing, structure: Structure, payload: dict, found: dict) -> None:
+    _f413(db, structure, payload, found)
+    filer = db.get(Person, filing.filer_id)
+    if person_with_active_card(db, filer.national_id) is None:
+        found.setdefault("engagements", {})["filer"] = ("Le déclarant d’un F413 doit détenir une carte active "
+                                                        "(CPS, CPE, CDE…).")
+
+
+def _f502_rule(db: Session, filing: Filing, structure: Structure, payload: dict, found: dict) -> None:
+    _people(db, payload.get("mandataires") or [], "mandataires", found, structure=structure,
+            role="mandataire", adding=("designer",))
+
+
+def _f503_rule(db: Session, filing: Filing, structure: Structure, payload: dict, found: dict) -> None:
+    for i, row in enumerate(payload.get("administrateurs") or []):
+        if (row.get("domaines") or "").strip() and (row.get("action"), row.get("famille")) != ("ajouter", "SERV"):
+            found.setdefault("administrateurs", {})[f"rows-{i}-domaines"] = (
+                "Des domaines se déclarent seulement en ajoutant un administrateur de la famille SERV.")
+    _people(db, payload.get("administrateurs") or [], "administrateurs", found, structure=structure,
+            role="technical_admin", adding=("ajouter",), family_of=lambda row: row.get("famille"))
 
 
 def _f413(db: Session, structure: Structure, payload: dict, found: dict) -> None:
@@ -216,3 +222,15 @@ def back_office_warnings(db: Session, filing: Filing) -> list[str]:
         found.append("Autres F101 pour cette structure : " + ", ".join(
             f"{reference} ({STATES[state].lower()})" for reference, state in others) + ".")
     return found
+
+
+# Each form's rules beyond its fields' own checks: a form is added by describing it (catalogue), here, and its
+# effects (effects.ON_ACCEPTANCE, effects.ON_DEPOSIT).
+RULES = {
+    "F101": lambda db, filing, structure, payload, found: _f101(db, payload, found),
+    "F301": lambda db, filing, structure, payload, found: _f301(db, structure, payload, found),
+    "F413": _f413_rule,
+    "F502": _f502_rule,
+    "F503": _f503_rule,
+    "F501": lambda *args: incidents.check(*args),
+}

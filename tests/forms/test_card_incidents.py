@@ -1,0 +1,116 @@
+"""Issue 21: F501 (an incident on a card) and F504 (the cards' delivery address), walked through the pages with
+their effects; their refusals store nothing."""
+
+from __future__ import annotations
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlmodel import select
+
+from app.models import AuditEvent, CardOrder, Filing, OutboxMessage
+from app.operations.pki import certificate_status, issue_card_certificate
+from tests.forms.test_walks import decide, deposit, fill, start
+
+ADDRESS = {"destinataire": "Service informatique", "adresse": "5 allée de l’Île Gloriette", "code_postal": "44000",
+           "ville": "Nantes"}
+
+
+def _card_with_certificate(db, hsm, world, make_card):
+    card = make_card(world["admin"], "CPE", structure=world["site"])
+    certificate = issue_card_certificate(db, hsm, person=world["admin"], public_key=ec.generate_private_key(
+        ec.SECP256R1()).public_key(), title="CPE", base_url="http://localhost", card=card)
+    return card, certificate
+
+
+def _f501(browser, world, serial: str, incident: str) -> int:
+    filing_id = start(browser, "F501", world["hospital"])
+    fill(browser, filing_id, "incident", {"carte": serial, "incident": incident, "date_incident": "2026-11-28",
+                                          "circonstances": "Oubliée dans un train."})
+    fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
+    return filing_id
+
+
+def test_a_lost_card_is_opposed_at_deposit_and_replaced_at_acceptance(db, hsm, world, as_person, make_card):
+    card, certificate = _card_with_certificate(db, hsm, world, make_card)
+    browser = as_person(world["mandataire"])
+    filing_id = _f501(browser, world, card.serial, "perte")
+    assert certificate_status(db, certificate.authority_id, int(certificate.serial_hex, 16)).status == "good"
+    deposit(browser, db, filing_id)
+    db.refresh(card)
+    db.refresh(certificate)
+    assert card.status == "opposee" and certificate.revoked_at is not None  # before any agent read it
+    assert certificate_status(db, certificate.authority_id, int(certificate.serial_hex, 16)).status == "revoked"
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "card.opposed")).one()
+    decide(as_person, world, filing_id)
+    replacement = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).one()
+    assert (replacement.national_id, replacement.card_type, replacement.state) == \
+        (world["admin"].national_id, "CPE", "commandee")
+    assert card.serial in replacement.justification
+
+
+def test_pin_and_refusals(db, hsm, world, as_person, make_card):
+    card, _ = _card_with_certificate(db, hsm, world, make_card)
+    browser = as_person(world["mandataire"])
+    unknown = _f501(browser, world, "9999999999", "vol")
+    page = browser.get(f"/demarches/{unknown}/recapitulatif").get_data(as_text=True)
+    assert "Aucune carte de la structure ne porte ce numéro" in page
+    foreign_card = make_card(world["director"], "CDE", structure=world["clinic"])
+    foreign = _f501(browser, world, foreign_card.serial, "vol")
+    assert "Aucune carte de la structure" in browser.get(f"/demarches/{foreign}/recapitulatif").get_data(as_text=True)
+    refused = browser.post(f"/demarches/{foreign}/deposer", {"cle": db.get(Filing, foreign).idempotency_key})
+    assert refused.status_code == 422
+    db.refresh(foreign_card)
+    assert foreign_card.status == "active" and db.get(Filing, foreign).state == "brouillon"
+
+    pin = _f501(browser, world, card.serial, "pin_bloque")
+    deposit(browser, db, pin)
+    db.refresh(card)
+    assert card.status == "active"  # a blocked PIN opposes nothing
+    decide(as_person, world, pin)
+    assert db.exec(select(OutboxMessage).where(OutboxMessage.recipient == world["admin"].email,
+                                               OutboxMessage.subject.contains("déblocage"))).one()
+    assert not db.exec(select(CardOrder).where(CardOrder.filing_id == pin)).all()
+
+
+def test_a_damaged_card_is_revoked_when_its_replacement_is_ordered(db, hsm, world, as_person, make_card):
+    card, certificate = _card_with_certificate(db, hsm, world, make_card)
+    browser = as_person(world["director"])
+    filing_id = _f501(browser, world, card.serial, "endommagee")
+    deposit(browser, db, filing_id)
+    db.refresh(card)
+    assert card.status == "active"
+    decide(as_person, world, filing_id)
+    db.refresh(card)
+    db.refresh(certificate)
+    assert card.status == "revoquee" and certificate.revocation_reason == "superseded"
+    assert db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).one().state == "commandee"
+    browser = as_person(world["director"])  # decide() logged the operator in on the same client
+    again = _f501(browser, world, card.serial, "perte")
+    assert "rien à déclarer" in browser.get(f"/demarches/{again}/recapitulatif").get_data(as_text=True)
+
+
+def test_f504_moves_the_cards_not_yet_made(db, world, as_person):
+    from app.operations.casefiles import open_draft
+
+    holder_filing = open_draft(db, form="F301", structure_id=world["hospital"].id, filer_id=world["director"].id,
+                               actor="x")
+    waiting = CardOrder(filing_id=holder_filing.id, structure_id=world["site"].id, card_type="CPE",
+                        family_name="ATTENTE", given_name="Léa", delivery={"adresse": "ancienne"})
+    made = CardOrder(filing_id=holder_filing.id, structure_id=world["hospital"].id, card_type="CPE",
+                     family_name="FAITE", given_name="Noé", state="fabriquee", delivery={"adresse": "ancienne"})
+    db.add_all([waiting, made])
+    db.flush()
+    browser = as_person(world["mandataire"])
+    filing_id = start(browser, "F504", world["hospital"])
+    bad = fill(browser, filing_id, "livraison", ADDRESS | {"code_postal": "440"}, expect=422)
+    assert "code postal" in bad.get_data(as_text=True).lower()
+    fill(browser, filing_id, "livraison", ADDRESS)
+    fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
+    deposit(browser, db, filing_id)
+    db.refresh(waiting)
+    assert waiting.delivery == {"adresse": "ancienne"}  # the agency accepts first
+    decide(as_person, world, filing_id)
+    for order in (waiting, made, world["hospital"]):
+        db.refresh(order)
+    assert waiting.delivery == ADDRESS and made.delivery == {"adresse": "ancienne"}
+    assert world["hospital"].card_delivery == ADDRESS
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "structure.card_delivery_changed")).one()
