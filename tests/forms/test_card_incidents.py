@@ -3,6 +3,8 @@ their effects; their refusals store nothing."""
 
 from __future__ import annotations
 
+import subprocess
+
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import select
 
@@ -114,3 +116,41 @@ def test_f504_moves_the_cards_not_yet_made(db, world, as_person):
     assert waiting.delivery == ADDRESS and made.delivery == {"adresse": "ancienne"}
     assert world["hospital"].card_delivery == ADDRESS
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "structure.card_delivery_changed")).one()
+
+
+def _judged(browser, db, filing_id: int, tmp_path) -> str:
+    """The sealed PDF of the deposit, valid for pdfsig and pyHanko; its text."""
+    from io import BytesIO
+
+    from asn1crypto import x509 as a_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from app.operations.pki import authority
+
+    response = browser.get(f"/demarches/{filing_id}/formulaire.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    path = tmp_path / f"{filing_id}.pdf"
+    path.write_bytes(response.data)
+    checked = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
+    assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
+    root = a_x509.Certificate.load(authority(db, "root").certificate_der)
+    status = validate_pdf_signature(PdfFileReader(BytesIO(response.data)).embedded_signatures[0],
+                                    ValidationContext(trust_roots=[root], allow_fetching=False))
+    assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_the_sealed_pdfs_of_f501_and_f504(db, hsm, world, as_person, make_card, tmp_path):
+    card, _ = _card_with_certificate(db, hsm, world, make_card)
+    browser = as_person(world["mandataire"])
+    incident = _f501(browser, world, card.serial, "vol")
+    deposit(browser, db, incident)
+    text = _judged(browser, db, incident, tmp_path)
+    assert card.serial in text and "Vol" in text and "F501" in text
+    address = start(browser, "F504", world["hospital"])
+    fill(browser, address, "livraison", ADDRESS)
+    fill(browser, address, "contact", {"courriel": "informatique@chu.example"})
+    deposit(browser, db, address)
+    assert "Île Gloriette" in _judged(browser, db, address, tmp_path)
