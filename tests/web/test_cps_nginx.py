@@ -255,3 +255,62 @@ def test_an_opposed_card_no_longer_logs_in_through_nginx(cps_stack, tmp_path):
     database.engine.dispose()
     refused = login()
     assert refused.status_code == 401 and "révoquée" in refused.text
+
+
+def test_an_f501_loss_stops_the_card_at_nginx_as_soon_as_it_is_deposited(cps_stack, tmp_path):
+    """Issue 21: the director declares the card lost (F501); the deposit alone opposes it, before any agent."""
+    from app.models import Card, Filing, Structure
+    from app.operations import casefiles
+    from app.operations.forms import workflow
+
+    database = Database(cps_stack["database_url"])
+    key = ec.generate_private_key(ec.SECP256R1())
+    with database.session() as db:
+        holder = db.exec(select(Person).where(Person.national_id == "3440000016/ADM0007")).one()
+        director = db.exec(select(Person).where(Person.national_id == "3440000016/DIR0001")).one()
+        chu = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
+        card = Card(person_id=holder.id, card_type="CPE", serial="3900000501", structure_id=chu.id)
+        db.add(card)
+        db.flush()
+        row = issue_card_certificate(db, cps_stack["hsm"], person=holder, public_key=key.public_key(),
+                                     title="Secrétaire", base_url="https://localhost", card=card)
+        db.commit()
+        cert_path, key_path = write_pem(tmp_path / "cpe.pem", x509.load_der_x509_certificate(row.der), key)
+        certificate_id = row.id
+
+    def login():
+        session = card_session(cps_stack, None)
+        session.cert = (str(cert_path), str(key_path))
+        return session.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+
+    assert login().url.endswith("/tableau-de-bord")
+    with database.session() as db:
+        filing = casefiles.open_draft(db, form="F501", structure_id=chu.id, filer_id=director.id,
+                                      actor=director.national_id, payload={
+                                          "incident": {"carte": "3900000501", "incident": "perte",
+                                                       "date_incident": "2026-11-29"},
+                                          "contact": {"courriel": "informatique@chu-loire.example"}})
+        casefiles.deposit(db, filing, workflow(cps_stack["hsm"]), actor=director.national_id,
+                          auth_method="cps-tls", idempotency_key=filing.idempotency_key)
+        db.commit()
+        assert db.get(Filing, filing.id).state == "depose"
+        assert db.get(IssuedCertificate, certificate_id).revoked_at is not None
+        assert write_card_crls(db, cps_stack["paths"]["crl"])  # `flask jobs run`'s part
+    database.engine.dispose()
+    refused = login()
+    assert refused.status_code == 401 and "révoquée" in refused.text
+    nginx_dir = cps_stack["nginx_dir"]
+    subprocess.run([nginx_binary(), "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf"), "-s", "reload"],
+                   check=True, capture_output=True)
+
+    def home():
+        session = card_session(cps_stack, None)
+        session.cert = (str(cert_path), str(key_path))
+        return session.get(f"{cps_stack['https']}/", timeout=15)
+
+    for _ in range(100):
+        page = home()
+        if page.status_code != 200:
+            break
+        time.sleep(0.1)
+    assert page.status_code == 401 and "Cette carte a été révoquée" in page.text  # nginx's own refusal
