@@ -137,6 +137,7 @@ def _register_blueprints(app: Flask) -> None:
         domains,
         email_login,
         filings,
+        fleet,
         inbox,
         main,
         pki,
@@ -144,5 +145,6 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, card_orders, inbox,
-                   email_login, certificates, certificate_request, api, api_tokens, domains, acme_accounts, acme, aac):
+                   email_login, certificates, certificate_request, api, api_tokens, domains, acme_accounts, acme, aac,
+                   fleet):
         app.register_blueprint(module.bp)

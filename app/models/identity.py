@@ -41,6 +41,9 @@ class Person(SQLModel, table=True):
 class Card(SQLModel, table=True):
     """A CPx card (CPS, CPF, CPE, CDE, CPA, CDA) and whether its e-CPS is active."""
 
+    # the fleet pages a structure's cards by decreasing id: one index walk per page, however many cards
+    __table_args__ = (sa.Index("ix_card_structure_id_id", "structure_id", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     card_type: str = Field(max_length=3)

@@ -103,6 +103,7 @@ def structure(structure_id: int, target: Structure):
     return render("dashboard/structure.html", structure=item, parent=parent,
                   sites=[s for s in family if s.id != item.parent_id], holders=rows(_HOLDERS, structure_id=item.id),
                   role_labels=HABILITATION_ROLES, can_file=can_file, states=STATES, card_states=CARD_ORDER_STATES,
+                  manages_cards=in_charge,
                   filings=rows(_RECENT_FILINGS, structure_id=item.id, person_id=g.actor.person_id) if manages else [],
                   orders=rows(_RECENT_ORDERS, structure_id=item.id) if manages else [],
                   card_actions=lambda order: card_actions(order.state, STRUCTURE,

@@ -15,8 +15,8 @@ from app.db import rows as db_rows
 from app.domain.casefiles import STATES, InvalidTransition
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
+from app.domain.forms.schema import carried, carried_values, row_index
 from app.domain.forms.schema import labels as field_labels
-from app.domain.forms.schema import row_index
 from app.domain.inputs import parse_id, parse_int
 from app.domain.permissions import NewFiling, StructureRef, can
 from app.models import Filing, Person, Structure
@@ -107,11 +107,13 @@ def start(form: str):
         elif form == "F413" and (why := rules.certified_identifier_rule(structure)):
             error, status = why, 422
         else:
+            payload = carried_values(spec, request.form, _prefill(spec, structure))
             filing = casefiles.open_draft(db, form=form, structure_id=structure.id, filer_id=g.actor.person_id,
-                                          actor=g.actor.national_id, payload=_prefill(spec, structure))
+                                          actor=g.actor.national_id, payload=payload)
             return success(url_for("filings.step", filing_id=filing.id, step=spec.steps[0].name))
+    source = request.form if request.method == "POST" else request.args
     return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
-                  status=status)
+                  status=status, carried=carried(spec, source), chosen=parse_id(request.args.get("structure", "")))
 
 
 def _structure_from(form) -> Structure | None:

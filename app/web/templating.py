@@ -106,6 +106,7 @@ def register(app: Flask) -> None:
 
     # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
     app.jinja_env.filters["fr_date"] = fr_date
+    app.jinja_env.filters["fr_count"] = lambda n: f"{n:,}".replace(",", "\u00a0")  # 5 000, never 5,000
     app.jinja_env.filters["fr_datetime"] = lambda moment: f"{paris(moment):%d/%m/%Y %H:%M}" if moment else ""
     app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,
                                  badge=badge, code_badge=code_badge, id_url=id_url, form_field=form_field,

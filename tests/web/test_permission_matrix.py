@@ -82,7 +82,16 @@ def evaluator_only(role: str, which: str) -> int:
     return {"anonymous": 303, "ansm_evaluator": 200}.get(role, 403)
 
 
+def card_manager(role: str, which: str) -> int:
+    """The card fleet: the structure's legal representative or a mandataire, nobody else (not the agency)."""
+    if role == "anonymous":
+        return 303
+    return 200 if which == "own" and role in ("legal_rep", "mandataire", "clinic_legal_rep") else 403
+
+
 PROTECTED = {
+    ("GET", "/structures/<int:structure_id>/cartes"): card_manager,
+    ("GET", "/structures/<int:structure_id>/cartes.csv"): card_manager,
     ("GET", "/tableau-de-bord"): lambda role, which: 303 if role == "anonymous" else 200,
     ("GET", "/structures/<int:structure_id>"): structure_status,
     ("GET", "/referentiel/nouveau"): evaluator_only,

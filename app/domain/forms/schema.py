@@ -261,3 +261,44 @@ def all_errors(spec: FormSpec, payload: dict) -> dict[str, dict[str, str]]:
     """Every step's errors; empty when the whole draft may be deposited."""
     found = {s.name: step_errors(s, payload.get(s.name)) for s in spec.steps}
     return {name: errs for name, errs in found.items() if errs}
+
+
+CARRIED = re.compile(r"champ-([a-z_]+)-(?:(\d{1,2})-)?([a-z_]+)")
+_CARRIED_KINDS = frozenset({"text", "national_id", "email", "date", "postal_code", "phone", "select", "radio"})
+
+
+def carried(spec: FormSpec, source) -> list[tuple[str, str]]:
+    """The ``champ-<step>-[<row>-]<field>`` values a link pre-fills (the card fleet's « déclarer un incident »),
+    kept only for a field of the form that takes typed text or a choice, and cut to its length."""
+    found = []
+    for name, value in source.items():
+        match = CARRIED.fullmatch(name)
+        if not match:
+            continue
+        step_name, row, field_name = match.groups()
+        try:
+            step = spec.step(step_name)
+        except KeyError:
+            continue
+        spec_field = next((f for f in step.fields if f.name == field_name), None)
+        if spec_field is None or spec_field.kind not in _CARRIED_KINDS or (row is not None) != step.repeated \
+                or (row is not None and int(row) >= step.max_rows):
+            continue
+        found.append((name, str(value)[:spec_field.max_length]))
+    return found
+
+
+def carried_values(spec: FormSpec, source, payload: dict) -> dict:
+    """``payload`` with the carried values set where it holds nothing yet."""
+    payload = dict(payload)
+    for name, value in carried(spec, source):
+        step_name, row, field_name = CARRIED.fullmatch(name).groups()
+        if row is None:
+            part = payload.setdefault(step_name, {})
+            part.setdefault(field_name, value)
+        else:
+            rows = payload.setdefault(step_name, [])
+            while len(rows) <= int(row):
+                rows.append({})
+            rows[int(row)].setdefault(field_name, value)
+    return payload
