@@ -26,6 +26,9 @@ from . import data
 ACTOR = "seed"
 
 
+ESTABLISHMENT_CARDS = frozenset({"CPE", "CDE", "CPA", "CDA"})
+
+
 def load(db: Session) -> Counter:
     """Load the demo data; returns how many rows of each kind were created."""
     created: Counter = Counter()
@@ -60,9 +63,15 @@ def load(db: Session) -> Counter:
             "profession_category": ident["category"],
             "email": ident.get("email") or demo_email(ident),
         })
+        # a staff card's number names its structure: 3 + FINESS or 5 + SIRET, before the « / »
+        prefix, number = ident["national_id"][:1], ident["national_id"][1:].split("/")[0]
+        workplace = next((s.id for s in structures.values() if (prefix, number) in (("3", s.finess), ("5", s.siret))),
+                         None)
         for card_type, serial, ecps in ident.get("cards", []):
+            # an establishment's card belongs to its structure's fleet (« Cartes de la structure »)
             _get_or_create(db, created, Card, {"serial": serial},
-                           {"person_id": person.id, "card_type": card_type, "serial": serial, "ecps_active": ecps})
+                           {"person_id": person.id, "card_type": card_type, "serial": serial, "ecps_active": ecps,
+                            "structure_id": workplace if card_type in ESTABLISHMENT_CARDS else None})
         for act in ident.get("activities", []):
             structure = structures[act["structure"]]
             _get_or_create(db, created, PracticeActivity,
