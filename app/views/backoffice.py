@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
@@ -15,9 +16,20 @@ from app.models import Filing, Structure
 from app.models.base import utcnow
 from app.operations import casefiles
 from app.operations.forms import workflow
+from app.psc.sandbox import registry
 from app.web.casefiles import LoadedCase, case_page, case_target
 from app.web.rendering import render, success
 from app.web.security import requires
+
+
+def test_identities():
+    """Where an accepted F414's test identities go: the PSC sandbox's registry outside production (in
+    production the real PSC is fed by ANS's own tool, which the portal cannot reach)."""
+    settings = current_app.config["SETTINGS"]
+    if settings.is_production:
+        return None
+    return lambda identities: registry.add(Path(settings.psc_sandbox_registry), identities)
+
 
 bp = Blueprint("backoffice", __name__, url_prefix="/instruction")
 PAGE = 25
@@ -81,7 +93,8 @@ def act(filing_id: int, verb: str, target: LoadedCase):
         return case_page(target, back_office=True, status=422, posted_verb=verb, message=text,
                          error="Cochez la confirmation : l’acceptation applique le formulaire.")
     try:
-        casefiles.act(db, target.filing, verb, workflow(current_app.extensions["hsm"]), agent=g.actor,
+        flow = workflow(current_app.extensions["hsm"], test_identities())
+        casefiles.act(db, target.filing, verb, flow, agent=g.actor,
                       auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
                       portal_url=current_app.config["SETTINGS"].portal_base_url
                       + url_for("filings.show", filing_id=filing_id),

@@ -53,6 +53,7 @@ F101 = FormSpec(
     ),
     attachment="Justificatif de la qualité de représentant légal (extrait Kbis, arrêté de nomination…)",
     effects="contrat d’adhésion signé, rôle de représentant légal sur sa carte ou commande de sa carte CDE/CDA",
+    needs_contract=False,
 )
 
 F301 = FormSpec(
@@ -197,4 +198,34 @@ F504 = FormSpec(
             "fabriquées",
 )
 
-FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503, F501, F504)}
+TEST_OFFERS = (
+    ("cps_medecin", "CPS de test – médecin"),
+    ("cps_infirmier", "CPS de test – infirmier"),
+    ("cps_pharmacien", "CPS de test – pharmacien hospitalier"),
+    ("cpe", "CPE de test – personnel d’établissement"),
+    ("cpa", "CPA de test – personnel d’organisme"),
+    ("kit", "Kit d’intégration (5 cartes : médecin, médecin 8 activités, infirmier, CPE, CPA)"),
+)
+F414 = FormSpec(
+    "F414", "Commande de cartes de test",
+    "Commander des cartes CPx de test (à l’unité ou en kit) pour tester un logiciel avec Pro Santé Connect.",
+    frozenset(),
+    (
+        Step("cartes", "Cartes de test", (
+            Field("offre", "Carte ou kit", "select", choices=TEST_OFFERS),
+            Field("quantite", "Nombre", "select", choices=tuple((str(n), str(n)) for n in range(1, 11)), half=True),
+        ), repeated=True, row_label="Commande", add_label="Ajouter une commande", max_rows=5,
+            intro="Aucun mandat n’est nécessaire. À l’acceptation, chaque carte devient une identité de test du "
+                  "bac à sable Pro Santé Connect, utilisable aussitôt par carte (code PIN 1234) et par e-CPS."),
+        Step("projet", "Projet", (
+            Field("logiciel", "Logiciel ou service à tester", max_length=100),
+            Field("usage", "Ce que vous testez", "textarea", max_length=1000,
+                  hint="Exemple : connexion Pro Santé Connect d’un logiciel de cabinet, signature DMP."),
+        )),
+        _CONTACT,
+    ),
+    effects="les identités de test créées dans le bac à sable Pro Santé Connect (carte et code PIN, e-CPS)",
+    needs_contract=False,
+)
+
+FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503, F501, F504, F414)}

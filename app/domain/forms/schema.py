@@ -85,6 +85,7 @@ class Step:
     intro: str = ""
     repeated: bool = False
     row_label: str = ""
+    add_label: str = ""  # the button that adds a row (« Ajouter une commande »); else built from row_label
     min_rows: int = 1
     max_rows: int = 30
 
@@ -98,6 +99,7 @@ class FormSpec:
     steps: tuple[Step, ...]
     attachment: str = ""  # what the proof attached must show; empty: no attachment asked
     effects: str = ""  # what accepting the form does, as the agent confirms it
+    needs_contract: bool = True  # the structure must have signed the ANS contract (F101) first
 
     def step(self, name: str) -> Step:
         for step in self.steps:
@@ -195,8 +197,8 @@ def check(spec_field: Field, value, situation: Situation = PLAIN) -> str | None:
             parsed = date.fromisoformat(value)
         except ValueError:
             return "Date invalide (format attendu : AAAA-MM-JJ)."
-        if not date(1900, 1, 1) <= parsed < date.today():
-            return "La date doit être passée."
+        if not date(1900, 1, 1) <= parsed <= date.today():  # today included: a card lost this morning
+            return "La date ne peut pas être dans le futur."
     try:
         if kind == "domains":
             parse_domains(value)

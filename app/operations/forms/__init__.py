@@ -14,6 +14,7 @@ from app.operations.casefiles import Workflow
 from app.operations.pki import seal_pdf
 
 from . import effects, rules
+from .means import Means
 
 __all__ = ["effects", "rules", "workflow"]
 
@@ -52,7 +53,10 @@ def structure_block(structure: Structure) -> list[tuple[str, str]]:
             ("Adresse", f"{structure.street} {structure.postal_code} {structure.city}".strip() or "—")]
 
 
-def workflow(keystore) -> Workflow:
+def workflow(keystore, sandbox=None) -> Workflow:
+    """The ANS forms' workflow; ``sandbox`` receives the test identities an accepted F414 makes."""
+    means = Means(keystore, sandbox)
+
     def seal(db: Session, filing: Filing, event: FilingEvent) -> None:
         filer = db.get(Person, filing.filer_id)
         structure = db.get(Structure, filing.structure_id)
@@ -67,6 +71,6 @@ def workflow(keystore) -> Workflow:
         db.add(FilingDocument(filing_id=filing.id, version=version, pdf=sealed))
         db.flush()
 
-    return Workflow(check=check, effects=lambda db, filing, actor: effects.apply(db, filing, actor, keystore),
+    return Workflow(check=check, effects=lambda db, filing, actor: effects.apply(db, filing, actor, means),
                     recipients=recipients, seal=seal,
-                    on_deposit=lambda db, filing, actor: effects.on_deposit(db, filing, actor, keystore))
+                    on_deposit=lambda db, filing, actor: effects.on_deposit(db, filing, actor, means))

@@ -8,7 +8,8 @@ from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
 
-from . import incidents
+from . import incidents, test_cards
+from .means import Means
 from .prefill import family_of
 from .rules import card_type_for
 
@@ -69,7 +70,7 @@ def order_card(db: Session, filing: Filing, actor: str, card_type: str, row: dic
     return order
 
 
-def _f413(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def _f413(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     family = filing.payload["famille"]["famille"]
     for row in filing.payload["administrateurs"]:
         grant(db, filing, actor, row["identifiant"], "technical_admin", family)
@@ -78,7 +79,7 @@ def _f413(db: Session, filing: Filing, actor: str, structure: Structure, keystor
                         source=filing.reference, actor=actor)
 
 
-def _f503(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def _f503(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     for row in filing.payload["administrateurs"]:
         change = grant if row["action"] == "ajouter" else end
         change(db, filing, actor, row["identifiant"], "technical_admin", row["famille"])
@@ -87,13 +88,13 @@ def _f503(db: Session, filing: Filing, actor: str, structure: Structure, keystor
                             actor=actor)
 
 
-def _f502(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def _f502(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     for row in filing.payload["mandataires"]:
         change = grant if row["action"] == "designer" else end
         change(db, filing, actor, row["identifiant"], "mandataire")
 
 
-def _f301(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def _f301(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     for row in filing.payload["titulaires"]:
         order_card(db, filing, actor, card_type_for(structure, director=False), row)
     if structure.card_delivery is None and filing.payload.get("livraison"):
@@ -101,7 +102,7 @@ def _f301(db: Session, filing: Filing, actor: str, structure: Structure, keystor
         db.add(structure)
 
 
-def _f504(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def _f504(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     """The structure's new delivery address, carried over to its cards ordered and not yet made."""
     address = {key: filing.payload["livraison"].get(key, "") for key in ADDRESS}
     before = structure.card_delivery
@@ -118,7 +119,7 @@ def _f504(db: Session, filing: Filing, actor: str, structure: Structure, keystor
                  after={"address": address, "orders": [o.id for o in waiting], "source": filing.reference})
 
 
-def _f101(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def _f101(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     representative = filing.payload["representant"]
     if not structure.contract_signed:
         structure.contract_signed_at = utcnow()
@@ -133,18 +134,18 @@ def _f101(db: Session, filing: Filing, actor: str, structure: Structure, keystor
 
 # What accepting each form does: a form is added by describing it (catalogue), its rules (rules.RULES) and here.
 ON_ACCEPTANCE = {"F101": _f101, "F301": _f301, "F413": _f413, "F502": _f502, "F503": _f503,
-                 "F501": incidents.replace, "F504": _f504}
+                 "F501": incidents.replace, "F504": _f504, "F414": test_cards.create}
 # What depositing a form does at once, before any agent looks at it (a lost or stolen card is opposed).
 ON_DEPOSIT = {"F501": incidents.oppose}
 
 
-def apply(db: Session, filing: Filing, actor: str, keystore=None) -> None:
+def apply(db: Session, filing: Filing, actor: str, means: Means) -> None:
     effect = ON_ACCEPTANCE.get(filing.form)
     if effect is not None:
-        effect(db, filing, actor, db.get(Structure, filing.structure_id), keystore=keystore)
+        effect(db, filing, actor, db.get(Structure, filing.structure_id), means)
 
 
-def on_deposit(db: Session, filing: Filing, actor: str, keystore) -> None:
+def on_deposit(db: Session, filing: Filing, actor: str, means: Means) -> None:
     effect = ON_DEPOSIT.get(filing.form)
     if effect is not None:
-        effect(db, filing, actor, db.get(Structure, filing.structure_id), keystore=keystore)
+        effect(db, filing, actor, db.get(Structure, filing.structure_id), means)

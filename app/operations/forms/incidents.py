@@ -12,6 +12,7 @@ from app.models import Card, CardOrder, Filing, Person, Structure
 from app.operations import audit, outbox
 from app.operations.cardorders import change, revoke_card_certificates
 
+from .means import Means
 from .prefill import family_of
 
 LIVE = ("active", "fabriquee")
@@ -45,7 +46,7 @@ def check(db: Session, filing: Filing, structure: Structure, payload: dict, foun
                                                         if kind.startswith("pin") else "rien à déclarer."))
 
 
-def oppose(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def oppose(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     """At deposit: a lost or stolen card stops working now, not when an agent reads the form."""
     incident = filing.payload["incident"]
     if incident["incident"] not in OPPOSED_AT_DEPOSIT:
@@ -56,17 +57,17 @@ def oppose(db: Session, filing: Filing, actor: str, structure: Structure, keysto
     reason = f"{dict(INCIDENTS)[incident['incident']]} déclarée ({filing.reference})"
     order = db.exec(select(CardOrder).where(CardOrder.card_id == card.id)).first()
     if order is not None and order.state in LIVE:
-        change(db, order, "opposer", by=STRUCTURE, actor=actor, reason=reason, keystore=keystore)
+        change(db, order, "opposer", by=STRUCTURE, actor=actor, reason=reason, keystore=means.keystore)
     else:  # a card made before the portal's orders: the card itself carries the opposition
         card.status = "opposee"
         db.add(card)
         db.flush()
-        revoke_card_certificates(db, keystore, card.id, reason="key_compromise", actor=actor)
+        revoke_card_certificates(db, means.keystore, card.id, reason="key_compromise", actor=actor)
     audit.record(db, actor=actor, action="card.opposed", object_type="card", object_id=card.id,
                  after={"serial": card.serial, "reason": incident["incident"], "source": filing.reference})
 
 
-def replace(db: Session, filing: Filing, actor: str, structure: Structure, keystore=None) -> None:
+def replace(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     """At acceptance: a new card for the same holder (the damaged one revoked), or the PIN's unblocking code."""
     from .effects import order_card
 
@@ -78,7 +79,7 @@ def replace(db: Session, filing: Filing, actor: str, structure: Structure, keyst
             card.status = "revoquee"
             db.add(card)
             db.flush()
-            revoke_card_certificates(db, keystore, card.id, reason="superseded", actor=actor)
+            revoke_card_certificates(db, means.keystore, card.id, reason="superseded", actor=actor)
         order_card(db, filing, actor, card.card_type, {
             "civilite": holder.civility if holder.civility in ("M", "MME") else "", "nom": holder.family_name,
             "prenom": holder.given_name, "identifiant": holder.national_id, "courriel": holder.email or "",

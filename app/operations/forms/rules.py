@@ -16,7 +16,7 @@ from app.domain.forms.schema import FormSpec
 from app.domain.identifiers import InvalidIdentifier, parse_national_id
 from app.models import Card, Filing, Habilitation, Person, Structure
 
-from . import incidents
+from . import incidents, test_cards
 from .prefill import belongs_to, family_of
 
 HEALTH_PROFESSIONAL_PREFIXES = ("8", "0")  # RPPS and ADELI: their cards come from the professional registers
@@ -88,7 +88,7 @@ def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
     found = all_errors(spec, filing.payload)
     structure = db.get(Structure, filing.structure_id)
     payload = filing.payload
-    if filing.form != "F101" and not structure.contract_signed:
+    if spec.needs_contract and not structure.contract_signed:
         found.setdefault(spec.steps[0].name, {})["structure"] = (
             "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
     rule = RULES.get(filing.form)
@@ -233,4 +233,5 @@ RULES = {
     "F502": _f502_rule,
     "F503": _f503_rule,
     "F501": lambda *args: incidents.check(*args),
+    "F414": lambda db, filing, structure, payload, found: test_cards.check(payload, found),
 }

@@ -30,8 +30,9 @@ def display_name(ident: dict) -> str:
 
 
 def _activity(act: dict) -> dict:
-    site = STRUCTURES[act["structure"]]
-    legal = STRUCTURES[site["parent"]] if site.get("parent") else site
+    # seeded identities name a seeded structure; test identities (F414) carry their structure inline
+    site = act.get("site") or STRUCTURES[act["structure"]]
+    legal = act.get("legal") or (STRUCTURES[site["parent"]] if site.get("parent") else site)
     return {
         "codeModeExercice": act.get("practice_mode", "S"),
         "codeSecteurDactivite": SECTORS.get(site["kind"], ""),

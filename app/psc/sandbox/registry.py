@@ -22,10 +22,15 @@ def load(path: Path) -> list[dict]:
 def register(path: Path, *, national_id: str, civility: str, given_name: str, family_name: str,
              card_type: str, serial: str) -> None:
     """Add (or replace) the holder of a newly activated card; written atomically."""
-    identity = {"national_id": national_id, "civility": "MME" if civility == "MME" else "M",
+    add(path, [{"national_id": national_id, "civility": "MME" if civility == "MME" else "M",
                 "given_name": given_name, "family_name": family_name, "profession_code": "", "category": "",
-                "cards": [[card_type, serial, False]], "activities": []}
-    known = [i for i in load(path) if i.get("national_id") != national_id] + [identity]
+                "cards": [[card_type, serial, False]], "activities": []}])
+
+
+def add(path: Path, identities: list[dict]) -> None:
+    """Add (or replace, by national id) whole identities — test cards ordered by an F414 — in one atomic write."""
+    replaced = {i["national_id"] for i in identities}
+    known = [i for i in load(path) if i.get("national_id") not in replaced] + identities
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".psc-sandbox-")
     with os.fdopen(fd, "w", encoding="utf-8") as out:

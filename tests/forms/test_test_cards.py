@@ -1,0 +1,64 @@
+"""Issue 21: F414 — anyone orders test cards; accepting the order makes them test identities of the PSC sandbox
+(card with PIN, and e-CPS) in PSC's claim shapes; bad quantities store nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlmodel import select
+
+from app.models import AuditEvent, Filing, OutboxMessage
+from app.psc.sandbox.identities import psc_claims
+from tests.forms.test_walks import decide, deposit, fill, rows
+
+
+def _order(browser, world, lines: list[dict]) -> int:
+    started = browser.post("/demarches/nouvelle/F414", {"identifiant_structure": world["hospital"].finess})
+    assert started.status_code == 303, started.get_data(as_text=True)[:500]
+    filing_id = int(started.headers["Location"].split("/demarches/")[1].split("/")[0])
+    fill(browser, filing_id, "cartes", rows(lines))
+    fill(browser, filing_id, "projet", {"logiciel": "DPI Exemple", "usage": "Connexion Pro Santé Connect."})
+    fill(browser, filing_id, "contact", {"courriel": "qualite@editeur.example"})
+    return filing_id
+
+
+def test_anyone_orders_test_cards_and_they_join_the_sandbox(app, db, world, as_person, make_person):
+    registry = Path(app.config["SETTINGS"].psc_sandbox_registry)
+    before = {i["national_id"] for i in json.loads(registry.read_text())} if registry.exists() else set()
+    doctor = make_person(profession_code="10", family_name="EDITEUR", given_name="Paul")  # no mandate, no role
+    browser = as_person(doctor)
+    filing_id = _order(browser, world, [{"offre": "kit", "quantite": "1"}, {"offre": "cps_infirmier",
+                                                                            "quantite": "2"}])
+    filing = deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id)
+    db.refresh(filing)
+    assert filing.state == "accepte"
+    added = [i for i in json.loads(registry.read_text()) if i["national_id"] not in before]
+    assert len(added) == 7
+    types = sorted(i["cards"][0][0] for i in added)
+    assert types == ["CPA", "CPE", "CPS", "CPS", "CPS", "CPS", "CPS"]
+    eight = next(i for i in added if len(i["activities"]) == 8)
+    claims = psc_claims(eight, "CARD")
+    exercise = claims["SubjectRefPro"]["exercices"][0]
+    assert exercise["codeProfession"] == "10" and len(exercise["activities"]) == 8
+    assert exercise["activities"][0]["numeroFinessSite"] == world["hospital"].finess
+    assert all(i["cards"][0][2] for i in added if i["cards"][0][0] == "CPS")  # e-CPS for professionals
+    staff = next(i for i in added if i["cards"][0][0] == "CPE")
+    assert staff["national_id"].startswith(f"3{world['hospital'].finess}/TEST")
+    mail = db.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("cartes de test"))).all()
+    assert {m.recipient for m in mail} >= {"qualite@editeur.example"} and "1234" in mail[0].body
+    assert db.exec(select(AuditEvent).where(AuditEvent.action == "test_cards.created")).one()
+
+
+def test_quantities_are_bounded_and_nothing_is_made_before_acceptance(app, db, world, as_person, make_person):
+    doctor = make_person(profession_code="10", family_name="EDITRICE", given_name="Léa")
+    browser = as_person(doctor)
+    started = browser.post("/demarches/nouvelle/F414", {"identifiant_structure": world["hospital"].finess})
+    filing_id = int(started.headers["Location"].split("/demarches/")[1].split("/")[0])
+    refused = fill(browser, filing_id, "cartes", rows([{"offre": "kit", "quantite": "11"}]), expect=422)
+    assert "Choisissez une valeur dans la liste" in refused.get_data(as_text=True)
+    fill(browser, filing_id, "cartes", rows([{"offre": "kit", "quantite": "7"}]))
+    page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
+    assert "30 cartes de test au plus" in page
+    assert db.get(Filing, filing_id).state == "brouillon"
