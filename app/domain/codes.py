@@ -47,8 +47,15 @@ class CodeSet:
 PROFESSIONS = CodeSet(  # TRE_G15, the professions the portal meets
     "profession",
     Code("10", "Médecin"), Code("21", "Pharmacien"), Code("60", "Infirmier"), Code("40", "Chirurgien-dentiste"),
-    Code("50", "Sage-femme"), Code("26", "Audioprothésiste"),
+    Code("50", "Sage-femme"), Code("26", "Audioprothésiste"), Code("28", "Opticien-lunetier"),
+    Code("70", "Masseur-kinésithérapeute"), Code("80", "Pédicure-podologue"), Code("81", "Orthoprothésiste"),
+    Code("82", "Podo-orthésiste"), Code("83", "Orthopédiste-orthésiste"), Code("84", "Oculariste"),
+    Code("85", "Épithésiste"), Code("91", "Orthophoniste"), Code("92", "Orthoptiste"), Code("94", "Ergothérapeute"),
+    Code("95", "Diététicien"), Code("96", "Psychomotricien"), Code("98", "Manipulateur ERM"),
 )
+# F201: salaried auxiliaires médicaux; F202: the appliance professions. Neither gets a CPS from the RPPS on its own.
+AUXILIARIES = ("60", "70", "80", "91", "92", "94", "95", "96", "98")
+APPLIANCE_PROFESSIONS = ("26", "28", "81", "82", "83", "84", "85")
 AGENCY_ROLES = CodeSet(  # granted by operators (`flask roles grant`)
     "agency_role",
     Code("ans_operator", "Opérateur ANS"), Code("ansm_evaluator", "Évaluateur ANSM"),

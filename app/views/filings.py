@@ -271,7 +271,7 @@ def _summary(target: LoadedCase, errors: dict | None, status: int):
     return render("filings/summary.html", case=target, spec=spec, errors=errors, flat_errors=flat,
                   step_titles={s.name: s.title for s in spec.steps if s.name in flat},
                   auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),
-                  documents=documents, status=status)
+                  documents=documents, status=status, assessment=rules.assessment(get_session(), target.filing))
 
 
 @bp.post("/<int:filing_id>/deposer")

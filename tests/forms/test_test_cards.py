@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from app.models import AuditEvent, Filing, OutboxMessage
 from app.psc.sandbox.identities import psc_claims
+from tests.forms.test_card_incidents import _judged
 from tests.forms.test_walks import decide, deposit, fill, rows
 
 
@@ -23,7 +24,7 @@ def _order(browser, world, lines: list[dict]) -> int:
     return filing_id
 
 
-def test_anyone_orders_test_cards_and_they_join_the_sandbox(app, db, world, as_person, make_person):
+def test_anyone_orders_test_cards_and_they_join_the_sandbox(app, db, world, as_person, make_person, tmp_path):
     registry = Path(app.config["SETTINGS"].psc_sandbox_registry)
     before = {i["national_id"] for i in json.loads(registry.read_text())} if registry.exists() else set()
     doctor = make_person(profession_code="10", family_name="EDITEUR", given_name="Paul")  # no mandate, no role
@@ -31,6 +32,7 @@ def test_anyone_orders_test_cards_and_they_join_the_sandbox(app, db, world, as_p
     filing_id = _order(browser, world, [{"offre": "kit", "quantite": "1"}, {"offre": "cps_infirmier",
                                                                             "quantite": "2"}])
     filing = deposit(browser, db, filing_id)
+    assert "F414" in _judged(browser, db, filing_id, tmp_path)
     decide(as_person, world, filing_id)
     db.refresh(filing)
     assert filing.state == "accepte"

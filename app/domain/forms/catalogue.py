@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.domain.codes import APPLIANCE_PROFESSIONS, AUXILIARIES, PROFESSIONS
+
 from .schema import Field, FormSpec, Step
 
 CIVILITIES = (("M", "Monsieur"), ("MME", "Madame"))
@@ -228,4 +230,74 @@ F414 = FormSpec(
     needs_contract=False,
 )
 
-FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F301, F413, F502, F503, F501, F504, F414)}
+YES_NO = (("oui", "Oui"), ("non", "Non"))
+F102 = FormSpec(
+    "F102", "Carte du représentant légal d’une structure sans patients",
+    "Savoir quelle carte reçoit le représentant légal d’une structure qui ne prend pas en charge de patients, et "
+    "la commander.",
+    frozenset(),
+    (
+        Step("questionnaire", "Questionnaire", (
+            Field("patients", "La structure prend-elle en charge des patients ou des usagers ?", "radio",
+                  choices=YES_NO),
+            Field("services", "Son personnel doit-il accéder à des services de santé en ligne (DMP, MSSanté, INSi, "
+                              "Pro Santé Connect) ?", "radio", choices=YES_NO),
+            Field("activite", "Activité de la structure", max_length=200,
+                  hint="Exemple : éditeur de logiciels de santé, organisme complémentaire, centre de régulation."),
+        ), intro="Vos réponses décident de la carte (CDE ou CPA) ; le récapitulatif dit laquelle et pourquoi."),
+        Step("representant", "Représentant légal", (
+            *_identity(national_id_required=False,
+                       hint="Si vous détenez déjà une carte, indiquez son identifiant : le rôle y sera enregistré."),
+            Field("fonction", "Fonction"),
+            Field("date_naissance", "Date de naissance", "date", required=False,
+                  hint="Obligatoire si vous n’avez pas de carte."),
+        )),
+        _CONTACT,
+        Step("engagement", "Engagement", (
+            Field("exactitude", "J’atteste l’exactitude des réponses et ma qualité de représentant légal.",
+                  "checkbox"),
+        )),
+    ),
+    attachment="Justificatif de la qualité de représentant légal (extrait Kbis, statuts, procès-verbal…)",
+    effects="la carte décidée par le questionnaire (CDE ou CPA) commandée pour le représentant légal, ou son rôle "
+            "enregistré sur sa carte",
+    needs_contract=False,
+)
+
+
+def _cps_request(code: str, title: str, purpose: str, professions: tuple[str, ...]) -> FormSpec:
+    """F201 and F202: a CPS for a professional the RPPS does not give one automatically."""
+    return FormSpec(
+        code, title, purpose, frozenset(),
+        (
+            Step("professionnel", "Professionnel", (
+                Field("civilite", "Civilité", "select", choices=CIVILITIES),
+                Field("nom", "Nom d’exercice", autocomplete="off", max_length=100),
+                Field("prenom", "Prénom", autocomplete="off", max_length=100),
+                Field("date_naissance", "Date de naissance", "date"),
+                Field("profession", "Profession", "select",
+                      choices=tuple((c, PROFESSIONS[c]) for c in professions)),
+                Field("identifiant", "Numéro d’enregistrement", "national_id",
+                      hint="8 suivi des 11 chiffres du RPPS, ou 0 suivi des 9 chiffres de l’ADELI ; la clé de "
+                           "contrôle est vérifiée."),
+                Field("courriel", "Adresse électronique du professionnel", "email", autocomplete="off"),
+            )),
+            Step("emploi", "Emploi", (
+                Field("fonction", "Fonction dans la structure", max_length=100),
+                Field("date_embauche", "Date d’entrée dans la structure", "date"),
+            ), intro="La structure choisie au début est l’employeur : la carte y sera rattachée."),
+            _CONTACT,
+        ),
+        attachment="Diplôme d’État ou autorisation d’exercice du professionnel",
+        effects="une carte CPS commandée pour le professionnel, rattachée à la structure qui l’emploie",
+    )
+
+
+F201 = _cps_request("F201", "Carte CPS d’un auxiliaire médical salarié",
+                    "Demander la CPS d’un infirmier, kinésithérapeute, orthophoniste… salarié de la structure.",
+                    AUXILIARIES)
+F202 = _cps_request("F202", "Carte CPS d’un prothésiste, orthésiste, opticien ou audioprothésiste",
+                    "Demander la CPS d’un professionnel de l’appareillage, hors attribution automatique par le RPPS.",
+                    APPLIANCE_PROFESSIONS)
+
+FORMS: dict[str, FormSpec] = {f.code: f for f in (F101, F102, F201, F202, F301, F413, F502, F503, F501, F504, F414)}

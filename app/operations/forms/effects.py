@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from app.domain.codes import PROFESSIONS
 from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
@@ -11,7 +12,7 @@ from app.operations import audit, domains
 from . import incidents, test_cards
 from .means import Means
 from .prefill import family_of
-from .rules import card_type_for
+from .rules import card_type_for, legal_card
 
 
 def _person(db: Session, national_id: str) -> Person:
@@ -132,9 +133,25 @@ def _f101(db: Session, filing: Filing, actor: str, structure: Structure, means: 
         order_card(db, filing, actor, card_type_for(structure, director=True), representative)
 
 
+def _f102(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
+    representative = filing.payload["representant"]
+    if representative.get("identifiant"):
+        grant(db, filing, actor, representative["identifiant"], "legal_representative")
+    else:
+        order_card(db, filing, actor, legal_card(structure, filing.payload).card_type, representative)
+
+
+def _cps_request(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
+    professional = dict(filing.payload["professionnel"])
+    professional["justification"] = (f"{filing.form} – {PROFESSIONS.get(professional['profession'], '')}, "
+                                     f"{filing.payload['emploi'].get('fonction', '')}")
+    order_card(db, filing, actor, "CPS", professional)
+
+
 # What accepting each form does: a form is added by describing it (catalogue), its rules (rules.RULES) and here.
 ON_ACCEPTANCE = {"F101": _f101, "F301": _f301, "F413": _f413, "F502": _f502, "F503": _f503,
-                 "F501": incidents.replace, "F504": _f504, "F414": test_cards.create}
+                 "F501": incidents.replace, "F504": _f504, "F414": test_cards.create,
+                 "F102": _f102, "F201": _cps_request, "F202": _cps_request}
 # What depositing a form does at once, before any agent looks at it (a lost or stolen card is opposed).
 ON_DEPOSIT = {"F501": incidents.oppose}
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from app.domain.casefiles import STATES
 from app.domain.codes import PROFESSIONS
 from app.domain.forms import FORMS, all_errors
+from app.domain.forms.questionnaire import LegalCard, legal_card_for
 from app.domain.forms.schema import FormSpec
 from app.domain.identifiers import InvalidIdentifier, parse_national_id
 from app.models import Card, Filing, Habilitation, Person, Structure
@@ -234,4 +235,45 @@ RULES = {
     "F503": _f503_rule,
     "F501": lambda *args: incidents.check(*args),
     "F414": lambda db, filing, structure, payload, found: test_cards.check(payload, found),
+    "F102": lambda db, filing, structure, payload, found: _f102(db, structure, payload, found),
+    "F201": lambda db, filing, structure, payload, found: _cps_request(db, payload, found),
+    "F202": lambda db, filing, structure, payload, found: _cps_request(db, payload, found),
 }
+
+
+def legal_card(structure: Structure, payload: dict) -> LegalCard | None:
+    answers = payload.get("questionnaire") or {}
+    return legal_card_for(in_finess=bool(structure.finess), patients=answers.get("patients", ""),
+                          online_services=answers.get("services", ""))
+
+
+def _f102(db: Session, structure: Structure, payload: dict, found: dict) -> None:
+    decision = legal_card(structure, payload)
+    if decision is not None and decision.card_type is None:
+        field = "patients" if (payload.get("questionnaire") or {}).get("patients") == "oui" else "services"
+        found.setdefault("questionnaire", {})[field] = decision.reason
+    _f101(db, payload, found)
+
+
+def _cps_request(db: Session, payload: dict, found: dict) -> None:
+    professional = payload.get("professionnel") or {}
+    national_id = (professional.get("identifiant") or "").strip()
+    if national_id and not national_id.startswith(HEALTH_PROFESSIONAL_PREFIXES):
+        found.setdefault("professionnel", {})["identifiant"] = (
+            "Un professionnel de santé est enregistré au RPPS (8…) ou à l’ADELI (0…), pas par un identifiant de "
+            "structure.")
+    elif national_id and db.exec(select(Card.id).join(Person, Person.id == Card.person_id).where(
+            Person.national_id == national_id, Card.card_type == "CPS", Card.status == "active")).first():
+        found.setdefault("professionnel", {})["identifiant"] = "Ce professionnel a déjà une CPS active."
+
+
+def assessment(db: Session, filing: Filing) -> tuple[str, str, str] | None:
+    """What the summary tells the filer the form will decide, before they deposit it: (kind, text, title)."""
+    if filing.form != "F102":
+        return None
+    decision = legal_card(db.get(Structure, filing.structure_id), filing.payload)
+    if decision is None:
+        return None
+    if decision.card_type is None:
+        return ("warning", decision.reason, "Aucune carte par ce formulaire")
+    return ("info", decision.reason, f"Carte attribuée : {decision.card_type}")
