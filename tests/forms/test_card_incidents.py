@@ -154,3 +154,14 @@ def test_the_sealed_pdfs_of_f501_and_f504(db, hsm, world, as_person, make_card, 
     fill(browser, address, "contact", {"courriel": "informatique@chu.example"})
     deposit(browser, db, address)
     assert "Île Gloriette" in _judged(browser, db, address, tmp_path)
+
+
+def test_the_agency_sees_where_a_card_goes(db, world, as_person):
+    from app.operations.casefiles import open_draft
+
+    filing = open_draft(db, form="F301", structure_id=world["hospital"].id, filer_id=world["director"].id, actor="x")
+    db.add(CardOrder(filing_id=filing.id, structure_id=world["hospital"].id, card_type="CPE", family_name="LIVRÉE",
+                     given_name="Ana", delivery=ADDRESS))
+    db.flush()
+    page = as_person(world["operator"]).get("/instruction/cartes").get_data(as_text=True)
+    assert "LIVRÉE" in page and "5 allée de l’Île Gloriette" in page

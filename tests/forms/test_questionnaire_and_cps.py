@@ -52,7 +52,7 @@ def test_f102_decides_the_card_and_says_why(db, world, as_person, make_person, e
 
     fill(browser, filing_id, "questionnaire", {"patients": "non", "services": "oui", "activite": "Éditeur"})
     summary = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
-    assert "Carte attribuée : CPA" in summary and "hors FINESS" in summary
+    assert "Carte attribuée\u00a0: CPA" in summary and "hors FINESS" in summary
     deposit(browser, db, filing_id)
     assert "PRESIDENTE" in _judged(browser, db, filing_id, tmp_path)
     decide(as_person, world, filing_id)
@@ -64,7 +64,7 @@ def test_f102_for_a_finess_structure_gives_a_cde(db, world, as_person, make_pers
     browser = as_person(make_person(profession_code="", family_name="DIRECTEUR", given_name="Luc"))
     filing_id = _start(browser, "F102", world["clinic"])
     fill(browser, filing_id, "questionnaire", {"patients": "non", "services": "oui", "activite": "Siège"})
-    assert "Carte attribuée : CDE" in browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
+    assert "Carte attribuée\u00a0: CDE" in browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("form", "profession", "other"), [("F201", "70", "26"), ("F202", "28", "60")])
