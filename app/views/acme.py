@@ -65,7 +65,8 @@ def _problem(exc: Problem):
 def _signed(key_from: str = "kid"):
     return check(get_session(), _nonces(), request.get_data(), request.content_type,
                  url=_url(request.endpoint, **request.view_args),
-                 account_url=_url("acme.new_account").replace("new-account", "acct"), key_from=key_from)
+                 account_url=_url("acme.new_account").replace("new-account", "acct"), key_from=key_from,
+                 writing=current_app.extensions["db"].writing)
 
 
 def _owned(model, object_id: int, account: AcmeAccount):

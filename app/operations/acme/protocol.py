@@ -10,6 +10,8 @@ import hmac
 import json
 import secrets
 import struct
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from sqlmodel import Session, delete
 
 from app.domain.acme import ALGORITHMS, CURVES, MIN_RSA_BITS, NONCE_LIFETIME, Problem
+from app.domain.inputs import parse_id
 from app.models import AcmeAccount, AcmeNonce
 from app.models.base import utcnow
 
@@ -62,21 +65,20 @@ class Nonces:
             return None
         return datetime.fromtimestamp(struct.unpack(">Q", raw[16:24])[0], tz=utcnow().tzinfo)
 
-    def use(self, db: Session, value: str) -> None:
-        """Record the nonce as used and commit at once, before the request does anything: a refused request
-        rolls its own writes back, never the use of its nonce."""
+    def use(self, writing: Callable[[], AbstractContextManager[Session]], value: str) -> None:
+        """Record the nonce as used in a short transaction of its own (``writing``), committed before the request
+        does anything: a refused request rolls its own writes back, never the use of its nonce."""
         now = utcnow()
         expires = self.expiry(value) if isinstance(value, str) and len(value) <= 64 else None
         if expires is None or expires <= now:
             raise Problem("badNonce", "Nonce inconnu ou expiré : demandez-en un nouveau (newNonce).")
         try:
-            db.add(AcmeNonce(value=value, expires_at=expires))
-            db.flush()
-            if secrets.randbelow(_PRUNE_ONE_IN) == 0:
-                db.execute(delete(AcmeNonce).where(AcmeNonce.expires_at < now))
-            db.commit()
+            with writing() as db:
+                db.add(AcmeNonce(value=value, expires_at=expires))
+                db.flush()
+                if secrets.randbelow(_PRUNE_ONE_IN) == 0:
+                    db.execute(delete(AcmeNonce).where(AcmeNonce.expires_at < now))
         except sa.exc.IntegrityError:
-            db.rollback()
             raise Problem("badNonce", "Ce nonce a déjà servi : chaque requête en demande un nouveau.") from None
 
 
@@ -154,11 +156,12 @@ def verify_jws(outer: dict, protected: dict, key: jose.JWK) -> bytes:
 
 
 def check(db: Session, nonces: Nonces, body: bytes, content_type: str, *, url: str, account_url: str,
-          key_from: str) -> Signed:
-    """A POST to ``url``: ``key_from`` is "jwk" (newAccount), "kid" (the rest) or "either" (revokeCert)."""
+          key_from: str, writing: Callable[[], AbstractContextManager[Session]]) -> Signed:
+    """A POST to ``url``: ``key_from`` is "jwk" (newAccount), "kid" (the rest) or "either" (revokeCert);
+    ``writing`` opens the short transaction the nonce's use is committed in."""
     sent = envelope(body, content_type)
     outer, protected = sent["outer"], sent["protected"]
-    nonces.use(db, protected.get("nonce"))
+    nonces.use(writing, protected.get("nonce"))
     if protected.get("url") != url:
         raise Problem("unauthorized", "L’URL signée (« url ») n’est pas celle de la requête.")
     has_jwk, has_kid = "jwk" in protected, "kid" in protected
@@ -188,10 +191,8 @@ def check(db: Session, nonces: Nonces, body: bytes, content_type: str, *, url: s
 
 def _account(db: Session, kid, account_url: str) -> AcmeAccount:
     prefix = account_url.rstrip("/") + "/"
-    if not isinstance(kid, str) or not kid.startswith(prefix) or not kid[len(prefix):].isdigit() \
-            or len(kid) - len(prefix) > 9:
-        raise Problem("accountDoesNotExist", "Compte ACME inconnu (« kid »).")
-    account = db.get(AcmeAccount, int(kid[len(prefix):]))
+    account_id = parse_id(kid[len(prefix):]) if isinstance(kid, str) and kid.startswith(prefix) else None
+    account = db.get(AcmeAccount, account_id) if account_id is not None else None
     if account is None:
         raise Problem("accountDoesNotExist", "Compte ACME inconnu (« kid »).")
     if account.status != "valid":
