@@ -118,12 +118,13 @@ def start(form: str):
 
 def _structure_from(form) -> Structure | None:
     db = get_session()
+    identifier = "".join(form.get("identifiant_structure", "").split())
+    if identifier:  # typed: the structure meant, whichever of one's own is ticked above
+        return db.exec(select(Structure).where((Structure.finess == identifier)
+                                               | (Structure.siret == identifier))).first()
     if (structure_id := parse_id(form.get("structure_id", ""))) is not None:
         return db.get(Structure, structure_id)
-    identifier = "".join(form.get("identifiant_structure", "").split())
-    if not identifier:
-        return None
-    return db.exec(select(Structure).where((Structure.finess == identifier) | (Structure.siret == identifier))).first()
+    return None
 
 
 def _prefill(spec, structure: Structure) -> dict:

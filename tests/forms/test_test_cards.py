@@ -64,3 +64,15 @@ def test_quantities_are_bounded_and_nothing_is_made_before_acceptance(app, db, w
     page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
     assert "30 cartes de test au plus" in page
     assert db.get(Filing, filing_id).state == "brouillon"
+
+
+def test_someone_with_roles_may_still_name_another_structure(db, world, as_person):
+    """F414 and F101 are for anyone: the start page lists one's own structures and still takes a typed FINESS."""
+    browser = as_person(world["mandataire"])  # mandataire of the hospital
+    page = browser.get("/demarches/nouvelle/F414").get_data(as_text=True)
+    assert "Une autre structure" in page and 'id="identifiant_structure"' in page
+    answer = browser.post("/demarches/nouvelle/F414", {"structure_id": world["hospital"].id,
+                                                       "identifiant_structure": world["clinic"].finess})
+    assert answer.status_code == 303
+    assert db.exec(select(Filing).where(Filing.form == "F414")).one().structure_id == world["clinic"].id
+    assert "Une autre structure" not in browser.get("/demarches/nouvelle/F301").get_data(as_text=True)
