@@ -145,6 +145,7 @@ def init_app(app, url: str) -> None:
             return response
         if g.get("refused") or (response.status_code >= 400 and not g.get("keep_changes")):
             session.rollback()
+            session.info.pop("after_commit", None)
         else:
             commit()
         return response
@@ -173,9 +174,16 @@ def refuse(*objects) -> None:
     session = g.get("db_session")
     if session is not None:
         session.rollback()
+        session.info.pop("after_commit", None)
         for item in objects:
             session.refresh(item)
     g.refused = True
+
+
+def after_commit(action) -> None:
+    """Run ``action`` once this request's work is committed, never if it rolls back: for what lives outside the
+    database (the development PSC sandbox's registry of test identities)."""
+    get_session().info.setdefault("after_commit", []).append(action)
 
 
 def commit() -> None:
@@ -186,6 +194,8 @@ def commit() -> None:
     session = g.get("db_session")
     if session is not None:
         session.commit()
+        for action in session.info.pop("after_commit", []):
+            action()
         if session.info.pop("outbox_queued", False):
             from flask import current_app
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
-from app.db import get_session, refuse
+from app.db import after_commit, get_session, refuse
 from app.domain.casefiles import STATES, InvalidTransition, Involvement, conflict
 from app.domain.forms import FORMS
 from app.domain.inputs import parse_id
@@ -28,7 +28,8 @@ def test_identities():
     settings = current_app.config["SETTINGS"]
     if settings.is_production:
         return None
-    return lambda identities: registry.add(Path(settings.psc_sandbox_registry), identities)
+    path = Path(settings.psc_sandbox_registry)
+    return lambda identities: after_commit(lambda: registry.add(path, identities))
 
 
 bp = Blueprint("backoffice", __name__, url_prefix="/instruction")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
-from app.db import get_session, refuse
+from app.db import after_commit, get_session, refuse
 from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import BACK_OFFICE, InvalidTransition, conflict
 from app.domain.codes import CARD_ORDER_STATES
@@ -49,9 +49,10 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
     settings = current_app.config["SETTINGS"]
     if verb == "activer" and not settings.is_production:  # the sandbox learns the new card, as ANS's EDIT tool
         order = target.order
-        registry.register(Path(settings.psc_sandbox_registry), national_id=order.national_id,
-                          civility=order.civility, given_name=order.given_name, family_name=order.family_name,
-                          card_type=order.card_type, serial=get_session().get(Card, order.card_id).serial)
+        holder = dict(national_id=order.national_id, civility=order.civility, given_name=order.given_name,
+                      family_name=order.family_name, card_type=order.card_type,
+                      serial=get_session().get(Card, order.card_id).serial)
+        after_commit(lambda: registry.register(Path(settings.psc_sandbox_registry), **holder))
     flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
           f"{CARD_ORDER_STATES[target.order.state].lower()}"
           + (", révocation demandée" if verb == "demander_revocation" else "") + ".", "success")

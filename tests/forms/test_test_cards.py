@@ -76,3 +76,26 @@ def test_someone_with_roles_may_still_name_another_structure(db, world, as_perso
     assert answer.status_code == 303
     assert db.exec(select(Filing).where(Filing.form == "F414")).one().structure_id == world["clinic"].id
     assert "Une autre structure" not in browser.get("/demarches/nouvelle/F301").get_data(as_text=True)
+
+
+def test_an_acceptance_that_fails_leaves_no_identity_in_the_sandbox(app, db, world, as_person, make_person,
+                                                                    monkeypatch):
+    from app.operations.forms import test_cards
+
+    registry = Path(app.config["SETTINGS"].psc_sandbox_registry)
+    doctor = make_person(profession_code="10", family_name="EDITEUR", given_name="Tom")
+    browser = as_person(doctor)
+    filing_id = _order(browser, world, [{"offre": "cps_medecin", "quantite": "1"}])
+    deposit(browser, db, filing_id)
+    before = registry.read_text() if registry.exists() else ""
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("the mail queue fails after the identities were made")
+
+    monkeypatch.setattr(test_cards.outbox, "queue", broken)
+    operator = as_person(world["operator"])
+    failed = operator.post(f"/instruction/{filing_id}/accepter", {"message": "", "confirmation": "1"})
+    assert failed.status_code == 500
+    assert (registry.read_text() if registry.exists() else "") == before  # written only once committed
+    db.refresh(db.get(Filing, filing_id))
+    assert db.get(Filing, filing_id).state == "depose"
