@@ -214,10 +214,8 @@ def _authorization_document(authz: AcmeAuthorization) -> dict:
 def authorization(authz_id: int):
     signed = _signed()
     authz = _owned(AcmeAuthorization, authz_id, signed.account)
-    if signed.payload and signed.payload.get("status") == "deactivated" and authz.status in ("pending", "valid"):
-        authz.status = "deactivated"
-        get_session().add(authz)
-        orders.refresh_status(get_session(), get_session().get(AcmeOrder, authz.order_id))
+    if signed.payload:
+        orders.update_authorization(get_session(), authz, signed.payload)
     return jsonify(_authorization_document(authz))
 
 

@@ -165,3 +165,12 @@ def test_revocation_signed_by_the_certificates_own_key(db, acme, client):
     row = db.exec(select(IssuedCertificate).where(IssuedCertificate.serial_hex == format(leaf.serial_number, "x"))
                   ).one()
     assert row.revocation_reason == "key_compromise" and row.revoked_at is not None
+
+
+def test_an_authorization_deactivated_makes_its_order_invalid(db, acme, network):
+    order = acme.order("desactive.dpi.example").get_json()
+    authz = acme.post(order["authorizations"][0], {"status": "deactivated"}).get_json()
+    assert authz["status"] == "deactivated"
+    assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "invalid"
+    refused = acme.post(order["authorizations"][0], {"status": "valid"})
+    assert refused.status_code == 400 and refused.get_json()["type"].endswith(":malformed")

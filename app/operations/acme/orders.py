@@ -107,6 +107,18 @@ def refresh_status(db: Session, order: AcmeOrder, now: datetime | None = None) -
     return order
 
 
+def update_authorization(db: Session, authz: AcmeAuthorization, payload: dict) -> AcmeAuthorization:
+    """Deactivation by the client (RFC 8555 §7.5.2), the only change an authorization takes."""
+    if payload.get("status") != "deactivated":
+        raise Problem("malformed", "Seul le statut « deactivated » se demande pour une autorisation.")
+    if authz.status in ("pending", "valid"):
+        authz.status = "deactivated"
+        db.add(authz)
+        db.flush()
+        refresh_status(db, db.get(AcmeOrder, authz.order_id))
+    return authz
+
+
 def key_authorization(authz: AcmeAuthorization, key: jose.JWK) -> str:
     return challenges.HTTP01(token=jose.b64.b64decode(authz.token)).key_authorization(key)
 
