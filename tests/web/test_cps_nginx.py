@@ -94,6 +94,13 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
     stop(nginx, portal)
 
 
+def with_card_files(stack, cert_path, key_path, path: str) -> requests.Response:
+    """A GET through nginx with a card's certificate and key written by the test."""
+    session = card_session(stack, None)
+    session.cert = (str(cert_path), str(key_path))
+    return session.get(f"{stack['https']}{path}", timeout=15)
+
+
 def card_session(stack, card: str | None) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override the test CA
@@ -242,9 +249,7 @@ def test_an_opposed_card_no_longer_logs_in_through_nginx(cps_stack, tmp_path):
         order_id, certificate_id = order.id, row.id
 
     def login():
-        session = card_session(cps_stack, None)
-        session.cert = (str(cert_path), str(key_path))
-        return session.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+        return with_card_files(cps_stack, cert_path, key_path, "/auth/cps")
 
     assert login().url.endswith("/tableau-de-bord")
     with database.session() as db:
@@ -279,9 +284,7 @@ def test_an_f501_loss_stops_the_card_at_nginx_as_soon_as_it_is_deposited(cps_sta
         certificate_id = row.id
 
     def login():
-        session = card_session(cps_stack, None)
-        session.cert = (str(cert_path), str(key_path))
-        return session.get(f"{cps_stack['https']}/auth/cps", timeout=15)
+        return with_card_files(cps_stack, cert_path, key_path, "/auth/cps")
 
     assert login().url.endswith("/tableau-de-bord")
     with database.session() as db:
@@ -303,13 +306,8 @@ def test_an_f501_loss_stops_the_card_at_nginx_as_soon_as_it_is_deposited(cps_sta
     subprocess.run([nginx_binary(), "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf"), "-s", "reload"],
                    check=True, capture_output=True)
 
-    def home():
-        session = card_session(cps_stack, None)
-        session.cert = (str(cert_path), str(key_path))
-        return session.get(f"{cps_stack['https']}/", timeout=15)
-
     for _ in range(100):
-        page = home()
+        page = with_card_files(cps_stack, cert_path, key_path, "/")
         if page.status_code != 200:
             break
         time.sleep(0.1)
