@@ -55,6 +55,21 @@ def db_downgrade(revision):
     click.echo(f"Base ramenée à {revision}.")
 
 
+@db_cli.command("invariants")
+@one_line_errors
+def db_invariants():
+    """Vérifier qu'aucun dossier n'est resté à moitié fait (PDF scellé, décision, certificat)."""
+    from app.db import get_session
+    from app.operations.invariants import violations
+
+    found = violations(get_session())
+    for violation in found:
+        click.echo(str(violation))
+    if found:
+        raise click.ClickException(f"{len(found)} dossier(s) incohérent(s).")
+    click.echo("Aucun dossier incohérent.")
+
+
 @hsm_cli.command("init")
 @one_line_errors
 def hsm_init():

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> sa.Engine:
@@ -113,13 +116,14 @@ class Database:
     def writing(self) -> Iterator[Session]:
         """A short transaction of its own beside a read request (the once-a-minute touch of a portal session);
         committed when the block ends without error."""
-        token = _READS_ONLY.set(False)
+        reads, writes = _READS_ONLY.set(False), _WRITES.set(True)  # SQLite: the write lock at once (no stale read)
         try:
             with self.session() as db:
                 yield db
                 db.commit()
         finally:
-            _READS_ONLY.reset(token)
+            _WRITES.reset(writes)
+            _READS_ONLY.reset(reads)
 
     def ping(self) -> dict:
         try:
@@ -139,15 +143,18 @@ def init_app(app, url: str) -> None:
     @app.after_request
     def _commit_at_edge(response):
         """The request commits once, after its view, unless the view refused (``refuse()``) or the answer is an
-        error that did not ask to keep its writes (``keep()``: a draft saved as typed beside its 422)."""
+        error that did not ask to keep its writes (``keep()``: a draft saved as typed beside its 422). A 5xx never
+        keeps anything. The request's bookkeeping then commits on its own, whatever the answer."""
         session = g.get("db_session")
-        if session is None or _READS_ONLY.get():
-            return response
-        if g.get("refused") or (response.status_code >= 400 and not g.get("keep_changes")):
-            session.rollback()
-            session.info.pop("after_commit", None)
-        else:
-            commit()
+        if session is not None and not _READS_ONLY.get():
+            if (g.get("refused") or response.status_code >= 500
+                    or (response.status_code >= 400 and not g.get("keep_changes"))):
+                session.rollback()
+                session.info.pop("after_commit", None)
+                session.info.pop("outbox_queued", None)
+            else:
+                commit()
+        _bookkeep(app.extensions["db"])
         return response
 
     @app.teardown_appcontext
@@ -178,6 +185,28 @@ def refuse(*objects) -> None:
         for item in objects:
             session.refresh(item)
     g.refused = True
+
+
+def bookkeeping(action: Callable[[Session], object]) -> None:
+    """Run ``action(db)`` in a short transaction of its own once the request's work is committed or rolled back:
+    the request's bookkeeping (a session's once-a-minute touch or its end, a token's last use) stays recorded
+    whatever the answer, and never carries the view's writes with it. ``action`` takes plain values, never the
+    request's ORM objects: reading one after a rollback would reopen the request's transaction (and, on SQLite, wait
+    on its own write lock)."""
+    from flask import g
+
+    g.setdefault("bookkeeping", []).append(action)
+
+
+def _bookkeep(database: Database) -> None:
+    from flask import g
+
+    for action in g.pop("bookkeeping", ()):
+        try:
+            with database.writing() as own:
+                action(own)
+        except (sa.exc.SQLAlchemyError, database.engine.dialect.loaded_dbapi.Error) as exc:  # the next request does it
+            log.warning("bookkeeping not recorded: %s", type(exc).__name__)
 
 
 def after_commit(action) -> None:

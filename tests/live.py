@@ -29,6 +29,18 @@ def seeded_database(fresh_database, name: str) -> str:
     return url
 
 
+def invariants(database_url: str) -> list[str]:
+    """What the invariant check finds half-done in a live portal's database (an empty list when all holds)."""
+    from app.db import Database
+    from app.operations.invariants import violations
+
+    database = Database(database_url)
+    with database.session() as db:
+        found = [str(v) for v in violations(db)]
+    database.engine.dispose()
+    return found
+
+
 def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url: str, **extra) -> dict:
     """Environment of a portal process sharing the test session's HSM token and PSC sandbox."""
     env = {

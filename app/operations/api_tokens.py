@@ -8,6 +8,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.models import ApiToken, Person, Structure
@@ -66,9 +67,8 @@ def revoke_token(db: Session, token: ApiToken, *, actor: str) -> None:
         audit.record(db, actor=actor, action="api_token.revoked", object_type="api_token", object_id=token.id)
 
 
-def authenticate(db: Session, header: str | None, *, using: bool = False) -> tuple[ApiToken, Person]:
-    """The token of an ``Authorization: Bearer`` header and its creator, or :class:`TokenError`; ``using`` (a
-    request that changes something) records the token's last use."""
+def authenticate(db: Session, header: str | None) -> tuple[ApiToken, Person]:
+    """The token of an ``Authorization: Bearer`` header and its creator, or :class:`TokenError`."""
     if not header or not header.startswith("Bearer "):
         raise TokenError("Jeton absent : en-tête « Authorization: Bearer pst_… » attendu.")
     token = db.exec(select(ApiToken).where(ApiToken.token_sha256 == _hash(header[7:].strip()))).first()
@@ -78,10 +78,12 @@ def authenticate(db: Session, header: str | None, *, using: bool = False) -> tup
         raise TokenError("Jeton révoqué.")
     if aware(token.expires_at) <= utcnow():
         raise TokenError("Jeton expiré : créez-en un nouveau dans le portail.")
-    if using:
-        token.last_used_at = utcnow()
-        db.add(token)
     return token, db.get(Person, token.person_id)
+
+
+def record_use(db: Session, token_id: int) -> None:
+    """The token's last use, as the request's bookkeeping (a transaction of its own)."""
+    db.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))
 
 
 def allows(db: Session, token: ApiToken, person: Person, structure: Structure, family: str) -> bool:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -113,7 +111,6 @@ class LiveLogin:
     profession_code: str
     profession_category: str
     rights: tuple = ()  # (kind, structure_id, role, family, in_pui) rows for build_actor
-    touched: bool = False  # last_seen_at moved through the request's session: the caller commits
 
 
 _L, _P = LoginSession.__table__.c, Person.__table__.c
@@ -153,10 +150,10 @@ _TOUCH = sa.update(LoginSession.__table__).where(_L.id == sa.bindparam("sid")).v
 
 
 def check_session(db: Session, session_id: str | None, now: datetime | None = None, *,
-                  writes: Callable[[], AbstractContextManager[Session]] | None = None) -> LiveLogin | None:
+                  later: Callable[[Callable[[Session], object]], None] | None = None) -> LiveLogin | None:
     """The live session for this id, its person and their rights (one query), or None; ends it when it has
-    timed out. Moves last_seen_at at most once a minute. Those writes go through ``db`` (the caller commits), or
-    through ``writes()``, a transaction of their own, when ``db`` only reads."""
+    timed out. Moves last_seen_at at most once a minute. Those writes go through ``db``, or are handed to
+    ``later`` as an action on a transaction of its own (the request's bookkeeping, never the view's work)."""
     if not session_id:
         return None
     rows = db.connection().execute(_LIVE_SESSION, {"sid": session_id}).all()  # Core: no ORM pass
@@ -169,19 +166,15 @@ def check_session(db: Session, session_id: str | None, now: datetime | None = No
         reason = "absolute_timeout"
     elif now - aware(row.last_seen_at) > IDLE_TIMEOUT:
         reason = "idle_timeout"
-    writer = writes() if writes else contextlib.nullcontext(db)
+    record = later or (lambda action: action(db))
     if reason:
-        with writer as w:
-            end_session(w, w.get(LoginSession, session_id), reason=reason, now=now)
+        record(lambda w: end_session(w, w.get(LoginSession, session_id), reason=reason, now=now))
         return None
-    touched = False
     if now - aware(row.last_seen_at) > TOUCH_EVERY:
-        with writer as w:
-            touched = _touch(w, session_id, now)
+        record(lambda w: _touch(w, session_id, now))
     rights = tuple((r.kind, r.ref, r.role, r.family, r.in_pui) for r in rows if r.kind != "session")
     return LiveLogin(session_id, row.ref, row.role, row.id_token, row.national_id, row.civility,
-                     row.family_name, row.given_name, row.profession_code, row.profession_category, rights,
-                     touched and writes is None)
+                     row.family_name, row.given_name, row.profession_code, row.profession_category, rights)
 
 
 def _touch(db: Session, session_id: str, now: datetime) -> bool:

@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import bookkeeping, get_session, refuse
 from app.domain.certificates import PROFILES, CertificateRequestError
 from app.domain.inputs import parse_id
 from app.domain.products import PRODUCTS, certificate_status
 from app.extensions import csrf
 from app.models import IssuedCertificate, Structure
 from app.models.base import utcnow
-from app.operations.api_tokens import TokenError, allows, authenticate
+from app.operations.api_tokens import TokenError, allows, authenticate, record_use
 from app.operations.certificates import CertificateOrder, order_certificates
 from app.views.certificates import DOWNLOADS, _chain
 
@@ -55,9 +55,11 @@ def _wrong_type(body: dict) -> tuple[str, int, str] | None:
 
 
 def _caller():
-    db = get_session()
-    # Reads stay read-only (SQLite: no write lock for a listing); an order records the token's use.
-    return authenticate(db, request.headers.get("Authorization"), using=request.method == "POST")
+    token, person = authenticate(get_session(), request.headers.get("Authorization"))
+    if request.method == "POST":  # an order records the token's use, whatever its answer; a listing only reads
+        token_id = token.id  # read now: the request's objects are expired once its work rolls back
+        bookkeeping(lambda own: record_use(own, token_id))
+    return token, person
 
 
 def _describe(c: IssuedCertificate, *, with_pem: bool = False) -> dict:

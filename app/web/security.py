@@ -6,7 +6,7 @@ import functools
 
 from flask import abort, current_app, flash, g, redirect, request, session, url_for
 
-from app.db import get_session, keep, reads_only
+from app.db import bookkeeping, get_session
 from app.domain.permissions import ANONYMOUS, can
 from app.operations.login import build_actor, check_session
 
@@ -22,10 +22,7 @@ def load_actor() -> None:
     sid = session.get(SESSION_KEY)
     if not sid:
         return
-    db = get_session()
-    live = check_session(db, sid, writes=current_app.extensions["db"].writing if reads_only() else None)
-    if live is None or live.touched:
-        keep()  # the end of a timed-out session, or the once-a-minute touch: committed at the edge whatever follows
+    live = check_session(get_session(), sid, later=bookkeeping)  # its touch or end: committed whatever follows
     if live is None:
         session.pop(SESSION_KEY, None)
         g.session_expired = True  # the login page says why the user is there

@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 
 from tests.conftest import free_port
 from tests.faults.test_two_nodes import DIRECTOR, _cookie
-from tests.live import portal_env, start_portal, stop
+from tests.live import invariants, portal_env, start_portal, stop
 
 
 @pytest.fixture()
@@ -56,3 +56,4 @@ def test_terminated_connections_give_a_french_503_then_the_portal_recovers(porta
     for answer in answers:
         if answer.status_code == 503:
             assert "Réessayez" in answer.text and "La base de données ne répond pas" in answer.text
+    assert invariants(url) == []

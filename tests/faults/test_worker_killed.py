@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from tests.conftest import free_port, wait_for
 from tests.faults.test_two_nodes import DIRECTOR, _cookie
-from tests.live import portal_env, seeded_database, start_portal, stop
+from tests.live import invariants, portal_env, seeded_database, start_portal, stop
 
 NURSE = "899700000054"
 
@@ -92,6 +92,7 @@ def test_a_worker_killed_mid_seal_leaves_nothing_half_written(app_config, fresh_
         final = _state(database_url, filing_id)
         assert final["state"] == "depose" and final["documents"] == 1 and final["counter"] == 1
         assert final["reference"].endswith("-000001")  # the number the killed attempts never took
+        assert invariants(database_url) == []
     finally:
         stop(portal)
 
