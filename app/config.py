@@ -63,6 +63,9 @@ class Settings:
     dns_resolver: str = ""  # domain control: the resolver asked for TXT and A records ("" = the system's)
     dns_port: int = 53
     http01_port: int = 80  # domain control's http-01: where the domain's web server answers
+    # reserved or private networks the http-01 check may reach all the same (tests: "127.0.0.0/8"); never in production
+    domain_check_networks: str = ""
+    domain_check_rate_limit: str = "30 per hour"  # http-01 and dns-01 looks per structure (pages and ACME)
     acme_orders_per_hour: int = 100  # per ACME account
     acme_certificates_per_domain_week: int = 50  # per declared domain
     behind_proxy: int = 0
@@ -126,6 +129,13 @@ class Settings:
         s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
         s.dns_port = int(env.get("DNS_PORT", s.dns_port))
         s.http01_port = int(env.get("HTTP01_PORT", s.http01_port))
+        s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)
+        s.domain_check_rate_limit = env.get("DOMAIN_CHECK_RATE_LIMIT", s.domain_check_rate_limit)
+        try:
+            ipaddress_networks(s.domain_check_networks)
+        except ValueError:
+            raise ConfigurationError("DOMAIN_CHECK_NETWORKS : réseaux séparés par des virgules attendus "
+                                     "(ex. 127.0.0.0/8).") from None
         s.acme_orders_per_hour = int(env.get("ACME_ORDERS_PER_HOUR", s.acme_orders_per_hour))
         s.acme_certificates_per_domain_week = int(env.get("ACME_CERTIFICATES_PER_DOMAIN_WEEK",
                                                           s.acme_certificates_per_domain_week))
@@ -176,6 +186,11 @@ class Settings:
     def apply_process_environment(self) -> None:
         """SoftHSM reads SOFTHSM2_CONF from the process environment when the module loads."""
         os.environ.setdefault("SOFTHSM2_CONF", self.softhsm2_conf)
+
+
+def ipaddress_networks(text: str) -> tuple:
+    """The networks of a setting such as « 127.0.0.0/8, ::1/128 »."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
 
 
 def _instance_secret(path: Path) -> str:

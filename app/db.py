@@ -95,6 +95,27 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+@sa.event.listens_for(Session, "after_flush")
+def _wrote(session, _context) -> None:
+    session.info["wrote"] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _ended(session) -> None:
+    session.info.pop("wrote", None)
+
+
+def release_if_untouched(session: Session) -> bool:
+    """End ``session``'s transaction when it has written nothing yet (flushed or pending), so that nothing is held
+    while the caller waits on the outside world (on SQLite, the write lock); the caller reads its rows again
+    afterwards. Returns whether it did."""
+    if session.info.get("wrote") or session.new or session.dirty or session.deleted:
+        return False
+    session.rollback()
+    return True
+
+
 class Database:
     """Holds the engine; ``bind`` may be swapped for a connection in tests (per-test rollback)."""
 

@@ -5,14 +5,20 @@ date, method and who asked (audited); it counts for the reuse period of the poli
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import ipaddress
+import socket
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 import dns.exception
 import dns.resolver
-import requests
 from sqlmodel import Session, select
 
+from app.db import release_if_untouched
 from app.domain.domain_control import (
     DNS_LABEL,
     HTTP_PATH,
@@ -32,15 +38,24 @@ from app.operations import audit
 MAX_PENDING = 20  # challenges a structure may have waiting at once
 
 
+MAX_ANSWER = 512  # bytes of an http-01 answer read at most: a key authorization is under 100
+
+
 @dataclass(frozen=True)
 class Checker:
-    """The network side: the resolver asked for TXT records and the port of http-01 (80 in production; tests run
-    a DNS server and a web server of their own on loopback, as Let's Encrypt's test server does)."""
+    """The network side: the resolver asked for TXT and A records and the port of http-01 (80 in production; tests
+    run a DNS server and a web server of their own on loopback, as Let's Encrypt's test server does).
+
+    Every look is bounded: ``timeout`` for the DNS and for each connection or read, ``deadline`` for a whole http-01
+    look however slowly the server drips, ``MAX_ANSWER`` bytes read. Reserved and private addresses (loopback,
+    RFC 1918, link-local, ULA…) are never reached unless ``networks`` names them (the test network)."""
 
     resolver: str = ""
     dns_port: int = 53
     http_port: int = 80
     timeout: float = 5.0
+    deadline: float = 10.0
+    networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     def _resolver(self) -> dns.resolver.Resolver:
         resolver = dns.resolver.Resolver(configure=not self.resolver)
@@ -56,27 +71,92 @@ class Checker:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.exception.DNSException as exc:
-            raise DomainError(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
+            raise DomainError(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
                               field="verification") from None
         return [b"".join(record.strings).decode(errors="replace") for record in answer]
 
+    def reachable(self, address: str) -> bool:
+        """Whether a check may connect to ``address``: a public one, or one of the named test networks."""
+        ip = ipaddress.ip_address(address)
+        if any(ip in network for network in self.networks):
+            return True
+        return ip.is_global and (_inner(ip) is None or _inner(ip).is_global)
+
+    def _address(self, name: str) -> str | None:
+        for kind in ("A", "AAAA"):
+            try:
+                return next(iter(self._resolver().resolve(name, kind))).address
+            except (dns.resolver.NoAnswer, StopIteration):
+                continue  # an IPv6-only server
+            except dns.exception.DNSException:
+                return None
+        return None
+
     def http(self, name: str, token: str) -> str | None:
-        """The file the domain's web server serves, reached at the address the same resolver gives for it."""
-        try:
-            address = next(iter(self._resolver().resolve(name, "A"))).address
-        except (StopIteration, dns.exception.DNSException):
+        """The file the domain's web server serves, reached at the address the same resolver gives for it;
+        None when nothing usable answered within the deadline (the DNS included)."""
+        started = time.monotonic()
+        address = self._address(name)
+        if address is None:
             return None
-        try:
-            response = requests.get(f"http://{address}:{self.http_port}{HTTP_PATH}{token}", timeout=self.timeout,
-                                    headers={"Host": name}, allow_redirects=False)
-        except requests.RequestException:
+        if not self.reachable(address):
+            raise DomainError(f"{name} désigne une adresse réservée ou privée ({address}) : le portail ne vérifie que "
+                              "des serveurs joignables depuis Internet.", field="verification")
+        left = self.deadline - (time.monotonic() - started)
+        if left <= 0:
             return None
-        return response.text.strip() if response.status_code == 200 else None
+        return _bounded_get(address, self.http_port, name, f"{HTTP_PATH}{token}", timeout=min(self.timeout, left),
+                            deadline=left)
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _inner(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64): a private one hides behind a global prefix."""
+    if ip.version == 4:
+        return None
+    if ip.ipv4_mapped or ip.sixtofour:
+        return ip.ipv4_mapped or ip.sixtofour
+    return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None
+
+
+def _bounded_get(address: str, port: int, host: str, path: str, *, timeout: float, deadline: float) -> str | None:
+    """GET ``path`` from ``address``, reading at most MAX_ANSWER bytes of body, each step within ``timeout`` and
+    the whole within ``deadline``: past it, a watchdog shuts the socket down and the read ends at once."""
+    connection = http.client.HTTPConnection(address, port, timeout=timeout)
+    watchdog = threading.Timer(deadline, _shut, (connection,))
+    watchdog.start()
+    try:
+        connection.request("GET", path, headers={"Host": host, "User-Agent": "portail-sante-validation",
+                                                 "Accept": "*/*", "Connection": "close"})
+        response = connection.getresponse()
+        if response.status != 200:
+            return None
+        body = response.read(MAX_ANSWER + 1)
+    except (OSError, http.client.HTTPException, ValueError):
+        return None
+    finally:
+        watchdog.cancel()
+        connection.close()
+    if len(body) > MAX_ANSWER:
+        return None
+    return body.decode(errors="replace").strip()
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def ask(db: Session, structure: Structure, *, text: str, method: str, actor: str) -> DomainControl:
     """A new challenge for ``text`` on ``structure`` (nothing checked yet)."""
+    from app.operations.domains import declared
+
     name = parse_domain(text)
+    if not any(within(name, domain) for domain in declared(db, structure)):
+        raise DomainError(f"« {name} » n’est dans aucun domaine déclaré par la structure : déclarez d’abord son "
+                          "domaine (formulaire F413 ou F503), puis prouvez-le ici.")
     if method not in METHODS:
         raise DomainError("Choisissez la méthode de vérification.", field="methode")
     pending = db.exec(select(DomainControl.id).where(DomainControl.structure_id == structure.id,
@@ -95,9 +175,14 @@ def ask(db: Session, structure: Structure, *, text: str, method: str, actor: str
 
 def check(db: Session, control: DomainControl, checker: Checker, *, actor: str,
           now: datetime | None = None) -> DomainControl:
-    """Look for the challenge now; record the proof, or refuse saying what was found."""
-    value = expected_value(control.token)
-    look_for(checker, control.method, control.name, control.token, served=value, published=value)
+    """Look for the challenge now (no transaction held meanwhile); record the proof, or refuse saying what was
+    found."""
+    value, method, name, token = expected_value(control.token), control.method, control.name, control.token
+    release_if_untouched(db)
+    look_for(checker, method, name, token, served=value, published=value)
+    db.refresh(control)
+    if control.validated_at is not None:  # proven meanwhile by a concurrent check
+        return control
     control.validated_at = now or utcnow()
     control.validated_by = actor
     db.add(control)

@@ -18,7 +18,7 @@ from app.models.base import aware, utcnow
 from app.operations.acme import accounts, orders
 from app.operations.acme.protocol import Nonces, check
 from app.views.certificates import _chain
-from app.views.domains import checker
+from app.views.domains import check_quota, checker
 
 bp = Blueprint("acme", __name__, url_prefix="/acme")
 csrf.exempt(bp)  # no cookie: each request is signed by the account's key, with a single-use nonce
@@ -226,7 +226,11 @@ def challenge(authz_id: int, method: str):
         raise Problem("malformed", "Défi inconnu.", status=404)
     authz = _owned(AcmeAuthorization, authz_id, signed.account)
     accounts.scope(get_session(), signed.account)
-    if signed.payload is not None:  # {} answers the challenge; a POST-as-GET only reads it
+    if signed.payload is not None and authz.status == "pending":  # {} answers it; a POST-as-GET only reads it
+        wait = check_quota(get_session().get(AcmeOrder, authz.order_id).structure_id)
+        if wait is not None:
+            raise Problem("rateLimited", "Trop de vérifications de domaine pour cette structure : réessayez plus "
+                                         "tard.", status=429, retry_after=wait)
         authz = orders.answer(get_session(), checker(), signed.account, signed.jwk, authz, method, utcnow())
     response = jsonify(_challenge_document(authz, method))
     response.headers.add("Link", f'<{_url("acme.authorization", authz_id=authz.id)}>;rel="up"')

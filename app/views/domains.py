@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
+from app.config import ipaddress_networks
 from app.db import get_session, refuse
 from app.domain.domain_control import (
     DNS_LABEL,
@@ -20,6 +21,7 @@ from app.models import DomainControl, Structure
 from app.models.base import aware, utcnow
 from app.operations import domain_control
 from app.views.certificates import administered
+from app.web.quotas import spend
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -34,7 +36,13 @@ def _serv_structures() -> list[Structure]:
 def checker() -> domain_control.Checker:
     settings = current_app.config["SETTINGS"]
     return domain_control.Checker(resolver=settings.dns_resolver, dns_port=settings.dns_port,
-                                  http_port=settings.http01_port)
+                                  http_port=settings.http01_port,
+                                  networks=ipaddress_networks(settings.domain_check_networks))
+
+
+def check_quota(structure_id: int) -> int | None:
+    """One more domain check for this structure (pages and ACME together), or the seconds to wait."""
+    return spend("domain-check", current_app.config["SETTINGS"].domain_check_rate_limit, str(structure_id))
 
 
 def _page(status: int = 200, **extra):
@@ -90,6 +98,10 @@ def verify(control_id: int):
     if control.validated_at is not None:
         flash(f"Le domaine {control.name} est déjà vérifié.", "info")
         return success(url_for("domains.index") + f"#domaine-{control_id}")
+    wait = check_quota(control.structure_id)
+    if wait is not None:
+        return _page(status=429, failed={"id": control_id, "message": (
+            f"Trop de vérifications pour cette structure : réessayez dans {wait // 60 + 1} minute(s).")})
     try:
         domain_control.check(get_session(), control, checker(), actor=g.actor.national_id)
     except DomainError as exc:

@@ -19,6 +19,7 @@ def network(app, monkeypatch):
     monkeypatch.setattr(settings, "dns_resolver", "127.0.0.1")
     monkeypatch.setattr(settings, "dns_port", dns_server.port)
     monkeypatch.setattr(settings, "http01_port", web.port)
+    monkeypatch.setattr(settings, "domain_check_networks", "127.0.0.0/8")
     yield dns_server, web
     dns_server.stop()
     web.stop()

@@ -46,7 +46,8 @@ def portal(tmp_path_factory, fresh_database, app_config):
         return {"eab": [(c.key_id, secret) for c, secret in keys], "structure_id": serv.structure_id}
 
     with pki_portal(tmp_path_factory, fresh_database, app_config, "acme", prepare, DNS_RESOLVER="127.0.0.1",
-                    DNS_PORT=str(dns_server.port), HTTP01_PORT=str(http_port)) as live:
+                    DOMAIN_CHECK_NETWORKS="127.0.0.0/8", DNS_PORT=str(dns_server.port),
+                    HTTP01_PORT=str(http_port)) as live:
         live["hooks"], live["dns"], live["http_port"] = hooks, dns_server, http_port
         yield live
     dns_server.stop()

@@ -174,3 +174,16 @@ def test_an_authorization_deactivated_makes_its_order_invalid(db, acme, network)
     assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "invalid"
     refused = acme.post(order["authorizations"][0], {"status": "valid"})
     assert refused.status_code == 400 and refused.get_json()["type"].endswith(":malformed")
+
+
+def test_challenge_answers_count_against_the_structures_quota(db, acme, network, app, monkeypatch):
+    """Issue 27 (2): the same quota as « Mes domaines », answered as an ACME problem with Retry-After."""
+    monkeypatch.setattr(app.config["SETTINGS"], "domain_check_rate_limit", "1 per hour")
+    first = _challenge(acme.post(acme.order("q1.dpi.example").get_json()["authorizations"][0]).get_json(), "dns-01")
+    assert acme.post(first["url"], {}).get_json()["status"] == "invalid"  # no record: looked for, and counted
+    second = _challenge(acme.post(acme.order("q2.dpi.example").get_json()["authorizations"][0]).get_json(), "dns-01")
+    refused = acme.post(second["url"], {})
+    assert refused.status_code == 429 and refused.content_type == "application/problem+json"
+    assert refused.get_json()["type"] == "urn:ietf:params:acme:error:rateLimited"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert acme.post(second["url"]).get_json()["status"] == "pending"  # nothing looked for, nothing recorded

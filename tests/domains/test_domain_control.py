@@ -4,6 +4,7 @@ SC-081 schedule in force on the day it was made."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,14 +21,19 @@ from tests.domains.servers import DnsServer, WebServer
 def network():
     dns_server, web = DnsServer(), WebServer()
     yield dns_server, web, domain_control.Checker(resolver="127.0.0.1", dns_port=dns_server.port,
-                                                  http_port=web.port, timeout=2)
+                                                  http_port=web.port, timeout=2,
+                                                  networks=(ipaddress.ip_network("127.0.0.0/8"),))
     dns_server.stop()
     web.stop()
 
 
 @pytest.fixture()
-def chu(make_structure):
-    return make_structure(kind="EJ", name="CHU d’essai", public=True)
+def chu(db, make_structure):
+    from app.operations import domains
+
+    structure = make_structure(kind="EJ", name="CHU d’essai", public=True)
+    domains.declare(db, structure_id=structure.id, text="chu-essai.example", source="F413", actor="agence")
+    return structure
 
 
 def test_dns_01_refuses_a_missing_or_wrong_record_then_records_the_proof(db, chu, network):
@@ -49,7 +55,7 @@ def test_dns_01_refuses_a_missing_or_wrong_record_then_records_the_proof(db, chu
     db.commit()
     actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.object_id == str(chu.id))
                                           .order_by(AuditEvent.id))]
-    assert actions == ["domain.challenge_asked", "domain.proven"]
+    assert actions == ["structure.serv_domains_declared", "domain.challenge_asked", "domain.proven"]
 
 
 def test_http_01_reads_the_file_on_the_domains_web_server(db, chu, network):
@@ -116,3 +122,12 @@ def test_serv_ssl_names_need_a_proof_in_force_and_live_the_policys_validity(db, 
     cert = x509.load_der_x509_certificate(db.exec(select(IssuedCertificate.der).where(
         IssuedCertificate.profile == "SERV_SSL")).one())
     assert (cert.not_valid_after_utc - cert.not_valid_before_utc).days == policy_on(utcnow().date()).max_validity_days
+
+
+def test_only_names_in_the_structures_declared_domains_are_checked(db, chu):
+    """Issue 27 (4): « Mes domaines » prepares no proof for a name the structure never declared (``gouv.fr``, an
+    intranet name of somebody else's)."""
+    for text in ("gouv.fr", "intranet.autre-chu.example", "chu-essai.example.attaquant.example"):
+        with pytest.raises(DomainError, match="n’est dans aucun domaine déclaré par la structure"):
+            domain_control.ask(db, chu, text=text, method="http-01", actor="admin")
+    assert domain_control.ask(db, chu, text="dpi.chu-essai.example", method="http-01", actor="admin").id

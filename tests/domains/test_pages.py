@@ -17,6 +17,7 @@ def dns_server(app, monkeypatch):
     settings = app.config["SETTINGS"]
     monkeypatch.setattr(settings, "dns_resolver", "127.0.0.1")
     monkeypatch.setattr(settings, "dns_port", server.port)
+    monkeypatch.setattr(settings, "domain_check_networks", "127.0.0.0/8")
     yield server
     server.stop()
 
@@ -29,29 +30,42 @@ def test_an_administrator_proves_a_domain_from_the_pages(pki_world, as_person, d
                                                     "methode": "dns-01"})
     assert refused.status_code == 422 and "sans «\u00a0*.\u00a0»" in refused.get_data(as_text=True)
     assert 'value="*.chu.example"' in refused.get_data(as_text=True)  # what was typed is kept
-    asked = admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "chu-essai.example",
+    asked = admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "essai.chu.example",
                                                   "methode": "dns-01"})
     assert asked.status_code == 303
     page = admin.get("/certificats/domaines").get_data(as_text=True)
     control_id = re.search(r'id="domaine-(\d+)"', page).group(1)
     value = re.search(rf'id="valeur-{control_id}">([^<]+)<', page).group(1)
-    assert "_acme-challenge.chu-essai.example" in page and "À vérifier" in page
+    assert "_acme-challenge.essai.chu.example" in page and "À vérifier" in page
     missing = admin.post(f"/certificats/domaines/{control_id}/verifier")
     assert missing.status_code == 422 and "Aucun enregistrement TXT" in missing.get_data(as_text=True)
-    dns_server.zone.txt["_acme-challenge.chu-essai.example"] = [value]
+    dns_server.zone.txt["_acme-challenge.essai.chu.example"] = [value]
     assert admin.post(f"/certificats/domaines/{control_id}/verifier").status_code == 303
     assert "Vérifié jusqu’au" in admin.get("/certificats/domaines").get_data(as_text=True)
 
 
 def test_others_neither_see_nor_check_the_structures_domains(pki_world, as_person, dns_server):  # noqa: F811
     admin = as_person(pki_world["admin"])
-    admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "chu-essai.example",
+    admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "essai.chu.example",
                                          "methode": "http-01"})
     control_id = re.search(r'id="domaine-(\d+)"', admin.get("/certificats/domaines").get_data(as_text=True)).group(1)
     foreign = as_person(pki_world["foreign"])  # ORG administrator of another hospital
     page = foreign.get("/certificats/domaines").get_data(as_text=True)
-    assert "chu-essai.example" not in page and "réservée à ses administrateurs techniques SERV" in page
+    assert "essai.chu.example" not in page and "réservée à ses administrateurs techniques SERV" in page
     assert foreign.post(f"/certificats/domaines/{control_id}/verifier").status_code == 404
     refused = foreign.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "x.example",
                                                       "methode": "dns-01"})
     assert refused.status_code == 422 and "famille SERV" in refused.get_data(as_text=True)
+
+
+def test_checks_are_counted_per_structure(pki_world, as_person, dns_server, app, monkeypatch):  # noqa: F811
+    """Issue 27 (2): each look costs the portal a wait on somebody's server: past the structure's quota (pages and
+    ACME together), a 429 that says when to come back, and no look."""
+    monkeypatch.setattr(app.config["SETTINGS"], "domain_check_rate_limit", "2 per hour")
+    admin = as_person(pki_world["admin"])
+    admin.post("/certificats/domaines", {"structure": pki_world["hospital"].id, "domaine": "quota.chu.example",
+                                         "methode": "dns-01"})
+    control_id = re.search(r'id="domaine-(\d+)"', admin.get("/certificats/domaines").get_data(as_text=True)).group(1)
+    answers = [admin.post(f"/certificats/domaines/{control_id}/verifier") for _ in range(3)]
+    assert [a.status_code for a in answers] == [422, 422, 429]
+    assert "Trop de vérifications pour cette structure : réessayez dans" in answers[2].get_data(as_text=True)

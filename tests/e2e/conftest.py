@@ -42,7 +42,7 @@ def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port, e
     env = portal_env(app_config, database_url=with_pki(seeded_database(fresh_database, "e2e"), app_config),
                      instance=tmp_path_factory.mktemp("e2e-instance"),
                      base_url=f"http://127.0.0.1:{e2e_portal_port}", DNS_RESOLVER="127.0.0.1",
-                     DNS_PORT=str(e2e_dns.port))
+                     DOMAIN_CHECK_NETWORKS="127.0.0.0/8", DNS_PORT=str(e2e_dns.port))
     proc = start_portal(env, e2e_portal_port)
     yield f"http://127.0.0.1:{e2e_portal_port}"
     stop(proc)

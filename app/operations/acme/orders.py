@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session, func, select
 
+from app.db import release_if_untouched
 from app.domain.acme import (
     ORDER_LIFETIME,
     REVOCATION_REASONS,
@@ -135,8 +136,7 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
         return authz
     name, token, served, published = authz.name, authz.token, key_authorization(authz, key), dns_value(authz, key)
     expires = aware(authz.expires_at)
-    if not (db.new or db.dirty or db.deleted):
-        db.rollback()  # nothing written yet: no transaction (SQLite: no write lock) while the network answers
+    release_if_untouched(db)  # no transaction held while the network answers
     failure = None
     if expires > now:
         try:
