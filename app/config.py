@@ -134,7 +134,7 @@ class Settings:
         try:
             ipaddress_networks(s.domain_check_networks)
         except ValueError:
-            raise ConfigurationError("DOMAIN_CHECK_NETWORKS : réseaux séparés par des virgules attendus "
+            raise ConfigurationError("DOMAIN_CHECK_NETWORKS : réseaux séparés par des virgules attendus "
                                      "(ex. 127.0.0.0/8).") from None
         s.acme_orders_per_hour = int(env.get("ACME_ORDERS_PER_HOUR", s.acme_orders_per_hour))
         s.acme_certificates_per_domain_week = int(env.get("ACME_CERTIFICATES_PER_DOMAIN_WEEK",

@@ -93,6 +93,15 @@ def create_app(config: dict | None = None) -> Flask:
         issuer=settings.psc_issuer,
     ))
 
+    if not settings.is_production:  # the PSC sandbox learns opposed and revoked cards, as the real PSC does
+        from pathlib import Path
+
+        from app.operations import card_feed
+        from app.psc.sandbox import registry
+
+        registry_path = Path(settings.psc_sandbox_registry)
+        card_feed.listener = lambda changes: registry.set_statuses(registry_path, changes)
+
     csrf.init_app(app)
     csrf_tokens.register(app)
     htmx.init_app(app)

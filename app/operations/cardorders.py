@@ -3,16 +3,17 @@ usable (designations need an active card), opposition and revocation end it."""
 
 from __future__ import annotations
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import Session, select
 
 from app.domain.casefiles import InvalidTransition
-from app.domain.codes import CARD_ORDER_STATES
+from app.domain.codes import CARD_ORDER_STATES, CARD_TYPES
 from app.domain.permissions import Actor
 from app.models import Card, CardOrder, Filing, Habilitation, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import outbox
 from app.operations.casefiles import transition
-from app.operations.pki import revoke_certificate
+from app.operations.pki import issue_card_certificate, revoke_certificate
 
 
 def _director_by_email(db: Session, order: CardOrder) -> Person | None:
@@ -24,7 +25,7 @@ def _director_by_email(db: Session, order: CardOrder) -> Person | None:
     return filer if filer.email.strip().lower() == (order.email or "").strip().lower() else None
 
 
-def _fabricate(db: Session, order: CardOrder) -> None:
+def _fabricate(db: Session, order: CardOrder, keystore, base_url: str) -> None:
     structure = db.get(Structure, order.structure_id)
     director = None if order.national_id else _director_by_email(db, order)
     if not order.national_id:  # a staff identifier: 3 + FINESS (5 + SIRET) / local number, as PSC reads it
@@ -46,11 +47,22 @@ def _fabricate(db: Session, order: CardOrder) -> None:
     db.add(card)
     db.flush()
     order.card_id = card.id
+    if keystore is not None:
+        _certify(db, keystore, card, person, base_url)
     if order.card_type in ("CDE", "CDA"):  # an F101 without a CPS: the director's card carries the role
         filing = db.get(Filing, order.filing_id)
         db.add(Habilitation(person_id=person.id, structure_id=order.structure_id, role="legal_representative",
                             source=filing.reference if filing else ""))
         db.flush()
+
+
+def _certify(db: Session, keystore, card: Card, holder: Person, base_url: str) -> None:
+    """The card's authentication certificate under the cards' CA, as the card maker writes it on the chip: the key
+    pair is made for the card and its private half never kept here (it lives on the card). Opposing or revoking the
+    card revokes this certificate: CRL, OCSP and the nginx card login refuse it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    issue_card_certificate(db, keystore, person=holder, public_key=key.public_key(), title=CARD_TYPES[card.card_type],
+                           base_url=base_url, card=card)
 
 
 CARD_CERTIFICATE_REASONS = {"opposer": "key_compromise", "revoquer": "affiliation_changed"}
@@ -67,15 +79,17 @@ def revoke_card_certificates(db: Session, keystore, card_id: int, *, reason: str
 
 
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
-           notify: list[str] | None = None, agent: Actor | None = None, keystore=None, home_url: str = "") -> None:
+           notify: list[str] | None = None, agent: Actor | None = None, keystore=None, home_url: str = "",
+           base_url: str = "") -> None:
     """Apply ``verb`` to the order (and its card) through the one case-file transition; flushes, the caller
-    commits. Opposing or revoking the card revokes its authentication certificates in the same transaction."""
+    commits. Making the card issues its authentication certificate (``base_url`` for its CRL and OCSP links);
+    opposing or revoking it revokes its certificates, all in the same transaction."""
     if verb == "demander_revocation" and order.revocation_requested_at is not None:
         raise InvalidTransition("La révocation de cette carte est déjà demandée.")
 
     def after(_event) -> None:
         if verb == "fabriquer":
-            _fabricate(db, order)
+            _fabricate(db, order, keystore, base_url)
         if order.card_id and verb in ("activer", "opposer", "revoquer"):
             card = db.get(Card, order.card_id)
             card.status = order.state  # the card carries the order's state

@@ -71,7 +71,7 @@ class Checker:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.exception.DNSException as exc:
-            raise DomainError(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
+            raise DomainError(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
                               field="verification") from None
         return [b"".join(record.strings).decode(errors="replace") for record in answer]
 
@@ -100,7 +100,7 @@ class Checker:
         if address is None:
             return None
         if not self.reachable(address):
-            raise DomainError(f"{name} désigne une adresse réservée ou privée ({address}) : le portail ne vérifie que "
+            raise DomainError(f"{name} désigne une adresse réservée ou privée ({address}) : le portail ne vérifie que "
                               "des serveurs joignables depuis Internet.", field="verification")
         left = self.deadline - (time.monotonic() - started)
         if left <= 0:
@@ -155,7 +155,7 @@ def ask(db: Session, structure: Structure, *, text: str, method: str, actor: str
 
     name = parse_domain(text)
     if not any(within(name, domain) for domain in declared(db, structure)):
-        raise DomainError(f"« {name} » n’est dans aucun domaine déclaré par la structure : déclarez d’abord son "
+        raise DomainError(f"« {name} » n’est dans aucun domaine déclaré par la structure : déclarez d’abord son "
                           "domaine (formulaire F413 ou F503), puis prouvez-le ici.")
     if method not in METHODS:
         raise DomainError("Choisissez la méthode de vérification.", field="methode")

@@ -38,7 +38,7 @@ class Violation:
     state: str
 
     def __str__(self) -> str:
-        return f"{self.rule} : dossier {self.filing_id} ({self.reference or 'sans numéro'}, {self.state})"
+        return f"{self.rule} : dossier {self.filing_id} ({self.reference or 'sans numéro'}, {self.state})"
 
 
 def violations(db: Session) -> list[Violation]:

@@ -229,7 +229,7 @@ def challenge(authz_id: int, method: str):
     if signed.payload is not None and authz.status == "pending":  # {} answers it; a POST-as-GET only reads it
         wait = check_quota(get_session().get(AcmeOrder, authz.order_id).structure_id)
         if wait is not None:
-            raise Problem("rateLimited", "Trop de vérifications de domaine pour cette structure : réessayez plus "
+            raise Problem("rateLimited", "Trop de vérifications de domaine pour cette structure : réessayez plus "
                                          "tard.", status=429, retry_after=wait)
         authz = orders.answer(get_session(), checker(), signed.account, signed.jwk, authz, method, utcnow())
     response = jsonify(_challenge_document(authz, method))

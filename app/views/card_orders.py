@@ -41,7 +41,8 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
     try:
         cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id, agent=g.actor,
                           keystore=current_app.extensions["hsm"], reason=request.form.get("motif", ""),
-                          home_url=current_app.config["SETTINGS"].portal_base_url + url_for("main.home"))
+                          home_url=current_app.config["SETTINGS"].portal_base_url + url_for("main.home"),
+                          base_url=current_app.config["SETTINGS"].portal_base_url)
     except InvalidTransition as exc:
         refuse()
         flash(str(exc), "error")

@@ -101,7 +101,7 @@ def verify(control_id: int):
     wait = check_quota(control.structure_id)
     if wait is not None:
         return _page(status=429, failed={"id": control_id, "message": (
-            f"Trop de vérifications pour cette structure : réessayez dans {wait // 60 + 1} minute(s).")})
+            f"Trop de vérifications pour cette structure : réessayez dans {wait // 60 + 1} minute(s).")})
     try:
         domain_control.check(get_session(), control, checker(), actor=g.actor.national_id)
     except DomainError as exc:

@@ -165,3 +165,47 @@ def test_the_agency_sees_where_a_card_goes(db, world, as_person):
     db.flush()
     page = as_person(world["operator"]).get("/instruction/cartes").get_data(as_text=True)
     assert "LIVRÉE" in page and "5 allée de l’Île Gloriette" in page
+
+
+def test_a_card_declared_lost_opens_no_psc_session_and_is_on_its_crl(db, app, world, as_person, psc_sandbox):
+    """Issue 27 (3): a card made through the portal carries its authentication certificate under the cards' CA;
+    declared lost, the certificate is on the CRL at once and Pro Santé Connect (the sandbox, as the real one) refuses
+    the card, while the e-CPS activated before keeps working."""
+    from cryptography import x509
+
+    from app.models import Card, IssuedCertificate, Person
+    from tests.forms.test_card_orders import order_three
+    from tests.psc import SandboxBrowser, psc_login
+
+    first = order_three(as_person(world["director"]), db, world, as_person)[0]
+    operator = as_person(world["operator"])
+    for verb in ("fabriquer", "activer"):
+        assert operator.post(f"/instruction/cartes/{first.id}/{verb}").status_code == 303
+    db.refresh(first)
+    card = db.get(Card, first.card_id)
+    holder = db.get(Person, card.person_id)
+    made = db.exec(select(IssuedCertificate).where(IssuedCertificate.card_id == card.id)).one()
+    assert made.profile == "CARD_AUTH" and holder.national_id in made.subject
+    assert certificate_status(db, made.authority_id, int(made.serial_hex, 16)).status == "good"
+    assert psc_login(app.test_client(), psc_sandbox["url"], holder.national_id).status_code == 303
+
+    filing_id = _f501(as_person(world["director"]), world, card.serial, "perte")
+    deposit(as_person(world["director"]), db, filing_id)
+    db.refresh(made)
+    assert made.revoked_at is not None
+    crl_url = x509.load_der_x509_certificate(made.der).extensions.get_extension_for_class(
+        x509.CRLDistributionPoints).value[0].full_name[0].value
+    crl = app.test_client().get(crl_url.replace("http://localhost", "")).data
+    listed = subprocess.run(["openssl", "crl", "-inform", "DER", "-noout", "-text"], input=crl, capture_output=True,
+                            check=True).stdout.decode()
+    assert made.serial_hex.upper().lstrip("0") in listed.replace(":", "").upper()
+
+    portal = app.test_client()
+    start_login = portal.get("/auth/psc/login")
+    browser = SandboxBrowser(psc_sandbox["url"])
+    req_id = browser.open_authorize(start_login.headers["Location"])
+    assert browser.choose(req_id, holder.national_id, "card").status_code == 303
+    refused = browser.http.get(f"{psc_sandbox['url']}/auth/{req_id}/pin", timeout=10)
+    assert refused.status_code == 403 and "Carte opposée ou révoquée" in refused.text
+    assert browser.pin(req_id, "1234").status_code == 403  # the right PIN changes nothing
+    assert psc_login(app.test_client(), psc_sandbox["url"], holder.national_id, "mobile").status_code == 303

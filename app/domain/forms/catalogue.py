@@ -175,7 +175,9 @@ F501 = FormSpec(
             Field("circonstances", "Circonstances", "textarea", required=False, max_length=1000,
                   hint="Facultatif : lieu, dépôt de plainte (vol)…"),
         ), intro="Une carte perdue ou volée est mise en opposition dès le dépôt : ses certificats sont révoqués et "
-                 "elle n’ouvre plus de session. Une carte de remplacement est commandée à l’acceptation."),
+                 "elle n’ouvre plus de session, ni au portail ni par Pro Santé Connect. L’e-CPS de son titulaire, si "
+                 "elle a été activée, reste utilisable : il se connecte avec elle en attendant la carte de "
+                 "remplacement, commandée à l’acceptation."),
         _CONTACT,
     ),
     effects="carte perdue ou volée opposée dès le dépôt ; carte de remplacement commandée (perte, vol, carte "

@@ -129,7 +129,8 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
                                 state=args["state"], nonce=args["nonce"], code_challenge=args["code_challenge"],
                                 acr_values=args.get("acr_values", ""))
         return render_template("sandbox/login.html", req=req, people=identities.identities(),
-                               display_name=identities.display_name, blocked=store.card_blocked)
+                               display_name=identities.display_name, blocked=store.card_blocked,
+                               usable=identities.card_usable)
 
     @app.post("/auth/<req_id>/choose")
     def choose(req_id):
@@ -138,7 +139,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
         if ident is None:
             return render_template("sandbox/login.html", req=req, people=identities.identities(),
                                    display_name=identities.display_name, blocked=store.card_blocked,
-                                   error="Choisissez une identité de test."), 422
+                                   usable=identities.card_usable, error="Choisissez une identité de test."), 422
         req.national_id = ident["national_id"]
         if request.form.get("method") == "mobile":
             req.auth_mode = "MOBILE"
@@ -151,6 +152,8 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
         req = store.requests.get(req_id) or abort(404)
         ident = identities.find(req.national_id) or abort(404)
         name = identities.display_name(ident)
+        if not identities.card_usable(ident):
+            return render_template("sandbox/pin.html", req=req, name=name, ended=True), 403
         if store.card_blocked(req.national_id):
             return render_template("sandbox/pin.html", req=req, name=name, blocked=True), 403
         if request.method == "GET":

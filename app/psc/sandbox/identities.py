@@ -20,6 +20,16 @@ def identities() -> list[dict]:
     return data.IDENTITIES + (registry.load(REGISTRY) if REGISTRY is not None else [])
 
 
+ENDED = ("opposee", "revoquee")
+
+
+def card_usable(ident: dict) -> bool:
+    """Whether one of the identity's cards still opens a session: an opposed or revoked card does not, as the real
+    PSC checks the card's status; the e-CPS activated earlier is not the card and keeps working."""
+    statuses = registry.load_statuses(REGISTRY) if REGISTRY is not None else {}
+    return any(statuses.get(str(card[1])) not in ENDED for card in ident.get("cards") or [])
+
+
 def find(national_id: str) -> dict | None:
     return next((i for i in identities() if i["national_id"] == national_id), None)
 

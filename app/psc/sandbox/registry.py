@@ -36,3 +36,28 @@ def add(path: Path, identities: list[dict]) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         json.dump(known, out, ensure_ascii=False, indent=1)
     os.replace(tmp, path)
+
+
+def statuses_path(path: Path) -> Path:
+    """Where the card statuses live, beside the identities: the stand-in for ANS's card management, which tells the
+    real Pro Santé Connect which cards are opposed or revoked."""
+    return path.with_name(f"{path.stem}-cartes.json")
+
+
+def load_statuses(path: Path) -> dict[str, str]:
+    try:
+        found = json.loads(statuses_path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def set_statuses(path: Path, changes: dict[str, str]) -> None:
+    """Record cards' new statuses by serial number (« opposee », « revoquee », « active »…), written atomically."""
+    known = load_statuses(path) | changes
+    target = statuses_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".psc-sandbox-")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(known, out, ensure_ascii=False, indent=1)
+    os.replace(tmp, target)
