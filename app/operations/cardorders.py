@@ -111,6 +111,13 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
                      f"La carte {order.card_type} de {holder} est désormais « {label} ».")
 
 
+def waiting_for_delivery(db: Session, structure_id: int) -> list[CardOrder]:
+    """The structure's own orders not yet made: those a new delivery address (F504) carries over. Its sites and its
+    legal entity keep theirs: each structure has its own delivery address."""
+    return list(db.exec(select(CardOrder).where(CardOrder.structure_id == structure_id,
+                                                CardOrder.state == "commandee").order_by(CardOrder.id)))
+
+
 def pending_for_agency(db: Session, limit: int = 200) -> list[tuple[CardOrder, Structure, str | None]]:
     """Orders waiting for the agency: to fabricate, to activate, or whose revocation was asked; with the
     reference of the filing that ordered them (rows for two namesakes are told apart)."""

@@ -8,7 +8,7 @@ import subprocess
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import select
 
-from app.models import AuditEvent, CardOrder, Filing, OutboxMessage
+from app.models import AuditEvent, Card, CardOrder, Filing, OutboxMessage
 from app.operations.pki import certificate_status, issue_card_certificate
 from tests.forms.test_walks import decide, deposit, fill, start
 
@@ -23,8 +23,8 @@ def _card_with_certificate(db, hsm, world, make_card):
     return card, certificate
 
 
-def _f501(browser, world, serial: str, incident: str) -> int:
-    filing_id = start(browser, "F501", world["hospital"])
+def _f501(browser, world, serial: str, incident: str, structure=None) -> int:
+    filing_id = start(browser, "F501", structure or world["hospital"])
     fill(browser, filing_id, "incident", {"carte": serial, "incident": incident, "date_incident": "2026-11-28",
                                           "circonstances": "Oubliée dans un train."})
     fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
@@ -90,16 +90,20 @@ def test_a_damaged_card_is_revoked_when_its_replacement_is_ordered(db, hsm, worl
     assert "rien à déclarer" in browser.get(f"/demarches/{again}/recapitulatif").get_data(as_text=True)
 
 
-def test_f504_moves_the_cards_not_yet_made(db, world, as_person):
+def test_f504_moves_the_filing_structures_cards_not_yet_made_and_no_others(db, world, as_person):
+    """Issue 27 (9): the EJ's new address carries over the EJ's own waiting orders, not its site's; the operator
+    sees, before accepting, which orders will move."""
     from app.operations.casefiles import open_draft
 
     holder_filing = open_draft(db, form="F301", structure_id=world["hospital"].id, filer_id=world["director"].id,
                                actor="x")
-    waiting = CardOrder(filing_id=holder_filing.id, structure_id=world["site"].id, card_type="CPE",
+    waiting = CardOrder(filing_id=holder_filing.id, structure_id=world["hospital"].id, card_type="CPE",
                         family_name="ATTENTE", given_name="Léa", delivery={"adresse": "ancienne"})
+    at_site = CardOrder(filing_id=holder_filing.id, structure_id=world["site"].id, card_type="CPE",
+                        family_name="SITE", given_name="Jo", delivery={"adresse": "du site"})
     made = CardOrder(filing_id=holder_filing.id, structure_id=world["hospital"].id, card_type="CPE",
                      family_name="FAITE", given_name="Noé", state="fabriquee", delivery={"adresse": "ancienne"})
-    db.add_all([waiting, made])
+    db.add_all([waiting, at_site, made])
     db.flush()
     browser = as_person(world["mandataire"])
     filing_id = start(browser, "F504", world["hospital"])
@@ -110,10 +114,13 @@ def test_f504_moves_the_cards_not_yet_made(db, world, as_person):
     deposit(browser, db, filing_id)
     db.refresh(waiting)
     assert waiting.delivery == {"adresse": "ancienne"}  # the agency accepts first
+    page = as_person(world["operator"]).get(f"/instruction/{filing_id}").get_data(as_text=True)
+    assert f"CPE de Léa ATTENTE (commande n°\u00a0{waiting.id})" in page and "SITE" not in page
     decide(as_person, world, filing_id)
-    for order in (waiting, made, world["hospital"]):
+    for order in (waiting, at_site, made, world["hospital"]):
         db.refresh(order)
     assert waiting.delivery == ADDRESS and made.delivery == {"adresse": "ancienne"}
+    assert at_site.delivery == {"adresse": "du site"}  # a site keeps its own address
     assert world["hospital"].card_delivery == ADDRESS
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "structure.card_delivery_changed")).one()
 
@@ -209,3 +216,46 @@ def test_a_card_declared_lost_opens_no_psc_session_and_is_on_its_crl(db, app, wo
     assert refused.status_code == 403 and "Carte opposée ou révoquée" in refused.text
     assert browser.pin(req_id, "1234").status_code == 403  # the right PIN changes nothing
     assert psc_login(app.test_client(), psc_sandbox["url"], holder.national_id, "mobile").status_code == 303
+
+
+def test_a_sites_mandataire_opposes_at_once_only_what_their_fleet_shows(db, hsm, world, as_person, make_person,
+                                                                         make_card, make_habilitation):
+    """Issue 27 (8): a site's mandataire names the legal entity's director's card: nothing is opposed before the
+    agency accepts, but the holder and the legal representative are told at once; a card of the site itself is
+    opposed at deposit, until the declarant's daily limit."""
+    from app.operations import audit
+    from app.operations.forms.incidents import IMMEDIATE_PER_DAY
+
+    site_mandataire = make_person(profession_code="", family_name="MANDASITE", given_name="Léo",
+                                  national_id=f"3{world['site'].finess}/ADM0009", email="leo@site.example")
+    make_habilitation(site_mandataire, world["site"], "mandataire")
+    make_card(site_mandataire, "CPE", structure=world["site"])
+    director_card = db.exec(select(Card).where(Card.person_id == world["director"].id)).one()
+    browser = as_person(site_mandataire)
+    filing_id = _f501(browser, world, director_card.serial, "vol", world["site"])
+    deposit(browser, db, filing_id)
+    db.refresh(director_card)
+    assert director_card.status == "active"  # the legal entity's card waits for the agency
+    told = db.exec(select(OutboxMessage).where(OutboxMessage.filing_id == filing_id,
+                                               OutboxMessage.subject.contains(director_card.serial))).all()
+    assert {m.recipient for m in told} == {world["director"].email}  # the holder, also the legal representative
+    assert "MANDASITE" in told[0].body and "L’agence vérifie la déclaration" in told[0].body
+    decide(as_person, world, filing_id)
+    db.refresh(director_card)
+    assert director_card.status == "opposee"  # the agency confirmed it
+
+    agent = make_person(profession_code="", family_name="AGENTSITE", given_name="Ana", email="ana@site.example")
+    site_card, certificate = _card_with_certificate(db, hsm, {**world, "admin": agent}, make_card)
+    filing_id = _f501(as_person(site_mandataire), world, site_card.serial, "perte", world["site"])
+    deposit(as_person(site_mandataire), db, filing_id)
+    db.refresh(site_card)
+    assert site_card.status == "opposee"  # a card of the declarant's own fleet: at once
+
+    for _ in range(IMMEDIATE_PER_DAY):  # the declarant's day is full
+        audit.record(db, actor=site_mandataire.national_id, action="card.opposed", object_type="card", object_id=0)
+    audit.write_pending(db)
+    late_card, _ = _card_with_certificate(db, hsm, {**world, "admin": agent}, make_card)
+    filing_id = _f501(as_person(site_mandataire), world, late_card.serial, "perte", world["site"])
+    deposit(as_person(site_mandataire), db, filing_id)
+    db.refresh(late_card)
+    assert late_card.status == "active"

@@ -8,10 +8,10 @@ from app.domain.codes import PROFESSIONS
 from app.models import CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
+from app.operations.cardorders import waiting_for_delivery
 
 from . import incidents, test_cards
 from .means import Means
-from .prefill import family_of
 from .rules import card_type_for, legal_card
 
 
@@ -104,13 +104,12 @@ def _f301(db: Session, filing: Filing, actor: str, structure: Structure, means: 
 
 
 def _f504(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
-    """The structure's new delivery address, carried over to its cards ordered and not yet made."""
+    """The structure's new delivery address, carried over to its own cards ordered and not yet made."""
     address = {key: filing.payload["livraison"].get(key, "") for key in ADDRESS}
     before = structure.card_delivery
     structure.card_delivery = address
     db.add(structure)
-    waiting = db.exec(select(CardOrder).where(CardOrder.structure_id.in_(family_of(db, structure.id)),
-                                              CardOrder.state == "commandee")).all()
+    waiting = waiting_for_delivery(db, structure.id)
     for order in waiting:
         order.delivery = address
         db.add(order)

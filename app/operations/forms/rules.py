@@ -16,6 +16,7 @@ from app.domain.forms.questionnaire import LegalCard, legal_card_for
 from app.domain.forms.schema import FormSpec
 from app.domain.identifiers import InvalidIdentifier, parse_national_id
 from app.models import Card, Filing, Habilitation, Person, Structure
+from app.operations.cardorders import waiting_for_delivery
 
 from . import incidents, test_cards
 from .prefill import belongs_to, family_of
@@ -205,24 +206,43 @@ def _f101(db: Session, payload: dict, found: dict) -> None:
 
 
 def back_office_warnings(db: Session, filing: Filing) -> list[str]:
-    """What the agent should know before deciding (not a refusal): for an F101, the structure's current legal
-    representative and the other F101 filed for it; accepting would add another representative."""
-    if filing.form != "F101":
-        return []
+    """What the agent should know before deciding (not a refusal), per form."""
+    warn = WARNINGS.get(filing.form)
+    return warn(db, filing) if warn else []
+
+
+def _f101_warnings(db: Session, filing: Filing) -> list[str]:
+    """The structure's current legal representative and the other F101 filed for it: accepting would add another
+    representative."""
     found = []
     current = db.exec(select(Person).join(Habilitation, Habilitation.person_id == Person.id).where(
         Habilitation.structure_id == filing.structure_id, Habilitation.role == "legal_representative",
         Habilitation.ended_at.is_(None))).all()
     if current:
-        found.append("La structure a déjà un représentant légal : " + ", ".join(
+        found.append("La structure a déjà un représentant légal\u00a0: " + ", ".join(
             f"{p.given_name} {p.family_name}" for p in current) + ". Accepter en ajouterait un autre.")
     others = db.exec(select(Filing.reference, Filing.state).where(
         Filing.form == "F101", Filing.structure_id == filing.structure_id, Filing.id != filing.id,
         Filing.state.in_(("depose", "en_instruction", "a_corriger", "accepte")))).all()
     if others:
-        found.append("Autres F101 pour cette structure : " + ", ".join(
+        found.append("Autres F101 pour cette structure\u00a0: " + ", ".join(
             f"{reference} ({STATES[state].lower()})" for reference, state in others) + ".")
     return found
+
+
+def _f504_warnings(db: Session, filing: Filing) -> list[str]:
+    """The orders the new address will carry over, named: nothing else moves."""
+    waiting = waiting_for_delivery(db, filing.structure_id)
+    if not waiting:
+        return ["Aucune carte commandée et non fabriquée pour cette structure\u00a0: seule son adresse de livraison "
+                "change."]
+    return [f"À l’acceptation, {len(waiting)} carte(s) commandée(s) et non encore fabriquée(s) de cette structure "
+            "partiront à la nouvelle adresse\u00a0: " + ", ".join(
+                f"{o.card_type} de {o.given_name} {o.family_name} (commande n°\u00a0{o.id})" for o in waiting)
+            + ". Celles de l’entité juridique et de ses autres sites gardent la leur."]
+
+
+WARNINGS = {"F101": _f101_warnings, "F504": _f504_warnings}
 
 
 # Each form's rules beyond its fields' own checks: a form is added by describing it (catalogue), here, and its
