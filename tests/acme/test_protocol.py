@@ -3,6 +3,7 @@ on a real DNS and web server, finalize through the portal's certificate order, d
 
 from __future__ import annotations
 
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -187,3 +188,28 @@ def test_challenge_answers_count_against_the_structures_quota(db, acme, network,
     assert refused.get_json()["type"] == "urn:ietf:params:acme:error:rateLimited"
     assert int(refused.headers["Retry-After"]) > 0
     assert acme.post(second["url"]).get_json()["status"] == "pending"  # nothing looked for, nothing recorded
+
+
+def test_one_order_is_finalized_once(db, app, acme, pki_world):
+    """Issue 27 (11): a second finalization that read the order as ready before the first one committed (another
+    node) finds it no longer ready: orderNotReady, and no second certificate."""
+    from app.domain.acme import Limits, Problem
+    from app.models import AcmeAccount, AcmeOrder
+    from app.operations.acme import orders
+
+    body = acme.order("double.chu.example").get_json()
+    order_id = int(body["finalize"].rstrip("/").split("/")[-2])
+    other_node = app.extensions["db"].session()
+    stale = other_node.get(AcmeOrder, order_id)
+    account = other_node.get(AcmeAccount, stale.account_id)
+    assert stale.status == "ready"
+    other_node.commit()  # its read is over; the objects keep what it read
+    assert acme.post(body["finalize"], {"csr": b64(csr_der("double.chu.example"))}).get_json()["status"] == "valid"
+    with pytest.raises(Problem) as refused:
+        orders.finalize(other_node, app.extensions["hsm"], account, stale,
+                        {"csr": b64(csr_der("double.chu.example"))}, base_url="http://localhost", limits=Limits())
+    assert refused.value.kind == "orderNotReady"
+    other_node.rollback()
+    other_node.close()
+    issued = db.exec(select(IssuedCertificate).where(IssuedCertificate.common_name == "double.chu.example")).all()
+    assert len(issued) == 1

@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime
 
 import josepy as jose
+import sqlalchemy as sa
 from acme import challenges
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -198,6 +199,7 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
     if spki == account_spki:
         raise Problem("badCSR", "La clé du certificat ne peut pas être celle du compte ACME.")
     _check_domain_limit(db, order, limits, now)
+    _start_processing(db, order)
     person = db.get(Person, account.person_id)
     email = next((c[len("mailto:"):] for c in account.contact), "") or person.email or ""
     request = CertificateOrder(family="SERV", usage="AUTRE", structure_id=order.structure_id,
@@ -212,6 +214,22 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
     db.add(order)
     db.flush()
     return order
+
+
+_PROCESS = sa.update(AcmeOrder.__table__).where(AcmeOrder.__table__.c.id == sa.bindparam("order_id"),
+                                                AcmeOrder.__table__.c.status == "ready").values(status="processing")
+
+
+def _start_processing(db: Session, order: AcmeOrder) -> None:
+    """Move the order from ready to processing in the database itself: of two finalizations at once (two nodes),
+    one moves it and issues; the other finds it no longer ready (on PostgreSQL it waits for the first's commit on
+    the row's lock, then sees its outcome) and gets orderNotReady. A refusal later rolls the move back."""
+    moved = db.connection().execute(_PROCESS, {"order_id": order.id}).rowcount
+    if moved != 1:
+        db.refresh(order)
+        raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0» : une autre finalisation "
+                      "l’a déjà prise en charge.")
+    order.status = "processing"
 
 
 def _check_domain_limit(db: Session, order: AcmeOrder, limits: Limits, now: datetime) -> None:
