@@ -33,9 +33,20 @@ def on_starting(server):
         os._exit(1)
 
 
+def when_ready(server):
+    """Liveness on its own port (HEALTH_BIND), answered by the master whatever the workers do (app/liveness.py)."""
+    health = os.environ.get("HEALTH_BIND")
+    if health:
+        from app import liveness
+
+        server.liveness = liveness.start(health, server)
+
+
 def post_fork(server, worker):
     from app.signing.hsm import reset_all
 
+    if getattr(server, "liveness", None) is not None:  # the master's listener is not the worker's to hold
+        server.liveness.socket.close()
     reset_all()
 
 
