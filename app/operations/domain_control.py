@@ -230,24 +230,36 @@ def _proven(db: Session, control: DomainControl, actor: str) -> None:
                         "until": proof_valid_until(aware(control.validated_at)).isoformat()})
 
 
-def proven(db: Session, structure: Structure, now: datetime | None = None) -> list[str]:
-    """The domains the structure (or its EJ, for a site) proved within the reuse period of the policy."""
-    now = now or utcnow()
-    rows = db.exec(select(DomainControl.name, DomainControl.validated_at).where(
+def _proofs(db: Session, structure: Structure) -> list[tuple[str, str, datetime]]:
+    """(name, method, until) of each proof the structure (or its EJ, for a site) made."""
+    rows = db.exec(select(DomainControl.name, DomainControl.method, DomainControl.validated_at).where(
         DomainControl.structure_id.in_(scope_of(structure)), DomainControl.validated_at.is_not(None))).all()
-    return sorted({name for name, at in rows if proof_valid_until(aware(at)) > now})
+    return [(name, method, proof_valid_until(aware(at))) for name, method, at in rows]
+
+
+def proof_covers(method: str, proven_name: str, name: str) -> bool:
+    """A dns-01 proof covers the domain and every name under it; an http-01 proof only the very name whose web
+    server answered (Baseline Requirements 3.2.2.4.18 and 19, as Let's Encrypt applies them)."""
+    return within(name, proven_name) if method == "dns-01" else name == proven_name
+
+
+def proven(db: Session, structure: Structure, now: datetime | None = None) -> list[str]:
+    """The names the structure (or its EJ, for a site) proved within the reuse period of the policy."""
+    now = now or utcnow()
+    return sorted({name for name, _method, until in _proofs(db, structure) if until > now})
 
 
 def covers(db: Session, structure: Structure, name: str, now: datetime | None = None) -> bool:
-    return any(within(name, domain) for domain in proven(db, structure, now))
+    """Whether a proof within its reuse period covers ``name`` (see ``proof_covers``)."""
+    now = now or utcnow()
+    return any(until > now and proof_covers(method, proven_name, name)
+               for proven_name, method, until in _proofs(db, structure))
 
 
 def expired_for(db: Session, structure: Structure, name: str, now: datetime) -> tuple[str, datetime] | None:
-    """The domain covering ``name`` whose last proof expired, with the end of that proof; None when none did."""
-    rows = db.exec(select(DomainControl.name, DomainControl.validated_at).where(
-        DomainControl.structure_id.in_(scope_of(structure)), DomainControl.validated_at.is_not(None))).all()
+    """The proven name covering ``name`` whose last proof expired, with its end; None when none did."""
     ends = {}
-    for domain, at in rows:
-        if within(name, domain):
-            ends[domain] = max(ends.get(domain, proof_valid_until(aware(at))), proof_valid_until(aware(at)))
+    for proven_name, method, until in _proofs(db, structure):
+        if proof_covers(method, proven_name, name):
+            ends[proven_name] = max(ends.get(proven_name, until), until)
     return max(ends.items(), key=lambda item: item[1]) if ends else None

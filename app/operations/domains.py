@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from app.domain.certificates import CertificateRequestError, check_declared, parse_domains, within
+from app.domain.certificates import CertificateRequestError, check_declared, parse_domains
 from app.domain.permissions import scope_of
 from app.models import ServDomain, Structure
 from app.models.base import utcnow
@@ -37,9 +37,8 @@ def check_names(db: Session, structure: Structure, names: list[str]) -> None:
     proof that the structure controls it."""
     check_declared(names, declared(db, structure))
     now = utcnow()
-    proven = domain_control.proven(db, structure, now)
     for name in names:
-        if any(within(name, domain) for domain in proven):
+        if domain_control.covers(db, structure, name, now):
             continue
         expired = domain_control.expired_for(db, structure, name, now)
         if expired is not None:

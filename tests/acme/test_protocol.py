@@ -107,6 +107,8 @@ def test_http01_then_dns01_on_real_servers(db, acme, network, pki_world):
     assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "ready"
     proof = db.exec(select(DomainControl).where(DomainControl.name == "www.dpi.example")).one()
     assert proof.method == "http-01" and proof.validated_by.startswith("acme:")
+    below = acme.order("dpi.intranet.www.dpi.example").get_json()  # issue 27 (5): http-01 proved that name only
+    assert below["status"] == "pending"
 
     order = acme.order("api.dpi.example").get_json()
     dns = _challenge(acme.post(order["authorizations"][0]).get_json(), "dns-01")

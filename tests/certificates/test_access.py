@@ -81,7 +81,7 @@ def test_certificate_routes(app, db, pki_world, scene, as_admin, role):
                 "_champ": "csr_ORG_AUTH_CLI", "_step": "details", "_name": "email",
                 "motif": "cessation_of_operation", "confirmation": "1",
                 "nom": "Logiciel", "structures": str(pki_world["hospital"].id), "familles": "ORG", "jours": "90",
-                "domaine": "chu-essai.example", "methode": "dns-01"} | (
+                "domaine": "essai.chu.example", "methode": "dns-01"} | (
                     {"structures": str(pki_world["hospital"].id), "jours": "30"} if "/acme" in rule else {})
 
     browser = as_admin(scene["people"][role]) if role != "anonymous" else None

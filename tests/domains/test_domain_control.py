@@ -70,6 +70,9 @@ def test_http_01_reads_the_file_on_the_domains_web_server(db, chu, network):
     web.files[f"/.well-known/acme-challenge/{control.token}"] = expected_value(control.token) + "\n"
     domain_control.check(db, control, checker, actor="admin")
     assert domain_control.proven(db, chu) == ["www.chu-essai.example"]
+    # issue 27 (5): a web server answering for one name proves that name only, not the names under it
+    assert domain_control.covers(db, chu, "www.chu-essai.example")
+    assert not domain_control.covers(db, chu, "dpi.intranet.www.chu-essai.example")
 
 
 def test_a_proof_lasts_the_reuse_period_of_the_schedule_in_force(db, chu, network):

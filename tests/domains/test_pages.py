@@ -68,4 +68,4 @@ def test_checks_are_counted_per_structure(pki_world, as_person, dns_server, app,
     control_id = re.search(r'id="domaine-(\d+)"', admin.get("/certificats/domaines").get_data(as_text=True)).group(1)
     answers = [admin.post(f"/certificats/domaines/{control_id}/verifier") for _ in range(3)]
     assert [a.status_code for a in answers] == [422, 422, 429]
-    assert "Trop de vérifications pour cette structure : réessayez dans" in answers[2].get_data(as_text=True)
+    assert "Trop de vérifications pour cette structure\u00a0: réessayez dans" in answers[2].get_data(as_text=True)

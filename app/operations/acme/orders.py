@@ -227,7 +227,7 @@ def _start_processing(db: Session, order: AcmeOrder) -> None:
     moved = db.connection().execute(_PROCESS, {"order_id": order.id}).rowcount
     if moved != 1:
         db.refresh(order)
-        raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0» : une autre finalisation "
+        raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0» : une autre finalisation "
                       "l’a déjà prise en charge.")
     order.status = "processing"
 
