@@ -5,12 +5,15 @@ Profiles are data: key usages, extended key usages, whether a DNS SAN is require
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
 
+import idna
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+from publicsuffixlist import PublicSuffixList
 
 # The portal's own private arc (placeholder enterprise arc for this deployment's policies).
 POLICY_ARC = "1.2.250.1.999.1"
@@ -86,14 +89,38 @@ def key_usage(profile: Profile) -> x509.KeyUsage:
 
 
 def validate_dns_name(name: str) -> str:
-    """A fully qualified host name (no wildcard, no IP), lower-cased."""
+    """A fully qualified host name (no wildcard, no IP), lower-cased, in A-labels (``hôpital.fr`` becomes
+    ``xn--hpital-bva.fr``); refused when an A-label is not valid IDNA (``xn--zz``) or the name is a public suffix
+    (``fr``, ``gouv.fr``: the Public Suffix List), as a public CA refuses them."""
     value = (name or "").strip().lower().rstrip(".")
+    invalid = CertificateRequestError(f"Nom DNS invalide\u00a0: «\u00a0{name}\u00a0» (nom de domaine complet attendu, "
+                                      "sans joker ni adresse IP).", field="dns_names")
+    if not value.isascii():
+        try:
+            value = idna.encode(value, uts46=True).decode()
+        except (idna.IDNAError, UnicodeError):
+            raise invalid from None
     labels = value.split(".")
     if (len(value) > 253 or len(labels) < 2 or not all(_DNS_LABEL.fullmatch(label) for label in labels)
             or re.fullmatch(r"[0-9]+", labels[-1])):
-        raise CertificateRequestError(f"Nom DNS invalide : « {name} » (nom de domaine complet attendu, "
-                                      "sans joker ni adresse IP).", field="dns_names")
+        raise invalid
+    for label in labels:
+        if label[2:4] == "--":  # reserved for A-labels: « xn-- » only, and a valid one
+            try:
+                if not label.startswith("xn--") or idna.decode(label) == label:
+                    raise invalid
+            except (idna.IDNAError, UnicodeError):
+                raise invalid from None
+    if _public_suffixes().is_public(value):
+        raise CertificateRequestError(f"«\u00a0{value}\u00a0» est un suffixe public (comme «\u00a0fr\u00a0» ou "
+                                      "«\u00a0gouv.fr\u00a0»)\u00a0: indiquez un nom dans le domaine de la "
+                                      "structure.", field="dns_names")
     return value
+
+
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    return PublicSuffixList()
 
 
 def parse_domains(text: str) -> list[str]:

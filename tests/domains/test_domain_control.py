@@ -128,9 +128,11 @@ def test_serv_ssl_names_need_a_proof_in_force_and_live_the_policys_validity(db, 
 
 
 def test_only_names_in_the_structures_declared_domains_are_checked(db, chu):
-    """Issue 27 (4): « Mes domaines » prepares no proof for a name the structure never declared (``gouv.fr``, an
-    intranet name of somebody else's)."""
-    for text in ("gouv.fr", "intranet.autre-chu.example", "chu-essai.example.attaquant.example"):
+    """Issue 27 (4, 7): « Mes domaines » prepares no proof for a name the structure never declared (an intranet
+    name of somebody else's), nor for a public suffix."""
+    with pytest.raises(DomainError, match="suffixe public"):
+        domain_control.ask(db, chu, text="gouv.fr", method="dns-01", actor="admin")
+    for text in ("intranet.autre-chu.example", "chu-essai.example.attaquant.example"):
         with pytest.raises(DomainError, match="n’est dans aucun domaine déclaré par la structure"):
             domain_control.ask(db, chu, text=text, method="http-01", actor="admin")
     assert domain_control.ask(db, chu, text="dpi.chu-essai.example", method="http-01", actor="admin").id
