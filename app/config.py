@@ -65,6 +65,7 @@ class Settings:
     http01_port: int = 80  # domain control's http-01: where the domain's web server answers
     # reserved or private networks the http-01 check may reach all the same (tests: "127.0.0.0/8"); never in production
     domain_check_networks: str = ""
+    caa_identity: str = ""  # the portal's CAA issuer domain (RFC 8659); "" = the host of PORTAL_BASE_URL
     domain_check_rate_limit: str = "30 per hour"  # http-01 and dns-01 looks per structure (pages and ACME)
     acme_orders_per_hour: int = 100  # per ACME account
     acme_certificates_per_domain_week: int = 50  # per declared domain
@@ -83,6 +84,11 @@ class Settings:
     legal_host: str = "Hébergeur (à renseigner : LEGAL_HOST)"
     legal_contact: str = "contact@portail-sante.localhost"
     legal_dpo: str = "dpo@portail-sante.localhost"
+
+    @property
+    def caa_issuer(self) -> str:
+        """The domain CAA records name to allow the portal to issue (CAA_IDENTITY, else the portal's own host)."""
+        return self.caa_identity or (urlsplit(self.portal_base_url).hostname or "").lower()
 
     @property
     def is_production(self) -> bool:
@@ -131,6 +137,7 @@ class Settings:
         s.http01_port = int(env.get("HTTP01_PORT", s.http01_port))
         s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)
         s.domain_check_rate_limit = env.get("DOMAIN_CHECK_RATE_LIMIT", s.domain_check_rate_limit)
+        s.caa_identity = env.get("CAA_IDENTITY", s.caa_identity).strip().lower()
         try:
             ipaddress_networks(s.domain_check_networks)
         except ValueError:

@@ -102,6 +102,9 @@ def create_app(config: dict | None = None) -> Flask:
         registry_path = Path(settings.psc_sandbox_registry)
         card_feed.listener = lambda changes: registry.set_statuses(registry_path, changes)
 
+    from app.operations import domain_control
+
+    domain_control.configure(settings)
     csrf.init_app(app)
     csrf_tokens.register(app)
     htmx.init_app(app)

@@ -141,9 +141,22 @@ def psc_sandbox(tmp_path_factory, e2e_portal_port):
 
 
 @pytest.fixture(scope="session")
-def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox) -> dict:
+def session_dns():
+    """A DNS server on loopback for the whole session: names the tests set nothing for are NXDOMAIN at once (CAA at
+    issuance included), whatever this machine's resolver does."""
+    from tests.domains.servers import DnsServer
+
+    server = DnsServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox, session_dns) -> dict:
     instance = tmp_path_factory.mktemp("instance")
     return {
+        "DNS_RESOLVER": "127.0.0.1",
+        "DNS_PORT": session_dns.port,
         "PORTAL_BASE_URL": "http://localhost",
         "PSC_DISCOVERY_URL": psc_sandbox["discovery"],
         "PSC_CLIENT_SECRET": PSC_TEST_SECRET,

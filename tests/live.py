@@ -49,6 +49,7 @@ def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url:
         "SOFTHSM2_CONF": app_config["SOFTHSM2_CONF"], "PSC_DISCOVERY_URL": app_config["PSC_DISCOVERY_URL"],
         "PSC_CLIENT_SECRET": app_config["PSC_CLIENT_SECRET"], "PORTAL_BASE_URL": base_url,
         "PSC_SANDBOX_REGISTRY": app_config["PSC_SANDBOX_REGISTRY"],
+        "DNS_RESOLVER": app_config["DNS_RESOLVER"], "DNS_PORT": str(app_config["DNS_PORT"]),
     }
     env.update(extra)
     return env

@@ -12,7 +12,7 @@ ERROR_PREFIX = "urn:ietf:params:acme:error:"
 # RFC 8555 §6.7's types and the HTTP status each is answered with here.
 STATUS = {
     "accountDoesNotExist": 400, "alreadyRevoked": 400, "badCSR": 400, "badNonce": 400, "badPublicKey": 400,
-    "badRevocationReason": 400, "badSignatureAlgorithm": 400, "connection": 400, "dns": 400,
+    "badRevocationReason": 400, "badSignatureAlgorithm": 400, "caa": 403, "connection": 400, "dns": 400,
     "externalAccountRequired": 403, "incorrectResponse": 400, "invalidContact": 400, "malformed": 400,
     "orderNotReady": 403, "rateLimited": 429, "rejectedIdentifier": 400, "serverInternal": 500,
     "unauthorized": 403, "unsupportedContact": 400, "unsupportedIdentifier": 400,

@@ -19,6 +19,7 @@ import dns.resolver
 from sqlmodel import Session, select
 
 from app.db import release_if_untouched
+from app.domain.caa import CaaRecord, refusal
 from app.domain.domain_control import (
     DNS_LABEL,
     HTTP_PATH,
@@ -75,6 +76,23 @@ class Checker:
                               field="verification") from None
         return [b"".join(record.strings).decode(errors="replace") for record in answer]
 
+    def caa(self, name: str) -> tuple[str, list[CaaRecord]]:
+        """The relevant CAA record set of ``name`` (RFC 8659 § 3): the first non-empty one climbing towards the root,
+        with the name that holds it; ("", []) when there is none. A DNS failure refuses (never read as « none »)."""
+        labels = name.split(".")
+        for start in range(len(labels) - 1):
+            owner = ".".join(labels[start:])
+            try:
+                answer = self._resolver().resolve(owner, "CAA")
+            except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+                continue
+            except dns.exception.DNSException as exc:
+                raise DomainError(f"Le DNS n’a pas répondu pour les enregistrements CAA de {owner} "
+                                  f"({type(exc).__name__})\u00a0: réessayez plus tard.", field="dns_names") from None
+            return owner, [CaaRecord(r.flags, r.tag.decode(errors="replace"), r.value.decode(errors="replace"))
+                           for r in answer]
+        return "", []
+
     def reachable(self, address: str) -> bool:
         """Whether a check may connect to ``address``: a public one, or one of the named test networks."""
         ip = ipaddress.ip_address(address)
@@ -119,6 +137,41 @@ def _inner(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> ipaddress.IPv4A
     if ip.ipv4_mapped or ip.sixtofour:
         return ip.ipv4_mapped or ip.sixtofour
     return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in _NAT64 else None
+
+
+def checker_for(settings) -> Checker:
+    """The checker the settings describe (read at each call: a setting changed since is seen)."""
+    from app.config import ipaddress_networks
+
+    return Checker(resolver=settings.dns_resolver, dns_port=settings.dns_port, http_port=settings.http01_port,
+                   networks=ipaddress_networks(settings.domain_check_networks))
+
+
+_settings = None  # the application's settings, for the CAA check at issuance (configure)
+
+
+def configure(settings) -> None:
+    """Where issuance's CAA check looks (resolver) and who the portal is (CAA_IDENTITY): set by the app factory."""
+    global _settings
+    _settings = settings
+
+
+def check_issuance(names: list[str]) -> None:
+    """The CAA check every SERV SSL name passes before the HSM signs (pages, API, ACME)."""
+    if _settings is not None and names:
+        check_caa(checker_for(_settings), names, frozenset({_settings.caa_issuer}))
+
+
+def check_caa(checker: Checker, names: list[str], identities: frozenset[str]) -> None:
+    """Refuse, naming the record and where it is, a name whose CAA records do not allow this CA to issue."""
+    for name in names:
+        owner, records = checker.caa(name)
+        refused = refusal(records, identities)
+        if refused is not None:
+            raise DomainError(f"L’enregistrement DNS «\u00a0{owner}. {refused}\u00a0» n’autorise pas le portail "
+                              f"({', '.join(sorted(identities))}) à délivrer un certificat pour {name}\u00a0: "
+                              "ajoutez un enregistrement CAA «\u00a0issue\u00a0» à son nom, ou retirez celui-ci.",
+                              field="dns_names")
 
 
 def _bounded_get(address: str, port: int, host: str, path: str, *, timeout: float, deadline: float) -> str | None:

@@ -6,10 +6,15 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.domain.certificates import CertificateRequestError, check_declared, parse_domains
+from app.domain.domain_control import DomainError
 from app.domain.permissions import scope_of
 from app.models import ServDomain, Structure
 from app.models.base import utcnow
 from app.operations import audit, domain_control
+
+
+class CaaRefused(CertificateRequestError):
+    """A name's CAA records do not allow the portal to issue (ACME answers it with the « caa » problem type)."""
 
 
 def declared(db: Session, structure: Structure) -> list[str]:
@@ -34,9 +39,13 @@ def declare(db: Session, *, structure_id: int, text: str, source: str, actor: st
 def check_names(db: Session, structure: Structure, names: list[str]) -> None:
     """Refuse, naming it, any host outside the structure's declared domains, or outside the domains it proved it
     controls within the reuse period (« Mes domaines »): the agency's acceptance of a declared domain is not a
-    proof that the structure controls it."""
+    proof that the structure controls it; then any host whose CAA records do not allow the portal (RFC 8659)."""
     check_declared(names, declared(db, structure))
     now = utcnow()
+    try:
+        domain_control.check_issuance(names)
+    except DomainError as exc:
+        raise CaaRefused(str(exc), field="dns_names") from None
     for name in names:
         if domain_control.covers(db, structure, name, now):
             continue

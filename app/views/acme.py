@@ -85,6 +85,7 @@ def directory():
         "newOrder": _url("acme.new_order"), "revokeCert": _url("acme.revoke_cert"),
         "keyChange": _url("acme.key_change"),
         "meta": {"externalAccountRequired": True, "website": _url("acme_accounts.index"),
+                 "caaIdentities": [current_app.config["SETTINGS"].caa_issuer],
                  "termsOfService": current_app.config["SETTINGS"].portal_base_url.rstrip("/") + "/mentions-legales"},
     })
 

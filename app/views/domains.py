@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.config import ipaddress_networks
 from app.db import get_session, refuse
 from app.domain.domain_control import (
     DNS_LABEL,
@@ -34,10 +33,7 @@ def _serv_structures() -> list[Structure]:
 
 
 def checker() -> domain_control.Checker:
-    settings = current_app.config["SETTINGS"]
-    return domain_control.Checker(resolver=settings.dns_resolver, dns_port=settings.dns_port,
-                                  http_port=settings.http01_port,
-                                  networks=ipaddress_networks(settings.domain_check_networks))
+    return domain_control.checker_for(current_app.config["SETTINGS"])
 
 
 def check_quota(structure_id: int) -> int | None:

@@ -215,3 +215,28 @@ def test_one_order_is_finalized_once(db, app, acme, pki_world):
     other_node.close()
     issued = db.exec(select(IssuedCertificate).where(IssuedCertificate.common_name == "double.chu.example")).all()
     assert len(issued) == 1
+
+
+def test_caa_records_are_checked_at_issuance(db, acme, pki_world, as_person, session_dns, app):
+    """Issue 27 (6): « CAA 0 issue "letsencrypt.org" » on the domain refuses the pages' order and ACME's finalize
+    (type caa), naming the record; once it names the portal too, both issue; the directory says who the portal is."""
+    from tests.certificates.conftest import pem_csr
+
+    assert acme.directory["meta"]["caaIdentities"] == [app.config["SETTINGS"].caa_issuer]
+    session_dns.zone.caa["chu.example"] = [(0, "issue", "letsencrypt.org")]
+    try:
+        browser = as_person(pki_world["admin"])
+        form = {"famille": "SERV", "structure": str(pki_world["hospital"].id), "usage": "AUTRE",
+                "email": "theo@chu.example", "dns_names": "caa.chu.example", "csr_SERV_SSL": pem_csr()}
+        refused = browser.post("/certificats/demande", form)
+        assert refused.status_code == 422
+        assert 'chu.example. CAA 0 issue "letsencrypt.org"' in refused.get_data(as_text=True).replace("&#34;", '"')
+        body = acme.order("caa.chu.example").get_json()
+        finalized = acme.post(body["finalize"], {"csr": b64(csr_der("caa.chu.example"))})
+        assert finalized.status_code == 403 and finalized.get_json()["type"] == "urn:ietf:params:acme:error:caa"
+        assert db.exec(select(IssuedCertificate).where(IssuedCertificate.common_name == "caa.chu.example")).all() == []
+
+        session_dns.zone.caa["chu.example"].append((0, "issue", app.config["SETTINGS"].caa_issuer))
+        assert acme.post(body["finalize"], {"csr": b64(csr_der("caa.chu.example"))}).get_json()["status"] == "valid"
+    finally:
+        session_dns.zone.caa.clear()

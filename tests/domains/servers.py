@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from dnslib import QTYPE, RCODE, RR, TXT, A
+from dnslib import CAA, QTYPE, RCODE, RR, TXT, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from tests.conftest import free_port
@@ -20,6 +20,7 @@ class Zone(BaseResolver):
     def __init__(self, hook_file: Path | None = None):
         self.txt: dict[str, list[str]] = {}
         self.a: dict[str, str] = {}
+        self.caa: dict[str, list[tuple[int, str, str]]] = {}  # name -> (flags, tag, value)
         self.hook_file = hook_file
 
     def _from_hooks(self) -> None:
@@ -40,7 +41,10 @@ class Zone(BaseResolver):
                 reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(value), ttl=1))
         elif request.q.qtype == QTYPE.A and name in self.a:
             reply.add_answer(RR(request.q.qname, QTYPE.A, rdata=A(self.a[name]), ttl=1))
-        elif not any(n == name or n.endswith("." + name) for n in (*self.txt, *self.a)):
+        elif request.q.qtype == QTYPE.CAA and name in self.caa:
+            for flags, tag, value in self.caa[name]:
+                reply.add_answer(RR(request.q.qname, QTYPE.CAA, rdata=CAA(flags, tag, value), ttl=1))
+        elif not any(n == name or n.endswith("." + name) for n in (*self.txt, *self.a, *self.caa)):
             reply.header.rcode = RCODE.NXDOMAIN
         return reply
 

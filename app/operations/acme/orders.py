@@ -208,7 +208,8 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
         _filing, issued = order_certificates(db, keystore, request, person_id=person.id, actor=person.national_id,
                                              auth_method="acme", base_url=base_url)
     except CertificateRequestError as exc:
-        kind = "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR"
+        kind = ("caa" if isinstance(exc, domains.CaaRefused)
+                else "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR")
         raise Problem(kind, str(exc)) from None
     order.status, order.certificate_id = "valid", issued[0].id
     db.add(order)
