@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from app.models import CardOrder, Filing
+from app.models.base import utcnow
 from tests.forms.test_card_incidents import _judged
 from tests.forms.test_walks import decide, deposit, fill
 
@@ -92,3 +93,37 @@ def test_cps_for_a_salaried_professional(db, world, as_person, make_person, make
     decide(as_person, world, filing_id)
     order = db.exec(select(CardOrder).where(CardOrder.filing_id == filing_id)).one()
     assert (order.card_type, order.national_id, order.structure_id) == ("CPS", "899700000039", world["hospital"].id)
+
+
+def test_only_the_employer_asks_a_cps_for_its_employee(db, world, as_person, make_person):
+    """Issue 27 (10): somebody with no role at the hospital cannot make it the employer of a professional of their
+    choice; a mandataire who lost the role cannot deposit the draft; the back office sees who filed and their tie."""
+    from app.models import Habilitation
+
+    outsider = as_person(make_person(profession_code="", family_name="INCONNU", given_name="Max",
+                                     email="max@ailleurs.example"))
+    refused = outsider.post("/demarches/nouvelle/F201", {"structure_id": world["hospital"].id})
+    assert refused.status_code in (403, 422)
+    assert not db.exec(select(Filing).where(Filing.form == "F201")).all()
+
+    browser = as_person(world["mandataire"])
+    filing_id = _start(browser, "F201", world["hospital"])
+    fill(browser, filing_id, "professionnel", {"civilite": "MME", "nom": "MARTIN", "prenom": "Julie",
+                                               "date_naissance": "1990-02-03", "profession": "70",
+                                               "identifiant": "899700000039", "courriel": "julie@chu.example"})
+    fill(browser, filing_id, "emploi", {"fonction": "Salariée du service", "date_embauche": "2024-09-01"})
+    fill(browser, filing_id, "contact", {"courriel": "rh@chu.example"})
+    _attach(browser, filing_id, "contact")
+    role = db.exec(select(Habilitation).where(Habilitation.person_id == world["mandataire"].id)).one()
+    role.ended_at = utcnow()
+    db.add(role)
+    db.flush()
+    key = db.get(Filing, filing_id).idempotency_key
+    late = browser.post(f"/demarches/{filing_id}/deposer", {"cle": key})
+    assert late.status_code in (403, 422) and db.get(Filing, filing_id).state == "brouillon"
+    role.ended_at = None
+    db.add(role)
+    db.flush()
+    deposit(as_person(world["mandataire"]), db, filing_id)
+    page = as_person(world["operator"]).get(f"/instruction/{filing_id}").get_data(as_text=True)
+    assert "Déposé par Marc MANDATAIRE" in page and "mandataire (CHU d’essai)" in page

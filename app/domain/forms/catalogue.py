@@ -267,10 +267,13 @@ F102 = FormSpec(
 )
 
 
+EMPLOYER = frozenset({"legal_representative", "mandataire"})
+
+
 def _cps_request(code: str, title: str, purpose: str, professions: tuple[str, ...]) -> FormSpec:
     """F201 and F202: a CPS for a professional the RPPS does not give one automatically."""
     return FormSpec(
-        code, title, purpose, frozenset(),
+        code, title, purpose, EMPLOYER,  # the employer asks, as on ANS's paper form: never an outsider
         (
             Step("professionnel", "Professionnel", (
                 Field("civilite", "Civilité", "select", choices=CIVILITIES),

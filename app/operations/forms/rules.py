@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from app.domain.casefiles import STATES
-from app.domain.codes import PROFESSIONS
+from app.domain.codes import HABILITATION_ROLES, PROFESSIONS
 from app.domain.forms import FORMS, all_errors
 from app.domain.forms.questionnaire import LegalCard, legal_card_for
 from app.domain.forms.schema import FormSpec
@@ -93,10 +93,27 @@ def errors(db: Session, filing: Filing) -> dict[str, dict[str, str]]:
     if spec.needs_contract and not structure.contract_signed:
         found.setdefault(spec.steps[0].name, {})["structure"] = (
             "La structure n’a pas de contrat d’adhésion : son représentant légal doit d’abord déposer un F101.")
+    if spec.filed_by and not filer_roles(db, filing, spec.filed_by):
+        found.setdefault(spec.steps[0].name, {})["structure"] = (
+            "Seul le représentant légal ou un mandataire de la structure dépose ce formulaire\u00a0: vous n’y avez "
+            "plus ce rôle.")
     rule = RULES.get(filing.form)
     if rule is not None:
         rule(db, filing, structure, payload, found)
     return found
+
+
+def filer_roles(db: Session, filing: Filing, roles=None) -> list[str]:
+    """The filer's current roles on the filing's structure or on its EJ (all of them, or among ``roles``)."""
+    structure = db.get(Structure, filing.structure_id) if filing.structure_id else None
+    if structure is None:
+        return []
+    query = select(Habilitation.role).where(Habilitation.person_id == filing.filer_id,
+                                            Habilitation.structure_id.in_({structure.id, structure.parent_id} - {None}),
+                                            Habilitation.ended_at.is_(None))
+    if roles:
+        query = query.where(Habilitation.role.in_(tuple(roles)))
+    return sorted(set(db.exec(query).all()))
 
 
 def _f413_rule(db: Session, filing: Filing, structure: Structure, payload: dict, found: dict) -> None:
@@ -211,6 +228,17 @@ def back_office_warnings(db: Session, filing: Filing) -> list[str]:
     return warn(db, filing) if warn else []
 
 
+def _filer_tie(db: Session, filing: Filing) -> list[str]:
+    """Who filed and their tie to the structure the form names (the employer of an F201 or F202)."""
+    filer = db.get(Person, filing.filer_id)
+    structure = db.get(Structure, filing.structure_id) if filing.structure_id else None
+    roles = filer_roles(db, filing)
+    tie = (", ".join(HABILITATION_ROLES[r].lower() for r in roles) if roles
+           else "aucun rôle sur la structure ni sur son entité juridique")
+    name = f"{filer.shown_name} ({filer.national_id})" if filer else "—"
+    return [f"Déposé par {name}\u00a0: {tie}" + (f" ({structure.name})." if structure else ".")]
+
+
 def _f101_warnings(db: Session, filing: Filing) -> list[str]:
     """The structure's current legal representative and the other F101 filed for it: accepting would add another
     representative."""
@@ -242,7 +270,7 @@ def _f504_warnings(db: Session, filing: Filing) -> list[str]:
             + ". Celles de l’entité juridique et de ses autres sites gardent la leur."]
 
 
-WARNINGS = {"F101": _f101_warnings, "F504": _f504_warnings}
+WARNINGS = {"F101": _f101_warnings, "F504": _f504_warnings, "F201": _filer_tie, "F202": _filer_tie}
 
 
 # Each form's rules beyond its fields' own checks: a form is added by describing it (catalogue), here, and its
