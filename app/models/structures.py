@@ -29,6 +29,8 @@ class Structure(SQLModel, table=True):
     legal_form: str = Field(default="", max_length=100)
     public: bool = False
     dialysis: bool = False
+    # a structure for integration tests only (F414's test identities practise there, never at the real site)
+    test_only: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     parent_id: int | None = Field(default=None, foreign_key="structure.id", index=True)
     ght_id: int | None = Field(default=None, foreign_key="ght.id", index=True)
     street: str = Field(default="", max_length=200)

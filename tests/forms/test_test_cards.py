@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from app.models import AuditEvent, Filing, OutboxMessage
+from app.models import AuditEvent, Filing, OutboxMessage, PracticeActivity, Structure
 from app.psc.sandbox.identities import psc_claims
 from tests.forms.test_card_incidents import _judged
 from tests.forms.test_walks import decide, deposit, fill, rows
@@ -44,10 +44,12 @@ def test_anyone_orders_test_cards_and_they_join_the_sandbox(app, db, world, as_p
     claims = psc_claims(eight, "CARD")
     exercise = claims["SubjectRefPro"]["exercices"][0]
     assert exercise["codeProfession"] == "10" and len(exercise["activities"]) == 8
-    assert exercise["activities"][0]["numeroFinessSite"] == world["hospital"].finess
+    twin = db.exec(select(Structure).where(Structure.test_only.is_(True))).one()  # issue 27 (13)
+    assert exercise["activities"][0]["numeroFinessSite"] == twin.finess != world["hospital"].finess
+    assert twin.finess.startswith("99") and "structure de test" in twin.name
     assert all(i["cards"][0][2] for i in added if i["cards"][0][0] == "CPS")  # e-CPS for professionals
     staff = next(i for i in added if i["cards"][0][0] == "CPE")
-    assert staff["national_id"].startswith(f"3{world['hospital'].finess}/TEST")
+    assert staff["national_id"].startswith(f"3{twin.finess}/TEST")
     mail = db.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("cartes de test"))).all()
     assert {m.recipient for m in mail} >= {"qualite@editeur.example"} and "1234" in mail[0].body
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "test_cards.created")).one()
@@ -99,3 +101,25 @@ def test_an_acceptance_that_fails_leaves_no_identity_in_the_sandbox(app, db, wor
     assert (registry.read_text() if registry.exists() else "") == before  # written only once committed
     db.refresh(db.get(Filing, filing_id))
     assert db.get(Filing, filing_id).state == "depose"
+
+
+def test_a_test_pharmacist_never_joins_the_real_sites_pui(app, db, world, as_person, make_person, psc_sandbox):
+    """Issue 27 (13): a test « pharmacien hospitalier » ordered for a real hospital logs in and practises at the
+    hospital's test structure: the hospital's prescribers are never offered them as their PUI pharmacist."""
+    from tests.psc import psc_login
+
+    registry = Path(app.config["SETTINGS"].psc_sandbox_registry)
+    before = {i["national_id"] for i in json.loads(registry.read_text())} if registry.exists() else set()
+    browser = as_person(make_person(profession_code="10", family_name="CURIEUX", given_name="Jean"))
+    filing_id = _order(browser, world, [{"offre": "cps_pharmacien", "quantite": "1"}])
+    deposit(browser, db, filing_id)
+    decide(as_person, world, filing_id)
+    pharmacist = next(i for i in json.loads(registry.read_text()) if i["national_id"] not in before)
+    assert psc_login(app.test_client(), psc_sandbox["url"], pharmacist["national_id"]).status_code == 303
+    from app.models import Person
+
+    person = db.exec(select(Person).where(Person.national_id == pharmacist["national_id"])).one()
+    practices = db.exec(select(PracticeActivity).where(PracticeActivity.person_id == person.id)).all()
+    assert practices and all(db.get(Structure, p.structure_id).test_only for p in practices)
+    assert not db.exec(select(PracticeActivity).where(PracticeActivity.structure_id == world["hospital"].id,
+                                                      PracticeActivity.person_id == person.id)).all()

@@ -9,6 +9,7 @@ import secrets
 from sqlmodel import Session, select
 from stdnum import luhn
 
+from app.domain.identifiers import finess_check_digit
 from app.domain.inputs import parse_int
 from app.models import Filing, Person, Structure
 from app.operations import audit, outbox
@@ -68,11 +69,31 @@ def _site(structure: Structure, parent: Structure | None) -> tuple[dict, dict]:
     return shape(structure), shape(parent or structure)
 
 
+def test_structure(db: Session, structure: Structure) -> Structure:
+    """The structure the test identities of ``structure``'s orders practise at: itself when it is flagged for
+    integration tests, otherwise its twin made for them (a FINESS of département 99, which no real structure has).
+    Test cards never join a real site's people: its prescribers never see a test pharmacist as theirs."""
+    if structure.test_only:
+        return structure
+    name = f"{structure.name} – structure de test"[:200]
+    twin = db.exec(select(Structure).where(Structure.test_only.is_(True), Structure.name == name)).first()
+    if twin is None:
+        first = f"99{structure.id % 1_000_000:06d}"
+        twin = Structure(kind="EJ", name=name, finess=first + finess_check_digit(first), public=structure.public,
+                         postal_code=structure.postal_code, city=structure.city, departement=structure.departement,
+                         contract_signed_at=structure.contract_signed_at, test_only=True)
+        db.add(twin)
+        db.flush()
+    return twin
+
+
 def identities(db: Session, filing: Filing, structure: Structure) -> list[dict]:
-    """The test identities of the order, in the sandbox's shape: a test RPPS number (8 + 997…) for health
-    professionals, a staff number of the ordering structure (3 + FINESS or 5 + SIRET, then /TEST…) for the others."""
-    site, legal = _site(structure, db.get(Structure, structure.parent_id) if structure.parent_id else None)
-    staff_prefix = f"3{structure.finess}" if structure.finess else f"5{structure.siret}"
+    """The test identities of the order, in the sandbox's shape, practising at the order's test structure: a test
+    RPPS number (8 + 997…) for health professionals, a staff number of the test structure (3 + its FINESS, then
+    /TEST…) for the others."""
+    structure = test_structure(db, structure)
+    site, legal = _site(structure, None)
+    staff_prefix = f"3{structure.finess}"
     taken: set[str] = set()
     made = []
     for n, offer in enumerate(_cards(filing.payload), 1):
