@@ -34,6 +34,7 @@ class Transport(Protocol):
 
 
 BATCH = 100
+RETRY_AFTER = 5.0  # seconds before the background sender tries again after a database failure
 RECORD_TRIES = 3  # recording a send that the server accepted: a lost connection is retried on a new one
 
 
@@ -60,18 +61,27 @@ def deliver_due(db, transport: Transport, *, now: datetime | None = None, limit:
 
 def _deliver_one(db, transport: Transport, message_id: int, planned: datetime, now: datetime | None) -> str | None:
     table = OutboxMessage.__table__
-    claimed_at = now or utcnow()
-    claimed = db.execute(sa.update(table).where(table.c.id == message_id, table.c.sent_at.is_(None),
-                                                table.c.next_attempt_at == planned)
-                         .values(next_attempt_at=claimed_at + CLAIM_FOR, send_started_at=utcnow(),
-                                 message_id=sa.func.coalesce(table.c.message_id, make_msgid(domain=MSGID_DOMAIN))))
-    db.commit()
-    if not claimed.rowcount:
-        return None  # another sender has it
-    message = db.exec(select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
-                             OutboxMessage.message_id, OutboxMessage.attempts)
-                      .where(OutboxMessage.id == message_id)).one()
-    db.commit()  # nothing held while the SMTP server answers
+    claimed_at, started = now or utcnow(), utcnow()
+    try:
+        claimed = db.execute(sa.update(table).where(table.c.id == message_id, table.c.sent_at.is_(None),
+                                                    table.c.next_attempt_at == planned)
+                             .values(next_attempt_at=claimed_at + CLAIM_FOR, send_started_at=started,
+                                     message_id=sa.func.coalesce(table.c.message_id,
+                                                                 make_msgid(domain=MSGID_DOMAIN))))
+        db.commit()
+        if not claimed.rowcount:
+            return None  # another sender has it
+        message = db.exec(select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body,
+                                 OutboxMessage.message_id, OutboxMessage.attempts)
+                          .where(OutboxMessage.id == message_id)).one()
+        db.commit()  # nothing held while the SMTP server answers
+    except sa.exc.DBAPIError:
+        # the claim's own transaction failed (a connection cut): whether it committed or not, nothing was sent;
+        # give the message back now rather than when the claim would lapse (a login link waits seconds, not 5 min)
+        db.rollback()
+        _record(db, message_id, where=(table.c.sent_at.is_(None), table.c.send_started_at == started),
+                next_attempt_at=claimed_at)
+        raise
     try:
         transport.send(message.recipient, message.subject, message.body, message.message_id)
     except Exception as exc:  # any transport failure: the message waits for its next attempt
@@ -82,13 +92,13 @@ def _deliver_one(db, transport: Transport, message_id: int, planned: datetime, n
     return "sent"
 
 
-def _record(db, message_id: int, **values) -> None:
+def _record(db, message_id: int, *, where: tuple = (), **values) -> None:
     """Write a send's outcome; a connection lost just then is retried on a new one before giving up (then the
     claim expires and the message goes again with the same Message-ID, which receivers take as one)."""
     table = OutboxMessage.__table__
     for attempt in range(RECORD_TRIES):
         try:
-            db.execute(sa.update(table).where(table.c.id == message_id).values(**values))
+            db.execute(sa.update(table).where(table.c.id == message_id, *where).values(**values))
             db.commit()
             return
         except sa.exc.DBAPIError:
@@ -144,5 +154,9 @@ class Mailer:
     def _safe_deliver(self) -> None:
         try:
             self.deliver()
-        except Exception:  # a database hiccup: `flask jobs run` sends it later
+        except Exception:  # a database hiccup: tried again in a few seconds (and by `flask jobs run`)
             log.exception("outbox delivery failed")
+            if self.mode == "background":
+                retry = threading.Timer(RETRY_AFTER, self.kick)
+                retry.daemon = True
+                retry.start()

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from app import mail
 from app.models import OutboxMessage
-from app.models.base import utcnow
+from app.models.base import aware, utcnow
 from app.operations import outbox
 
 
@@ -99,3 +99,30 @@ def test_jobs_send_everything_due_not_a_hundred(db):
     relay = Relay()
     assert mail.deliver_due(db, relay) == {"sent": 230, "failed": 0}
     assert len({r for r, _ in relay.sent}) == 230
+
+
+def test_a_claim_whose_transaction_fails_is_given_back_at_once(db, monkeypatch):
+    """Issue 27 (14): the connection is cut while the sender claims a message (here: reading it after the claim).
+    The claim is released at once, so the next run sends it, not one five minutes later."""
+    _queue(db, 1)
+    real, cut = db.exec, []
+
+    def flaky(statement, *args, **kwargs):
+        if not cut and "outbox_message.recipient" in str(statement):
+            cut.append(True)
+            raise sa.exc.OperationalError("SELECT outbox_message", {}, Exception("terminating connection"))
+        return real(statement, *args, **kwargs)
+
+    monkeypatch.setattr(db, "exec", flaky)
+    relay = Relay()
+    try:
+        mail.deliver_due(db, relay)
+        raised = False
+    except sa.exc.OperationalError:
+        raised = True
+    monkeypatch.setattr(db, "exec", real)
+    assert raised and cut and relay.sent == []
+    message = db.exec(select(OutboxMessage)).one()
+    assert message.sent_at is None
+    assert aware(message.next_attempt_at) <= utcnow()  # given back, not claimed for five minutes
+    assert mail.deliver_due(db, relay) == {"sent": 1, "failed": 0}  # now, not after the claim's five minutes
