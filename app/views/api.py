@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.operations.api_tokens import TokenError, allows, authenticate, record_use
 from app.operations.certificates import CertificateOrder, order_certificates
 from app.views.certificates import DOWNLOADS, _chain
+from app.web.openapi import list_query_error, order_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # no cookie, no session: a bearer token in each request
@@ -29,29 +30,6 @@ def error(message: str, status: int, field: str | None = None):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="portail-sante"'
     return response
-
-
-_TEXT_FIELDS = ("famille", "usage", "nom_service", "courriel", "courriel_copie", "csr")
-
-
-def _wrong_type(body: dict) -> tuple[str, int, str] | None:
-    """The first field whose JSON type is not the documented one, as (French message, status, field)."""
-    for name in _TEXT_FIELDS:
-        if body.get(name) is not None and not isinstance(body[name], str):
-            return f"« {name} » est une chaîne de caractères.", 422, name
-    names = body.get("noms_dns")
-    if names is not None and not (isinstance(names, list) and len(names) <= 50
-                                  and all(isinstance(n, str) for n in names)):
-        return "« noms_dns » est une liste de noms DNS (chaînes, 50 au plus).", 422, "noms_dns"
-    csrs = body.get("csrs")
-    if csrs is not None and not (isinstance(csrs, dict) and all(isinstance(v, str) for v in csrs.values())):
-        return "« csrs » associe un profil à une CSR PEM (texte).", 422, "csrs"
-    for name in ("structure_id", "renouvellement_de"):
-        if body.get(name) is not None and parse_id(body[name]) is None:
-            return f"« {name} » est un identifiant (entier positif).", 422, name
-    if body.get("attestation") is not None and not isinstance(body["attestation"], bool):
-        return "« attestation » vaut true ou false.", 422, "attestation"
-    return None
 
 
 def _caller():
@@ -89,11 +67,10 @@ def certificates():
              .where(IssuedCertificate.profile.in_(families),
                     IssuedCertificate.structure_id.in_(token.structure_ids)
                     | Structure.parent_id.in_(token.structure_ids)))
+    if (wrong := list_query_error(request.args)) is not None:
+        return error(wrong[0], 400, wrong[1])
     if request.args.get("apres"):
-        after = parse_id(request.args["apres"])
-        if after is None:
-            return error("« apres » est un identifiant de certificat (entier positif).", 400, "apres")
-        query = query.where(IssuedCertificate.id < after)
+        query = query.where(IssuedCertificate.id < int(request.args["apres"]))
     rows = [c for c in db.exec(query.order_by(IssuedCertificate.id.desc()).limit(PAGE + 1))
             if allows(db, token, person, db.get(Structure, c.structure_id), PROFILES[c.profile].family)]
     return jsonify({"certificats": [_describe(c) for c in rows[:PAGE]],
@@ -119,8 +96,8 @@ def order():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error("Corps JSON attendu.", 400)
-    if (wrong := _wrong_type(body)) is not None:
-        return error(*wrong)
+    if (wrong := order_error(body)) is not None:
+        return error(wrong[0], 422, wrong[1])
     previous = None
     if body.get("renouvellement_de") is not None:
         renewed_id = parse_id(body["renouvellement_de"])

@@ -49,3 +49,32 @@ def test_no_generated_request_breaks_the_api(app, api_token):
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                        HealthCheck.filter_too_much])
+
+
+def test_the_server_answers_what_its_document_says(app, client, api_token):
+    """Issue 27 (15): one source of truth. Every status the API answers is documented (schemathesis'
+    status_code_conformance, on generated requests valid and invalid), and what the document rejects the server
+    rejects: a repeated or unknown query parameter, an id out of range, a body field of the wrong type."""
+    from hypothesis import given
+    from schemathesis import GenerationMode
+    from schemathesis.specs.openapi.checks import negative_data_rejection, status_code_conformance
+
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            checks = [status_code_conformance] + ([negative_data_rejection] if mode == GenerationMode.NEGATIVE else [])
+
+            @settings(max_examples=min(EXAMPLES, 60), deadline=None, derandomize=True,
+                      suppress_health_check=list(HealthCheck))
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case):
+                case.call_and_validate(headers=bearer(api_token), checks=checks)
+
+            run()
+    for query in ("apres=1&apres=2", "apres[x]=1", "apres=0", "apres=2147483648", "apres=%C2%B2", "page=2"):
+        answer = client.get(f"/api/v1/certificats?{query}", headers=bearer(api_token))
+        assert answer.status_code == 400 and answer.get_json()["erreur"], query
+    for body in ({"structure_id": "1"}, {"noms_dns": "a.example"}, {"structure_id": 2**31}, {"attestation": "oui"}):
+        answer = client.post("/api/v1/certificats", json=body, headers=bearer(api_token))
+        assert answer.status_code == 422 and answer.get_json()["champ"] == next(iter(body)), body
