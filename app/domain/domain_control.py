@@ -59,7 +59,8 @@ def parse_domain(text: str) -> str:
     """One registrable name to prove (``chu-nantes.fr``, ``dpi.chu-nantes.fr``): no wildcard, no IP address."""
     text = (text or "").strip().lower().rstrip(".")
     if text.startswith("*."):
-        raise DomainError("Prouvez le domaine lui-même (sans « *. ») : ses sous-domaines en relèvent ensuite.")
+        raise DomainError("Prouvez le domaine lui-même (sans « *. ») : prouvé par DNS, ses sous-domaines en "
+                          "relèvent ensuite.")
     try:
         names = parse_domains(text)
     except ValueError as exc:
