@@ -174,10 +174,12 @@ F501 = FormSpec(
             Field("date_incident", "Date de l’incident", "date"),
             Field("circonstances", "Circonstances", "textarea", required=False, max_length=1000,
                   hint="Facultatif : lieu, dépôt de plainte (vol)…"),
-        ), intro="Une carte perdue ou volée est mise en opposition dès le dépôt : ses certificats sont révoqués et "
-                 "elle n’ouvre plus de session, ni au portail ni par Pro Santé Connect. L’e-CPS de son titulaire, si "
-                 "elle a été activée, reste utilisable : il se connecte avec elle en attendant la carte de "
-                 "remplacement, commandée à l’acceptation."),
+        ), intro="Une carte perdue ou volée est mise en opposition dès le dépôt quand elle est la vôtre ou celle "
+                 "d’une structure dont vous gérez les cartes (sinon, à l’acceptation par l’agence) : ses "
+                 "certificats sont révoqués et elle n’ouvre plus de session, ni au portail ni par Pro Santé "
+                 "Connect. Son titulaire et le représentant légal en sont avertis par courriel. L’e-CPS du "
+                 "titulaire, si elle a été activée, reste utilisable en attendant la carte de remplacement, "
+                 "commandée à l’acceptation."),
         _CONTACT,
     ),
     effects="carte perdue ou volée opposée dès le dépôt ; carte de remplacement commandée (perte, vol, carte "
