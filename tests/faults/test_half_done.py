@@ -1,8 +1,8 @@
-"""Issue 27 (1): the HSM goes away under a live portal while the request that fails is also the one that refreshes
-the login session (once a minute). The F301 deposit, the editors' API order and the PUI's transmission of a
-conforming AAC request each answer 503 and leave nothing of their work: no reference, no state moved, no order;
-the session's refresh alone is recorded. The invariants hold afterwards, and the same deposit goes through once the
-token is back."""
+"""Issue 27 (1): the HSM goes away under two live portal nodes (one database, one token) while the request that
+fails is also the one that refreshes the login session (once a minute). The F301 deposit, the editors' API order
+and the PUI's transmission of a conforming AAC request each answer 503 and leave nothing of their work: no
+reference, no state moved, no order; the session's refresh alone is recorded. The invariants hold afterwards, and
+the same deposit goes through once the token is back."""
 
 from __future__ import annotations
 
@@ -101,23 +101,24 @@ def test_a_503_during_the_session_refresh_keeps_nothing_of_the_request(app_confi
     from app.models.base import aware, utcnow
 
     database_url = seeded_database(fresh_database, "half_done")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    port, other_port = free_port(), free_port()
+    base, other = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{other_port}"
     database = Database(database_url)
     with database.session() as db:
         world = _world(db, hsm, base)
         db.commit()
     database.engine.dispose()
     conf = _private_token(hsm_env, tmp_path)
-    portal = start_portal(portal_env(app_config, database_url=database_url, instance=tmp_path / "instance",
-                                     base_url=base, WEB_CONCURRENCY="1", SOFTHSM2_CONF=conf), port)
+    nodes = [start_portal(portal_env(app_config, database_url=database_url, instance=tmp_path / f"node{n}",
+                                     base_url=base, WEB_CONCURRENCY="1", SOFTHSM2_CONF=conf), node_port)
+             for n, node_port in enumerate((port, other_port))]
     engine = sa.create_engine(database_url)
     try:
         director, pharmacist = requests.Session(), requests.Session()
         director.cookies.set("portail_session", _cookie(app_config, database_url, DIRECTOR))
         pharmacist.cookies.set("portail_session", _cookie(app_config, database_url, PHARMACIST))
         _csrf(director, f"{base}/demarches/{world['f301']}/recapitulatif")
-        _csrf(pharmacist, f"{base}/acces-compassionnel/{world['aac']}")
+        _csrf(pharmacist, f"{other}/acces-compassionnel/{world['aac']}")
         before = _stored(engine, world)
         assert before["f301"] == ("brouillon", None) and before["aac"] == "a_valider_pui"
         stale = utcnow() - timedelta(minutes=2)
@@ -133,7 +134,7 @@ def test_a_503_during_the_session_refresh_keeps_nothing_of_the_request(app_confi
             "courriel": "dsi@chu.example", "csr": pem_csr()})
         deposit = director.post(f"{base}/demarches/{world['f301']}/deposer", data={"cle": world["f301_key"]},
                                 allow_redirects=False, timeout=60)
-        transmitted = pharmacist.post(f"{base}/acces-compassionnel/{world['aac']}/pui/transmettre",
+        transmitted = pharmacist.post(f"{other}/acces-compassionnel/{world['aac']}/pui/transmettre",
                                       allow_redirects=False, timeout=60)
         assert (deposit.status_code, transmitted.status_code, ordered.status_code) == (503, 503, 503), \
             (deposit.text[:300], transmitted.text[:300], ordered.text[:300])
@@ -153,5 +154,5 @@ def test_a_503_during_the_session_refresh_keeps_nothing_of_the_request(app_confi
         assert after["documents"] == before["documents"] + 1
         assert invariants(database_url) == []
     finally:
-        stop(portal)
+        stop(*nodes)
         engine.dispose()
