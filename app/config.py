@@ -128,13 +128,13 @@ class Settings:
                      "psc_acr_values"):
             setattr(s, name, env.get(name.upper(), getattr(s, name)))
         s.mail_server = env.get("MAIL_SERVER", s.mail_server)
-        s.mail_port = int(env.get("MAIL_PORT", s.mail_port))
+        s.mail_port = _int(env, "MAIL_PORT", s.mail_port)
         s.mail_from = env.get("MAIL_FROM", s.mail_from)
         s.mail_delivery = env.get("MAIL_DELIVERY", s.mail_delivery)
         s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
         s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
-        s.dns_port = int(env.get("DNS_PORT", s.dns_port))
-        s.http01_port = int(env.get("HTTP01_PORT", s.http01_port))
+        s.dns_port = _int(env, "DNS_PORT", s.dns_port)
+        s.http01_port = _int(env, "HTTP01_PORT", s.http01_port)
         s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)
         s.domain_check_rate_limit = env.get("DOMAIN_CHECK_RATE_LIMIT", s.domain_check_rate_limit)
         s.caa_identity = env.get("CAA_IDENTITY", s.caa_identity).strip().lower()
@@ -143,10 +143,10 @@ class Settings:
         except ValueError:
             raise ConfigurationError("DOMAIN_CHECK_NETWORKS : réseaux séparés par des virgules attendus "
                                      "(ex. 127.0.0.0/8).") from None
-        s.acme_orders_per_hour = int(env.get("ACME_ORDERS_PER_HOUR", s.acme_orders_per_hour))
-        s.acme_certificates_per_domain_week = int(env.get("ACME_CERTIFICATES_PER_DOMAIN_WEEK",
-                                                          s.acme_certificates_per_domain_week))
-        s.behind_proxy = int(env.get("BEHIND_PROXY", "0") or 0)
+        s.acme_orders_per_hour = _int(env, "ACME_ORDERS_PER_HOUR", s.acme_orders_per_hour)
+        s.acme_certificates_per_domain_week = _int(env, "ACME_CERTIFICATES_PER_DOMAIN_WEEK",
+                                                   s.acme_certificates_per_domain_week)
+        s.behind_proxy = _int(env, "BEHIND_PROXY", 0)
         s.psc_client_auth = env.get("PSC_CLIENT_AUTH", s.psc_client_auth)
         s.psc_tls_cert = env.get("PSC_TLS_CERT", "")
         s.psc_tls_key = env.get("PSC_TLS_KEY", "")
@@ -189,6 +189,18 @@ class Settings:
         if self.cps_trusted_proxies and not self.cps_proxy_secret:
             raise ConfigurationError("CPS_TRUSTED_PROXIES sans CPS_PROXY_SECRET est refusé en production : "
                                      "définissez le secret partagé avec le frontal nginx.")
+        if self.database_url.startswith("sqlite"):
+            raise ConfigurationError("DATABASE_URL\u00a0: SQLite est refusé en production (un seul nœud, pas de "
+                                     "sauvegarde à chaud)\u00a0: donnez l'URL PostgreSQL (postgresql+psycopg://…).")
+        if self.ratelimit_storage_uri.startswith("memory://"):
+            raise ConfigurationError("RATELIMIT_STORAGE_URI\u00a0: memory:// compte par processus et par nœud\u00a0; "
+                                     "en production, redis://… partagé par tous les nœuds.")
+        if len(self.secret_key) < 32 or self.secret_key.lower() in EXAMPLE_SECRETS:
+            raise ConfigurationError("SECRET_KEY trop court ou d'exemple\u00a0: au moins 32 caractères aléatoires "
+                                     "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+        if self.domain_check_networks:
+            raise ConfigurationError("DOMAIN_CHECK_NETWORKS est refusé en production\u00a0: les vérifications de "
+                                     "domaine n'atteignent jamais une adresse réservée ou privée.")
 
     def apply_process_environment(self) -> None:
         """SoftHSM reads SOFTHSM2_CONF from the process environment when the module loads."""
@@ -198,6 +210,21 @@ class Settings:
 def ipaddress_networks(text: str) -> tuple:
     """The networks of a setting such as « 127.0.0.0/8, ::1/128 »."""
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+
+
+def _int(env, key: str, default: int) -> int:
+    """An integer setting, or one French line naming it (never a traceback)."""
+    value = env.get(key)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{key}\u00a0: nombre entier attendu (reçu «\u00a0{value[:30]}\u00a0»).") from None
+
+
+EXAMPLE_SECRETS = frozenset({"change-me", "changeme", "secret", "dev", "development", "tests-only-secret",
+                             "live-tests"})
 
 
 def _instance_secret(path: Path) -> str:

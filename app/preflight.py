@@ -48,7 +48,10 @@ def _database_problems(url: str) -> list[str]:
 
 
 def main() -> int:
-    found = problems(Settings.from_env())
+    try:
+        found = problems(Settings.from_env())
+    except ConfigurationError as exc:  # a value of the wrong type (MAIL_PORT=x): one line too
+        found = [str(exc)]
     for line in found[:1]:
         print(f"portail : {line}", file=sys.stderr)
     return 1 if found else 0

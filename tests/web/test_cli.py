@@ -5,15 +5,13 @@ from sqlmodel import select
 from app.models import AgencyRole
 
 
-def test_seed_is_refused_in_production(app_config):
-    from app import create_app
-
-    production = create_app({**app_config, "ENV": "production", "PORTAL_BASE_URL": "https://portail.example.fr",
-                             "PSC_DISCOVERY_URL": "https://auth.esante.gouv.fr/.well-known/openid-configuration",
-                             "PSC_ISSUER": "https://auth.esante.gouv.fr"})
-    result = production.test_cli_runner().invoke(args=["seed"])
+def test_seed_is_refused_in_production(app, monkeypatch):
+    """(A whole production app is tested in tests/unit/test_config.py: a second app would re-bind the shared
+    limiter to its storage.)"""
+    monkeypatch.setattr(app.config["SETTINGS"], "env", "production")
+    result = app.test_cli_runner().invoke(args=["seed"])
     assert result.exit_code != 0
-    assert "Refusé : PORTAL_ENV=production" in result.output
+    assert "Refusé\u00a0: PORTAL_ENV=production" in result.output
     assert "Traceback" not in result.output
 
 
