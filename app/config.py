@@ -67,6 +67,7 @@ class Settings:
     domain_check_networks: str = ""
     caa_identity: str = ""  # the portal's CAA issuer domain (RFC 8659); "" = the host of PORTAL_BASE_URL
     domain_check_rate_limit: str = "30 per hour"  # http-01 and dns-01 looks per structure (pages and ACME)
+    log_format: str = "json"  # json (one object a line) or text (a developer's terminal)
     acme_orders_per_hour: int = 100  # per ACME account
     acme_certificates_per_domain_week: int = 50  # per declared domain
     behind_proxy: int = 0
@@ -137,6 +138,7 @@ class Settings:
         s.http01_port = _int(env, "HTTP01_PORT", s.http01_port)
         s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)
         s.domain_check_rate_limit = env.get("DOMAIN_CHECK_RATE_LIMIT", s.domain_check_rate_limit)
+        s.log_format = env.get("LOG_FORMAT", s.log_format)
         s.caa_identity = env.get("CAA_IDENTITY", s.caa_identity).strip().lower()
         try:
             ipaddress_networks(s.domain_check_networks)

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import db, errors
+from app import db, errors, logs
 from app.config import Settings
 from app.domain.inputs import ID_MAX
 from app.extensions import csrf, htmx, limiter
@@ -114,6 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request_funcs[None].remove(limiter._check_request_limit)
     from app.web import compression, headers, requests, templating
 
+    logs.register(app)  # first: every later hook and view logs with the request id
     requests.register(app)
     compression.register(app)  # runs after the headers (after_request is last-registered first): Vary is set
     headers.register(app, csp)
@@ -128,7 +129,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     cli.register(app)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(settings.log_format)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return app
 

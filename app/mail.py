@@ -8,6 +8,7 @@ Without ``MAIL_SERVER`` nothing is sent: the messages stay in the outbox and the
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import smtplib
 import threading
@@ -143,7 +144,9 @@ class Mailer:
             self._safe_deliver()
             return
         if self._running.acquire(blocking=False):
-            threading.Thread(target=self._run_then_release, daemon=True, name="outbox").start()
+            # the thread logs with the request id of the request that queued the mail
+            context = contextvars.copy_context()
+            threading.Thread(target=context.run, args=(self._run_then_release,), daemon=True, name="outbox").start()
 
     def _run_then_release(self) -> None:
         try:

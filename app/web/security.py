@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, g, redirect, request, session, url_
 
 from app.db import bookkeeping, get_session
 from app.domain.permissions import ANONYMOUS, can
+from app.logs import ACTOR
 from app.operations.login import build_actor, check_session
 
 SESSION_KEY = "sid"
@@ -29,6 +30,7 @@ def load_actor() -> None:
         return
     g.login_session = live
     g.actor = build_actor(live)
+    ACTOR.set(live.national_id)
 
 
 def start_portal_session(login_id: str) -> None:
