@@ -20,9 +20,19 @@ accesslog = os.environ.get("ACCESS_LOG", "-") or None
 logger_class = "app.access_log.RedactingLogger"  # the e-mail link's token and PSC's code never reach the log
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = False
+# Prometheus: each worker writes its counters in this directory, /metrics adds them up (app/metrics.py). Set before
+# any worker imports prometheus_client; emptied at start, a dead worker's gauges dropped at its exit.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(
+    os.environ.get("INSTANCE_PATH") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "instance"),
+    f"metrics-{bind.rsplit(':', 1)[-1]}"))
 
 
 def on_starting(server):
+    import shutil
+
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    os.makedirs(metrics_dir, exist_ok=True)
     if os.environ.get("PORTAL_SKIP_PREFLIGHT") == "1":
         return
     proc = subprocess.run([sys.executable, "-m", "app.preflight"], capture_output=True, text=True, check=False)
@@ -56,6 +66,12 @@ def post_request(worker, req, environ, resp):
     if any_wedged():  # the PKCS#11 module did not recover by reinitialising: a new worker loads it afresh
         worker.log.warning("HSM injoignable après réinitialisation : ce worker est recyclé.")
         worker.alive = False
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker):

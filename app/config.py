@@ -67,6 +67,7 @@ class Settings:
     domain_check_networks: str = ""
     caa_identity: str = ""  # the portal's CAA issuer domain (RFC 8659); "" = the host of PORTAL_BASE_URL
     domain_check_rate_limit: str = "30 per hour"  # http-01 and dns-01 looks per structure (pages and ACME)
+    metrics_token: str = ""  # Bearer token of /metrics; empty: /metrics is absent (404)
     log_format: str = "json"  # json (one object a line) or text (a developer's terminal)
     acme_orders_per_hour: int = 100  # per ACME account
     acme_certificates_per_domain_week: int = 50  # per declared domain
@@ -139,6 +140,7 @@ class Settings:
         s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)
         s.domain_check_rate_limit = env.get("DOMAIN_CHECK_RATE_LIMIT", s.domain_check_rate_limit)
         s.log_format = env.get("LOG_FORMAT", s.log_format)
+        s.metrics_token = env.get("METRICS_TOKEN", "")
         s.caa_identity = env.get("CAA_IDENTITY", s.caa_identity).strip().lower()
         try:
             ipaddress_networks(s.domain_check_networks)

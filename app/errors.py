@@ -11,6 +11,7 @@ from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from app import metrics
 from app.signing.hsm import HsmError
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HsmError)
     def hsm_error(exc):
+        metrics.ERRORS.labels("hsm").inc()
         log.error("HSM: %s", exc)
         return render_error(503, "Le module de signature (HSM) ne répond pas.")
 
@@ -120,11 +122,13 @@ def register(app: Flask) -> None:
     def database_down(exc):
         # a lost or refused connection, a lock held too long: nothing was committed (the transaction died with it);
         # the pool renews its connections on the next checkout, so the next try works once the database is back
+        metrics.ERRORS.labels("base").inc()
         log.error("database unreachable: %s", exc.orig if hasattr(exc, "orig") else exc)
         return render_error(503, DATABASE_DOWN)
 
     @app.errorhandler(sqlalchemy.exc.DBAPIError)
     def database_error(exc):
+        metrics.ERRORS.labels("base").inc()
         if exc.connection_invalidated:
             log.error("database connection lost: %s", exc.orig)
             return render_error(503, DATABASE_DOWN)
@@ -133,6 +137,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(exc):
+        metrics.ERRORS.labels("inattendue").inc()
         log.exception("unhandled error")
         return render_error(500)
 

@@ -112,9 +112,10 @@ def create_app(config: dict | None = None) -> Flask:
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
     # extension's before_request hook only repeats that work on every request (0.12 ms a page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    from app.web import compression, headers, requests, templating
+    from app.web import compression, headers, observe, requests, templating
 
     logs.register(app)  # first: every later hook and view logs with the request id
+    observe.register(app)
     requests.register(app)
     compression.register(app)  # runs after the headers (after_request is last-registered first): Vary is set
     headers.register(app, csp)

@@ -21,6 +21,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlmodel import select
 
+from app import metrics
 from app.models import OutboxMessage
 from app.models.base import utcnow
 from app.operations.outbox import backoff
@@ -58,6 +59,7 @@ def deliver_due(db, transport: Transport, *, now: datetime | None = None, limit:
             outcome = _deliver_one(db, transport, message_id, planned, now)
             if outcome:
                 totals[outcome] += 1
+                metrics.MAILS.labels(outcome).inc()
 
 
 def _deliver_one(db, transport: Transport, message_id: int, planned: datetime, now: datetime | None) -> str | None:

@@ -18,6 +18,7 @@ import dns.exception
 import dns.resolver
 from sqlmodel import Session, select
 
+from app import metrics
 from app.db import release_if_untouched
 from app.domain.caa import CaaRecord, refusal
 from app.domain.domain_control import (
@@ -232,7 +233,12 @@ def check(db: Session, control: DomainControl, checker: Checker, *, actor: str,
     found."""
     value, method, name, token = expected_value(control.token), control.method, control.name, control.token
     release_if_untouched(db)
-    look_for(checker, method, name, token, served=value, published=value)
+    try:
+        look_for(checker, method, name, token, served=value, published=value)
+    except DomainError:
+        metrics.DOMAIN_CHECKS.labels(method, "invalid").inc()
+        raise
+    metrics.DOMAIN_CHECKS.labels(method, "valid").inc()
     db.refresh(control)
     if control.validated_at is not None:  # proven meanwhile by a concurrent check
         return control

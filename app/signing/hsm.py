@@ -22,6 +22,8 @@ from pkcs11 import exceptions as p11
 from pkcs11.util.ec import encode_ec_public_key, encode_ecdsa_signature, encode_named_curve_parameters
 from pkcs11.util.rsa import encode_rsa_public_key
 
+from app import metrics
+
 _instances: weakref.WeakSet[Hsm] = weakref.WeakSet()
 
 # Errors after which the session cannot be trusted any more: drop it and report the token down.
@@ -258,7 +260,7 @@ class Hsm:
 
         SoftHSM has no CKM_ECDSA_SHA256, so EC data is hashed here and signed with raw CKM_ECDSA.
         """
-        with self.session() as s:
+        with metrics.signing(label), self.session() as s:
             key = self._private_keys.get(label)
             if key is None:
                 key = self._find(s, label, ObjectClass.PRIVATE_KEY)

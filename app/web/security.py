@@ -18,7 +18,7 @@ def load_actor() -> None:
     """before_request: the live portal session's actor, or the anonymous one."""
     g.actor = ANONYMOUS
     g.login_session = None
-    if request.endpoint in (None, "static", "asset", "main.healthz", "main.readyz"):
+    if request.endpoint in (None, "static", "asset", "main.healthz", "main.readyz", "metrics"):
         return
     sid = session.get(SESSION_KEY)
     if not sid:

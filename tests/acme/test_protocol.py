@@ -89,6 +89,12 @@ def _challenge(authz: dict, kind: str) -> dict:
 
 
 def test_http01_then_dns01_on_real_servers(db, acme, network, pki_world):
+    from app import metrics
+
+    def counted(method, outcome):
+        return metrics.ACME_VALIDATIONS.labels(method, outcome)._value.get()
+
+    before = {(m, o): counted(m, o) for m in ("http-01", "dns-01") for o in ("valid", "invalid")}
     dns_server, web = network
     dns_server.zone.a["www.dpi.example"] = "127.0.0.1"
     order = acme.order("www.dpi.example").get_json()
@@ -118,6 +124,9 @@ def test_http01_then_dns01_on_real_servers(db, acme, network, pki_world):
     assert acme.post(dns["url"], {}).get_json()["status"] == "valid"
     finalized = acme.post(order["finalize"], {"csr": b64(csr_der("api.dpi.example"))}).get_json()
     assert finalized["status"] == "valid"
+    moved = {key: counted(*key) - value for key, value in before.items()}  # the metrics moved (issue 28)
+    assert moved == {("http-01", "valid"): 1, ("http-01", "invalid"): 1, ("dns-01", "valid"): 1,
+                     ("dns-01", "invalid"): 0}
 
 
 def test_orders_list_account_update_and_deactivation(db, acme):

@@ -29,6 +29,7 @@ PUBLIC = {
     ("GET", "/healthz"): 200,
     ("GET", "/readyz"): 200,
     ("GET", "/readyz/<any(base, hsm, limites):capability>"): 200,  # the database's
+    ("GET", "/metrics"): 404,  # absent without METRICS_TOKEN (its token is tested in tests/web/test_metrics.py)
     ("GET", "/accessibilite"): 200,
     ("GET", "/mentions-legales"): 200,
     ("GET", "/referentiel/"): 200,

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session, func, select
 
+from app import metrics
 from app.db import release_if_untouched
 from app.domain.acme import (
     ORDER_LIFETIME,
@@ -87,6 +88,7 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
                                  token=secrets.token_urlsafe(32), expires_at=order.expires_at,
                                  validated_at=now if proven else None))
     db.flush()
+    metrics.ACME_ORDERS.labels("created").inc()
     return refresh_status(db, order, now)
 
 
@@ -151,6 +153,7 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
         return authz
     order = db.get(AcmeOrder, authz.order_id)
     authz.method = method
+    metrics.ACME_VALIDATIONS.labels(method, "invalid" if failure else "valid").inc()
     if failure:
         authz.status, authz.error = "invalid", failure
     else:
@@ -212,6 +215,7 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
                 else "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR")
         raise Problem(kind, str(exc)) from None
     order.status, order.certificate_id = "valid", issued[0].id
+    metrics.ACME_ORDERS.labels("issued").inc()
     db.add(order)
     db.flush()
     return order

@@ -1,0 +1,73 @@
+"""Prometheus metrics (prometheus-client). Under gunicorn each worker writes its counters to
+PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py) and ``/metrics`` adds them up; in one process (tests, the CLI) the
+default registry holds them. What is a state rather than an event — outbox backlog, CRL ``nextUpdate`` margins,
+OCSP responder expiry, HSM health — is read from the database and the token at scrape time."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from contextlib import contextmanager
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+REQUESTS = Histogram("portail_http_request_duration_seconds", "Requêtes par route, méthode et statut",
+                     ["route", "method", "status"],
+                     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
+ERRORS = Counter("portail_http_5xx_total", "Réponses 5xx par cause", ["cause"])
+SIGNATURES = Histogram("portail_hsm_signature_duration_seconds", "Signatures dans le HSM, par clé", ["key"],
+                       buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+SIGNATURE_FAILURES = Counter("portail_hsm_signature_failures_total", "Signatures refusées par le HSM", ["key"])
+MAILS = Counter("portail_outbox_deliveries_total", "Courriels de la file d'envoi, par issue", ["outcome"])
+ACME_ORDERS = Counter("portail_acme_orders_total", "Commandes ACME, par issue", ["outcome"])
+ACME_VALIDATIONS = Counter("portail_acme_validations_total", "Validations de domaine ACME", ["method", "outcome"])
+DOMAIN_CHECKS = Counter("portail_domain_checks_total", "Vérifications « Mes domaines »", ["method", "outcome"])
+
+_KEY_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
+
+
+def key_name(label: str) -> str:
+    """A key's label without the random suffix of a renewed key (``ocsp-personnes-1a2b3c4d`` → ``ocsp-personnes``):
+    one series per role of key, not one per renewal."""
+    return _KEY_SUFFIX.sub("", label)
+
+
+@contextmanager
+def signing(label: str):
+    """Time a signature with ``label``; count it as a failure when the HSM refuses."""
+    started = time.perf_counter()
+    try:
+        yield
+    except Exception:
+        SIGNATURE_FAILURES.labels(key_name(label)).inc()
+        raise
+    SIGNATURES.labels(key_name(label)).observe(time.perf_counter() - started)
+
+
+def exposition(state_collector=None) -> tuple[bytes, str]:
+    """The text exposition: every process's counters and the state read now."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=directory)
+    else:
+        registry = CollectorRegistry()
+        registry.register(_Default())
+    if state_collector is not None:
+        registry.register(state_collector)
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+class _Default:
+    """The process's own registry inside a scrape registry of its own (the state collector is per scrape)."""
+
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
+def gauge(name: str, documentation: str, labels: list[str] | None = None) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, documentation, labels=labels)
