@@ -92,6 +92,20 @@ def hsm_init():
     click.echo(f"Jeton « {s.hsm_token_label} » {'créé' if created else 'déjà présent'} ({conf}).")
 
 
+@hsm_cli.command("status")
+@one_line_errors
+def hsm_status():
+    """Compter les objets du jeton par sorte (autorités, cachet, horodatage, répondeurs OCSP, liaisons ACME)."""
+    from app.db import get_session
+    from app.operations.pki.token import census
+
+    hsm = current_app.extensions["hsm"]
+    state = hsm.status()
+    click.echo(f"Jeton : {'joignable' if state['ok'] else 'injoignable'}")
+    for kind, count in sorted(census(get_session(), hsm).items()):
+        click.echo(f"{kind}\t{count}")
+
+
 @hsm_cli.command("keys")
 @one_line_errors
 def hsm_keys():
@@ -166,6 +180,10 @@ def jobs_run():
 
     expired = expire_granted(db, utcnow().date())
     db.commit()
+    from app.operations.pki.token import prune
+
+    pruned = prune(db, hsm)  # after the renewal is committed: every new responder key has its certificate
+    click.echo(f"Clés retirées du jeton : {len(pruned)}{' (' + ', '.join(pruned) + ')' if pruned else ''}.")
     click.echo(f"Avis d’expiration de certificats : {notices}.")
     click.echo(f"Autorisations d’accès compassionnel arrivées à échéance : {expired}.")
     click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")

@@ -301,6 +301,23 @@ class Hsm:
             if key is not None:
                 key.destroy()
 
+    def labels(self) -> dict[str, str]:
+        """Every key object of the token by label: « paire » (private and public key) or « secret » (a MAC key)."""
+        with self.session() as s:
+            found = {}
+            for cls, kind in ((ObjectClass.PRIVATE_KEY, "paire"), (ObjectClass.PUBLIC_KEY, "paire"),
+                              (ObjectClass.SECRET_KEY, "secret")):
+                for obj in s.get_objects({Attribute.CLASS: cls}):
+                    found.setdefault(obj.label, kind)
+            return found
+
+    def destroy_key(self, label: str) -> None:
+        """Destroy every object labelled ``label`` (a key pair's two halves, or a secret)."""
+        with self.session() as s:
+            for obj in list(s.get_objects({Attribute.LABEL: label})):
+                obj.destroy()
+            self._private_keys.pop(label, None)
+
     @contextmanager
     def pdf_signer(self, label: str, certificate, chain) -> Iterator:
         """pyHanko's PKCS11Signer on this process's session, held under the lock while it signs."""

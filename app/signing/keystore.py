@@ -36,6 +36,8 @@ class KeyStore(Protocol):
     def import_secret(self, label: str, value: bytes) -> None: ...  # a MAC key, never readable again
     def mac(self, label: str, data: bytes) -> bytes: ...  # HMAC-SHA256
     def destroy_secret(self, label: str) -> None: ...
+    def labels(self) -> dict[str, str]: ...  # label -> kind (« paire » or « secret »), every object of the store
+    def destroy_key(self, label: str) -> None: ...  # every object with this label (key pair or secret)
 
 
 class SoftwareKeyStore:
@@ -93,6 +95,12 @@ class SoftwareKeyStore:
         return hmac.new(self._key(label), data, "sha256").digest()
 
     def destroy_secret(self, label: str) -> None:
+        self._keys.pop(label, None)
+
+    def labels(self) -> dict[str, str]:
+        return {label: "secret" if isinstance(k, bytes) else "paire" for label, k in self._keys.items()}
+
+    def destroy_key(self, label: str) -> None:
         self._keys.pop(label, None)
 
     def status(self) -> dict:

@@ -5,11 +5,12 @@ which never import it: no cycle."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from sqlmodel import Session, select
 
-from app.domain.certificates import organisation_subject, validity_end
+from app.domain.certificates import PROFILES, organisation_subject, validity_end
 from app.models import Authority
 from app.models.base import aware, utcnow
 from app.operations import audit
@@ -93,6 +94,7 @@ def renew_responders(db: Session, keystore: KeyStore, base_url: str, now=None) -
         store_issued(db, keystore, profile_code="OCSP_SIGNING", subject=_name(f"Répondeur OCSP – {row.name}"),
                      public_key=public, structure_id=None, person_id=None, requested_by="system", dns_names=(),
                      emails=[], urls=ca.Urls(base_url), key_description="ECDSA P-256", key_label=label,
-                     authority_name=row.name)
+                     authority_name=row.name, validity=(now.replace(microsecond=0), now.replace(microsecond=0)
+                                                        + timedelta(days=PROFILES["OCSP_SIGNING"].validity_days)))
         renewed.append(row.name)
     return renewed
