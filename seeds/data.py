@@ -40,7 +40,8 @@ STRUCTURES = [
     {"key": "editeur", "kind": "ORG", "name": "Éditeur Santé Logiciels SAS", "finess": None,
      "siret": "81234567600017", "legal_form": "Société par actions simplifiée", "public": False,
      "street": "10 rue de la Paix", "postal_code": "75002", "city": "Paris", "departement": "75",
-     "contract": True, "serv_domains": ["esl-sante.example"]},
+     "contract": True, "serv_domains": ["esl-sante.example", "esl-demo.example"],
+     "serv_unproven": ["esl-demo.example"]},  # declared, not proven: « Mes domaines » walks the real check
 ]
 
 # Test identities, after ANS's test card kits (F414) and PSC's test-identity generator.

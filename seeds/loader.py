@@ -50,7 +50,9 @@ def load(db: Session) -> Counter:
         for domain in s.get("serv_domains", []):
             _get_or_create(db, created, ServDomain, {"structure_id": structures[s["key"]].id, "name": domain},
                            {"structure_id": structures[s["key"]].id, "name": domain, "source": "seed"})
-            # the demonstration's domains (.example) count as proven on the day they are loaded
+            if domain in s.get("serv_unproven", []):
+                continue
+            # the demonstration's other domains (.example) count as proven on the day they are loaded
             _get_or_create(db, created, DomainControl, {"structure_id": structures[s["key"]].id, "name": domain},
                            {"structure_id": structures[s["key"]].id, "name": domain, "method": "dns-01",
                             "token": "demonstration", "requested_by": "seed", "validated_at": utcnow(),

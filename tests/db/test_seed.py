@@ -34,3 +34,18 @@ def test_grant_role_is_idempotent_and_validated(db):
         grant_role(db, "899700000013", "superuser", granted_by="test")
     with pytest.raises(ValueError, match="RPPS est invalide"):
         grant_role(db, "899700000014", "ans_operator", granted_by="test")
+
+
+def test_one_declared_domain_is_left_to_prove(db):
+    """Issue 29 (7): the demonstration declares esl-demo.example for the publisher without a proof, so a new user
+    walks « Mes domaines » for real; esl-sante.example stays proven for the certificate journeys."""
+    from sqlmodel import select
+
+    from app.models import DomainControl, ServDomain
+    from seeds.loader import load
+
+    load(db)
+    declared = set(db.exec(select(ServDomain.name)).all())
+    proven = set(db.exec(select(DomainControl.name).where(DomainControl.validated_at.is_not(None))).all())
+    assert {"esl-sante.example", "esl-demo.example"} <= declared
+    assert "esl-sante.example" in proven and "esl-demo.example" not in proven
