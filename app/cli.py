@@ -101,7 +101,7 @@ def hsm_status():
 
     hsm = current_app.extensions["hsm"]
     state = hsm.status()
-    click.echo(f"Jeton : {'joignable' if state['ok'] else 'injoignable'}")
+    click.echo(f"Jeton : {'joignable' if state['ok'] else 'injoignable'}")
     for kind, count in sorted(census(get_session(), hsm).items()):
         click.echo(f"{kind}\t{count}")
 
@@ -183,7 +183,7 @@ def jobs_run():
     from app.operations.pki.token import prune
 
     pruned = prune(db, hsm)  # after the renewal is committed: every new responder key has its certificate
-    click.echo(f"Clés retirées du jeton : {len(pruned)}{' (' + ', '.join(pruned) + ')' if pruned else ''}.")
+    click.echo(f"Clés retirées du jeton : {len(pruned)}{' (' + ', '.join(pruned) + ')' if pruned else ''}.")
     click.echo(f"Avis d’expiration de certificats : {notices}.")
     click.echo(f"Autorisations d’accès compassionnel arrivées à échéance : {expired}.")
     click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")

@@ -43,8 +43,12 @@ def _limits() -> Limits:
         certificates_per_domain_week=settings.acme_certificates_per_domain_week)
 
 
-@bp.after_request
+@bp.after_app_request
 def _protocol_headers(response):
+    """Every answer under /acme, its 404 and 405 included (they match no route of the blueprint), carries a fresh
+    nonce and the directory's link (RFC 8555 §6.5, §7.1)."""
+    if not request.path.startswith("/acme/"):
+        return response
     response.headers["Replay-Nonce"] = _nonces().issue()
     response.headers["Cache-Control"] = "no-store"
     response.headers.add("Link", f'<{_url("acme.directory")}>;rel="index"')
@@ -86,7 +90,7 @@ def directory():
         "keyChange": _url("acme.key_change"),
         "meta": {"externalAccountRequired": True, "website": _url("acme_accounts.index"),
                  "caaIdentities": [current_app.config["SETTINGS"].caa_issuer],
-                 "termsOfService": current_app.config["SETTINGS"].portal_base_url.rstrip("/") + "/mentions-legales"},
+                 "termsOfService": _url("main.acme_terms")},
     })
 
 

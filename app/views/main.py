@@ -64,3 +64,10 @@ def accessibility():
 @bp.get("/mentions-legales")
 def legal():
     return render("main/legal.html", legal=current_app.config["SETTINGS"])
+
+
+@bp.get("/conditions-acme")
+def acme_terms():
+    """The terms of use the ACME directory points to (``meta.termsOfService``)."""
+    settings = current_app.config["SETTINGS"]
+    return render("main/acme_terms.html", legal=settings, caa=settings.caa_issuer)

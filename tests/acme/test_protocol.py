@@ -249,3 +249,20 @@ def test_caa_records_are_checked_at_issuance(db, acme, pki_world, as_person, ses
         assert acme.post(body["finalize"], {"csr": b64(csr_der("caa.chu.example"))}).get_json()["status"] == "valid"
     finally:
         session_dns.zone.caa.clear()
+
+
+def test_404_and_405_carry_a_nonce_and_the_directory(client):
+    """Issue 29 (6): RFC 8555 §6.5 — every answer of the server, errors included, gives a fresh nonce."""
+    for answer in (client.post("/acme/inconnu"), client.get("/acme/new-account"), client.get("/acme/order/12/x")):
+        assert answer.status_code in (404, 405) and answer.content_type == "application/problem+json"
+        assert answer.headers["Replay-Nonce"] and 'rel="index"' in answer.headers["Link"]
+    assert "Replay-Nonce" not in client.get("/healthz").headers
+
+
+def test_the_terms_of_service_are_a_real_page(client, acme):
+    """Issue 29 (6): the directory's termsOfService is the service's own terms, in French, naming its CAA identity."""
+    terms = acme.directory["meta"]["termsOfService"]
+    assert terms.endswith("/conditions-acme")
+    page = client.get("/conditions-acme")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Conditions d’utilisation du service ACME" in text and "révoquer" in text

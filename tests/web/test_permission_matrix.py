@@ -32,6 +32,7 @@ PUBLIC = {
     ("GET", "/metrics"): 404,  # absent without METRICS_TOKEN (its token is tested in tests/web/test_metrics.py)
     ("GET", "/accessibilite"): 200,
     ("GET", "/mentions-legales"): 200,
+    ("GET", "/conditions-acme"): 200,
     ("GET", "/referentiel/"): 200,
     ("GET", "/referentiel/<code>"): 200,  # a product's sheet (AAC-0001 here)
     ("GET", "/auth/connexion"): 200,
