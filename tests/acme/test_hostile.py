@@ -51,7 +51,7 @@ def test_replayed_nonce_wrong_url_and_forged_headers(db, acme):
     none = acme.post(url, raw=forged("none"))
     assert _type(none) == "badSignatureAlgorithm" and "ES256" in none.get_json()["algorithms"]
     assert _type(acme.post(url, raw=forged("HS256", b"x" * 32))) == "badSignatureAlgorithm"
-    assert _type(acme.post(url, raw=forged("ES256", b"x" * 64))) == "malformed"  # bad signature
+    assert _type(acme.post(url, raw=forged("ES256", b"x" * 64))) == "unauthorized"  # not the account's signature
     both = forged("ES256", jwk=acme.key.public_key().to_partial_json())
     assert _type(acme.post(url, raw=both)) == "malformed"
     general = json.loads(acme.signed(url, payload))
@@ -66,7 +66,7 @@ def test_replayed_nonce_wrong_url_and_forged_headers(db, acme):
     assert _type(jwk_for_kid) == "malformed"
     stranger = Acme(acme.client)
     assert _type(stranger.post(url, payload, kid=acme.kid.rsplit("/", 1)[0] + "/999999")) == "accountDoesNotExist"
-    assert _type(stranger.post(url, payload, kid=acme.kid)) == "malformed"  # not signed by the account's key
+    assert _type(stranger.post(url, payload, kid=acme.kid)) == "unauthorized"  # not signed by the account's key
     assert _count(db, AcmeOrder) == 1
 
 

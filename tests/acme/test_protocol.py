@@ -157,7 +157,8 @@ def test_key_change(db, acme):
     old_key, acme.key = acme.key, new
     assert acme.order("www.chu.example").status_code == 201
     acme.key = old_key
-    assert acme.order("www.chu.example").get_json()["type"].endswith(":malformed")  # the old key no longer signs
+    refused = acme.order("www.chu.example")  # issue 29 (6): the old key no longer signs for the account
+    assert refused.status_code == 403 and refused.get_json()["type"].endswith(":unauthorized")
 
 
 def test_revocation_signed_by_the_certificates_own_key(db, acme, client):

@@ -136,8 +136,9 @@ def _alg_fits(alg: str, key: jose.JWK) -> bool:
     return isinstance(inner, rsa.RSAPublicKey)
 
 
-def verify_jws(outer: dict, protected: dict, key: jose.JWK) -> bytes:
-    """The payload of ``outer`` once its signature by ``key`` checks, under an allowed algorithm that fits the key."""
+def verify_jws(outer: dict, protected: dict, key: jose.JWK, *, refusal: str = "malformed") -> bytes:
+    """The payload of ``outer`` once its signature by ``key`` checks, under an allowed algorithm that fits the key;
+    a signature that does not check is refused as ``refusal``."""
     alg = protected.get("alg")
     if alg not in ALGORITHMS:
         raise Problem("badSignatureAlgorithm", f"Algorithme de signature refusé : {str(alg)[:20]}.",
@@ -151,7 +152,8 @@ def verify_jws(outer: dict, protected: dict, key: jose.JWK) -> bytes:
     except (jose.Error, ValueError, TypeError, KeyError):
         good = False
     if not good:
-        raise Problem("malformed", "Signature JWS invalide.")
+        raise Problem(refusal, "Signature JWS invalide." if refusal == "malformed" else
+                      "Signature JWS invalide pour la clé de ce compte (clé remplacée par keyChange\u00a0?).")
     return parsed.payload
 
 
@@ -177,7 +179,8 @@ def check(db: Session, nonces: Nonces, body: bytes, content_type: str, *, url: s
         key = jose.JWK.from_json(account.jwk)
     else:
         key = public_jwk(protected["jwk"])
-    payload = verify_jws(outer, protected, key)
+    # signed with a key that is not (or no longer) the account's: not a malformed request, an unauthorized one
+    payload = verify_jws(outer, protected, key, refusal="unauthorized" if account is not None else "malformed")
     if payload == b"":
         return Signed(None, key, account, protected)
     try:
