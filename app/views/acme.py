@@ -67,8 +67,9 @@ def _problem(exc: Problem):
 
 
 def _signed(key_from: str = "kid"):
+    query = request.query_string.decode(errors="replace")
     return check(get_session(), _nonces(), request.get_data(), request.content_type,
-                 url=_url(request.endpoint, **request.view_args),
+                 url=_url(request.endpoint, **request.view_args) + (f"?{query}" if query else ""),
                  account_url=_url("acme.new_account").replace("new-account", "acct"), key_from=key_from,
                  writing=current_app.extensions["db"].writing)
 
@@ -133,10 +134,20 @@ def account_orders(account_id: int):
     signed = _signed()
     if signed.account.id != account_id:
         raise Problem("unauthorized", "Ce n’est pas le compte qui signe.")
-    rows = get_session().exec(AcmeOrder.__table__.select().where(
-        AcmeOrder.account_id == account_id, AcmeOrder.status.in_(("pending", "ready", "valid")))
-        .order_by(AcmeOrder.id.desc()).limit(100)).all()
-    return jsonify({"orders": [_url("acme.order", order_id=r.id) for r in rows]})
+    size = current_app.config.get("ACME_ORDERS_PAGE", 100)
+    query = AcmeOrder.__table__.select().where(AcmeOrder.account_id == account_id,
+                                               AcmeOrder.status.in_(("pending", "ready", "valid")))
+    if "curseur" in request.args:
+        before = parse_id(request.args["curseur"])
+        if before is None:
+            raise Problem("malformed", "«\u00a0curseur\u00a0» est un numéro de commande.")
+        query = query.where(AcmeOrder.id < before)
+    rows = get_session().exec(query.order_by(AcmeOrder.id.desc()).limit(size + 1)).all()
+    response = jsonify({"orders": [_url("acme.order", order_id=r.id) for r in rows[:size]]})
+    if len(rows) > size:  # RFC 8555 §7.1.2.1: the next page by a Link header
+        following = _url("acme.account_orders", account_id=account_id) + f"?curseur={rows[size - 1].id}"
+        response.headers.add("Link", f'<{following}>;rel="next"')
+    return response
 
 
 @bp.post("/key-change")

@@ -267,3 +267,16 @@ def test_the_terms_of_service_are_a_real_page(client, acme):
     page = client.get("/conditions-acme")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Conditions d’utilisation du service ACME" in text and "révoquer" in text
+
+
+def test_the_orders_list_pages_with_a_link(app, acme, monkeypatch):
+    """Issue 29 (6): RFC 8555 §7.1.2.1 — a long list of orders comes in pages linked by rel="next"."""
+    monkeypatch.setitem(app.config, "ACME_ORDERS_PAGE", 2)
+    made = [acme.order(f"page{n}.chu.example").headers["Location"] for n in range(3)]
+    first = acme.post(acme.kid + "/orders")
+    assert first.get_json()["orders"] == made[::-1][:2]
+    following = [link.split(";")[0].strip("<>") for link in first.headers.getlist("Link") if 'rel="next"' in link]
+    assert len(following) == 1
+    second = acme.post(following[0])
+    assert second.get_json()["orders"] == made[:1]
+    assert not [link for link in second.headers.getlist("Link") if 'rel="next"' in link]
