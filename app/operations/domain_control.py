@@ -291,9 +291,23 @@ def _proven(db: Session, control: DomainControl, actor: str) -> None:
 
 def _proofs(db: Session, structure: Structure) -> list[tuple[str, str, datetime]]:
     """(name, method, until) of each proof the structure (or its EJ, for a site) made."""
+    return [(name, method, until) for name, method, _at, until in _dated_proofs(db, structure)]
+
+
+def _dated_proofs(db: Session, structure: Structure) -> list[tuple[str, str, datetime, datetime]]:
     rows = db.exec(select(DomainControl.name, DomainControl.method, DomainControl.validated_at).where(
         DomainControl.structure_id.in_(scope_of(structure)), DomainControl.validated_at.is_not(None))).all()
-    return [(name, method, proof_valid_until(aware(at))) for name, method, at in rows]
+    return [(name, method, aware(at), proof_valid_until(aware(at))) for name, method, at in rows]
+
+
+def covering_proof(db: Session, structure: Structure, name: str,
+                   now: datetime | None = None) -> tuple[str, datetime, datetime] | None:
+    """The proof in force that covers ``name`` and lasts longest, as (method, made at, valid until); None when
+    there is none."""
+    now = now or utcnow()
+    found = [(method, at, until) for proven_name, method, at, until in _dated_proofs(db, structure)
+             if until > now and proof_covers(method, proven_name, name)]
+    return max(found, key=lambda proof: proof[2]) if found else None
 
 
 def proof_covers(method: str, proven_name: str, name: str) -> bool:

@@ -280,3 +280,21 @@ def test_the_orders_list_pages_with_a_link(app, acme, monkeypatch):
     second = acme.post(following[0])
     assert second.get_json()["orders"] == made[:1]
     assert not [link for link in second.headers.getlist("Link") if 'rel="next"' in link]
+
+
+def test_an_authorization_valid_by_a_reused_proof_shows_it(db, acme, pki_world):
+    """Issue 29 (6): valid by « chu.example » proven by dns-01 earlier, the authorization shows that challenge as
+    valid, with its date, and expires when the proof does — not with the order."""
+    from datetime import datetime
+
+    from app.domain.domain_control import proof_valid_until
+    from app.models.base import aware
+
+    proof = db.exec(select(DomainControl).where(DomainControl.name == "chu.example")).one()
+    body = acme.order("reutilise.chu.example").get_json()
+    authz = acme.post(body["authorizations"][0]).get_json()
+    assert authz["status"] == "valid" and [c["type"] for c in authz["challenges"]] == ["dns-01"]
+    assert authz["challenges"][0]["status"] == "valid" and authz["challenges"][0]["validated"]
+    expires = datetime.fromisoformat(authz["expires"].replace("Z", "+00:00"))
+    assert abs((expires - proof_valid_until(aware(proof.validated_at))).total_seconds()) < 1
+    assert expires != datetime.fromisoformat(body["expires"].replace("Z", "+00:00"))

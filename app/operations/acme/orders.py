@@ -83,10 +83,12 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
     db.add(order)
     db.flush()
     for name in names:
-        proven = domain_control.covers(db, structure, name, now)
-        db.add(AcmeAuthorization(order_id=order.id, name=name, status="valid" if proven else "pending",
-                                 token=secrets.token_urlsafe(32), expires_at=order.expires_at,
-                                 validated_at=now if proven else None))
+        # a proof in force: the authorization is valid by it, shows the challenge that made it and lasts as long
+        proof = domain_control.covering_proof(db, structure, name, now)
+        method, validated_at, until = proof if proof else ("", None, order.expires_at)
+        db.add(AcmeAuthorization(order_id=order.id, name=name, status="valid" if proof else "pending",
+                                 token=secrets.token_urlsafe(32), expires_at=until, method=method,
+                                 validated_at=validated_at))
     db.flush()
     metrics.ACME_ORDERS.labels("created").inc()
     return refresh_status(db, order, now)
