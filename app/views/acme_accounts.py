@@ -10,7 +10,7 @@ from app.db import get_session, refuse
 from app.domain.inputs import parse_id, parse_int
 from app.models import AcmeAccount, EabCredential, Person, Structure
 from app.models.base import utcnow
-from app.operations import domains, eab
+from app.operations import domain_control, domains, eab
 from app.operations.api_tokens import TokenError
 from app.views.certificates import administered
 from app.web.rendering import render, success
@@ -55,8 +55,12 @@ def create():
         refuse()
         return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
                      values={"nom": form.get("nom", ""), "structures": structure_ids})
-    declared = domains.declared(db, db.get(Structure, credential.structure_ids[0]))
-    return _page(shown=shown, created=credential, example_domain=declared[0] if declared else "exemple.fr")
+    structure = db.get(Structure, credential.structure_ids[0])
+    declared = domains.declared(db, structure)
+    proven = [d for d in declared if domain_control.covers(db, structure, f"serveur.{d}")]
+    # the command shown works as pasted when a domain is proven: the name needs no challenge
+    return _page(shown=shown, created=credential,
+                 example_domain=(proven or declared or ["exemple.fr"])[0])
 
 
 def credential_target(credential_id: int) -> EabCredential:
