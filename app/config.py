@@ -63,6 +63,7 @@ class Settings:
     dns_resolver: str = ""  # domain control: the resolver asked for TXT and A records ("" = the system's)
     dns_port: int = 53
     http01_port: int = 80  # domain control's http-01: where the domain's web server answers
+    https01_port: int = 443  # where an http-01 redirect to https is followed (tests: a port of their own)
     # reserved or private networks the http-01 check may reach all the same (tests: "127.0.0.0/8"); never in production
     domain_check_networks: str = ""
     caa_identity: str = ""  # the portal's CAA issuer domain (RFC 8659); "" = the host of PORTAL_BASE_URL
@@ -137,6 +138,7 @@ class Settings:
         s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
         s.dns_port = _int(env, "DNS_PORT", s.dns_port)
         s.http01_port = _int(env, "HTTP01_PORT", s.http01_port)
+        s.https01_port = _int(env, "HTTPS01_PORT", s.https01_port)
         s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)
         s.domain_check_rate_limit = env.get("DOMAIN_CHECK_RATE_LIMIT", s.domain_check_rate_limit)
         s.log_format = env.get("LOG_FORMAT", s.log_format)

@@ -9,10 +9,12 @@ import contextlib
 import http.client
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urljoin, urlsplit
 
 import dns.exception
 import dns.resolver
@@ -40,6 +42,7 @@ from app.operations import audit
 MAX_PENDING = 20  # challenges a structure may have waiting at once
 
 
+MAX_REDIRECTS = 10
 MAX_ANSWER = 512  # bytes of an http-01 answer read at most: a key authorization is under 100
 
 
@@ -55,6 +58,7 @@ class Checker:
     resolver: str = ""
     dns_port: int = 53
     http_port: int = 80
+    https_port: int = 443
     timeout: float = 5.0
     deadline: float = 10.0
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
@@ -112,20 +116,37 @@ class Checker:
         return None
 
     def http(self, name: str, token: str) -> str | None:
-        """The file the domain's web server serves, reached at the address the same resolver gives for it;
-        None when nothing usable answered within the deadline (the DNS included)."""
+        """The file the domain's web server serves, reached at the address the same resolver gives for it, following
+        up to MAX_REDIRECTS redirects as RFC 8555 § 8.3 asks (http or https, on ports 80 and 443 or the test ports,
+        every hop's address checked); None when nothing usable answered within the deadline (the DNS included)."""
         started = time.monotonic()
-        address = self._address(name)
-        if address is None:
-            return None
-        if not self.reachable(address):
-            raise DomainError(f"{name} désigne une adresse réservée ou privée ({address}) : le portail ne vérifie que "
-                              "des serveurs joignables depuis Internet.", field="verification")
-        left = self.deadline - (time.monotonic() - started)
-        if left <= 0:
-            return None
-        return _bounded_get(address, self.http_port, name, f"{HTTP_PATH}{token}", timeout=min(self.timeout, left),
-                            deadline=left)
+        url = f"http://{name}{HTTP_PATH}{token}"
+        for _hop in range(MAX_REDIRECTS + 1):
+            target = urlsplit(url)
+            host, scheme = (target.hostname or "").lower().rstrip("."), target.scheme
+            allowed = {"http": {80, self.http_port}, "https": {443, self.https_port}}.get(scheme, set())
+            port = target.port or (self.http_port if scheme == "http" else self.https_port)
+            if port not in allowed:
+                raise DomainError(f"Redirection refusée vers {scheme}://{host}:{port}\u00a0: seuls http et https sur "
+                                  "les ports 80 et 443 sont suivis.", field="verification")
+            address = self._address(host)
+            if address is None:
+                return None
+            if not self.reachable(address):
+                raise DomainError(f"{host} désigne une adresse réservée ou privée ({address})\u00a0: le portail ne "
+                                  "vérifie que des serveurs joignables depuis Internet.", field="verification")
+            left = self.deadline - (time.monotonic() - started)
+            if left <= 0:
+                return None
+            status, found = _bounded_get(address, port, host, target.path + (f"?{target.query}" if target.query
+                                                                               else ""),
+                                         timeout=min(self.timeout, left), deadline=left, tls=scheme == "https")
+            if status in (301, 302, 303, 307, 308) and found:
+                url = urljoin(url, found)
+                continue
+            return found if status == 200 else None
+        raise DomainError(f"Plus de {MAX_REDIRECTS} redirections depuis http://{name}{HTTP_PATH}…\u00a0: arrêté.",
+                          field="verification")
 
 
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -145,7 +166,7 @@ def checker_for(settings) -> Checker:
     from app.config import ipaddress_networks
 
     return Checker(resolver=settings.dns_resolver, dns_port=settings.dns_port, http_port=settings.http01_port,
-                   networks=ipaddress_networks(settings.domain_check_networks))
+                   https_port=settings.https01_port, networks=ipaddress_networks(settings.domain_check_networks))
 
 
 _settings = None  # the application's settings, for the CAA check at issuance (configure)
@@ -175,10 +196,29 @@ def check_caa(checker: Checker, names: list[str], identities: frozenset[str]) ->
                               field="dns_names")
 
 
-def _bounded_get(address: str, port: int, host: str, path: str, *, timeout: float, deadline: float) -> str | None:
-    """GET ``path`` from ``address``, reading at most MAX_ANSWER bytes of body, each step within ``timeout`` and
-    the whole within ``deadline``: past it, a watchdog shuts the socket down and the read ends at once."""
-    connection = http.client.HTTPConnection(address, port, timeout=timeout)
+class _Https(http.client.HTTPSConnection):
+    """TLS to the resolved address with the domain's name as SNI; the certificate is not judged (an http-01
+    redirect to https proves control by the file served, as Let's Encrypt does)."""
+
+    def __init__(self, address: str, port: int, *, sni: str, timeout: float):
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        super().__init__(address, port, timeout=timeout, context=context)
+        self.sni = sni
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.sni)
+
+
+def _bounded_get(address: str, port: int, host: str, path: str, *, timeout: float, deadline: float,
+                 tls: bool = False) -> tuple[int, str | None]:
+    """GET ``path`` from ``address``: (status, body) for a 200 with at most MAX_ANSWER bytes read, (status, Location)
+    for a redirect, (0, None) when nothing usable came; each step within ``timeout`` and the whole within
+    ``deadline``: past it, a watchdog shuts the socket down and the read ends at once."""
+    connection = (_Https(address, port, sni=host, timeout=timeout) if tls
+                  else http.client.HTTPConnection(address, port, timeout=timeout))
     watchdog = threading.Timer(deadline, _shut, (connection,))
     watchdog.start()
     try:
@@ -186,16 +226,17 @@ def _bounded_get(address: str, port: int, host: str, path: str, *, timeout: floa
                                                  "Accept": "*/*", "Connection": "close"})
         response = connection.getresponse()
         if response.status != 200:
-            return None
+            location = response.getheader("Location")
+            return response.status, location[:2000] if location else None
         body = response.read(MAX_ANSWER + 1)
     except (OSError, http.client.HTTPException, ValueError):
-        return None
+        return 0, None
     finally:
         watchdog.cancel()
         connection.close()
     if len(body) > MAX_ANSWER:
-        return None
-    return body.decode(errors="replace").strip()
+        return 200, None
+    return 200, body.decode(errors="replace").strip()
 
 
 def _shut(connection: http.client.HTTPConnection) -> None:

@@ -61,12 +61,20 @@ class DnsServer:
 
 
 class WebServer:
-    def __init__(self):
+    def __init__(self, tls=None):
         self.files: dict[str, str] = {}
-        files = self.files
+        self.redirects: dict[str, str] = {}  # path -> Location (302)
+        self.hosts: list[str] = []  # the Host header of each request, in order
+        files, redirects, hosts = self.files, self.redirects, self.hosts
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
+                hosts.append(self.headers.get("Host", ""))
+                if self.path in redirects:
+                    self.send_response(302)
+                    self.send_header("Location", redirects[self.path])
+                    self.end_headers()
+                    return
                 body = files.get(self.path)
                 self.send_response(200 if body is not None else 404)
                 self.end_headers()
@@ -78,6 +86,8 @@ class WebServer:
 
         self.port = free_port()
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        if tls is not None:  # an ssl.SSLContext: the same server over TLS
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self):

@@ -94,3 +94,58 @@ def test_reserved_and_private_addresses_are_never_reached(dns_server):
         assert not checker.reachable(address), address
     assert checker.reachable("193.51.24.1") and checker.reachable("2001:660::1")
     assert domain_control.Checker(networks=LOOPBACK).reachable("127.0.0.1")
+
+
+def _tls_context(tmp_path):
+    """A self-signed certificate for the loopback HTTPS server (http-01 does not judge it)."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.chu-essai.example")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "k.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                       serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "c.pem", tmp_path / "k.pem")
+    return context
+
+
+def test_redirects_are_followed_within_bounds(dns_server, tmp_path):
+    """Issue 29 (3): RFC 8555 § 8.3 — a site whose port 80 redirects to https (or elsewhere on itself) passes; a hop
+    to another port, to a reserved address or an eleventh redirect does not."""
+    from tests.domains.servers import WebServer
+
+    web, secure = WebServer(), WebServer(tls=_tls_context(tmp_path))
+    checker = domain_control.Checker(resolver="127.0.0.1", dns_port=dns_server.port, http_port=web.port,
+                                     https_port=secure.port, timeout=2.0, deadline=5.0, networks=LOOPBACK)
+    path = "/.well-known/acme-challenge/jeton"
+    try:
+        web.redirects[path] = f"https://www.chu-essai.example{path}"
+        secure.redirects[path] = "/ailleurs/jeton"
+        secure.files["/ailleurs/jeton"] = "attendu"
+        assert checker.http("www.chu-essai.example", "jeton") == "attendu"
+        assert secure.hosts[-1] == "www.chu-essai.example"  # the name, not the address, on every hop
+
+        web.redirects[path] = f"http://www.chu-essai.example:{web.port + 1}{path}"
+        with pytest.raises(DomainError, match="Redirection refusée"):
+            checker.http("www.chu-essai.example", "jeton")
+        dns_server.zone.a["interne.chu-essai.example"] = "10.1.2.3"
+        web.redirects[path] = f"http://interne.chu-essai.example{path}"
+        with pytest.raises(DomainError, match=r"adresse réservée ou privée \(10\.1\.2\.3\)"):
+            checker.http("www.chu-essai.example", "jeton")
+        web.redirects[path] = path  # a loop
+        with pytest.raises(DomainError, match="Plus de 10 redirections"):
+            checker.http("www.chu-essai.example", "jeton")
+    finally:
+        web.stop()
+        secure.stop()
