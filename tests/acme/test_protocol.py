@@ -298,3 +298,9 @@ def test_an_authorization_valid_by_a_reused_proof_shows_it(db, acme, pki_world):
     expires = datetime.fromisoformat(authz["expires"].replace("Z", "+00:00"))
     assert abs((expires - proof_valid_until(aware(proof.validated_at))).total_seconds()) < 1
     assert expires != datetime.fromisoformat(body["expires"].replace("Z", "+00:00"))
+
+
+def test_the_accounts_page_says_why_a_new_structure_needs_new_credentials(pki_world, as_person):
+    """Issue 29 (6): an account does not reach a structure its creator administers later; the page says why."""
+    page = as_person(pki_world["admin"]).get("/certificats/acme").get_data(as_text=True)
+    assert "créez-lui de nouveaux identifiants" in page
