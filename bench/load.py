@@ -148,9 +148,11 @@ def _run(args, work, url, env) -> None:
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
     discovery = (f"http://127.0.0.1:{sandbox_port}/auth/realms/esante-wallet/.well-known/"
                  "wallet-openid-configuration")
+    health = [free_port() for _ in ports]
     for i, port in enumerate(ports):
         node_env = dict(os.environ, BIND=f"127.0.0.1:{port}", INSTANCE_PATH=str(work / f"node{i}"),
-                        PSC_DISCOVERY_URL=discovery, PORTAL_BASE_URL=f"http://127.0.0.1:{front}")
+                        PSC_DISCOVERY_URL=discovery, PORTAL_BASE_URL=f"http://127.0.0.1:{front}",
+                        HEALTH_BIND=f"127.0.0.1:{health[i]}")
         procs.append(subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
                                       env=node_env, stdout=subprocess.DEVNULL,
                                       stderr=(work / f"node{i}.log").open("w")))
@@ -160,9 +162,12 @@ def _run(args, work, url, env) -> None:
         procs.append(_nginx(work, ports, front))
         time.sleep(1)
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.starve)]
+    probe = _Liveness({"port du portail": f"http://127.0.0.1:{ports[0]}/healthz",
+                       "port de vivacité (HEALTH_BIND)": f"http://127.0.0.1:{health[0]}/healthz"})
     try:
         outcomes, timings = _drive(f"http://127.0.0.1:{front}", f"http://localhost:{sandbox_port}", world, args)
     finally:
+        probe.stop()
         for proc in hogs + procs:
             proc.terminate()
         for proc in hogs + procs:
@@ -182,7 +187,44 @@ def _run(args, work, url, env) -> None:
             print(f"{action:<22}{len(samples):>6}{bad:>6}{refused:>6}{p50:>10.0f}{p99:>10.0f}")
     for line in invariants(database, world, outcomes):
         print(line)
+    for name, samples in probe.samples.items():  # what a balancer's 2-second check saw during the load
+        ordered = sorted(samples) or [0.0]
+        late = sum(1 for s in samples if s >= 2.0)
+        print(f"/healthz, {name} : {len(samples)} contrôles, p50 {ordered[len(ordered) // 2] * 1000:.0f} ms, "
+              f"p99 {ordered[min(len(ordered) - 1, int(len(ordered) * .99))] * 1000:.0f} ms, "
+              f"max {ordered[-1] * 1000:.0f} ms, {late} au-delà de 2 s")
     database.engine.dispose()
+
+
+class _Liveness:
+    """A load balancer's liveness check every half second on each URL, timed (a failure counts as 2 s)."""
+
+    def __init__(self, urls: dict[str, str]):
+        import threading
+
+        self.samples: dict[str, list[float]] = {name: [] for name in urls}
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._poll, args=(name, url), daemon=True)
+                         for name, url in urls.items()]
+        for thread in self._threads:
+            thread.start()
+
+    def _poll(self, name: str, url: str) -> None:
+        import urllib.request
+
+        while not self._stop.wait(0.5):
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=2) as answer:  # noqa: S310 - a loopback URL of the bench
+                    answer.read()
+                self.samples[name].append(time.perf_counter() - started)
+            except OSError:
+                self.samples[name].append(2.0)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(5)
 
 
 def _nginx(work, ports, front):
