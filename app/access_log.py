@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 
 from gunicorn.glogging import Logger
 
+from app.domain.inputs import parse_int
+
 _SECRETS = (
     (re.compile(r"(/auth/courriel/)[^/?#\s\"]+"), r"\1[masqué]"),
     (re.compile(r"((?:^|[?&])(?:code|state|session_state|id_token|access_token|cle)=)[^&#\s\"]*"), r"\1[masqué]"),
@@ -56,7 +58,7 @@ class RedactingLogger(Logger):
         entry = {"time": datetime.now(UTC).isoformat(timespec="milliseconds"), "level": "INFO", "logger": "access",
                  "request_id": atoms.get("{x-request-id}o") if atoms.get("{x-request-id}o") != "-" else None,
                  "method": atoms["m"], "path": atoms["U"], "query": atoms["q"] or None,
-                 "status": int(atoms["s"]) if str(atoms["s"]).isdigit() else atoms["s"],
+                 "status": parse_int(str(atoms["s"]), low=100, high=999) or atoms["s"],
                  "bytes": atoms["B"], "duration_ms": round(request_time.total_seconds() * 1000, 1),
                  "remote": atoms["h"], "user_agent": atoms["a"]}
         try:

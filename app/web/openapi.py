@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from jsonschema import Draft202012Validator
 
-from app.domain.inputs import ID_MAX
+from app.domain.inputs import ID_MAX, parse_id
 
 ID = {"type": "integer", "minimum": 1, "maximum": ID_MAX, "x-attendu": "un identifiant (entier positif)"}
 
@@ -38,7 +38,6 @@ ORDER = {
 }
 LIST_QUERY = {"apres": ID | {"description": "« suivant » de la page précédente"}}
 _ORDER_CHECK = Draft202012Validator(ORDER)
-_ID_CHECK = Draft202012Validator(ID)
 
 
 def order_error(body) -> tuple[str, str | None] | None:
@@ -60,9 +59,8 @@ def list_query_error(args) -> tuple[str, str] | None:
         if len(args.getlist(name)) > 1:
             return f"« {name} » ne se donne qu’une fois.", name
     after = args.get("apres")
-    if after is not None and (not after.isascii() or not after.isdigit() or after.startswith("0")
-                              or not _ID_CHECK.is_valid(int(after[:12]))):
-        return "« apres » est un identifiant de certificat (entier positif).", "apres"
+    if after is not None and (parse_id(after) is None or after.startswith("0")):
+        return "«\u00a0apres\u00a0» est un identifiant de certificat (entier positif).", "apres"
     return None
 
 ERROR = {"type": "object", "required": ["erreur"],
@@ -108,8 +106,9 @@ def document(base_url: str) -> dict:
         "paths": {
             "/certificats": {
                 "get": {"summary": "Certificats du périmètre du jeton (100 par page, les plus récents d’abord)",
-                        "parameters": [{"name": "apres", "in": "query", "schema": {"type": "integer"},
-                                        "description": "« suivant » de la page précédente"}],
+                        "parameters": [{"name": name, "in": "query", "schema": schema,
+                                        "description": schema.get("description", "")}
+                                       for name, schema in LIST_QUERY.items()],
                         "responses": {"200": {"description": "Une page", "content": {"application/json": {
                             "schema": {"type": "object", "properties": {
                                 "certificats": {"type": "array", "items": {"$ref": "#/components/schemas/Certificat"}},
