@@ -15,7 +15,7 @@ db_cli = AppGroup("db", help="Migrations de la base de données.")
 hsm_cli = AppGroup("hsm", help="Jeton PKCS#11 (SoftHSM2 en développement).")
 roles_cli = AppGroup("roles", help="Rôles des agences (opérateur ANS, évaluateur ANSM).")
 pki_cli = AppGroup("pki", help="Autorités de certification du portail.")
-jobs_cli = AppGroup("jobs", help="Tâches périodiques (cron).")
+jobs_cli = AppGroup("jobs", help="Tâches périodiques (le worker : python -m app.jobs).")
 
 
 def one_line_errors(func):
@@ -162,40 +162,34 @@ def pki_init():
 
 
 @jobs_cli.command("run")
+@click.argument("names", nargs=-1)
 @one_line_errors
-def jobs_run():
-    """Tâches périodiques idempotentes : CRL avant leur nextUpdate, répondeurs OCSP avant leur expiration, avis
-    d’expiration des certificats (un mois avant, puis à l’expiration),
-    fichier des CRL des AC de cartes pour nginx (CPS_CRL_FILE), courriels en attente (MAIL_SERVER)."""
+def jobs_run(names):
+    """Lancer maintenant les tâches périodiques (toutes, ou celles nommées), comme le fait le worker
+    (`python -m app.jobs`) : CRL, répondeurs OCSP, avis d’expiration, AAC échues, fichier des CRL de cartes
+    (CPS_CRL_FILE), courriels en attente. Une tâche qu'un autre nœud exécute en ce moment est laissée."""
+    jobs = current_app.extensions["jobs"]
+    wanted = {job.name: job for job in jobs.wanted()}
+    unknown = [name for name in names if name not in wanted]
+    if unknown:
+        raise click.ClickException(f"Tâche inconnue ou sans objet ici : {', '.join(unknown)} "
+                                   f"(au choix : {', '.join(wanted)}).")
+    for name in names or wanted:
+        summary = jobs.run_periodic(name, force=True)
+        click.echo(f"{name} : {summary if summary is not None else 'en cours sur un autre nœud, laissée'}.")
+
+
+@jobs_cli.command("status")
+@one_line_errors
+def jobs_status():
+    """Dernière exécution de chaque tâche périodique, sur tous les nœuds."""
     from app.db import get_session
-    from app.models.base import utcnow
-    from app.operations.expiry import send_expiry_notices
-    from app.operations.pki import refresh_crls, renew_responders
+    from app.jobs.claims import states
 
-    db, hsm, settings = get_session(), current_app.extensions["hsm"], _settings()
-    refreshed = refresh_crls(db, hsm)
-    responders = renew_responders(db, hsm, settings.portal_base_url)
-    notices = send_expiry_notices(db, now=utcnow(), base_url=settings.portal_base_url)
-    from app.operations.aac import expire_granted
-
-    expired = expire_granted(db, utcnow().date())
-    db.commit()
-    from app.operations.pki.token import prune
-
-    pruned = prune(db, hsm)  # after the renewal is committed: every new responder key has its certificate
-    click.echo(f"Clés retirées du jeton : {len(pruned)}{' (' + ', '.join(pruned) + ')' if pruned else ''}.")
-    click.echo(f"Avis d’expiration de certificats : {notices}.")
-    click.echo(f"Autorisations d’accès compassionnel arrivées à échéance : {expired}.")
-    click.echo(f"CRL renouvelées : {', '.join(refreshed) or 'aucune (toutes à jour)'}.")
-    click.echo(f"Répondeurs OCSP renouvelés : {', '.join(responders) or 'aucun'}.")
-    if settings.cps_crl_file:
-        from app.operations.card_login import write_card_crls
-
-        changed = write_card_crls(db, settings.cps_crl_file)
-        click.echo(f"CRL des cartes pour nginx : {settings.cps_crl_file} ({'mis à jour' if changed else 'inchangé'}).")
-    if settings.mail_server:
-        mail = current_app.extensions["mailer"].deliver()
-        click.echo(f"Courriels : {mail['sent']} envoyé(s), {mail['failed']} en échec (nouvel essai plus tard).")
+    for row in states(get_session()):
+        click.echo(f"{row.name:16} réussites {row.runs:>6}  échecs {row.failures:>4}  "
+                   f"dernière réussite {row.succeeded_at or 'jamais'}  {row.last_summary}"
+                   + (f"  — dernier échec {row.failed_at} : {row.last_error}" if row.failed_at else ""))
 
 
 @click.command("preflight")

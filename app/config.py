@@ -57,7 +57,9 @@ class Settings:
     mail_server: str = ""  # empty: mail stays in the outbox (the development inbox page lists it)
     mail_port: int = 25
     mail_from: str = "Portail santé <ne-pas-repondre@portail-sante.localhost>"
-    mail_delivery: str = "background"  # after commit: background thread, inline (tests) or off
+    job_broker: str = ""  # the job engine's queue (app/jobs): redis://, postgresql://, sqlite:/// or immediate
+    job_workers: int = 2  # threads of `python -m app.jobs`
+    job_lease_seconds: int = 0  # a periodic run's claim; 0: each job's own (app/jobs/periodic.py)
     attachment_max_bytes: int = 5 * 1024 * 1024
     ratelimit_storage_uri: str = "memory://"
     dns_resolver: str = ""  # domain control: the resolver asked for TXT and A records ("" = the system's)
@@ -78,7 +80,8 @@ class Settings:
     psc_tls_key: str = ""
     cps_proxy_secret: str = ""
     cps_trusted_proxies: tuple[str, ...] = ()
-    cps_crl_file: str = ""  # where `flask jobs run` writes the card CAs' CRLs for nginx's ssl_crl
+    cps_crl_file: str = ""  # where the card-crl-file job writes the card CAs' CRLs for nginx's ssl_crl
+    cps_crl_reload: str = ""  # the command that reloads nginx, run only when that file changed
     ocsp_rate_limit: str = "600 per minute"
     psc_sandbox_registry: str = ""  # development: the sandbox's added identities (app/psc/sandbox/registry.py)
     # Who publishes and hosts the portal, and whom people write to (mentions légales, accessibility statement).
@@ -133,7 +136,10 @@ class Settings:
         s.mail_server = env.get("MAIL_SERVER", s.mail_server)
         s.mail_port = _int(env, "MAIL_PORT", s.mail_port)
         s.mail_from = env.get("MAIL_FROM", s.mail_from)
-        s.mail_delivery = env.get("MAIL_DELIVERY", s.mail_delivery)
+        s.job_broker = env.get("JOB_BROKER", s.job_broker)
+        s.job_workers = _int(env, "JOB_WORKERS", s.job_workers)
+        s.job_lease_seconds = _int(env, "JOB_LEASE_SECONDS", s.job_lease_seconds)
+        s.cps_crl_reload = env.get("CPS_CRL_RELOAD", "")
         s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
         s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
         s.dns_port = _int(env, "DNS_PORT", s.dns_port)
@@ -204,6 +210,10 @@ class Settings:
         if len(self.secret_key) < 32 or self.secret_key.lower() in EXAMPLE_SECRETS:
             raise ConfigurationError("SECRET_KEY trop court ou d'exemple\u00a0: au moins 32 caractères aléatoires "
                                      "(python3 -c 'import secrets; print(secrets.token_urlsafe(48))').")
+        if not self.job_broker.startswith(("redis://", "rediss://", "unix://", "postgresql://", "postgres://",
+                                           "postgresql+psycopg://")):
+            raise ConfigurationError("JOB_BROKER\u00a0: en production, la file des tâches est partagée par tous les "
+                                     "nœuds\u00a0: redis://… ou postgresql://… (pas SQLite ni immediate).")
         if self.domain_check_networks:
             raise ConfigurationError("DOMAIN_CHECK_NETWORKS est refusé en production\u00a0: les vérifications de "
                                      "domaine n'atteignent jamais une adresse réservée ou privée.")

@@ -249,7 +249,8 @@ def commit() -> None:
         if session.info.pop("outbox_queued", False):
             from flask import current_app
 
-            current_app.extensions["mailer"].kick()
+            if current_app.extensions["mailer"].transport is not None:
+                current_app.extensions["jobs"].enqueue("outbox")  # a login link leaves within seconds
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from app import db, errors, logs
+from app import db, errors, jobs, logs
 from app.config import Settings
 from app.domain.inputs import ID_MAX
 from app.extensions import csrf, htmx, limiter
@@ -83,8 +83,8 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app, settings.database_url)
     app.extensions["mailer"] = Mailer(
         app.extensions["db"],
-        SmtpTransport(settings.mail_server, settings.mail_port, settings.mail_from) if settings.mail_server else None,
-        settings.mail_delivery)
+        SmtpTransport(settings.mail_server, settings.mail_port, settings.mail_from) if settings.mail_server else None)
+    jobs.init_app(app, settings)
     app.extensions["hsm"] = Hsm(settings.pkcs11_module, settings.hsm_token_label, settings.hsm_pin)
     app.extensions["psc"] = PscClient(PscConfig(
         discovery_url=settings.psc_discovery_url, client_id=settings.psc_client_id,

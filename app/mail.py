@@ -1,6 +1,6 @@
 """Delivering the outbox (edge code, it commits): an SMTP transport, the sender that claims each message
 before sending (two workers never send one twice; a message whose server is down waits for its next attempt),
-and the after-commit kick that sends in the background.
+run by the job engine after the commit that queued them (app/jobs).
 
 Without ``MAIL_SERVER`` nothing is sent: the messages stay in the outbox and the development
 « boîte de réception » page lists them.
@@ -8,10 +8,8 @@ Without ``MAIL_SERVER`` nothing is sent: the messages stay in the outbox and the
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import smtplib
-import threading
 import time
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -36,7 +34,6 @@ class Transport(Protocol):
 
 
 BATCH = 100
-RETRY_AFTER = 5.0  # seconds before the background sender tries again after a database failure
 RECORD_TRIES = 3  # recording a send that the server accepted: a lost connection is retried on a new one
 
 
@@ -126,42 +123,14 @@ class SmtpTransport:
 
 
 class Mailer:
-    """Sends due outbox messages after a commit that queued some: in a background thread (one at a time
-    per process), or inline (``MAIL_DELIVERY=inline``, tests). Never raises into the request."""
+    """Sends the due outbox messages (the job engine's ``outbox`` task, queued after a commit that wrote some, and
+    its periodic pass). Without a transport (no MAIL_SERVER) nothing is sent."""
 
-    def __init__(self, database, transport: SmtpTransport | None, mode: str = "background"):
-        self.database, self.transport, self.mode = database, transport, mode
-        self._running = threading.Lock()
+    def __init__(self, database, transport: SmtpTransport | None):
+        self.database, self.transport = database, transport
 
     def deliver(self) -> dict:
         if self.transport is None:
             return {"sent": 0, "failed": 0}
         with self.database.session() as db:
             return deliver_due(db, self.transport)
-
-    def kick(self) -> None:
-        if self.transport is None or self.mode == "off":
-            return
-        if self.mode == "inline":
-            self._safe_deliver()
-            return
-        if self._running.acquire(blocking=False):
-            # the thread logs with the request id of the request that queued the mail
-            context = contextvars.copy_context()
-            threading.Thread(target=context.run, args=(self._run_then_release,), daemon=True, name="outbox").start()
-
-    def _run_then_release(self) -> None:
-        try:
-            self._safe_deliver()
-        finally:
-            self._running.release()
-
-    def _safe_deliver(self) -> None:
-        try:
-            self.deliver()
-        except Exception:  # a database hiccup: tried again in a few seconds (and by `flask jobs run`)
-            log.exception("outbox delivery failed")
-            if self.mode == "background":
-                retry = threading.Timer(RETRY_AFTER, self.kick)
-                retry.daemon = True
-                retry.start()

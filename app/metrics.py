@@ -5,6 +5,7 @@ OCSP responder expiry, HSM health — is read from the database and the token at
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import time
@@ -24,6 +25,8 @@ MAILS = Counter("portail_outbox_deliveries_total", "Courriels de la file d'envoi
 ACME_ORDERS = Counter("portail_acme_orders_total", "Commandes ACME, par issue", ["outcome"])
 ACME_VALIDATIONS = Counter("portail_acme_validations_total", "Validations de domaine ACME", ["method", "outcome"])
 DOMAIN_CHECKS = Counter("portail_domain_checks_total", "Vérifications « Mes domaines »", ["method", "outcome"])
+JOB_RUNS = Histogram("portail_job_duration_seconds", "Exécutions des tâches sur ce nœud, par tâche et issue",
+                     ["job", "outcome"], buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300))
 
 _KEY_SUFFIX = re.compile(r"-[0-9a-f]{8}$")
 
@@ -50,16 +53,36 @@ def exposition(state_collector=None) -> tuple[bytes, str]:
     """The text exposition: every process's counters and the state read now."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
-        from prometheus_client import multiprocess
-
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry, path=directory)
+        registry.register(_Files((directory, worker_directory())))
     else:
         registry = CollectorRegistry()
         registry.register(_Default())
     if state_collector is not None:
         registry.register(state_collector)
     return generate_latest(registry), CONTENT_TYPE_LATEST
+
+
+def worker_directory() -> str:
+    """Where the job worker (``python -m app.jobs``) writes its counters: JOB_METRICS_DIR, else the instance's
+    ``metrics-jobs``. ``/metrics`` adds them to the web processes' own."""
+    from app.config import PROJECT_ROOT
+
+    return os.environ.get("JOB_METRICS_DIR") or os.path.join(
+        os.environ.get("INSTANCE_PATH") or str(PROJECT_ROOT / "instance"), "metrics-jobs")
+
+
+class _Files:
+    """The counters every process wrote in these directories (gunicorn's workers, the job worker), added up."""
+
+    def __init__(self, directories):
+        self.directories = directories
+
+    def collect(self):
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        files = [path for directory in self.directories for path in glob.glob(os.path.join(directory, "*.db"))]
+        return MultiProcessCollector.merge(files, accumulate=True)
 
 
 class _Default:

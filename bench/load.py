@@ -113,7 +113,7 @@ def main() -> None:
         pin = json.loads((work / "pins.json").read_text())["user_pin"]
         env = {"DATABASE_URL": url, "SECRET_KEY": "bench-load-secret", "HSM_TOKEN_LABEL": "bench-load",
                "HSM_PIN": pin, "SOFTHSM2_CONF": str(work / "softhsm2.conf"), "PSC_CLIENT_SECRET": "bench-load",
-               "WEB_CONCURRENCY": "2", "ACCESS_LOG": "", "MAIL_DELIVERY": "off"}
+               "WEB_CONCURRENCY": "2", "ACCESS_LOG": ""}
         os.environ.update(env)
         _run(args, work, url, env)
 

@@ -155,6 +155,7 @@ def session_dns():
 def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox, session_dns) -> dict:
     instance = tmp_path_factory.mktemp("instance")
     return {
+        "JOB_BROKER": "immediate",  # a queued task runs at once, in the process that queued it
         "DNS_RESOLVER": "127.0.0.1",
         "DNS_PORT": session_dns.port,
         "PORTAL_BASE_URL": "http://localhost",
@@ -209,3 +210,27 @@ def client(app, db):
 @pytest.fixture()
 def hsm(app):
     return app.extensions["hsm"]
+
+
+@pytest.fixture()
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port, started and stopped by the test."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    class Keep(Sink):
+        def __init__(self):
+            self.received = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+            self.received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    port = free_port()
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    yield {"port": port, "controller": controller, "handler": handler}
+    try:
+        controller.stop()
+    except AssertionError:
+        pass  # already stopped by the test

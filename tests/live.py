@@ -72,6 +72,29 @@ def start_portal(env: dict, port: int) -> subprocess.Popen:
     return proc
 
 
+def start_worker(env: dict) -> subprocess.Popen:
+    """The job worker (``python -m app.jobs``) with a portal's environment; its log is ``proc.log_path``."""
+    proc = _logged([sys.executable, "-m", "app.jobs"], dict(os.environ, **env), "worker")
+    wait_until(lambda: "Huey consumer started" in Path(proc.log_path).read_text() or proc.poll() is not None,
+               timeout=60)
+    if proc.poll() is not None:
+        raise RuntimeError(f"worker exited: {Path(proc.log_path).read_text()[-2000:]}")
+    return proc
+
+
+def wait_until(condition, *, timeout: float = 30.0, every: float = 0.1):
+    """Poll ``condition`` until it returns something true; fails after ``timeout`` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(every)
+    raise AssertionError(f"not within {timeout} s: {getattr(condition, '__name__', condition)}")
+
+
 def start_sandbox(instance: Path, env: dict) -> tuple[subprocess.Popen, dict]:
     """A PSC sandbox process on a free port; returns it with its browser URL and discovery URL."""
     from tests.conftest import free_port

@@ -13,6 +13,7 @@ from .casefiles import (
     ReferenceCounter,
 )
 from .identity import AgencyRole, Card, EmailLink, LoginSession, Person, PracticeActivity
+from .jobs import JobState
 from .pki import ApiToken, Authority, CertificateNotice, EabCredential, IssuedCertificate
 from .referential import ReferentialMedicine
 from .structures import DomainControl, Ght, Habilitation, ServDomain, Structure
@@ -37,6 +38,7 @@ __all__ = [
     "FilingDocument",
     "FilingEvent",
     "Ght",
+    "JobState",
     "Habilitation",
     "IssuedCertificate",
     "LoginSession",

@@ -1,5 +1,5 @@
 """What ``/metrics`` reads at scrape time: the outbox backlog and its oldest message, each CA's CRL ``nextUpdate``
-margin and OCSP responder expiry, the HSM's health. One short read transaction, no write."""
+margin and OCSP responder expiry, the HSM's health, the periodic jobs. One short read transaction, no write."""
 
 from __future__ import annotations
 
@@ -38,6 +38,30 @@ class PortalState:
                 current = current_responder(db, authority.id, now)
                 responder.add_metric([authority.name],
                                      (aware(current.not_after) - now).total_seconds() if current else 0)
+            jobs = list(self._jobs(db))
         hsm = gauge("portail_hsm_up", "1 quand le HSM signe, 0 sinon")
         hsm.add_metric([], 1 if self.hsm.status()["ok"] else 0)
-        yield from (backlog, oldest, crl, responder, hsm)
+        yield from (backlog, oldest, crl, responder, hsm, *jobs)
+
+    @staticmethod
+    def _jobs(db):
+        """The periodic jobs across every node (``job_state``): runs and failures as counters, the last success and
+        the period, so that an alert sees a job late or failing whichever node ran it."""
+        from prometheus_client.core import CounterMetricFamily
+
+        from app.jobs.claims import states
+        from app.jobs.periodic import BY_NAME
+
+        runs = CounterMetricFamily("portail_job_runs", "Exécutions réussies des tâches périodiques", labels=["job"])
+        failures = CounterMetricFamily("portail_job_failures", "Échecs des tâches périodiques", labels=["job"])
+        success = gauge("portail_job_last_success_timestamp_seconds", "Dernière réussite (horodatage Unix)", ["job"])
+        period = gauge("portail_job_period_seconds", "Période de la tâche", ["job"])
+        running = gauge("portail_job_running", "1 quand une exécution tient la tâche", ["job"])
+        now = utcnow()
+        for row in states(db):
+            runs.add_metric([row.name], row.runs)
+            failures.add_metric([row.name], row.failures)
+            success.add_metric([row.name], aware(row.succeeded_at).timestamp() if row.succeeded_at else 0)
+            period.add_metric([row.name], BY_NAME[row.name].every if row.name in BY_NAME else 0)
+            running.add_metric([row.name], 1 if row.lease_until and aware(row.lease_until) > now else 0)
+        yield from (runs, failures, success, period, running)

@@ -7,7 +7,6 @@ import subprocess
 import time
 from io import BytesIO
 
-import pytest
 from asn1crypto import x509 as a_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
@@ -17,7 +16,6 @@ from sqlmodel import select
 from app.mail import SmtpTransport, deliver_due
 from app.models import OutboxMessage
 from app.operations.pki import authority
-from tests.conftest import free_port
 from tests.forms.test_walks import deposit, f413
 
 
@@ -39,30 +37,6 @@ def test_the_deposited_form_is_sealed_and_states_who_signed_and_how(db, world, a
     assert status.intact and status.valid and status.trusted, status.pretty_print_details()
     outsider = as_person(world["admin"])
     assert outsider.get(f"/demarches/{filing_id}/formulaire.pdf").status_code == 403
-
-
-@pytest.fixture()
-def smtp_server():
-    """A real SMTP server (aiosmtpd) on a free port, started and stopped by the test."""
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Sink
-
-    class Keep(Sink):
-        def __init__(self):
-            self.received = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-            self.received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-            return "250 OK"
-
-    port = free_port()
-    handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    yield {"port": port, "controller": controller, "handler": handler}
-    try:
-        controller.stop()
-    except AssertionError:
-        pass  # already stopped by the test
 
 
 def test_mail_down_the_filing_succeeds_and_the_notice_leaves_when_mail_is_back(db, world, as_person, smtp_server):

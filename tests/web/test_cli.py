@@ -46,7 +46,7 @@ def test_jobs_run_writes_card_crls_for_nginx_and_keeps_responders(app, db, hsm, 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["jobs", "run"])
     assert first.exit_code == 0, first.output
-    assert "Répondeurs OCSP renouvelés : aucun" in first.output and "mis à jour" in first.output
+    assert "répondeurs renouvelés : aucun" in first.output and "mis à jour" in first.output
     issuers = {x509.load_pem_x509_crl(("-----BEGIN X509 CRL-----" + part).encode()).issuer
                for part in target.read_text().split("-----BEGIN X509 CRL-----")[1:]}
     expected = {x509.load_der_x509_certificate(authority(db, name).certificate_der).subject

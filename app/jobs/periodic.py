@@ -1,0 +1,91 @@
+"""The portal's periodic jobs: what each does, how often, and for how long its claim holds.
+
+Each job is idempotent (run twice, it does nothing more) and short; a run's writes commit before its claim
+records the end, so a run killed in between is only run again."""
+
+from __future__ import annotations
+
+import logging
+import shlex
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a job works with: the request-less session, the HSM, the settings, the mailer, the time."""
+
+    db: object
+    hsm: object
+    settings: object
+    mailer: object
+    now: datetime
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    every: int  # seconds: the job's period
+    run: Callable[[Context], str]  # does the work (flushes or commits), returns a one-line summary
+    lease: int = 600  # seconds a claim holds: past it, a run that recorded no end is taken as killed
+    wanted: Callable[[object], bool] = lambda _settings: True  # noqa: E731 - whether these settings need it
+
+
+def _crls(ctx: Context) -> str:
+    from app.operations.pki import refresh_crls
+
+    refreshed = refresh_crls(ctx.db, ctx.hsm, ctx.now)
+    return f"CRL renouvelées : {', '.join(refreshed) or 'aucune'}"
+
+
+def _responders(ctx: Context) -> str:
+    from app.operations.pki import renew_responders
+    from app.operations.pki.token import prune
+
+    renewed = renew_responders(ctx.db, ctx.hsm, ctx.settings.portal_base_url, ctx.now)
+    ctx.db.commit()
+    pruned = prune(ctx.db, ctx.hsm, ctx.now)  # after the renewal is committed: every new key has its certificate
+    return f"répondeurs renouvelés : {', '.join(renewed) or 'aucun'} ; clés retirées du jeton : {len(pruned)}"
+
+
+def _expiry_notices(ctx: Context) -> str:
+    from app.operations.expiry import send_expiry_notices
+
+    return f"avis d’expiration : {send_expiry_notices(ctx.db, now=ctx.now, base_url=ctx.settings.portal_base_url)}"
+
+
+def _aac_expiry(ctx: Context) -> str:
+    from app.operations.aac import expire_granted
+
+    return f"autorisations arrivées à échéance : {expire_granted(ctx.db, ctx.now.date())}"
+
+
+def _card_crl_file(ctx: Context) -> str:
+    from app.operations.card_login import write_card_crls
+
+    path, reload = ctx.settings.cps_crl_file, ctx.settings.cps_crl_reload
+    if not write_card_crls(ctx.db, path):
+        return f"{path} inchangé"
+    if reload:  # nginx reads ssl_crl at (re)load only: reload it when, and only when, the file changed
+        subprocess.run(shlex.split(reload), check=True, timeout=60, capture_output=True)
+    return f"{path} mis à jour{' ; ' + reload if reload else ''}"
+
+
+def _outbox(ctx: Context) -> str:
+    sent = ctx.mailer.deliver()
+    return f"courriels : {sent['sent']} envoyé(s), {sent['failed']} en échec"
+
+
+JOBS: tuple[Periodic, ...] = (
+    Periodic("crl", 300, _crls),
+    Periodic("ocsp-responders", 3600, _responders),
+    Periodic("expiry-notices", 3600, _expiry_notices),
+    Periodic("aac-expiry", 3600, _aac_expiry),
+    Periodic("card-crl-file", 60, _card_crl_file, wanted=lambda s: bool(s.cps_crl_file)),
+    Periodic("outbox", 60, _outbox, lease=900),  # catches what a kick missed, and retries what failed
+)
+BY_NAME = {job.name: job for job in JOBS}
