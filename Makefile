@@ -11,10 +11,13 @@ run: system-packages install prepare
 	@echo "Portail : http://$${BIND:-127.0.0.1:8000}  –  bac à sable Pro Santé Connect : http://$${PSC_SANDBOX_BIND:-127.0.0.1:$${PSC_SANDBOX_PORT:-8001}}"
 	@# Ctrl-C reaches both servers, which stop cleanly; the shell then stops the sandbox if it still runs.
 	@# (The former `trap 'kill 0' INT TERM` re-entered its own trap on the TERM it sent and crashed the shell.)
-	@trap 'trap - INT TERM; kill $$sandbox 2>/dev/null' INT TERM; \
+	@# The job worker (python -m app.jobs: CRLs, OCSP responders, notices, e-mail) runs beside them, on its queue
+	@# in instance/jobs.sqlite3 unless JOB_BROKER names Redis or PostgreSQL.
+	@trap 'trap - INT TERM; kill $$sandbox $$worker 2>/dev/null' INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.sandbox.conf.py 'app.psc.sandbox:create_sandbox_app()' & sandbox=$$!; \
+	$(BIN)/python -m app.jobs & worker=$$!; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; status=$$?; \
-	kill $$sandbox 2>/dev/null; wait $$sandbox; exit $$status
+	kill $$sandbox $$worker 2>/dev/null; wait $$sandbox $$worker; exit $$status
 
 # Two processes for everything but the browser tests (each has its own token, database and live servers; files
 # stay whole on one worker), then the browser tests alone: they time real seals and would starve beside the rest.

@@ -24,6 +24,7 @@ def problems(settings: Settings) -> list[str]:
     settings.apply_process_environment()
     found = []
     found.extend(_database_problems(settings.database_url))
+    found.extend(_broker_problems(settings))
     status = Hsm(settings.pkcs11_module, settings.hsm_token_label, settings.hsm_pin).status()
     if not status["ok"]:
         found.append(status["error"])
@@ -44,6 +45,19 @@ def _database_problems(url: str) -> list[str]:
     if revision != head:
         return [f"Base de données non migrée (révision {revision or 'aucune'}, attendue {head}) : "
                 "lancez « flask db upgrade »."]
+    return []
+
+
+def _broker_problems(settings: Settings) -> list[str]:
+    from app.jobs import make_huey
+
+    try:
+        make_huey(settings.job_broker, settings.instance_path).pending_count()
+    except ConfigurationError as exc:
+        return [str(exc)]
+    except Exception as exc:  # redis, psycopg or sqlite3: whichever the broker's driver raises
+        return [f"File des tâches injoignable ({redact_url(settings.job_broker)}) : {type(exc).__name__}. "
+                "Vérifiez JOB_BROKER et que son serveur tourne (sans elle, rien n'est envoyé ni re-signé)."]
     return []
 
 
