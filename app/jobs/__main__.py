@@ -5,6 +5,7 @@ adds to theirs; set before anything imports prometheus_client."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 
@@ -20,6 +21,10 @@ def main() -> None:
     from app import create_app
 
     app = create_app()
+    # huey's own lines (each task's start and end, each minute's enqueueing) would drown the jobs' one line each
+    logging.getLogger("huey").setLevel(logging.WARNING)
+    logging.getLogger("huey.consumer").setLevel(logging.INFO)  # start, stop, a worker's death
+    logging.getLogger("huey.consumer.Scheduler").setLevel(logging.WARNING)
     settings = app.config["SETTINGS"]
     consumer = app.extensions["jobs"].huey.create_consumer(
         workers=settings.job_workers, worker_type="thread", periodic=True,
