@@ -9,6 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.config import ConfigurationError
+from app.operations.backup import BackupError
 from app.signing.hsm import Hsm, HsmError
 
 db_cli = AppGroup("db", help="Migrations de la base de données.")
@@ -23,7 +24,7 @@ def one_line_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (HsmError, ConfigurationError, ValueError, LookupError) as exc:
+        except (HsmError, ConfigurationError, ValueError, LookupError, BackupError) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -192,6 +193,65 @@ def jobs_status():
                    + (f"  — dernier échec {row.failed_at} : {row.last_error}" if row.failed_at else ""))
 
 
+def _token():
+    from pathlib import Path
+
+    from app.operations.backup import Token
+
+    s = _settings()
+    return Token(Path(s.softhsm2_conf) if "softhsm" in s.pkcs11_module else None, s.hsm_token_label)
+
+
+@click.command("backup")
+@click.argument("target", required=False)
+@with_appcontext
+@one_line_errors
+def backup_command(target):
+    """Sauvegarder la base et les clés du jeton ensemble, dans une archive (défaut : instance/backups/)."""
+    from pathlib import Path
+
+    from app.models.base import utcnow
+    from app.operations.backup import backup
+
+    s, hsm = _settings(), current_app.extensions["hsm"]
+    path = Path(target) if target else s.instance_path / "backups" / f"portail-{utcnow():%Y%m%d-%H%M%S}.tar"
+    manifest = backup(s.database_url, _token(), lambda: hsm.labels(), path)
+    where = ("copiées avec le jeton SoftHSM" if manifest["keystore"] == "softhsm2"
+             else "dans le HSM\u00a0: sauvegardez-le par ses propres moyens")
+    click.echo(f"Sauvegarde {path} ({path.stat().st_size // 1024} kio)\u00a0: révision {manifest['revision']}, "
+               f"{manifest['filings']} dossiers, {len(manifest['keys'])} clés nécessaires ({where}).")
+
+
+@click.command("restore")
+@click.argument("archive")
+@with_appcontext
+@one_line_errors
+def restore_command(archive):
+    """Restaurer une sauvegarde dans une base neuve et le jeton configuré, migrer, puis vérifier clés, chaîne
+    d'audit et invariants."""
+    from pathlib import Path
+
+    from app.migrate import upgrade
+    from app.operations.audit import verify_chain
+    from app.operations.backup import required_keys, restore
+    from app.operations.invariants import violations
+
+    s, hsm = _settings(), current_app.extensions["hsm"]
+    manifest = restore(Path(archive), s.database_url, _token())
+    upgrade(s.database_url)
+    with current_app.extensions["db"].session() as db:
+        missing = required_keys(db) - set(hsm.labels())
+        if missing:
+            raise BackupError(f"Clés absentes du jeton : {', '.join(sorted(missing))} (restaurez le HSM avec la base).")
+        broken = verify_chain(db)
+        if broken is not None:
+            raise BackupError(f"Chaîne d'audit rompue à l'événement {broken}.")
+        found = violations(db)
+    click.echo(f"Restauré : révision {manifest['revision']} (base maintenant à jour), {manifest['filings']} dossiers, "
+               f"{len(manifest['keys'])} clés présentes, chaîne d'audit intacte, "
+               f"{len(found)} incohérence(s){' : ' + '; '.join(map(str, found)) if found else ''}.")
+
+
 @click.command("preflight")
 @with_appcontext
 def preflight():
@@ -205,5 +265,5 @@ def preflight():
 
 
 def register(app: Flask) -> None:
-    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, seed, preflight):
+    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, seed, preflight, backup_command, restore_command):
         app.cli.add_command(command)
