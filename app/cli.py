@@ -56,6 +56,21 @@ def db_downgrade(revision):
     click.echo(f"Base ramenée à {revision}.")
 
 
+@db_cli.command("import-attachments")
+@click.argument("folder", required=False)
+@one_line_errors
+def db_import_attachments(folder):
+    """Après la migration 0012 sur plusieurs nœuds : copier en base les pièces jointes restées dans le dossier de
+    CE nœud (FOLDER, défaut instance/attachments)."""
+    from pathlib import Path
+
+    from app.db import get_session
+    from app.operations.attachments import import_pending
+
+    done, left = import_pending(get_session(), Path(folder or _settings().instance_path / "attachments"))
+    click.echo(f"Pièces jointes reprises : {done}\u00a0; encore sur d'autres nœuds : {left}.")
+
+
 @db_cli.command("invariants")
 @one_line_errors
 def db_invariants():

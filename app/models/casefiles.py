@@ -93,6 +93,17 @@ class FilingAttachment(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
+class FilingAttachmentPending(SQLModel, table=True):
+    """An attachment whose file was on another node when migration 0012 moved the files into the database:
+    ``flask db import-attachments`` on that node brings its bytes in."""
+
+    __tablename__ = "filing_attachment_pending"
+
+    attachment_id: int = Field(sa_column=sa.Column(sa.Integer, sa.ForeignKey("filing_attachment.id",
+                                                                             ondelete="CASCADE"), primary_key=True))
+    stored_as: str = Field(max_length=80)
+
+
 class FilingAttachmentContent(SQLModel, table=True):
     """An attachment's bytes, apart from its row so that listing attachments never reads them. In the database:
     they commit and roll back with the row, and every node of the portal reads them (no orphan file, no row

@@ -7,10 +7,11 @@ import hashlib
 from pathlib import Path
 
 import filetype
+import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
-from app.models import Filing, FilingAttachment, FilingAttachmentContent
+from app.models import Filing, FilingAttachment, FilingAttachmentContent, FilingAttachmentPending
 from app.operations import audit
 
 ACCEPTED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
@@ -66,3 +67,24 @@ def find(db: Session, filing_id: int, attachment_id: int) -> tuple[FilingAttachm
     if data is None:
         raise NotFound()
     return row, data
+
+
+def import_pending(db: Session, folder: Path, batch: int = 100) -> tuple[int, int]:
+    """Copy into the database the attachments migration 0012 left on this node's ``folder``; edge code, it commits
+    each batch. Returns (copied, still elsewhere)."""
+    copied, after = 0, 0
+    while True:
+        rows = db.exec(select(FilingAttachmentPending).where(FilingAttachmentPending.attachment_id > after)
+                       .order_by(FilingAttachmentPending.attachment_id).limit(batch)).all()
+        if not rows:
+            break
+        for row in rows:
+            path = folder / row.stored_as
+            if row.stored_as and path.is_file():
+                db.add(FilingAttachmentContent(attachment_id=row.attachment_id, data=path.read_bytes()))
+                db.delete(row)
+                copied += 1
+        after = rows[-1].attachment_id
+        db.commit()
+    left = db.exec(select(sa.func.count()).select_from(FilingAttachmentPending)).one()
+    return copied, left

@@ -68,8 +68,12 @@ def test_existing_products_get_their_indication_when_upgrading_to_0008(fresh_dat
 
 
 def test_attachment_files_move_into_the_database_when_upgrading_to_0012(fresh_database, tmp_path, monkeypatch):
-    """Issue 19 (1): the files of one node's folder become rows every node reads; a row whose file was already
-    gone is dropped (no row without its file)."""
+    """Issues 19 (1) and 28 (6): the files of the migrating node's folder become rows every node reads; a row whose
+    file sits on another node is kept and listed, and ``flask db import-attachments`` there brings it in; the
+    downgrade writes every file back."""
+    from app.db import Database
+    from app.operations.attachments import import_pending
+
     url = fresh_database("attachments")
     upgrade(url, "0011")
     engine = sa.create_engine(url)
@@ -80,16 +84,33 @@ def test_attachment_files_move_into_the_database_when_upgrading_to_0012(fresh_da
         conn.execute(sa.text("INSERT INTO filing (form, state, filer_id, payload, idempotency_key, created_at, "
                              "updated_at) SELECT 'F413', 'brouillon', id, '{}', 'k', CURRENT_TIMESTAMP, "
                              "CURRENT_TIMESTAMP FROM person"))
-        for stored_as in ("present.pdf", "perdu.pdf"):
+        for stored_as in ("ici.pdf", "ailleurs.pdf"):
             conn.execute(sa.text("INSERT INTO filing_attachment (filing_id, name, content_type, size, sha256, "
                                  "stored_as, created_at) SELECT id, :n, 'application/pdf', 9, 'x', :n, "
                                  "CURRENT_TIMESTAMP FROM filing"), {"n": stored_as})
-    (tmp_path / "present.pdf").write_bytes(b"%PDF-1.4\n")
-    monkeypatch.setenv("ATTACHMENTS_DIR", str(tmp_path))
+    this_node, other_node = tmp_path / "noeud1", tmp_path / "noeud2"
+    this_node.mkdir()
+    other_node.mkdir()
+    (this_node / "ici.pdf").write_bytes(b"%PDF-1.4 ici\n")
+    (other_node / "ailleurs.pdf").write_bytes(b"%PDF-1.4 ailleurs\n")
+    monkeypatch.setenv("ATTACHMENTS_DIR", str(this_node))
     upgrade(url)
+
+    def contents() -> dict:
+        with engine.connect() as conn:
+            return {name: bytes(data) if data is not None else None for name, data in conn.execute(sa.text(
+                "SELECT a.name, c.data FROM filing_attachment a LEFT JOIN filing_attachment_content c "
+                "ON c.attachment_id = a.id"))}
+
+    assert contents() == {"ici.pdf": b"%PDF-1.4 ici\n", "ailleurs.pdf": None}  # kept, not deleted
+    database = Database(url)
+    with database.session() as db:
+        assert import_pending(db, other_node) == (1, 0)  # the other node brings its file in
+    database.engine.dispose()
+    assert contents() == {"ici.pdf": b"%PDF-1.4 ici\n", "ailleurs.pdf": b"%PDF-1.4 ailleurs\n"}
+    downgrade(url, "0011")
     with engine.connect() as conn:
-        kept = conn.execute(sa.text("SELECT a.name, c.data FROM filing_attachment a JOIN filing_attachment_content c "
-                                    "ON c.attachment_id = a.id")).all()
-        count = conn.execute(sa.text("SELECT count(*) FROM filing_attachment")).scalar_one()
+        stored = dict(conn.execute(sa.text("SELECT name, stored_as FROM filing_attachment")).all())
     engine.dispose()
-    assert [(name, bytes(data)) for name, data in kept] == [("present.pdf", b"%PDF-1.4\n")] and count == 1
+    assert {name: (this_node / stored[name]).read_bytes() for name in stored} == {
+        "ici.pdf": b"%PDF-1.4 ici\n", "ailleurs.pdf": b"%PDF-1.4 ailleurs\n"}  # the downgrade loses nothing
