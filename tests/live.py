@@ -55,19 +55,21 @@ def portal_env(app_config: dict, *, database_url: str, instance: Path, base_url:
     return env
 
 
-def _logged(command: list[str], env: dict, name: str) -> subprocess.Popen:
+def _logged(command: list[str], env: dict, name: str, cwd: Path = ROOT) -> subprocess.Popen:
     """A server whose output (access log included) goes to a file: a pipe nobody reads fills up (64 kB of
     warnings) and then blocks the server's workers in their next log write."""
     log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     proc.log_path = log.name
     log.close()
     return proc
 
 
-def start_portal(env: dict, port: int) -> subprocess.Popen:
+def start_portal(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
+    """The portal under gunicorn, from this checkout or from ``root`` (another release's code, same venv)."""
     full = dict(os.environ, **{"WEB_CONCURRENCY": "2", **env}, BIND=f"127.0.0.1:{port}")
-    proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], full, "portal")
+    proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], full, "portal",
+                   cwd=root)
     wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
     return proc
 
