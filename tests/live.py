@@ -169,10 +169,11 @@ def pki_portal(tmp_path_factory, fresh_database, app_config: dict, name: str, pr
         init_pki(db, hsm, base)
         prepared = prepare(db, hsm, base, work)
         db.commit()
-    proc = start_portal(portal_env(app_config, database_url=url, instance=work / "instance", base_url=base, **env),
-                        port)
+    environment = portal_env(app_config, database_url=url, instance=work / "instance", base_url=base, **env)
+    proc = start_portal(environment, port)
+    worker = start_worker(environment)  # ACME's challenge checks and the mail run on the job engine
     try:
-        yield {"base": base, "database": database, "hsm": hsm, "work": work, **prepared}
+        yield {"base": base, "database": database, "hsm": hsm, "work": work, "worker": worker, **prepared}
     finally:
-        stop(proc)
+        stop(proc, worker)
         database.engine.dispose()

@@ -21,7 +21,7 @@ from huey import Huey, MemoryHuey, PostgresHuey, RedisHuey, SqliteHuey, crontab
 from app import logs, metrics
 from app.config import ConfigurationError
 from app.jobs import claims
-from app.jobs.periodic import BY_NAME, JOBS, Context, Periodic
+from app.jobs.periodic import BY_NAME, JOBS, TASKS, Context, Periodic
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ class Jobs:
         self._tasks: dict[str, Callable] = {}
         for job in JOBS:
             self._periodic(job)
-        self.task("outbox")(lambda: BY_NAME["outbox"].run(self._context()))
+        for name, run in TASKS.items():
+            self.task(name)(lambda run=run, **kwargs: run(self._context(), **kwargs))
 
     def task(self, name: str, **options) -> Callable:
         """Register ``fn`` as the one-off task ``name`` (queued by :meth:`enqueue`)."""

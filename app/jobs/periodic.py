@@ -80,6 +80,28 @@ def _outbox(ctx: Context) -> str:
     return f"courriels : {sent['sent']} envoyé(s), {sent['failed']} en échec"
 
 
+def _acme_check(ctx: Context, authz_id: int) -> str:
+    from app.operations import domain_control
+    from app.operations.acme import orders
+
+    return orders.run_check(ctx.db, domain_control.checker_for(ctx.settings), authz_id)
+
+
+def _stale_acme_checks(ctx: Context) -> str:
+    """Challenges marked « processing » whose check never ran (its worker killed): looked at now."""
+    from app.operations.acme import orders
+
+    stale = orders.stale_checks(ctx.db, ctx.now)
+    ctx.db.commit()
+    for authz_id in stale:
+        _acme_check(ctx, authz_id)
+        ctx.db.commit()
+    return f"défis ACME repris : {len(stale)}"
+
+
+# One-off tasks, queued by a request after its commit (app.jobs.Jobs.enqueue).
+TASKS: dict[str, Callable[..., str]] = {"outbox": lambda ctx: _outbox(ctx), "acme-check": _acme_check}
+
 JOBS: tuple[Periodic, ...] = (
     Periodic("crl", 300, _crls),
     Periodic("ocsp-responders", 3600, _responders),
@@ -87,5 +109,6 @@ JOBS: tuple[Periodic, ...] = (
     Periodic("aac-expiry", 3600, _aac_expiry),
     Periodic("card-crl-file", 60, _card_crl_file, wanted=lambda s: bool(s.cps_crl_file)),
     Periodic("outbox", 60, _outbox, lease=900),  # catches what a kick missed, and retries what failed
+    Periodic("acme-checks", 60, _stale_acme_checks),
 )
 BY_NAME = {job.name: job for job in JOBS}

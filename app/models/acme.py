@@ -60,6 +60,7 @@ class AcmeAuthorization(SQLModel, table=True):
     method: str = Field(default="", max_length=10)
     validated_at: datetime | None = optional_timestamp()
     error: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    checking_since: datetime | None = optional_timestamp()  # the client answered: the job engine looks (processing)
 
 
 class AcmeNonce(SQLModel, table=True):

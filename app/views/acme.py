@@ -9,7 +9,7 @@ from datetime import UTC
 from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, current_app, jsonify, request, url_for
 
-from app.db import get_session, refuse
+from app.db import after_commit, get_session, refuse
 from app.domain.acme import CHALLENGES, Limits, Problem
 from app.domain.inputs import parse_id
 from app.extensions import csrf, limiter
@@ -18,7 +18,7 @@ from app.models.base import aware, utcnow
 from app.operations.acme import accounts, orders
 from app.operations.acme.protocol import Nonces, check
 from app.views.certificates import _chain
-from app.views.domains import check_quota, checker
+from app.views.domains import check_quota
 
 bp = Blueprint("acme", __name__, url_prefix="/acme")
 csrf.exempt(bp)  # no cookie: each request is signed by the account's key, with a single-use nonce
@@ -209,7 +209,12 @@ def finalize(order_id: int):
 
 
 def _challenge_document(authz: AcmeAuthorization, method: str) -> dict:
-    status = "pending" if authz.status == "pending" or authz.method != method else authz.status
+    if authz.method != method:
+        status = "pending"
+    elif authz.status == "pending":
+        status = "processing" if authz.checking_since else "pending"
+    else:
+        status = authz.status
     found = {"type": method, "url": _url("acme.challenge", authz_id=authz.id, method=method),
              "token": authz.token, "status": status}
     if authz.method == method and authz.validated_at and authz.status == "valid":
@@ -232,7 +237,10 @@ def authorization(authz_id: int):
     authz = _owned(AcmeAuthorization, authz_id, signed.account)
     if signed.payload:
         orders.update_authorization(get_session(), authz, signed.payload)
-    return jsonify(_authorization_document(authz))
+    response = jsonify(_authorization_document(authz))
+    if authz.status == "pending" and authz.checking_since:
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 @bp.post("/chall/<int:authz_id>/<method>")
@@ -247,9 +255,14 @@ def challenge(authz_id: int, method: str):
         if wait is not None:
             raise Problem("rateLimited", "Trop de vérifications de domaine pour cette structure : réessayez plus "
                                          "tard.", status=429, retry_after=wait)
-        authz = orders.answer(get_session(), checker(), signed.account, signed.jwk, authz, method, utcnow())
+        if orders.start_check(get_session(), authz, method, utcnow()):
+            # the job engine looks once this is committed; the client polls (RFC 8555 § 7.5.1)
+            after_commit(lambda authz_id=authz.id: current_app.extensions["jobs"].enqueue("acme-check",
+                                                                                         authz_id=authz_id))
     response = jsonify(_challenge_document(authz, method))
     response.headers.add("Link", f'<{_url("acme.authorization", authz_id=authz.id)}>;rel="up"')
+    if authz.status == "pending" and authz.checking_since:
+        response.headers["Retry-After"] = "1"
     return response
 
 

@@ -102,14 +102,17 @@ def test_http01_then_dns01_on_real_servers(db, acme, network, pki_world):
     authz_url = order["authorizations"][0]
     authz = acme.post(authz_url).get_json()
     http = _challenge(authz, "http-01")
-    wrong = acme.post(http["url"], {}).get_json()  # nothing served yet: the authorization fails
+    asked = acme.post(http["url"], {})  # issue 29 (1): the answer comes at once, the job engine looks
+    assert asked.get_json()["status"] == "processing" and asked.headers["Retry-After"] == "1"
+    wrong = acme.post(http["url"]).get_json()  # the client polls: nothing was served, the authorization failed
     assert wrong["status"] == "invalid" and wrong["error"]["type"].endswith(":incorrectResponse")
     assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "invalid"
 
     order = acme.order("www.dpi.example").get_json()
     http = _challenge(acme.post(order["authorizations"][0]).get_json(), "http-01")
     web.files[f"/.well-known/acme-challenge/{http['token']}"] = acme.key_authorization(http["token"])
-    assert acme.post(http["url"], {}).get_json()["status"] == "valid"
+    assert acme.post(http["url"], {}).get_json()["status"] == "processing"
+    assert acme.post(http["url"]).get_json()["status"] == "valid"
     assert acme.post(order["finalize"].rsplit("/", 1)[0]).get_json()["status"] == "ready"
     proof = db.exec(select(DomainControl).where(DomainControl.name == "www.dpi.example")).one()
     assert proof.method == "http-01" and proof.validated_by.startswith("acme:")
@@ -121,7 +124,8 @@ def test_http01_then_dns01_on_real_servers(db, acme, network, pki_world):
     import hashlib
     value = b64(hashlib.sha256(acme.key_authorization(dns["token"]).encode()).digest())
     dns_server.zone.txt["_acme-challenge.api.dpi.example"] = [value]
-    assert acme.post(dns["url"], {}).get_json()["status"] == "valid"
+    assert acme.post(dns["url"], {}).get_json()["status"] == "processing"
+    assert acme.post(dns["url"]).get_json()["status"] == "valid"
     finalized = acme.post(order["finalize"], {"csr": b64(csr_der("api.dpi.example"))}).get_json()
     assert finalized["status"] == "valid"
     moved = {key: counted(*key) - value for key, value in before.items()}  # the metrics moved (issue 28)
@@ -193,7 +197,8 @@ def test_challenge_answers_count_against_the_structures_quota(db, acme, network,
     """Issue 27 (2): the same quota as « Mes domaines », answered as an ACME problem with Retry-After."""
     monkeypatch.setattr(app.config["SETTINGS"], "domain_check_rate_limit", "1 per hour")
     first = _challenge(acme.post(acme.order("q1.dpi.example").get_json()["authorizations"][0]).get_json(), "dns-01")
-    assert acme.post(first["url"], {}).get_json()["status"] == "invalid"  # no record: looked for, and counted
+    assert acme.post(first["url"], {}).get_json()["status"] == "processing"
+    assert acme.post(first["url"]).get_json()["status"] == "invalid"  # no record: looked for, and counted
     second = _challenge(acme.post(acme.order("q2.dpi.example").get_json()["authorizations"][0]).get_json(), "dns-01")
     refused = acme.post(second["url"], {})
     assert refused.status_code == 429 and refused.content_type == "application/problem+json"
@@ -304,3 +309,24 @@ def test_the_accounts_page_says_why_a_new_structure_needs_new_credentials(pki_wo
     """Issue 29 (6): an account does not reach a structure its creator administers later; the page says why."""
     page = as_person(pki_world["admin"]).get("/certificats/acme").get_data(as_text=True)
     assert "créez-lui de nouveaux identifiants" in page
+
+
+def test_a_check_whose_worker_died_is_taken_by_the_periodic_pass(db, app, acme, network):
+    """Issue 29 (1): a challenge marked « processing » whose task was lost with its worker is looked at by the
+    periodic pass two minutes on, and settled."""
+    from datetime import timedelta
+
+    from app.models import AcmeAuthorization
+    from app.models.base import utcnow
+    from app.operations.acme import orders
+
+    dns_server, _web = network
+    dns_server.zone.a["perdu.dpi.example"] = "127.0.0.1"
+    url = acme.order("perdu.dpi.example").get_json()["authorizations"][0]
+    authz = db.get(AcmeAuthorization, int(url.rstrip("/").rsplit("/", 1)[1]))
+    assert orders.start_check(db, authz, "http-01", utcnow() - timedelta(minutes=3))  # its task never ran
+    db.commit()
+    assert acme.post(url).get_json()["status"] == "pending"
+    assert "1" in app.extensions["jobs"].run_periodic("acme-checks", force=True)
+    body = acme.post(url).get_json()
+    assert body["status"] == "invalid" and body["challenges"][0]["status"] == "invalid"

@@ -24,7 +24,7 @@ from tests.acme.test_clients import _certbot, _ocsp, _run, _serial, _verified_th
 from tests.conftest import free_port
 from tests.domains.servers import DnsServer
 from tests.faults.test_half_done import DIRECTOR, HOLDERS
-from tests.live import ROOT, invariants, pki_portal, portal_env, start_portal, stop
+from tests.live import ROOT, invariants, pki_portal, portal_env, start_portal, start_worker, stop
 
 DOMAIN = "sauvegarde.example"
 pytestmark = pytest.mark.skipif(not shutil.which("certbot"), reason="certbot missing: `make test` installs it")
@@ -93,6 +93,7 @@ def test_a_backup_restores_on_a_new_instance_that_signs_answers_and_renews(tmp_p
         assert conf.exists() and any((instance / "hsm" / "tokens").iterdir())
         port = int(base.rsplit(":", 1)[1])
         portal = start_portal(env, port)  # in the old one's place: certbot's account names this address
+        worker = start_worker(env)
         try:
             _run([*certbot[:1], "renew", *certbot[1:], "--force-renewal", "--no-random-sleep-on-renew"])
             renewed = (tmp_path / "config" / "live" / "portail" / "cert.pem").read_bytes()
@@ -101,7 +102,7 @@ def test_a_backup_restores_on_a_new_instance_that_signs_answers_and_renews(tmp_p
             _verified_through_aia(first, tmp_path, base)
             assert "leaf.pem: good" in _ocsp(first, tmp_path)  # the restored responder answers for the old one
         finally:
-            stop(portal)
+            stop(portal, worker)
     finally:
         dns.stop()
 

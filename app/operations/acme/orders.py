@@ -6,7 +6,7 @@ audit, CERT case file, CRL and OCSP), revocation."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import josepy as jose
 import sqlalchemy as sa
@@ -133,9 +133,43 @@ def dns_value(authz: AcmeAuthorization, key: jose.JWK) -> str:
     return challenges.DNS01(token=jose.b64.b64decode(authz.token)).validation(key)
 
 
+CHECK_STALE = timedelta(minutes=2)  # a check asked this long ago and not done: its worker died, look again
+
+
+def start_check(db: Session, authz: AcmeAuthorization, method: str, now: datetime | None = None) -> bool:
+    """The client says the challenge is in place: mark it « processing » (RFC 8555 § 7.5.1); the job engine looks
+    (:func:`run_check`). False when there is nothing to start (settled, or a check already under way)."""
+    now = now or utcnow()
+    if authz.status != "pending" or (authz.checking_since and aware(authz.checking_since) > now - CHECK_STALE):
+        return False
+    authz.method, authz.checking_since, authz.error = method, now, None
+    db.add(authz)
+    db.flush()
+    return True
+
+
+def run_check(db: Session, checker: domain_control.Checker, authz_id: int, now: datetime | None = None) -> str:
+    """The job engine's look at a challenge marked « processing »; its outcome, or why nothing was done."""
+    authz = db.get(AcmeAuthorization, authz_id)
+    if authz is None or authz.status != "pending" or authz.checking_since is None:
+        return "déjà réglée"
+    account = db.get(AcmeAccount, db.get(AcmeOrder, authz.order_id).account_id)
+    key = jose.JWK.from_json(account.jwk)
+    authz = answer(db, checker, account, key, authz, authz.method, now)
+    return f"{authz.name} ({authz.method}) : {authz.status}"
+
+
+def stale_checks(db: Session, now: datetime | None = None) -> list[int]:
+    """Checks asked and never done (the worker that had them was killed): the periodic pass runs them."""
+    cutoff = (now or utcnow()) - CHECK_STALE
+    return list(db.exec(select(AcmeAuthorization.id).where(AcmeAuthorization.status == "pending",
+                                                           AcmeAuthorization.checking_since.is_not(None),
+                                                           AcmeAuthorization.checking_since < cutoff)).all())
+
+
 def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, key: jose.JWK,
            authz: AcmeAuthorization, method: str, now: datetime | None = None) -> AcmeAuthorization:
-    """The client says the challenge is in place: look for it now (the answer carries the outcome)."""
+    """Look for the challenge now and settle the authorization (the job engine's part of a challenge)."""
     now = now or utcnow()
     if authz.status != "pending":
         return authz
@@ -154,7 +188,7 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
     if authz.status != "pending":  # a concurrent answer settled it meanwhile
         return authz
     order = db.get(AcmeOrder, authz.order_id)
-    authz.method = method
+    authz.method, authz.checking_since = method, None
     metrics.ACME_VALIDATIONS.labels(method, "invalid" if failure else "valid").inc()
     if failure:
         authz.status, authz.error = "invalid", failure
