@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -75,9 +76,20 @@ class SilentSmtp:
         self.socket.bind(("127.0.0.1", 0))
         self.socket.listen(8)
         self.port = self.socket.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        try:
+            while True:
+                self.accepted.append(self.socket.accept()[0])
+        except OSError:
+            return  # closed
 
     def close(self):
         self.socket.close()
+        for connection in self.accepted:
+            connection.close()
 
 
 def test_a_worker_killed_mid_job_leaves_it_to_the_other_which_runs_it_again(app_config, fresh_database, tmp_path,
@@ -99,6 +111,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_other_which_runs_it_again(app_
     try:
         held = wait_until(lambda: (s := _states(url).get("outbox")) and s.lease_until and s.owner, timeout=60)
         assert held.endswith(f":{first.pid}")
+        wait_until(lambda: silent.accepted, timeout=30)  # the message is claimed, its SMTP exchange under way
         first.kill()  # SIGKILL in the middle of the SMTP exchange: no end recorded, no cleanup
         first.wait()
         killed = _states(url)["outbox"]
