@@ -38,7 +38,7 @@ class IssuedCertificate(SQLModel, table=True):
     subject: str = Field(max_length=500)
     common_name: str = Field(max_length=200)
     dns_names: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    spki_sha256: str = Field(max_length=64, unique=True)
+    spki_sha256: str = Field(max_length=64, index=True)  # a renewal may keep its key (issuance.py decides)
     key_description: str = Field(max_length=30)
     key_label: str | None = Field(default=None, max_length=64)  # private key held in the portal's token
     der: bytes = Field(sa_column=Column(sa.LargeBinary, nullable=False))

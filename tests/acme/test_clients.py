@@ -107,6 +107,11 @@ def _serial(pem: bytes) -> int:
     return x509.load_pem_x509_certificate(pem).serial_number
 
 
+def _spki(pem: bytes) -> bytes:
+    return x509.load_pem_x509_certificate(pem).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
 def _certbot(portal, work: Path) -> list[str]:
     return ["certbot", "--non-interactive", "--server", f"{portal['base']}/acme/directory",
             "--config-dir", str(work / "config"), "--work-dir", str(work / "work"), "--logs-dir", str(work / "logs")]
@@ -137,6 +142,13 @@ def test_certbot_obtains_renews_and_revokes(portal, tmp_path, challenge):
     assert _serial(renewed) != _serial(first)
     _recorded(portal, _serial(renewed))
     _verified_through_aia(renewed, tmp_path, portal["base"])
+    # issue 29 (2): a renewal that keeps its key (key pinning, DANE/TLSA) is certified again
+    _run([*base[:1], "renew", *base[1:], "--force-renewal", "--reuse-key", "--no-random-sleep-on-renew"])
+    kept = (live / "cert.pem").read_bytes()
+    assert _serial(kept) != _serial(renewed) and _spki(kept) == _spki(renewed)
+    _recorded(portal, _serial(kept))
+    _verified_through_aia(kept, tmp_path, portal["base"])  # writes leaf.pem for the OCSP question
+    renewed = kept
 
     _run([*base[:1], "revoke", *base[1:], "--cert-name", "portail", "--reason", "superseded",
           "--no-delete-after-revoke"])

@@ -209,3 +209,24 @@ def test_validity_is_three_years_even_from_29_february():
 
     assert validity_end(datetime(2028, 2, 29, 10, 0)) == datetime(2031, 2, 28, 10, 0)
     assert validity_end(datetime(2026, 11, 23, 9, 0)) - datetime(2026, 11, 23, 9, 0) == timedelta(days=1096)
+
+
+def test_a_server_renewal_may_keep_its_key_but_not_elsewhere_nor_once_compromised(pki, hsm):
+    """Issue 29 (2): ``certbot renew --reuse-key``, uacme's default renewal, DANE/TLSA pinning: the same key for the
+    same names of the same structure is certified again; the same key for other names, another structure or
+    another type of certificate is not, nor any key once revoked for compromise."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = ["dmp.chu-loire.example"]
+    first, _ = issue(pki, hsm, "SERV_SSL", key=key, dns_names=names)
+    renewed, _ = issue(pki, hsm, "SERV_SSL", key=key, dns_names=names)
+    assert renewed.spki_sha256 == first.spki_sha256 and renewed.serial_hex != first.serial_hex
+    other_structure = pki.exec(select(Structure).where(Structure.id != first.structure_id,
+                                                       Structure.contract_signed_at.is_not(None))).first()
+    for refused in ({"dns_names": ["www.chu-loire.example"]}, {"profile": "ORG_AUTH_CLI", "dns_names": []},
+                    {"structure": other_structure, "dns_names": names}):
+        profile = refused.pop("profile", "SERV_SSL")
+        with pytest.raises(CertificateRequestError, match="une clé par serveur"):
+            issue(pki, hsm, profile, key=key, **refused)
+    revoke_certificate(pki, hsm, renewed, reason="key_compromise", revoked_by="581234567600017/TECH0009")
+    with pytest.raises(CertificateRequestError, match="déclarée compromise"):
+        issue(pki, hsm, "SERV_SSL", key=key, dns_names=names)

@@ -30,9 +30,28 @@ from app.signing.keystore import KeyStore
 
 from .hierarchy import issuing_authority, new_serial
 
-_KEY_ALREADY_CERTIFIED = sa.select(IssuedCertificate.id).where(IssuedCertificate.spki_sha256 == sa.bindparam("h"))
-_REUSED_KEY = "Cette clé publique est déjà certifiée : une clé par serveur. Générez une nouvelle paire de clés et " \
-              "une nouvelle CSR."
+_SAME_KEY = sa.select(IssuedCertificate.profile, IssuedCertificate.structure_id, IssuedCertificate.dns_names,
+                      IssuedCertificate.revocation_reason).where(IssuedCertificate.spki_sha256 == sa.bindparam("h"))
+_REUSED_KEY = "Cette clé publique est déjà certifiée : une clé par serveur (seul le renouvellement d’un certificat " \
+              "SERV SSL pour les mêmes noms peut la garder). Générez une nouvelle paire de clés et une nouvelle CSR."
+_COMPROMISED_KEY = "Cette clé a été déclarée compromise lors d’une révocation : elle ne sera plus jamais certifiée. " \
+                   "Générez une nouvelle paire de clés et une nouvelle CSR."
+
+
+def _key_refusal(db: Session, spki_hash: str, profile_code: str, structure_id, dns_names) -> str | None:
+    """Why this key may not be certified again, or None. A TLS server keeps its key across renewals (key pinning,
+    DANE/TLSA, ``certbot --reuse-key``): the same key for the same names of the same structure. Never across
+    structures or certificate types, and never a key revoked for compromise (as Boulder blocks them)."""
+    if db.get_bind().dialect.name == "postgresql":  # two requests for one key (two nodes) decide one after the other
+        db.execute(sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(bytes.fromhex(spki_hash[:16]), "big",
+                                                                         signed=True))))
+    earlier = db.execute(_SAME_KEY, {"h": spki_hash}).all()
+    if any(row.revocation_reason == "key_compromise" for row in earlier):
+        return _COMPROMISED_KEY
+    renewal = profile_code == "SERV_SSL" and all(
+        row.profile == "SERV_SSL" and row.structure_id == structure_id and set(row.dns_names) == set(dns_names)
+        for row in earlier)
+    return None if not earlier or renewal else _REUSED_KEY
 
 
 def store_issued(db: Session, keystore: KeyStore, *, profile_code: str, subject: x509.Name, public_key, structure_id,
@@ -46,8 +65,9 @@ def store_issued(db: Session, keystore: KeyStore, *, profile_code: str, subject:
     authority_id, signer = issuing_authority(db, authority_name or profile.issuer)
     spki = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     spki_hash = hashlib.sha256(spki).hexdigest()
-    if db.execute(_KEY_ALREADY_CERTIFIED, {"h": spki_hash}).first():
-        raise CertificateRequestError(_REUSED_KEY)
+    refusal = _key_refusal(db, spki_hash, profile_code, structure_id, dns_names)
+    if refusal:
+        raise CertificateRequestError(refusal)
     now = utcnow().replace(microsecond=0)
     default_end = now + timedelta(days=profile.validity_days) if profile.validity_days else validity_end(now)
     if profile.code == "SERV_SSL":  # a TLS server certificate: the CA/Browser Forum's schedule in force (SC-081)
@@ -64,12 +84,8 @@ def store_issued(db: Session, keystore: KeyStore, *, profile_code: str, subject:
                             key_description=key_description, der=der, not_before=not_before, not_after=not_after,
                             requested_by=requested_by, contact_emails=list(emails), renewed_from_id=renewed_from_id,
                             key_label=key_label, usage=usage, filing_id=filing_id)
-    try:
-        with db.begin_nested():  # a concurrent request certified the same key first: undo this row only
-            db.add(row)
-            db.flush()
-    except sa.exc.IntegrityError:
-        raise CertificateRequestError(_REUSED_KEY) from None
+    db.add(row)
+    db.flush()
     audit.record(db, actor=requested_by, action="certificate.issued", object_type="certificate", object_id=row.id,
                  after={"serial": row.serial_hex, "profile": profile_code, "subject": row.subject})
     return row
