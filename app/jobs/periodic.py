@@ -87,20 +87,33 @@ def _acme_check(ctx: Context, authz_id: int) -> str:
     return orders.run_check(ctx.db, domain_control.checker_for(ctx.settings), authz_id)
 
 
-def _stale_acme_checks(ctx: Context) -> str:
-    """Challenges marked « processing » whose check never ran (its worker killed): looked at now."""
+def _domain_check(ctx: Context, control_id: int, by: str) -> str:
+    from app.operations import domain_control
+
+    return domain_control.run_check(ctx.db, domain_control.checker_for(ctx.settings), control_id, by)
+
+
+def _stale_checks(ctx: Context) -> str:
+    """Checks asked (ACME challenges « processing », « Mes domaines › Vérifier ») whose task was lost with its
+    worker: looked at now."""
+    from app.models import DomainControl
+    from app.operations import domain_control
     from app.operations.acme import orders
 
-    stale = orders.stale_checks(ctx.db, ctx.now)
+    challenges, controls = orders.stale_checks(ctx.db, ctx.now), domain_control.stale_checks(ctx.db, ctx.now)
     ctx.db.commit()
-    for authz_id in stale:
+    for authz_id in challenges:
         _acme_check(ctx, authz_id)
         ctx.db.commit()
-    return f"défis ACME repris : {len(stale)}"
+    for control_id in controls:
+        _domain_check(ctx, control_id, ctx.db.get(DomainControl, control_id).requested_by)
+        ctx.db.commit()
+    return f"vérifications reprises : {len(challenges)} défi(s) ACME, {len(controls)} domaine(s)"
 
 
 # One-off tasks, queued by a request after its commit (app.jobs.Jobs.enqueue).
-TASKS: dict[str, Callable[..., str]] = {"outbox": lambda ctx: _outbox(ctx), "acme-check": _acme_check}
+TASKS: dict[str, Callable[..., str]] = {"outbox": lambda ctx: _outbox(ctx), "acme-check": _acme_check,
+                                        "domain-check": _domain_check}
 
 JOBS: tuple[Periodic, ...] = (
     Periodic("crl", 300, _crls),
@@ -109,6 +122,6 @@ JOBS: tuple[Periodic, ...] = (
     Periodic("aac-expiry", 3600, _aac_expiry),
     Periodic("card-crl-file", 60, _card_crl_file, wanted=lambda s: bool(s.cps_crl_file)),
     Periodic("outbox", 60, _outbox, lease=900),  # catches what a kick missed, and retries what failed
-    Periodic("acme-checks", 60, _stale_acme_checks),
+    Periodic("domain-checks", 60, _stale_checks),
 )
 BY_NAME = {job.name: job for job in JOBS}

@@ -126,4 +126,5 @@ class DomainControl(SQLModel, table=True):
     created_at: datetime = timestamp()
     validated_at: datetime | None = optional_timestamp()
     validated_by: str = Field(default="", max_length=40)
-    last_error: str = Field(default="", max_length=300)
+    last_error: str = Field(default="", max_length=300)  # what the last check found instead, in French
+    checking_since: datetime | None = optional_timestamp()  # « Vérifier » asked: the job engine looks

@@ -13,7 +13,7 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 import dns.exception
@@ -289,6 +289,46 @@ def check(db: Session, control: DomainControl, checker: Checker, *, actor: str,
     db.flush()
     _proven(db, control, actor)
     return control
+
+
+CHECK_STALE = timedelta(minutes=2)  # a check asked this long ago and not done: its worker died, look again
+
+
+def ask_check(db: Session, control: DomainControl, now: datetime | None = None) -> bool:
+    """« Vérifier »: mark the check asked; the job engine looks (:func:`run_check`). False when there is nothing
+    to start (proven, or a check under way)."""
+    now = now or utcnow()
+    if control.validated_at is not None or (control.checking_since
+                                            and aware(control.checking_since) > now - CHECK_STALE):
+        return False
+    control.checking_since, control.last_error = now, ""
+    db.add(control)
+    db.flush()
+    return True
+
+
+def run_check(db: Session, checker: Checker, control_id: int, actor: str) -> str:
+    """The job engine's look: the proof recorded, or what was found instead kept on the row for the page."""
+    control = db.get(DomainControl, control_id)
+    if control is None or control.checking_since is None or control.validated_at is not None:
+        return "déjà réglée"
+    try:
+        check(db, control, checker, actor=actor)
+    except DomainError as exc:
+        db.refresh(control)
+        control.last_error = str(exc)[:300]
+    control.checking_since = None
+    db.add(control)
+    db.flush()
+    return f"{control.name} ({control.method}) : {'prouvé' if control.validated_at else 'non trouvé'}"
+
+
+def stale_checks(db: Session, now: datetime | None = None) -> list[int]:
+    """Checks asked and never done (the worker that had them was killed)."""
+    cutoff = (now or utcnow()) - CHECK_STALE
+    return list(db.exec(select(DomainControl.id).where(DomainControl.validated_at.is_(None),
+                                                       DomainControl.checking_since.is_not(None),
+                                                       DomainControl.checking_since < cutoff)).all())
 
 
 def look_for(checker: Checker, method: str, name: str, token: str, *, served: str, published: str) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import after_commit, get_session, refuse
 from app.domain.domain_control import (
     DNS_LABEL,
     HTTP_PATH,
@@ -46,12 +46,16 @@ def _page(status: int = 200, **extra):
     controls = get_session().exec(select(DomainControl).where(
         DomainControl.structure_id.in_([s.id for s in structures])).order_by(DomainControl.id.desc())).all()
     names = {s.id: s.name for s in structures}
-    rows = [{"control": c, "structure": names[c.structure_id], "value": expected_value(c.token),
-             "record": f"{DNS_LABEL}.{c.name}", "path": f"{HTTP_PATH}{c.token}",
-             "until": proof_valid_until(aware(c.validated_at)) if c.validated_at else None} for c in controls]
+    rows = [_row(c, names) for c in controls]
     now = utcnow()
     return render("certificates/domains.html", structures=structures, rows=rows, methods=METHODS, now=now,
                   policy=policy_on(now.date()), status=status, **({"errors": {}, "values": {}, "failed": None} | extra))
+
+
+def _row(c: DomainControl, names: dict) -> dict:
+    return {"control": c, "structure": names[c.structure_id], "value": expected_value(c.token),
+            "record": f"{DNS_LABEL}.{c.name}", "path": f"{HTTP_PATH}{c.token}",
+            "until": proof_valid_until(aware(c.validated_at)) if c.validated_at else None}
 
 
 @bp.get("")
@@ -90,6 +94,7 @@ def control_target(control_id: int, **_ignored) -> DomainControl:
 @bp.post("/<int:control_id>/verifier")
 @requires("certificate.order")
 def verify(control_id: int):
+    """« Vérifier »: the look runs on the job engine (issue 29.1); the page shows it under way, then its outcome."""
     control = control_target(control_id)
     if control.validated_at is not None:
         flash(f"Le domaine {control.name} est déjà vérifié.", "info")
@@ -98,10 +103,17 @@ def verify(control_id: int):
     if wait is not None:
         return _page(status=429, failed={"id": control_id, "message": (
             f"Trop de vérifications pour cette structure : réessayez dans {wait // 60 + 1} minute(s).")})
-    try:
-        domain_control.check(get_session(), control, checker(), actor=g.actor.national_id)
-    except DomainError as exc:
-        refuse()
-        return _page(status=422, failed={"id": control_id, "message": str(exc)})
-    flash(f"Domaine {control.name} vérifié : vos certificats SERV SSL peuvent nommer ses serveurs.", "success")
+    if domain_control.ask_check(get_session(), control):
+        after_commit(lambda control_id=control.id, by=g.actor.national_id: current_app.extensions["jobs"].enqueue(
+            "domain-check", control_id=control_id, by=by))
     return success(url_for("domains.index") + f"#domaine-{control_id}")
+
+
+@bp.get("/<int:control_id>")
+@requires("certificate.order")
+def row(control_id: int):
+    """One domain's card alone: what the page's polling asks while a check is under way."""
+    control = control_target(control_id)
+    names = {s.id: s.name for s in _serv_structures()}
+    return render_template("certificates/_domain.html", row=_row(control, names), methods=METHODS, now=utcnow(),
+                           failed=None)

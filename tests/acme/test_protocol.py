@@ -327,6 +327,6 @@ def test_a_check_whose_worker_died_is_taken_by_the_periodic_pass(db, app, acme, 
     assert orders.start_check(db, authz, "http-01", utcnow() - timedelta(minutes=3))  # its task never ran
     db.commit()
     assert acme.post(url).get_json()["status"] == "pending"
-    assert "1" in app.extensions["jobs"].run_periodic("acme-checks", force=True)
+    assert "1" in app.extensions["jobs"].run_periodic("domain-checks", force=True)
     body = acme.post(url).get_json()
     assert body["status"] == "invalid" and body["challenges"][0]["status"] == "invalid"

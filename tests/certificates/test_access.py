@@ -33,6 +33,8 @@ ROUTES = {  # (method, rule) -> expected status by role; the certificate and ord
     ("POST", "/certificats/domaines"): {"anonymous": 400, "admin": 303, "foreign": 422, "plain": 403},
     ("POST", "/certificats/domaines/<int:control_id>/verifier"): {"anonymous": 400, "admin": 303, "foreign": 404,
                                                                   "plain": 403},
+    ("GET", "/certificats/domaines/<int:control_id>"): {"anonymous": 303, "admin": 200, "foreign": 404,
+                                                        "plain": 403},
     ("GET", "/certificats/acme"): {"anonymous": 303, "admin": 200, "foreign": 200, "plain": 403},
     ("POST", "/certificats/acme"): {"anonymous": 400, "admin": 200, "foreign": 403, "plain": 403},
     ("POST", "/certificats/acme/<int:credential_id>/revoquer"): {"anonymous": 400, "admin": 303, "foreign": 403,

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from tests.live import portal_env, seeded_database, start_portal, stop
+from tests.live import portal_env, seeded_database, start_portal, start_worker, stop
 
 
 def chromium_path() -> str | None:
@@ -44,8 +44,9 @@ def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port, e
                      base_url=f"http://127.0.0.1:{e2e_portal_port}", DNS_RESOLVER="127.0.0.1",
                      DOMAIN_CHECK_NETWORKS="127.0.0.0/8", DNS_PORT=str(e2e_dns.port))
     proc = start_portal(env, e2e_portal_port)
+    worker = start_worker(env)  # e-mail and domain checks run on the job engine, as with make run
     yield f"http://127.0.0.1:{e2e_portal_port}"
-    stop(proc)
+    stop(proc, worker)
 
 
 @pytest.fixture(scope="module")
