@@ -64,6 +64,7 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     dns_resolver: str = ""  # domain control: the resolver asked for TXT and A records ("" = the system's)
     dns_port: int = 53
+    domain_check_quorum: int = 0  # resolvers (DNS_RESOLVER, comma-separated) that must agree; 0: all but one of 3+
     http01_port: int = 80  # domain control's http-01: where the domain's web server answers
     https01_port: int = 443  # where an http-01 redirect to https is followed (tests: a port of their own)
     # reserved or private networks the http-01 check may reach all the same (tests: "127.0.0.0/8"); never in production
@@ -143,6 +144,7 @@ class Settings:
         s.ratelimit_storage_uri = env.get("RATELIMIT_STORAGE_URI", s.ratelimit_storage_uri)
         s.dns_resolver = env.get("DNS_RESOLVER", s.dns_resolver)
         s.dns_port = _int(env, "DNS_PORT", s.dns_port)
+        s.domain_check_quorum = _int(env, "DOMAIN_CHECK_QUORUM", s.domain_check_quorum)
         s.http01_port = _int(env, "HTTP01_PORT", s.http01_port)
         s.https01_port = _int(env, "HTTPS01_PORT", s.https01_port)
         s.domain_check_networks = env.get("DOMAIN_CHECK_NETWORKS", s.domain_check_networks)

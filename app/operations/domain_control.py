@@ -12,7 +12,8 @@ import socket
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
@@ -55,15 +56,34 @@ class Checker:
     look however slowly the server drips, ``MAX_ANSWER`` bytes read. Reserved and private addresses (loopback,
     RFC 1918, link-local, ULA…) are never reached unless ``networks`` names them (the test network)."""
 
-    resolver: str = ""
+    resolver: str = ""  # one resolver, or several « host[:port] » separated by commas: one perspective each
     dns_port: int = 53
     http_port: int = 80
     https_port: int = 443
     timeout: float = 5.0
     deadline: float = 10.0
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    quorum: int = 0  # perspectives that must agree; 0: all of one or two, all but one of three or more
+
+    def perspectives(self) -> list[Checker]:
+        """One checker per resolver named: each looks on its own, as a network perspective (CA/B Forum SC-067)."""
+        entries = [entry.strip() for entry in self.resolver.split(",") if entry.strip()]
+        if len(entries) <= 1 and ":" not in (entries[0] if entries else ""):
+            return [self]
+        views = []
+        for entry in entries:
+            host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+            views.append(replace(self, resolver=(host or entry).strip("[]"),
+                                 dns_port=int(port) if port.isdigit() else self.dns_port))
+        return views
+
+    def needed(self, count: int) -> int:
+        return min(self.quorum, count) if self.quorum else (count if count <= 2 else count - 1)
 
     def _resolver(self) -> dns.resolver.Resolver:
+        first = self.perspectives()[0]
+        if first is not self:  # several perspectives: a single look (CAA) asks the first
+            return first._resolver()
         resolver = dns.resolver.Resolver(configure=not self.resolver)
         if self.resolver:
             resolver.nameservers = [self.resolver]
@@ -166,7 +186,8 @@ def checker_for(settings) -> Checker:
     from app.config import ipaddress_networks
 
     return Checker(resolver=settings.dns_resolver, dns_port=settings.dns_port, http_port=settings.http01_port,
-                   https_port=settings.https01_port, networks=ipaddress_networks(settings.domain_check_networks))
+                   https_port=settings.https01_port, networks=ipaddress_networks(settings.domain_check_networks),
+                   quorum=settings.domain_check_quorum)
 
 
 _settings = None  # the application's settings, for the CAA check at issuance (configure)
@@ -332,8 +353,30 @@ def stale_checks(db: Session, now: datetime | None = None) -> list[int]:
 
 
 def look_for(checker: Checker, method: str, name: str, token: str, *, served: str, published: str) -> None:
-    """Find the file ``served`` under the token (http-01) or the TXT record ``published`` (dns-01) for ``name``;
-    refuse saying what was found. « Mes domaines » and the ACME server check the same way."""
+    """Find the file ``served`` under the token (http-01) or the TXT record ``published`` (dns-01) for ``name``
+    from every perspective at once, and require the quorum of them to agree (one hijacked route or poisoned resolver
+    cannot prove a domain); refuse saying what was found. « Mes domaines » and the ACME server check the same way."""
+    views = checker.perspectives()
+    if len(views) == 1:
+        return _look_once(views[0], method, name, token, served=served, published=published)
+    with ThreadPoolExecutor(len(views)) as pool:
+        outcomes = list(pool.map(lambda view: _outcome(view, method, name, token, served, published), views))
+    failures = [outcome for outcome in outcomes if outcome is not None]
+    agreeing, needed = len(views) - len(failures), checker.needed(len(views))
+    if agreeing < needed:
+        raise DomainError(f"{failures[0]} (trouvé depuis {agreeing} point(s) de vue sur {len(views)} ; "
+                          f"{needed} doivent concorder)", field="verification")
+
+
+def _outcome(view: Checker, method, name, token, served, published) -> DomainError | None:
+    try:
+        _look_once(view, method, name, token, served=served, published=published)
+    except DomainError as exc:
+        return exc
+    return None
+
+
+def _look_once(checker: Checker, method: str, name: str, token: str, *, served: str, published: str) -> None:
     if method == "dns-01":
         record = f"{DNS_LABEL}.{name}"
         found = checker.txt(record)

@@ -8,6 +8,7 @@ import ipaddress
 import socket
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -149,3 +150,25 @@ def test_redirects_are_followed_within_bounds(dns_server, tmp_path):
     finally:
         web.stop()
         secure.stop()
+
+
+def test_perspectives_that_disagree_do_not_prove_a_domain():
+    """Issue 29 (4): two resolvers on loopback, two perspectives. One sees the challenge's TXT record, the other (a
+    hijacked route, a poisoned cache) does not: refused, saying how many agreed; both see it: proven. With a quorum
+    of one, the first suffices; the resolvers' list is the DNS_RESOLVER setting."""
+    seeing, blind = DnsServer(), DnsServer()
+    try:
+        seeing.zone.txt["_acme-challenge.chu-essai.example"] = ["attendu"]
+        checker = domain_control.Checker(resolver=f"127.0.0.1:{seeing.port}, 127.0.0.1:{blind.port}",
+                                         timeout=2.0)
+        assert len(checker.perspectives()) == 2
+        with pytest.raises(DomainError, match=r"trouvé depuis 1 point\(s\) de vue sur 2\u00a0; 2 doivent concorder"):
+            domain_control.look_for(checker, "dns-01", "chu-essai.example", "jeton", served="", published="attendu")
+        domain_control.look_for(replace(checker, quorum=1), "dns-01", "chu-essai.example", "jeton", served="",
+                                published="attendu")
+        blind.zone.txt["_acme-challenge.chu-essai.example"] = ["attendu"]
+        domain_control.look_for(checker, "dns-01", "chu-essai.example", "jeton", served="", published="attendu")
+        assert checker.needed(3) == 2 and checker.needed(2) == 2 and checker.needed(1) == 1
+    finally:
+        seeing.stop()
+        blind.stop()
