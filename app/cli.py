@@ -177,6 +177,30 @@ def pki_init():
     click.echo(f"PKI : {', '.join(done) + ' créé(s)' if done else 'déjà en place'}.")
 
 
+@pki_cli.command("renewal-window")
+@click.option("--ca", "authority_name", required=True, help="Autorité émettrice (ex. organisations).")
+@click.option("--emis-du", "issued_from", required=True, type=click.DateTime(), help="Émis à partir de (AAAA-MM-JJ).")
+@click.option("--emis-au", "issued_to", required=True, type=click.DateTime(), help="Émis avant (AAAA-MM-JJ).")
+@click.option("--debut", "start", required=True, type=click.DateTime(), help="Début de la fenêtre de renouvellement.")
+@click.option("--fin", "end", required=True, type=click.DateTime(), help="Fin de la fenêtre de renouvellement.")
+@click.option("--motif", "explanation", required=True, help="Pourquoi (journal d'audit).")
+@one_line_errors
+def pki_renewal_window(authority_name, issued_from, issued_to, start, end, explanation):
+    """Avancer le renouvellement (ARI, RFC 9773) des certificats valides qu'une AC a émis entre deux dates."""
+    from datetime import UTC
+
+    from app.db import get_session
+    from app.operations.acme.renewal import move_windows
+
+    db = get_session()
+    moved = move_windows(db, authority_name=authority_name, issued_from=issued_from.replace(tzinfo=UTC),
+                         issued_to=issued_to.replace(tzinfo=UTC), start=start.replace(tzinfo=UTC),
+                         end=end.replace(tzinfo=UTC), explanation=explanation, actor="operateur:cli")
+    db.commit()
+    click.echo(f"Fenêtre de renouvellement avancée pour {moved} certificat(s) : les clients ACME qui lisent ARI "
+               "renouvelleront d'eux-mêmes.")
+
+
 @jobs_cli.command("run")
 @click.argument("names", nargs=-1)
 @one_line_errors

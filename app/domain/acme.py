@@ -15,7 +15,7 @@ STATUS = {
     "badRevocationReason": 400, "badSignatureAlgorithm": 400, "caa": 403, "connection": 400, "dns": 400,
     "externalAccountRequired": 403, "incorrectResponse": 400, "invalidContact": 400, "malformed": 400,
     "orderNotReady": 403, "rateLimited": 429, "rejectedIdentifier": 400, "serverInternal": 500,
-    "unauthorized": 403, "unsupportedContact": 400, "unsupportedIdentifier": 400,
+    "unauthorized": 403, "unsupportedContact": 400, "unsupportedIdentifier": 400, "alreadyReplaced": 409,
 }
 # ES256 first: certbot and lego sign with it by default. RSA below 2048 bits and "none" or HMAC are refused.
 ALGORITHMS = ("ES256", "ES384", "ES512", "RS256", "PS256")
@@ -99,3 +99,43 @@ class Limits:
     pending_orders: int = 50  # orders of an account neither valid nor invalid, not yet expired
     certificates_per_domain_week: int = 50  # SERV SSL certificates by ACME per declared domain per 7 days
     windows: dict = field(default_factory=lambda: {"hour": timedelta(hours=1), "week": timedelta(days=7)})
+
+
+# RFC 9773 (ARI): a certificate is named by its Authority Key Identifier and serial; a renewal is suggested within a
+# window, two thirds into its life unless the agency moved it earlier.
+RENEWAL_INFO_RETRY = 6 * 3600  # seconds a client waits before asking again (Retry-After)
+
+
+def ari_id(key_identifier: bytes, serial: int) -> str:
+    """``base64url(AKI keyIdentifier) "." base64url(serial's DER content octets)``, unpadded (RFC 9773 § 4.1)."""
+    import base64
+
+    def b64(raw: bytes) -> str:
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return f"{b64(key_identifier)}.{b64(serial.to_bytes((serial.bit_length() + 8) // 8, 'big'))}"
+
+
+def parse_ari_id(text: str) -> tuple[bytes, int] | None:
+    """The (keyIdentifier, serial) an ARI certificate identifier names, or None when it is not one."""
+    import base64
+    import binascii
+
+    parts = text.split(".")
+    if len(parts) != 2 or not all(parts) or any("=" in part for part in parts):
+        return None
+    try:
+        key_id, serial = (base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)) for part in parts)
+    except (binascii.Error, ValueError):
+        return None
+    if not key_id or not serial or len(serial) > 20:
+        return None
+    return key_id, int.from_bytes(serial, "big", signed=True)
+
+
+def suggested_window(not_before, not_after) -> tuple:
+    """The default window: from two thirds of the certificate's life, for a twelfth of it (certbot and the others
+    renew at a random moment inside, spreading the load)."""
+    life = not_after - not_before
+    start = not_before + life * 2 / 3
+    return start, start + life / 12

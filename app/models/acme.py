@@ -42,6 +42,7 @@ class AcmeOrder(SQLModel, table=True):
     certificate_id: int | None = Field(default=None, foreign_key="issued_certificate.id")
     error: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: datetime = timestamp()
+    replaces_id: int | None = Field(default=None, foreign_key="issued_certificate.id")  # ARI's « replaces »
 
 
 class AcmeAuthorization(SQLModel, table=True):

@@ -52,6 +52,10 @@ class IssuedCertificate(SQLModel, table=True):
     card_id: int | None = Field(default=None, foreign_key="card.id", index=True)  # a card's authentication cert
     revoked_at: datetime | None = optional_timestamp()
     revocation_reason: str = Field(default="", max_length=30)
+    # ARI (RFC 9773): a window the agency moved earlier (a mass revocation ahead), and why; None: the default one
+    renewal_window_start: datetime | None = optional_timestamp()
+    renewal_window_end: datetime | None = optional_timestamp()
+    renewal_explanation: str = Field(default="", max_length=300)
     created_at: datetime = timestamp()
 
 

@@ -10,12 +10,12 @@ from cryptography.hazmat.primitives import serialization
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from app.db import after_commit, get_session, refuse
-from app.domain.acme import CHALLENGES, Limits, Problem
+from app.domain.acme import CHALLENGES, RENEWAL_INFO_RETRY, Limits, Problem
 from app.domain.inputs import parse_id
 from app.extensions import csrf, limiter
 from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertificate
 from app.models.base import aware, utcnow
-from app.operations.acme import accounts, orders
+from app.operations.acme import accounts, orders, renewal
 from app.operations.acme.protocol import Nonces, check
 from app.views.certificates import _chain
 from app.views.domains import check_quota
@@ -88,11 +88,27 @@ def directory():
     return jsonify({
         "newNonce": _url("acme.new_nonce"), "newAccount": _url("acme.new_account"),
         "newOrder": _url("acme.new_order"), "revokeCert": _url("acme.revoke_cert"),
-        "keyChange": _url("acme.key_change"),
+        "keyChange": _url("acme.key_change"), "renewalInfo": _url("acme.renewal_info_base"),
         "meta": {"externalAccountRequired": True, "website": _url("acme_accounts.index"),
                  "caaIdentities": [current_app.config["SETTINGS"].caa_issuer],
                  "termsOfService": _url("main.acme_terms")},
     })
+
+
+@bp.get("/renewal-info", endpoint="renewal_info_base")
+@bp.get("/renewal-info/<cert_id>")
+def renewal_info(cert_id: str = ""):
+    """RFC 9773: when to renew this certificate (unauthenticated GET); clients ask again after Retry-After."""
+    found = renewal.certificate_of(get_session(), cert_id) if cert_id else None
+    if found is None:
+        raise Problem("malformed", "Identifiant de certificat ARI inconnu ou mal formé.", status=404)
+    start, end, explanation = renewal.window(found)
+    body = {"suggestedWindow": {"start": _rfc3339(start), "end": _rfc3339(end)}}
+    if explanation:
+        body["explanationURL"] = _url("main.acme_terms") + "#renouvellement-anticipe"
+    response = jsonify(body)
+    response.headers["Retry-After"] = str(RENEWAL_INFO_RETRY)
+    return response
 
 
 @bp.route("/new-nonce", methods=["GET", "HEAD"])
@@ -176,6 +192,8 @@ def _order_document(order: AcmeOrder) -> dict:
         found["certificate"] = _url("acme.certificate", certificate_id=order.certificate_id)
     if order.error:
         found["error"] = order.error
+    if order.replaces_id:
+        found["replaces"] = renewal.ari_of(db.get(IssuedCertificate, order.replaces_id))
     return found
 
 

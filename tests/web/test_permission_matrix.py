@@ -58,6 +58,8 @@ PUBLIC = {
     # ACME (tests/acme): every POST is a JWS signed by an account key bound to EAB credentials; none here (415)
     ("GET", "/acme/directory"): 200,
     ("GET", "/acme/new-nonce"): 204,
+    ("GET", "/acme/renewal-info"): 404,
+    ("GET", "/acme/renewal-info/<cert_id>"): 404,
     ("POST", "/acme/new-account"): 415,
     ("POST", "/acme/new-order"): 415,
     ("POST", "/acme/revoke-cert"): 415,

@@ -78,8 +78,11 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
     structures = accounts.scope(db, account)
     _check_limits(db, account, limits, now)  # before the domains' queries: a client in a loop costs little
     structure = _structure_for(db, structures, names)
+    from app.operations.acme.renewal import replaced
+
+    old = replaced(db, account, payload.get("replaces"))
     order = AcmeOrder(account_id=account.id, structure_id=structure.id, names=names,
-                      expires_at=now + ORDER_LIFETIME, created_at=now)
+                      expires_at=now + ORDER_LIFETIME, created_at=now, replaces_id=old.id if old else None)
     db.add(order)
     db.flush()
     for name in names:
@@ -251,6 +254,9 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
                 else "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR")
         raise Problem(kind, str(exc)) from None
     order.status, order.certificate_id = "valid", issued[0].id
+    if order.replaces_id:  # ARI's « replaces »: the new certificate is the old one's renewal
+        issued[0].renewed_from_id = order.replaces_id
+        db.add(issued[0])
     metrics.ACME_ORDERS.labels("issued").inc()
     db.add(order)
     db.flush()
