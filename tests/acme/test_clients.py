@@ -179,8 +179,13 @@ def test_lego_obtains_renews_and_revokes(portal, tmp_path, challenge):
 
     _run([*base, "renew", "--days", "400", "--no-random-sleep"], **env)  # 400: a 200-day certificate always renews
     renewed = (tmp_path / "lego" / "certificates" / f"{name}.crt").read_bytes()
-    assert _serial(renewed) != _serial(first)
+    assert _serial(renewed) != _serial(first) and _spki(renewed) != _spki(first)
     _recorded(portal, _serial(renewed))
+    _run([*base, "renew", "--days", "400", "--no-random-sleep", "--reuse-key"], **env)  # issue 29 (2)
+    kept = (tmp_path / "lego" / "certificates" / f"{name}.crt").read_bytes()
+    assert _serial(kept) != _serial(renewed) and _spki(kept) == _spki(renewed)
+    _recorded(portal, _serial(kept))
+    renewed = kept
 
     _run([*base, "revoke"], **env)
     _verified_through_aia(renewed, tmp_path, portal["base"])  # writes leaf.pem for the OCSP question
