@@ -67,7 +67,9 @@ def db_import_attachments(folder):
     from app.db import get_session
     from app.operations.attachments import import_pending
 
-    done, left = import_pending(get_session(), Path(folder or _settings().instance_path / "attachments"))
+    db = get_session()
+    done, left = import_pending(db, Path(folder or _settings().instance_path / "attachments"))
+    db.commit()
     click.echo(f"Pièces jointes reprises : {done}\u00a0; encore sur d'autres nœuds : {left}.")
 
 

@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from tests.acme.live import csr_pem  # bench/pki.py puts the project root on the path first
+
 
 def _accounts(url: str, pin: str, count: int) -> tuple[list[tuple[str, str]], str, int]:
     from sqlmodel import select
@@ -57,19 +59,6 @@ def _client(base: str, key_id: str, secret: str):
     net.account = acme.new_account(messages.NewRegistration.from_data(
         email="bench@example.org", terms_of_service_agreed=True, external_account_binding=binding))
     return acme, key
-
-
-def _csr(name: str) -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    request = x509.CertificateSigningRequestBuilder().subject_name(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])).add_extension(
-        x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-    return request.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()).public_bytes(
-        serialization.Encoding.PEM)
 
 
 def _issue(acme, csrs: list[bytes]) -> None:
@@ -116,7 +105,7 @@ def acme_issuance(work: Path, url: str, pin: str, count: int) -> dict:
             first = 0 if clients == 1 else 1  # an EAB binding serves one account only
             accounts = [_client(base, *credentials[first + n]) for n in range(clients)]
             per = max(1, count // clients)
-            batches = [[_csr(f"srv{clients}-{c}-{i}.{domain}") for i in range(per)] for c in range(clients)]
+            batches = [[csr_pem(f"srv{clients}-{c}-{i}.{domain}") for i in range(per)] for c in range(clients)]
             threads = [threading.Thread(target=_issue, args=(account[0], batch))
                        for account, batch in zip(accounts, batches, strict=True)]
             start = time.perf_counter()
@@ -144,7 +133,7 @@ def _waits_while_checks_hang(base: str, credential: tuple[str, str], silent: soc
     acme, key = _client(base, *credential)
     challenges = []
     for n in range(10):
-        authz = acme.new_order(_csr(f"n{n}.silencieux.example")).authorizations[0]
+        authz = acme.new_order(csr_pem(f"n{n}.silencieux.example")).authorizations[0]
         challenges.append(next(c for c in authz.body.challenges if c.chall.typ == "http-01"))
     started = time.perf_counter()
     for challb in challenges:

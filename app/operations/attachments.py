@@ -70,8 +70,9 @@ def find(db: Session, filing_id: int, attachment_id: int) -> tuple[FilingAttachm
 
 
 def import_pending(db: Session, folder: Path, batch: int = 100) -> tuple[int, int]:
-    """Copy into the database the attachments migration 0012 left on this node's ``folder``; edge code, it commits
-    each batch. Returns (copied, still elsewhere)."""
+    """Copy into the database the attachments migration 0012 left on this node's ``folder``, a batch at a time (each
+    flushed, then let go of: the bytes of a whole table never sit in memory); the caller commits. Returns (copied,
+    still elsewhere)."""
     copied, after = 0, 0
     while True:
         rows = db.exec(select(FilingAttachmentPending).where(FilingAttachmentPending.attachment_id > after)
@@ -85,6 +86,7 @@ def import_pending(db: Session, folder: Path, batch: int = 100) -> tuple[int, in
                 db.delete(row)
                 copied += 1
         after = rows[-1].attachment_id
-        db.commit()
+        db.flush()
+        db.expunge_all()
     left = db.exec(select(sa.func.count()).select_from(FilingAttachmentPending)).one()
     return copied, left

@@ -35,6 +35,7 @@ from app.domain.domain_control import (
     proof_valid_until,
     within,
 )
+from app.domain.inputs import parse_int
 from app.domain.permissions import scope_of
 from app.models import DomainControl, Structure
 from app.models.base import aware, utcnow
@@ -74,7 +75,7 @@ class Checker:
         for entry in entries:
             host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
             views.append(replace(self, resolver=(host or entry).strip("[]"),
-                                 dns_port=int(port) if port.isdigit() else self.dns_port))
+                                 dns_port=parse_int(port, low=1, high=65535) or self.dns_port))
         return views
 
     def needed(self, count: int) -> int:

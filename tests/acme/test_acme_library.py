@@ -10,28 +10,14 @@ from datetime import datetime, timedelta
 import josepy as jose
 from acme import challenges, client, messages
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlmodel import select
 
-from tests.acme.test_async import _csr
+from tests.acme.live import csr_pem, serv_domain_with_eab
 from tests.acme.test_clients import _ocsp, _serial, _spki, _verified_through_aia
 from tests.domains.servers import DnsServer
 from tests.live import pki_portal
 
 DOMAIN = "bibliotheque.example"
-
-
-def _prepare(db, hsm, _base, _work):
-    from app.models import Habilitation, Person, ServDomain
-    from app.operations import eab
-
-    serv = db.exec(select(Habilitation).where(Habilitation.certificate_family == "SERV",
-                                              Habilitation.role == "technical_admin")).first()
-    db.add(ServDomain(structure_id=serv.structure_id, name=DOMAIN, source="test"))
-    credential, secret = eab.create(db, hsm, db.get(Person, serv.person_id), name="acme P-384",
-                                    structure_ids=[serv.structure_id], days=30)
-    return {"eab": (credential.key_id, secret)}
 
 
 def _obtain(acme, key, dns: DnsServer, csr: bytes) -> bytes:
@@ -53,7 +39,7 @@ def test_the_acme_library_with_a_p384_key_obtains_renews_and_revokes(tmp_path_fa
                                                                       tmp_path):
     dns = DnsServer()
     try:
-        with pki_portal(tmp_path_factory, fresh_database, app_config, "acme_p384", _prepare,
+        with pki_portal(tmp_path_factory, fresh_database, app_config, "acme_p384", serv_domain_with_eab(DOMAIN),
                         DNS_RESOLVER="127.0.0.1", DNS_PORT=str(dns.port), DOMAIN_CHECK_NETWORKS="127.0.0.0/8") as live:
             key = jose.JWKEC(key=ec.generate_private_key(ec.SECP384R1()))
             net = client.ClientNetwork(key, alg=jose.ES384, user_agent="tests-acme-p384")
@@ -66,14 +52,14 @@ def test_the_acme_library_with_a_p384_key_obtains_renews_and_revokes(tmp_path_fa
                 email="dsi@editeur.example", terms_of_service_agreed=True, external_account_binding=binding))
             name = f"www.{DOMAIN}"
             server_key = ec.generate_private_key(ec.SECP384R1())
-            first = _obtain(acme, key, dns, _csr_with(name, server_key))
+            first = _obtain(acme, key, dns, csr_pem(name, server_key))
             leaf = first.split(b"-----END CERTIFICATE-----")[0] + b"-----END CERTIFICATE-----\n"
             _verified_through_aia(leaf, tmp_path, live["base"])
             assert "leaf.pem: good" in _ocsp(leaf, tmp_path)
-            fresh = _obtain(acme, key, dns, _csr(name))  # a new key
+            fresh = _obtain(acme, key, dns, csr_pem(name))  # a new key
             fresh_leaf = fresh.split(b"-----END CERTIFICATE-----")[0] + b"-----END CERTIFICATE-----\n"
             assert _spki(fresh_leaf) != _spki(leaf)
-            kept = _obtain(acme, key, dns, _csr_with(name, server_key))  # the same key again
+            kept = _obtain(acme, key, dns, csr_pem(name, server_key))  # the same key again
             kept_leaf = kept.split(b"-----END CERTIFICATE-----")[0] + b"-----END CERTIFICATE-----\n"
             assert _spki(kept_leaf) == _spki(leaf) and _serial(kept_leaf) != _serial(leaf)
             acme.revoke(x509.load_pem_x509_certificate(kept_leaf), 4)  # superseded
@@ -83,12 +69,3 @@ def test_the_acme_library_with_a_p384_key_obtains_renews_and_revokes(tmp_path_fa
         dns.stop()
     assert hashlib.sha256(first).hexdigest() != hashlib.sha256(kept).hexdigest()
 
-
-def _csr_with(name: str, key) -> bytes:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import NameOID
-
-    request = x509.CertificateSigningRequestBuilder().subject_name(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])).add_extension(
-        x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-    return request.sign(key, hashes.SHA384()).public_bytes(serialization.Encoding.PEM)

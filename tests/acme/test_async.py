@@ -10,37 +10,14 @@ import time
 
 import requests
 from acme import client, messages
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from sqlmodel import select
 
+from tests.acme.live import csr_pem, serv_domain_with_eab
 from tests.domains.servers import DnsServer
 from tests.domains.test_bounds import HostileServer
 from tests.live import pki_portal
 
 DOMAIN = "lent.example"
-
-
-def _prepare(db, hsm, _base, _work):
-    from app.models import Habilitation, Person, ServDomain
-    from app.operations import eab
-
-    serv = db.exec(select(Habilitation).where(Habilitation.certificate_family == "SERV",
-                                              Habilitation.role == "technical_admin")).first()
-    db.add(ServDomain(structure_id=serv.structure_id, name=DOMAIN, source="test"))
-    credential, secret = eab.create(db, hsm, db.get(Person, serv.person_id), name="serveur lent",
-                                    structure_ids=[serv.structure_id], days=30)
-    return {"eab": (credential.key_id, secret)}
-
-
-def _csr(name: str) -> bytes:
-    request = x509.CertificateSigningRequestBuilder().subject_name(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])).add_extension(
-        x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-    return request.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()).public_bytes(
-        serialization.Encoding.PEM)
 
 
 def test_challenge_answers_come_back_at_once_and_the_worker_settles_them(tmp_path_factory, fresh_database,
@@ -52,7 +29,7 @@ def test_challenge_answers_come_back_at_once_and_the_worker_settles_them(tmp_pat
     for name in names:
         dns_server.zone.a[name] = "127.0.0.1"
     try:
-        with pki_portal(tmp_path_factory, fresh_database, app_config, "acme_async", _prepare,
+        with pki_portal(tmp_path_factory, fresh_database, app_config, "acme_async", serv_domain_with_eab(DOMAIN),
                         DNS_RESOLVER="127.0.0.1", DNS_PORT=str(dns_server.port), HTTP01_PORT=str(silent.port),
                         DOMAIN_CHECK_NETWORKS="127.0.0.0/8") as live:
             key = jose.JWKEC(key=ec.generate_private_key(ec.SECP256R1()))
@@ -66,7 +43,7 @@ def test_challenge_answers_come_back_at_once_and_the_worker_settles_them(tmp_pat
                 email="dsi@editeur.example", terms_of_service_agreed=True, external_account_binding=binding))
             challenges = []
             for name in names:
-                authz = acme.new_order(_csr(name)).authorizations[0]
+                authz = acme.new_order(csr_pem(name)).authorizations[0]
                 challenges.append((authz, next(c for c in authz.body.challenges if c.chall.typ == "http-01")))
             answers = []
 

@@ -100,9 +100,8 @@ def test_certbot_renews_by_itself_when_the_agency_moves_the_window(tmp_path_fact
 
     from sqlmodel import select
 
-    from app.models import Habilitation, Person, ServDomain
-    from app.operations import eab
     from app.operations.acme.renewal import move_windows
+    from tests.acme.live import serv_domain_with_eab
     from tests.acme.test_clients import _run, _serial
     from tests.conftest import free_port
     from tests.domains.servers import DnsServer
@@ -111,18 +110,11 @@ def test_certbot_renews_by_itself_when_the_agency_moves_the_window(tmp_path_fact
     certbot = Path(sys.executable).parent / "certbot"
     domain, name = "ari.example", "www.ari.example"
 
-    def prepare(db, hsm, _base, _work):
-        serv = db.exec(select(Habilitation).where(Habilitation.certificate_family == "SERV",
-                                                  Habilitation.role == "technical_admin")).first()
-        db.add(ServDomain(structure_id=serv.structure_id, name=domain, source="test"))
-        credential, secret = eab.create(db, hsm, db.get(Person, serv.person_id), name="certbot ARI",
-                                        structure_ids=[serv.structure_id], days=30)
-        return {"eab": (credential.key_id, secret)}
-
     dns, http_port = DnsServer(), free_port()
     dns.zone.a[name] = "127.0.0.1"
     try:
-        with pki_portal(tmp_path_factory, fresh_database, app_config, "ari", prepare, DNS_RESOLVER="127.0.0.1",
+        with pki_portal(tmp_path_factory, fresh_database, app_config, "ari",
+                        serv_domain_with_eab(domain, "certbot ARI"), DNS_RESOLVER="127.0.0.1",
                         DNS_PORT=str(dns.port), HTTP01_PORT=str(http_port),
                         DOMAIN_CHECK_NETWORKS="127.0.0.0/8") as live:
             base = [str(certbot), "--non-interactive", "--server", f"{live['base']}/acme/directory",

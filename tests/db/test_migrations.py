@@ -106,6 +106,7 @@ def test_attachment_files_move_into_the_database_when_upgrading_to_0012(fresh_da
     database = Database(url)
     with database.session() as db:
         assert import_pending(db, other_node) == (1, 0)  # the other node brings its file in
+        db.commit()
     database.engine.dispose()
     assert contents() == {"ici.pdf": b"%PDF-1.4 ici\n", "ailleurs.pdf": b"%PDF-1.4 ailleurs\n"}
     downgrade(url, "0011")
