@@ -14,7 +14,7 @@ run: system-packages install prepare
 	@# The job worker (python -m app.jobs: CRLs, OCSP responders, notices, e-mail) runs beside them, on its queue
 	@# in instance/jobs.sqlite3 unless JOB_BROKER names Redis or PostgreSQL.
 	@trap 'trap - INT TERM; kill $$sandbox $$worker 2>/dev/null' INT TERM; \
-	$(BIN)/gunicorn -c gunicorn.sandbox.conf.py 'app.psc.sandbox:create_sandbox_app()' & sandbox=$$!; \
+	$(BIN)/gunicorn -c gunicorn.sandbox.conf.py 'psc_sandbox:create_sandbox_app()' & sandbox=$$!; \
 	$(BIN)/python -m app.jobs & worker=$$!; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app; status=$$?; \
 	kill $$sandbox $$worker 2>/dev/null; wait $$sandbox $$worker; exit $$status
@@ -24,7 +24,7 @@ run: system-packages install prepare
 # Exit status 5 is « nothing selected » (PYTEST_ARGS naming no browser test, or only those).
 PYTEST_WORKERS ?= 2
 test: system-packages-test install-dev
-	$(BIN)/ruff check app seeds tests bench
+	$(BIN)/ruff check app seeds psc_sandbox tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not e2e" $(PYTEST_ARGS) || [ $$? -eq 5 ]
 	$(BIN)/pytest -m e2e $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
@@ -58,7 +58,7 @@ prepare:
 	$(BIN)/flask db upgrade
 	$(BIN)/flask hsm init
 	$(BIN)/flask pki init
-	$(BIN)/flask seed
+	$(BIN)/python -m seeds
 
 clean:
 	rm -rf $(VENV) node_modules app/static/vendor

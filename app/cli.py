@@ -1,4 +1,6 @@
-"""Flask CLI: db, hsm, seed, roles, preflight. Failures print one line, never a traceback."""
+"""Flask CLI: db, hsm, roles, pki, jobs, preflight, backup, restore. Failures print one line, never a traceback.
+
+The demonstration data is loaded by ``python -m seeds``, beside the application."""
 
 from __future__ import annotations
 
@@ -130,22 +132,6 @@ def hsm_keys():
     """Lister les clés privées du jeton et leurs attributs de protection."""
     for key in current_app.extensions["hsm"].list_keys():
         click.echo(f"{key.label}\t{key.key_type}\textractible={key.extractable}\tsensible={key.sensitive}")
-
-
-@click.command("seed")
-@with_appcontext
-@one_line_errors
-def seed():
-    """Charger les données de démonstration (idempotent ; refusé en production)."""
-    from app.db import get_session
-    from seeds.loader import load
-
-    if _settings().is_production:
-        raise click.ClickException("Refusé : PORTAL_ENV=production. Les données de démonstration ne vont "
-                                   "jamais dans une base de production.")
-    created = load(get_session())
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "rien de nouveau"
-    click.echo(f"Données de démonstration chargées : {summary}.")
 
 
 @roles_cli.command("grant")
@@ -306,5 +292,5 @@ def preflight():
 
 
 def register(app: Flask) -> None:
-    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, seed, preflight, backup_command, restore_command):
+    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, preflight, backup_command, restore_command):
         app.cli.add_command(command)

@@ -1,4 +1,5 @@
-"""French error pages (400, 403, 404, 405, 413, 429, 500, 503), as full pages or htmx blocks."""
+"""French error pages (400, 403, 404, 405, 409, 413, 422, 429, 500, 503), as full pages or htmx blocks, and the one
+handler of refusals (``app.domain.refusals``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app import metrics
+from app.domain.refusals import Refusal
 from app.signing.hsm import HsmError
 
 log = logging.getLogger(__name__)
@@ -37,8 +39,13 @@ PAGES = {
                    "Si vous avez tapé l’adresse dans votre navigateur, vérifiez qu’elle est correcte."),
     405: ErrorPage(405, "Méthode non autorisée", "Cette action n’est pas possible de cette façon.",
                    "Revenez à la page précédente et utilisez les boutons proposés."),
+    409: ErrorPage(409, "Demande dépassée", "Le dossier a changé depuis l’affichage de la page.",
+                   "Rechargez la page pour voir où il en est, puis recommencez si l’action est encore possible."),
     413: ErrorPage(413, "Fichier trop volumineux", "Le fichier ou le formulaire envoyé dépasse la taille autorisée.",
                    "Réduisez la taille du fichier puis recommencez."),
+    422: ErrorPage(422, "Demande refusée", "La demande n’a pas été enregistrée.",
+                   "Revenez à la page précédente (bouton Retour du navigateur) : ce que vous aviez saisi y est en "
+                   "général encore. Corrigez ce qui est signalé, puis recommencez."),
     429: ErrorPage(429, "Trop de tentatives", "Vous avez fait trop de demandes en peu de temps.",
                    "Patientez quelques minutes avant de réessayer."),
     500: ErrorPage(500, "Erreur inattendue", "Désolé, le service rencontre un problème.",
@@ -71,7 +78,7 @@ def _acme_error(page: ErrorPage, detail: str | None):
     return response
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, *, back: str | None = None):
     from app.web.rendering import render
 
     page = PAGES.get(code) or PAGES[500 if code >= 500 else 400]
@@ -85,7 +92,7 @@ def render_error(code: int, detail: str | None = None):
         if code == 503:
             response.headers["Retry-After"] = "60"
         return response
-    response = render("errors/error.html", status=code, error=page, detail=detail)
+    response = render("errors/error.html", status=code, error=page, detail=detail, back=back)
     if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
         # a block request (a filter, a field): the error's content block takes the page's content; a boosted
         # navigation got the whole page and replaces the whole page, as a plain link would
@@ -101,6 +108,12 @@ def register(app: Flask) -> None:
     def csrf_error(exc):
         return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque (session terminée ?) : "
                                  "reconnectez-vous si besoin, puis renvoyez le formulaire.")
+
+    @app.errorhandler(Refusal)
+    def refusal(exc: Refusal):
+        from app.web.refusals import answer
+
+        return answer(exc)
 
     @app.errorhandler(HsmError)
     def hsm_error(exc):

@@ -97,7 +97,7 @@ def create_app(config: dict | None = None) -> Flask:
         from pathlib import Path
 
         from app.operations import card_feed
-        from app.psc.sandbox import registry
+        from app.psc import registry
 
         registry_path = Path(settings.psc_sandbox_registry)
         card_feed.listener = lambda changes: registry.set_statuses(registry_path, changes)

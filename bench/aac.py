@@ -106,8 +106,8 @@ def run(work: Path, url: str, args) -> None:
     from app.operations.login import open_session
     from app.operations.pki import init_pki
     from app.psc.claims import identity_from_userinfo
-    from app.psc.sandbox.identities import find, psc_claims
     from app.signing.hsm import Hsm
+    from psc_sandbox.identities import find, psc_claims
     from seeds.loader import load
 
     upgrade(url)

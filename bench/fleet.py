@@ -66,7 +66,7 @@ def run(work: Path, url: str, args) -> None:
     from app.models import Person
     from app.operations.login import open_session
     from app.psc.claims import identity_from_userinfo
-    from app.psc.sandbox.identities import find, psc_claims
+    from psc_sandbox.identities import find, psc_claims
     from seeds.loader import load
 
     upgrade(url)

@@ -142,7 +142,7 @@ def _run(args, work, url, env) -> None:
     ports = [free_port() for _ in range(args.nodes)]
     front = free_port() if args.nodes == 2 else ports[0]
     procs = [subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
-                               "app.psc.sandbox:create_sandbox_app()"],
+                               "psc_sandbox:create_sandbox_app()"],
                               env=dict(os.environ, PSC_SANDBOX_PORT=str(sandbox_port), INSTANCE_PATH=str(work / "sb"),
                                        PSC_SANDBOX_REDIRECT_URIS=f"http://127.0.0.1:{front}/auth/psc/callback"),
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]

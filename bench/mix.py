@@ -34,7 +34,7 @@ def prepare(database, hsm, app, *, drafts: int, requests: int, revocations: int 
     from app.operations.login import open_session
     from app.operations.pki import init_pki
     from app.psc.claims import identity_from_userinfo
-    from app.psc.sandbox.identities import find, psc_claims
+    from psc_sandbox.identities import find, psc_claims
     from seeds.loader import load
 
     serializer = app.session_interface.get_signing_serializer(app)

@@ -80,7 +80,7 @@ def prepare(work: Path, url: str) -> tuple[dict, dict[str, str]]:
     from app.models import Structure
     from app.operations.login import open_session
     from app.psc.claims import identity_from_userinfo
-    from app.psc.sandbox.identities import find, psc_claims
+    from psc_sandbox.identities import find, psc_claims
     from seeds.loader import load
 
     upgrade(url)

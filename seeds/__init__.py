@@ -1,1 +1,1 @@
-"""Demo and test data, and its idempotent loader (`flask seed`)."""
+"""Demo and test data, and its idempotent loader (`python -m seeds`)."""

@@ -104,7 +104,7 @@ def start_sandbox(instance: Path, env: dict) -> tuple[subprocess.Popen, dict]:
     port = free_port()
     full = dict(os.environ, **env, PSC_SANDBOX_PORT=str(port), INSTANCE_PATH=str(instance))
     proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.sandbox.conf.py",
-                    "app.psc.sandbox:create_sandbox_app()"], full, "sandbox")
+                    "psc_sandbox:create_sandbox_app()"], full, "sandbox")
     url = f"http://localhost:{port}"
     wait_for(f"{url}/healthz", proc)
     return proc, {"url": url, "port": port, "registry": str(instance / "psc-sandbox-identities.json"), "discovery":

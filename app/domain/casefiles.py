@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .codes import Code, CodeSet
 from .inputs import parse_id
 from .permissions import Actor
+from .refusals import Refusal
 
 STATES = CodeSet(
     "filing_state",
@@ -29,12 +30,8 @@ FINAL_STATES = frozenset({"accepte", "refuse", "classe_sans_suite"})
 FILER, BACK_OFFICE = "filer", "back_office"
 
 
-class InvalidTransition(Exception):
+class InvalidTransition(Refusal):
     """The transition cannot be taken now; ``str(exc)`` is French, ``field`` names the form field if any."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 from werkzeug.exceptions import NotFound
 
+from app.domain.refusals import Refusal
 from app.models import Filing, FilingAttachment, FilingAttachmentContent, FilingAttachmentPending
 from app.operations import audit
 
@@ -18,8 +19,11 @@ ACCEPTED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
 MAX_PER_FILING = 10
 
 
-class AttachmentError(ValueError):
-    """A French message for the filer; nothing was stored."""
+class AttachmentError(Refusal):
+    """A French message for the filer, about the file field; nothing was stored."""
+
+    def __init__(self, message: str):
+        super().__init__(message, field="piece")
 
 
 def attach(db: Session, filing: Filing, upload, *, max_bytes: int, actor: str) -> FilingAttachment:

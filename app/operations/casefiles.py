@@ -19,17 +19,17 @@ from app.domain.cardorders import CARD_MACHINE
 from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, Machine, involvement_of
 from app.domain.clock import for_people
 from app.domain.permissions import Actor, scope_of
+from app.domain.refusals import Refusal
 from app.models import CardOrder, Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
 
 
-class Refused(Exception):
+class Refused(Refusal):
     """The filing breaks rules; ``errors`` maps step -> {field: French message}. Nothing was stored."""
 
     def __init__(self, errors: dict[str, dict[str, str]]):
-        super().__init__("; ".join(m for errs in errors.values() for m in errs.values()))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
 @dataclass(frozen=True)

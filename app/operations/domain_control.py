@@ -37,7 +37,7 @@ from app.domain.domain_control import (
 )
 from app.domain.inputs import parse_int
 from app.domain.permissions import scope_of
-from app.models import DomainControl, Structure
+from app.models import DomainControl, ServDomain, Structure
 from app.models.base import aware, utcnow
 from app.operations import audit
 
@@ -266,10 +266,13 @@ def _shut(connection: http.client.HTTPConnection) -> None:
         connection.sock.shutdown(socket.SHUT_RDWR)
 
 
+def declared(db: Session, structure: Structure) -> list[str]:
+    """The structure's declared domains, and its EJ's when it is a site."""
+    return sorted(set(db.exec(select(ServDomain.name).where(ServDomain.structure_id.in_(scope_of(structure)))).all()))
+
+
 def ask(db: Session, structure: Structure, *, text: str, method: str, actor: str) -> DomainControl:
     """A new challenge for ``text`` on ``structure`` (nothing checked yet)."""
-    from app.operations.domains import declared
-
     name = parse_domain(text)
     if not any(within(name, domain) for domain in declared(db, structure)):
         raise DomainError(f"« {name} » n’est dans aucun domaine déclaré par la structure : déclarez d’abord son "

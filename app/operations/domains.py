@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 
 from app.domain.certificates import CertificateRequestError, check_declared, parse_domains
 from app.domain.domain_control import DomainError
-from app.domain.permissions import scope_of
 from app.models import ServDomain, Structure
 from app.models.base import utcnow
 from app.operations import audit, domain_control
@@ -17,10 +16,7 @@ class CaaRefused(CertificateRequestError):
     """A name's CAA records do not allow the portal to issue (ACME answers it with the « caa » problem type)."""
 
 
-def declared(db: Session, structure: Structure) -> list[str]:
-    """The structure's declared domains, and its EJ's when it is a site."""
-    scope = scope_of(structure)
-    return sorted(set(db.exec(select(ServDomain.name).where(ServDomain.structure_id.in_(scope))).all()))
+declared = domain_control.declared  # where a domain is proved; certificates and ACME read it here
 
 
 def declare(db: Session, *, structure_id: int, text: str, source: str, actor: str) -> list[str]:

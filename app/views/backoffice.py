@@ -8,16 +8,18 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
-from app.db import after_commit, get_session, refuse
-from app.domain.casefiles import STATES, InvalidTransition, Involvement, conflict
+from app.db import after_commit, get_session
+from app.domain.casefiles import STATES, Involvement, conflict
 from app.domain.forms import FORMS
 from app.domain.inputs import parse_id
+from app.domain.refusals import Refusal
 from app.models import Filing, Structure
 from app.models.base import utcnow
 from app.operations import casefiles
 from app.operations.forms import workflow
-from app.psc.sandbox import registry
+from app.psc import registry
 from app.web.casefiles import LoadedCase, case_page, case_target
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -89,19 +91,16 @@ def show(filing_id: int, target: LoadedCase):
 def act(filing_id: int, verb: str, target: LoadedCase):
     db = get_session()
     text = request.form.get("message", "")
+    on_refusal(lambda refusal: case_page(target, back_office=True, error=str(refusal), message=text, posted_verb=verb),
+               target.filing)
     unconfirmed = verb == "accepter" and not request.form.get("confirmation")
     if unconfirmed and conflict(g.actor, casefiles.involvement(db, target.filing)) is None:  # cards, roles: sure?
-        return case_page(target, back_office=True, status=422, posted_verb=verb, message=text,
-                         error="Cochez la confirmation : l’acceptation applique le formulaire.")
-    try:
-        flow = workflow(current_app.extensions["hsm"], test_identities())
-        casefiles.act(db, target.filing, verb, flow, agent=g.actor,
-                      auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
-                      portal_url=current_app.config["SETTINGS"].portal_base_url
-                      + url_for("filings.show", filing_id=filing_id),
-                      home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
-    except InvalidTransition as exc:
-        refuse(target.filing)
-        return case_page(target, back_office=True, status=422, error=str(exc), message=text, posted_verb=verb)
+        raise Refusal("Cochez la confirmation : l’acceptation applique le formulaire.", field="confirmation")
+    flow = workflow(current_app.extensions["hsm"], test_identities())
+    casefiles.act(db, target.filing, verb, flow, agent=g.actor,
+                  auth_method=g.actor.auth_method, message=text, filer_email=target.filer.email,
+                  portal_url=current_app.config["SETTINGS"].portal_base_url
+                  + url_for("filings.show", filing_id=filing_id),
+                  home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
     flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
     return success(url_for("backoffice.show", filing_id=filing_id))

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 
-from app.db import after_commit, get_session, refuse
+from app.db import after_commit, get_session
 from app.domain.cardorders import STRUCTURE, card_actions
-from app.domain.casefiles import BACK_OFFICE, InvalidTransition, conflict
+from app.domain.casefiles import BACK_OFFICE, conflict
 from app.domain.codes import CARD_ORDER_STATES
+from app.errors import render_error
 from app.models import Card, CardOrder, Structure
 from app.operations import cardorders
 from app.operations.casefiles import involvement
-from app.psc.sandbox import registry
+from app.psc import registry
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -38,15 +40,10 @@ def order_target(order_id: int, **_ignored) -> LoadedOrder:
 
 def _apply(target: LoadedOrder, verb: str, by: str, back: str):
     db = get_session()
-    try:
-        cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id, agent=g.actor,
-                          keystore=current_app.extensions["hsm"], reason=request.form.get("motif", ""),
-                          home_url=current_app.config["SETTINGS"].portal_base_url + url_for("main.home"),
-                          base_url=current_app.config["SETTINGS"].portal_base_url)
-    except InvalidTransition as exc:
-        refuse()
-        flash(str(exc), "error")
-        return success(back)
+    cardorders.change(db, target.order, verb, by=by, actor=g.actor.national_id, agent=g.actor,
+                      keystore=current_app.extensions["hsm"], reason=request.form.get("motif", ""),
+                      home_url=current_app.config["SETTINGS"].portal_base_url + url_for("main.home"),
+                      base_url=current_app.config["SETTINGS"].portal_base_url)
     settings = current_app.config["SETTINGS"]
     if verb == "activer" and not settings.is_production:  # the sandbox learns the new card, as ANS's EDIT tool
         order = target.order
@@ -63,21 +60,27 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
 @bp.post("/cartes/<int:order_id>/<verb>")
 @requires("card.manage", target=order_target)
 def structure_act(order_id: int, verb: str, target: LoadedOrder):
-    return _apply(target, verb, STRUCTURE, url_for("dashboard.structure", structure_id=target.structure.id)
-                  + "#cartes")
+    back = url_for("dashboard.structure", structure_id=target.structure.id) + "#cartes"
+    on_refusal(lambda refusal: render_error(refusal.status, str(refusal), back=back))
+    return _apply(target, verb, STRUCTURE, back)
 
 
 @bp.get("/instruction/cartes")
 @requires("agency.ans")
 def queue():
+    return _queue_page()
+
+
+def _queue_page(error: str | None = None):
     db = get_session()
     rows = cardorders.pending_for_agency(db)
     blocked = {o.id: conflict(g.actor, involvement(db, o)) for o, _, _ in rows}
-    return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES, blocked=blocked,
+    return render("backoffice/cards.html", rows=rows, card_states=CARD_ORDER_STATES, blocked=blocked, error=error,
                   actions={o.id: [] if blocked[o.id] else card_actions(o.state, BACK_OFFICE) for o, _, _ in rows})
 
 
 @bp.post("/instruction/cartes/<int:order_id>/<verb>")
 @requires("card.instruct", target=order_target)
 def agency_act(order_id: int, verb: str, target: LoadedOrder):
+    on_refusal(lambda refusal: _queue_page(str(refusal)))
     return _apply(target, verb, BACK_OFFICE, url_for("card_orders.queue"))

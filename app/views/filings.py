@@ -10,15 +10,16 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup, escape
 from sqlmodel import select
 
-from app.db import get_session, keep, refuse
+from app.db import get_session, keep
 from app.db import rows as db_rows
-from app.domain.casefiles import STATES, InvalidTransition
+from app.domain.casefiles import STATES
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
 from app.domain.forms.schema import carried, carried_values, row_index
 from app.domain.forms.schema import labels as field_labels
 from app.domain.inputs import parse_id, parse_int
 from app.domain.permissions import NewFiling, StructureRef, can
+from app.domain.refusals import Refusal
 from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
 from app.operations import casefiles
@@ -26,6 +27,7 @@ from app.operations.casefiles import Refused
 from app.operations.forms import attachments, prefill, rules, workflow
 from app.operations.forms import check as form_check
 from app.web.casefiles import LoadedCase, case_page, case_target, latest_document
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -97,23 +99,26 @@ def start(form: str):
     if form not in FORMS:
         abort(404)
     spec, db = FORMS[form], get_session()
-    error, status = None, 200
+    source = request.form if request.method == "POST" else request.args
+
+    def start_page(error: str | None = None):
+        return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
+                      carried=carried(spec, source), chosen=parse_id(request.args.get("structure", "")))
+
     if request.method == "POST":
+        on_refusal(lambda refusal: start_page(str(refusal)))
         structure = _structure_from(request.form)
         if structure is None:
-            error, status = "Choisissez une structure connue du portail (FINESS ou SIRET).", 422
-        elif not can(g.actor, "filing.start", NewFiling(form, spec.filed_by, structure)):
+            raise Refusal("Choisissez une structure connue du portail (FINESS ou SIRET).", field="structure")
+        if not can(g.actor, "filing.start", NewFiling(form, spec.filed_by, structure)):
             abort(403)
-        elif form == "F413" and (why := rules.certified_identifier_rule(structure)):
-            error, status = why, 422
-        else:
-            payload = carried_values(spec, request.form, _prefill(spec, structure))
-            filing = casefiles.open_draft(db, form=form, structure_id=structure.id, filer_id=g.actor.person_id,
-                                          actor=g.actor.national_id, payload=payload)
-            return success(url_for("filings.step", filing_id=filing.id, step=spec.steps[0].name))
-    source = request.form if request.method == "POST" else request.args
-    return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
-                  status=status, carried=carried(spec, source), chosen=parse_id(request.args.get("structure", "")))
+        if form == "F413" and (why := rules.certified_identifier_rule(structure)):
+            raise Refusal(why, field="structure")
+        payload = carried_values(spec, request.form, _prefill(spec, structure))
+        filing = casefiles.open_draft(db, form=form, structure_id=structure.id, filer_id=g.actor.person_id,
+                                      actor=g.actor.national_id, payload=payload)
+        return success(url_for("filings.step", filing_id=filing.id, step=spec.steps[0].name))
+    return start_page()
 
 
 def _structure_from(form) -> Structure | None:
@@ -179,7 +184,8 @@ def step(filing_id: int, step: str, target: LoadedCase):
     data = filing.payload.get(step)
     if current.repeated and not data:
         data = [{}] * current.min_rows
-    errors, status, edits = {}, 200, {}
+    errors, edits = {}, {}
+    on_refusal(lambda refusal: _step_page(target, current, data, refusal.errors, edits))
     if request.method == "POST":
         data, edits = _step_data(current, request.form, filing.structure_id)
         casefiles.save_part(get_session(), filing, step, data)
@@ -204,13 +210,16 @@ def step(filing_id: int, step: str, target: LoadedCase):
                 following = spec.neighbour(step, back=False)
                 return success(url_for("filings.step", filing_id=filing_id, step=following) if following
                                else url_for("filings.summary", filing_id=filing_id))
-            status = 422
     if errors:
-        status = 422
-    return render("filings/step.html", case=target, spec=spec, step=current, data=data, errors=errors,
-                  focus=edits.get("focus"),
+        raise Refusal(errors=errors)
+    return _step_page(target, current, data, {}, edits)
+
+
+def _step_page(target: LoadedCase, current, data, errors: dict, edits: dict):
+    return render("filings/step.html", case=target, spec=FORMS[target.filing.form], step=current, data=data,
+                  errors=errors, focus=edits.get("focus"),
                   labels=(field_labels(current, data) | {"piece": "Pièce justificative"}) if errors else {},
-                  status=status, documents=attachments(get_session(), filing_id))
+                  documents=attachments(get_session(), target.filing.id))
 
 
 @bp.post("/<int:filing_id>/champ")
@@ -245,15 +254,22 @@ def field(filing_id: int, target: LoadedCase):
             data = {**data, field_name: value}
         casefiles.save_part(get_session(), filing, current.name, data)
         keep()
-    error = check(spec_field, value)
     check_url = url_for("filings.field", filing_id=filing_id)
-    response = render("components/_field.html", spec_field=spec_field, name=name, value=value, error=error,
-                      check_url=check_url, step=current, block="field", status=422 if error else 200)
-    for key, known in filled.items():  # the fields the portal's records fill, swapped in out of band
-        other = next(f for f in current.fields if f.name == key)
-        response.data += render_block("components/_field.html", "field", spec_field=other, name=f"rows-{index}-{key}",
-                                      value=known, error=None, check_url=check_url, step=current, oob=True).encode()
-    return response
+
+    def field_block(error: str | None):
+        response = render("components/_field.html", spec_field=spec_field, name=name, value=value, error=error,
+                          check_url=check_url, step=current, block="field")
+        for key, known in filled.items():  # the fields the portal's records fill, swapped in out of band
+            other = next(f for f in current.fields if f.name == key)
+            response.data += render_block("components/_field.html", "field", spec_field=other,
+                                          name=f"rows-{index}-{key}", value=known, error=None, check_url=check_url,
+                                          step=current, oob=True).encode()
+        return response
+
+    on_refusal(lambda refusal: field_block(str(refusal)))
+    if error := check(spec_field, value):
+        raise Refusal(error, field=name)
+    return field_block(None)
 
 
 @bp.get("/<int:filing_id>/recapitulatif")
@@ -262,8 +278,8 @@ def summary(filing_id: int, target: LoadedCase):
     return _summary(target, None, 200)
 
 
-def _summary(target: LoadedCase, errors: dict | None, status: int):
-    """The summary with ``errors``, or with the draft's own when None."""
+def _summary(target: LoadedCase, errors: dict | None, status: int, error: str | None = None):
+    """The summary with ``errors``, or with the draft's own when None; ``error`` a refusal of the whole file."""
     documents = attachments(get_session(), target.filing.id)
     if errors is None:
         errors = form_check(get_session(), target.filing, documents)
@@ -272,7 +288,8 @@ def _summary(target: LoadedCase, errors: dict | None, status: int):
     return render("filings/summary.html", case=target, spec=spec, errors=errors, flat_errors=flat,
                   step_titles={s.name: s.title for s in spec.steps if s.name in flat},
                   auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),
-                  documents=documents, status=status, assessment=rules.assessment(get_session(), target.filing))
+                  documents=documents, status=status, assessment=rules.assessment(get_session(), target.filing),
+                  error=error)
 
 
 @bp.post("/<int:filing_id>/deposer")
@@ -281,18 +298,12 @@ def deposit(filing_id: int, target: LoadedCase):
     db, filing = get_session(), target.filing
     if not casefiles.editable(filing) and request.form.get("cle") != filing.idempotency_key:
         return success(url_for("filings.show", filing_id=filing_id))  # already deposited: the retried POST lands here
-    try:
-        done = casefiles.deposit(db, filing, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
-                                 auth_method=g.actor.auth_method, idempotency_key=request.form.get("cle", ""),
-                                 filer_email=target.filer.email, portal_url=_link(filing_id),
-                                 home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
-    except Refused as refused:
-        refuse()
-        return _summary(target, refused.errors, 422)
-    except InvalidTransition as exc:
-        refuse()
-        flash(str(exc), "error")
-        return success(url_for("filings.show", filing_id=filing_id))
+    on_refusal(lambda refusal: _summary(target, refusal.errors if isinstance(refusal, Refused) else None, 422,
+                                        error=None if isinstance(refusal, Refused) else str(refusal)))
+    done = casefiles.deposit(db, filing, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
+                             auth_method=g.actor.auth_method, idempotency_key=request.form.get("cle", ""),
+                             filer_email=target.filer.email, portal_url=_link(filing_id),
+                             home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
     if done:
         flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme. L’ANS "
               "l’instruit en quelques jours ouvrés d’habitude : un courriel vous dira sa décision, ou ce qu’il faut "
@@ -323,13 +334,10 @@ def pdf(filing_id: int, target: LoadedCase):
 @bp.post("/<int:filing_id>/message")
 @requires("filing.edit", target=case_target)
 def message(filing_id: int, target: LoadedCase):
-    try:
-        casefiles.write_message(get_session(), target.filing, actor=g.actor.national_id,
-                                message=request.form.get("message", ""), by="filer")
-    except InvalidTransition as exc:
-        refuse()
-        return case_page(target, back_office=False, status=422, error=str(exc),
-                         message=request.form.get("message", ""))
+    on_refusal(lambda refusal: case_page(target, back_office=False, error=str(refusal),
+                                         message=request.form.get("message", "")))
+    casefiles.write_message(get_session(), target.filing, actor=g.actor.national_id,
+                            message=request.form.get("message", ""), by="filer")
     flash("Message envoyé à l’agence.", "success")
     return success(url_for("filings.show", filing_id=filing_id))
 
@@ -337,21 +345,19 @@ def message(filing_id: int, target: LoadedCase):
 @bp.post("/<int:filing_id>/pieces")
 @requires("filing.edit", target=case_target)
 def upload(filing_id: int, target: LoadedCase):
-    settings = current_app.config["SETTINGS"]
-    upload = request.files.get("piece")
-    try:
-        if not casefiles.editable(target.filing):
-            raise attached.AttachmentError("Le dossier n’est plus modifiable.")
-        attached.attach(get_session(), target.filing, upload, max_bytes=settings.attachment_max_bytes,
-                        actor=g.actor.national_id)
-        flash("Pièce jointe ajoutée.", "success")
-    except attached.AttachmentError as exc:
-        refuse()
-        flash(str(exc), "error")
-    spec = FORMS[target.filing.form]
-    if request.form.get("_retour") == "dossier" or not spec.attachment:  # a document the agency asked for
+    settings, spec = current_app.config["SETTINGS"], FORMS[target.filing.form]
+    to_case = request.form.get("_retour") == "dossier" or not spec.attachment  # a document the agency asked for
+    last = spec.steps[-1]
+    on_refusal(lambda refusal: case_page(target, back_office=False, error=str(refusal)) if to_case
+               else _step_page(target, last, target.filing.payload.get(last.name), {"piece": str(refusal)}, {}))
+    if not casefiles.editable(target.filing):
+        raise attached.AttachmentError("Le dossier n’est plus modifiable.")
+    attached.attach(get_session(), target.filing, request.files.get("piece"), max_bytes=settings.attachment_max_bytes,
+                    actor=g.actor.national_id)
+    flash("Pièce jointe ajoutée.", "success")
+    if to_case:
         return success(url_for("filings.show", filing_id=filing_id) + "#pieces-jointes")
-    return success(url_for("filings.step", filing_id=filing_id, step=spec.steps[-1].name) + "#pieces")
+    return success(url_for("filings.step", filing_id=filing_id, step=last.name) + "#pieces")
 
 
 @bp.get("/<int:filing_id>/pieces/<int:attachment_id>")
@@ -367,11 +373,7 @@ def attachment(filing_id: int, attachment_id: int, target: LoadedCase):
 @bp.post("/<int:filing_id>/supprimer")
 @requires("filing.edit", target=case_target)
 def delete(filing_id: int, target: LoadedCase):
-    try:
-        casefiles.delete_draft(get_session(), target.filing, actor=g.actor.national_id)
-    except InvalidTransition as exc:
-        refuse()
-        flash(str(exc), "error")
-        return success(url_for("filings.show", filing_id=filing_id))
+    on_refusal(lambda refusal: case_page(target, back_office=False, error=str(refusal)))
+    casefiles.delete_draft(get_session(), target.filing, actor=g.actor.national_id)
     flash("Brouillon supprimé.", "success")
     return success(url_for("filings.index"))

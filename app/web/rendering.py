@@ -6,7 +6,7 @@ message never waits for the next full page.
 
 from __future__ import annotations
 
-from flask import current_app, make_response, render_template, session
+from flask import current_app, g, make_response, render_template, session
 from jinja2_fragments.flask import render_block
 
 from app.extensions import htmx
@@ -17,7 +17,9 @@ def wants_block() -> bool:
 
 
 def render(template: str, *, block: str = "content", status: int = 200, **context):
-    context.setdefault("has_errors", status == 422)  # « Erreur » in the title of every refused form
+    if g.get("refusal") is not None:  # the page a refusal shows again (app/web/refusals.py)
+        status = g.refusal.status
+    context.setdefault("has_errors", status in (409, 422))  # « Erreur » in the title of every refused form
     if not wants_block():
         return make_response(render_template(template, **context), status)
     pending = bool(session.get("_flashes")) and block != "main"  # "main" holds the alerts itself

@@ -22,7 +22,7 @@ def _cookie(app_config, database_url: str, national_id: str) -> str:
     from app.db import Database
     from app.operations.login import open_session
     from app.psc.claims import identity_from_userinfo
-    from app.psc.sandbox.identities import find, psc_claims
+    from psc_sandbox.identities import find, psc_claims
 
     database = Database(database_url)
     with database.session() as db:

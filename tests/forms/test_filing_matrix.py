@@ -32,9 +32,11 @@ ROUTES = {
     ("GET", "/demarches/<int:filing_id>/recapitulatif"): ("draft", EDIT),
     ("POST", "/demarches/<int:filing_id>/deposer"): ("draft", {**POST_EDIT, "filer": 303}),
     ("POST", "/demarches/<int:filing_id>/message"): ("deposited", {**POST_EDIT, "filer": 303}),
-    ("POST", "/demarches/<int:filing_id>/pieces"): ("draft", {**POST_EDIT, "filer": 303}),
+    # the draft was deposited by the row above: the filer's attachment is refused (422, the file's page with its
+    # message), everyone else forbidden
+    ("POST", "/demarches/<int:filing_id>/pieces"): ("draft", {**POST_EDIT, "filer": 422}),
     # on a deposited file: the filer is refused (a deposited file stays), everyone else forbidden
-    ("POST", "/demarches/<int:filing_id>/supprimer"): ("deposited", {**POST_EDIT, "filer": 303}),
+    ("POST", "/demarches/<int:filing_id>/supprimer"): ("deposited", {**POST_EDIT, "filer": 422}),
     # A draft is its author's alone until deposit: not even the agency opens its attachments (nor the draft itself,
     # nor a director reading a mandataire's draft: tests/security/test_review_misc.py).
     ("GET", "/demarches/<int:filing_id>/pieces/<int:attachment_id>"): ("draft", {**FILES, "operator": 403}),

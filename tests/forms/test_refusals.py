@@ -129,9 +129,9 @@ def refusal_cases(world, make_structure, make_person):
                                                    "via le RPPS"),
         "e-mail syntax": (*step_refused({"courriel": "pas-une-adresse"}), 422, "Adresse électronique invalide"),
         "required field": (*step_refused({"courriel": ""}), 422, "Ce champ est obligatoire"),
-        "attachment type from content": (*upload_refused(b"MZ\x90\x00 not a pdf", "preuve.pdf"), 200,
+        "attachment type from content": (*upload_refused(b"MZ\x90\x00 not a pdf", "preuve.pdf"), 422,
                                          "Seuls les fichiers PDF, PNG et JPEG"),
-        "attachment size": (*upload_refused(b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024), "gros.pdf"), 200,
+        "attachment size": (*upload_refused(b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024), "gros.pdf"), 422,
                             "dépasse 5 Mo"),
     }
 

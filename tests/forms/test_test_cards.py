@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from app.models import AuditEvent, Filing, OutboxMessage, PracticeActivity, Structure
-from app.psc.sandbox.identities import psc_claims
+from psc_sandbox.identities import psc_claims
 from tests.forms.test_card_incidents import _judged
 from tests.forms.test_walks import decide, deposit, fill, rows
 

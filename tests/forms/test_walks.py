@@ -359,7 +359,8 @@ def test_a_draft_is_deleted_with_its_attachment_and_a_deposited_file_is_not(app,
     db.expire_all()
     assert db.get(Filing, draft) is None and db.get(FilingAttachmentContent, stored) is None  # bytes with the row
     deposited = make_filing("depose").id
-    assert browser.post(f"/demarches/{deposited}/supprimer").status_code == 303
+    kept = browser.post(f"/demarches/{deposited}/supprimer")
+    assert kept.status_code == 422 and "Seul un brouillon se supprime" in kept.get_data(as_text=True)
     assert db.get(Filing, deposited) is not None
 
 

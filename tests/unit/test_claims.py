@@ -2,7 +2,7 @@ import pytest
 
 from app.psc.claims import identity_from_userinfo
 from app.psc.identity import IdentityError
-from app.psc.sandbox.identities import find, psc_claims
+from psc_sandbox.identities import find, psc_claims
 
 
 def test_sandbox_claims_map_to_identity():

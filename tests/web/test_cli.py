@@ -5,14 +5,15 @@ from sqlmodel import select
 from app.models import AgencyRole
 
 
-def test_seed_is_refused_in_production(app, monkeypatch):
+def test_seed_is_refused_in_production(app, monkeypatch, capsys):
     """(A whole production app is tested in tests/unit/test_config.py: a second app would re-bind the shared
     limiter to its storage.)"""
+    from seeds.__main__ import main
+
     monkeypatch.setattr(app.config["SETTINGS"], "env", "production")
-    result = app.test_cli_runner().invoke(args=["seed"])
-    assert result.exit_code != 0
-    assert "Refusé\u00a0: PORTAL_ENV=production" in result.output
-    assert "Traceback" not in result.output
+    assert main(app) == 1
+    assert "Refusé\u00a0: PORTAL_ENV=production" in capsys.readouterr().err
+    assert "seed" not in app.cli.commands  # the application does not carry its demonstration data
 
 
 def test_roles_grant_from_the_command_line(app, db):

@@ -1,8 +1,7 @@
 """Compassionate access, one module per actor on one blueprint: the prescriber's wizard, the PUI pharmacist, the
 ANSM evaluator, the laboratory, the public verification, and the pages every one of them follows."""
 
-from flask import Blueprint
+from . import agency, history, laboratory, pharmacy, prescriber, public  # noqa: F401  (their routes on bp)
+from .blueprint import bp
 
-bp = Blueprint("aac", __name__)
-
-from . import agency, history, laboratory, pharmacy, prescriber, public  # noqa: E402,F401  (routes on bp)
+__all__ = ["bp"]

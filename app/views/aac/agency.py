@@ -19,7 +19,7 @@ from app.operations import aac_wizard
 from app.web.rendering import render
 from app.web.security import requires
 
-from . import bp
+from .blueprint import bp
 from .shared import LoadedRequest, act, request_target
 
 

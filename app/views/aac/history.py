@@ -18,7 +18,7 @@ from app.operations import aac
 from app.web.rendering import render
 from app.web.security import requires
 
-from . import bp
+from .blueprint import bp
 from .shared import LoadedRequest, page, request_target
 
 PAGE = 20

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import get_session
 from app.domain import aac as rules
-from app.domain.casefiles import InvalidTransition
 from app.models import Filing, ReferentialMedicine
 from app.operations import aac
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
-from . import bp
+from .blueprint import bp
 from .shared import LoadedRequest, page, request_target
 
 
@@ -22,13 +22,9 @@ from .shared import LoadedRequest, page, request_target
 def laboratory_act(filing_id: int, verb: str, target: LoadedRequest):
     if verb != "repondre_labo":
         abort(404)
-    db = get_session()
-    try:
-        aac.move(db, target.filing, verb, rules.LABORATORY, actor=g.actor.national_id,
-                  message=request.form.get("message", ""), auth_method=g.actor.auth_method)
-    except InvalidTransition as exc:
-        refuse(target.filing)
-        return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
+    on_refusal(lambda refusal: page(target, error=str(refusal), posted=request.form, posted_verb=verb), target.filing)
+    aac.move(get_session(), target.filing, verb, rules.LABORATORY, actor=g.actor.national_id,
+             message=request.form.get("message", ""), auth_method=g.actor.auth_method)
     flash("Réponse transmise à l’ANSM.", "success")
     return success(url_for("aac.show", filing_id=filing_id))
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import abort, flash, g, request, url_for
 
-from app.db import get_session, refuse
-from app.domain.casefiles import InvalidTransition
+from app.db import get_session
 from app.models.base import utcnow
 from app.operations import aac
+from app.web.refusals import on_refusal
 from app.web.rendering import success
 from app.web.security import requires
 
-from . import bp
+from .blueprint import bp
 from .shared import LoadedRequest, act, page, request_target
 
 
@@ -19,13 +19,10 @@ from .shared import LoadedRequest, act, page, request_target
 @requires("aac.pui", target=request_target)
 def pharmacist_act(filing_id: int, verb: str, target: LoadedRequest):
     if verb == "modifier":
-        db = get_session()
-        try:
-            changes = aac.pharmacist_edit(db, target.filing, request.form, actor=g.actor.national_id,
-                                          today=utcnow().date())
-        except InvalidTransition as exc:
-            refuse(target.filing)
-            return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
+        on_refusal(lambda refusal: page(target, error=str(refusal), posted=request.form, posted_verb=verb),
+                   target.filing)
+        changes = aac.pharmacist_edit(get_session(), target.filing, request.form, actor=g.actor.national_id,
+                                      today=utcnow().date())
         flash("Modifications enregistrées ; le prescripteur les voit dans l’historique." if changes
               else "Aucune modification.", "success" if changes else "info")
         return success(url_for("aac.show", filing_id=filing_id))

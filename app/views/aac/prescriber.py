@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import abort, flash, g, request, url_for
 
-from app.db import get_session, keep, refuse
-from app.domain.casefiles import InvalidTransition
+from app.db import get_session, keep
 from app.domain.forms import schema
 from app.domain.forms.aac_request import AAC_REQUEST
 from app.models.base import utcnow
 from app.operations import aac, aac_wizard
 from app.operations.casefiles import Refused, delete_draft
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
-from . import bp
+from .blueprint import bp
 from .shared import LoadedRequest, act, link, page, request_target
 
 
@@ -101,12 +101,8 @@ def field(filing_id: int, target: LoadedRequest):
 @bp.post("/acces-compassionnel/<int:filing_id>/renouveler")
 @requires("aac.edit", target=request_target)
 def renew(filing_id: int, target: LoadedRequest):
-    db = get_session()
-    try:
-        filing = aac.renew(db, target.filing, actor=g.actor.national_id, today=utcnow().date())
-    except InvalidTransition as exc:
-        refuse()
-        return page(target, status=422, error=str(exc))
+    on_refusal(lambda refusal: page(target, error=str(refusal)))
+    filing = aac.renew(get_session(), target.filing, actor=g.actor.national_id, today=utcnow().date())
     flash("Renouvellement pré-rempli : complétez les données cliniques de la période écoulée.", "success")
     return success(url_for("aac.step", filing_id=filing.id, step="prescription"))
 
@@ -114,14 +110,10 @@ def renew(filing_id: int, target: LoadedRequest):
 @bp.post("/acces-compassionnel/<int:filing_id>/envoyer")
 @requires("aac.edit", target=request_target)
 def submit(filing_id: int, target: LoadedRequest):
-    db = get_session()
-    try:
-        aac.submit(db, target.filing, actor=g.actor.national_id, auth_method=g.actor.auth_method,
-                   activity_ids=g.actor.activity_structure_ids, today=utcnow().date(), link=link(filing_id))
-    except (Refused, InvalidTransition) as exc:
-        refuse(target.filing)
-        return page(target, status=422, error="La demande est incomplète : complétez les étapes signalées."
-                     if isinstance(exc, Refused) else str(exc))
+    on_refusal(lambda refusal: page(target, error="La demande est incomplète : complétez les étapes signalées."
+                                    if isinstance(refusal, Refused) else str(refusal)), target.filing)
+    aac.submit(get_session(), target.filing, actor=g.actor.national_id, auth_method=g.actor.auth_method,
+               activity_ids=g.actor.activity_structure_ids, today=utcnow().date(), link=link(filing_id))
     flash(f"Demande {target.filing.reference} envoyée à la PUI.", "success")
     return success(url_for("aac.show", filing_id=filing_id))
 
@@ -139,10 +131,7 @@ def prescriber_act(filing_id: int, verb: str, target: LoadedRequest):
 @bp.post("/acces-compassionnel/<int:filing_id>/supprimer")
 @requires("aac.edit", target=request_target)
 def delete(filing_id: int, target: LoadedRequest):
-    try:
-        delete_draft(get_session(), target.filing, actor=g.actor.national_id)
-    except InvalidTransition as exc:
-        refuse()
-        return page(target, status=422, error=str(exc))
+    on_refusal(lambda refusal: page(target, error=str(refusal)))
+    delete_draft(get_session(), target.filing, actor=g.actor.national_id)
     flash("Brouillon de demande supprimé.", "success")
     return success(url_for("aac.index"))

@@ -10,7 +10,7 @@ from app.extensions import limiter
 from app.models import Filing, FilingDocument
 from app.web.rendering import render
 
-from . import bp
+from .blueprint import bp
 
 
 @bp.get("/verification/<code>")

@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from flask import abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import get_session
 from app.domain import aac as rules
-from app.domain.casefiles import InvalidTransition, conflict
+from app.domain.casefiles import conflict
 from app.domain.inputs import parse_id, parse_int
 from app.domain.permissions import can
 from app.models import Filing, FilingDocument, Person, Structure
 from app.models.base import utcnow
 from app.operations import aac, aac_wizard
 from app.operations.casefiles import history, involvement
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 
 
@@ -80,34 +81,31 @@ def act(target: LoadedRequest, verb: str):
     db, filing = get_session(), target.filing
     form, settings, today = request.form, current_app.config["SETTINGS"], utcnow().date()
     keystore = current_app.extensions["hsm"]
-    try:
-        if verb == "transmettre":
-            automatic = aac.transmit(db, filing, keystore, actor=g.actor.national_id, auth_method=g.actor.auth_method,
-                                     base_url=settings.portal_base_url, today=today)
-            message = ("Demande transmise et conforme : autorisation délivrée immédiatement." if automatic
-                       else "Demande transmise à l’ANSM pour évaluation.")
-        elif verb == "octroyer":
-            medicine = aac_wizard.product(db, filing.payload["medicament"].get("code", ""))
-            aac.grant(db, filing, keystore, actor=g.actor.national_id, by=rules.EVALUATOR, verb="octroyer",
-                      agent=g.actor,
-                      days=parse_int(form.get("duree", ""), high=100_000) or 0,
-                      conditions=form.get("conditions") or (medicine.conditions if medicine else ""),
-                      comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
-            message = "Autorisation accordée et scellée."
-        elif verb == "refuser":
-            aac.refuse(db, filing, keystore, actor=g.actor.national_id, agent=g.actor, reason=form.get("motif", ""),
-                       comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
-            message = "Refus notifié et scellé."
-        else:
-            by = rules.AAC_MACHINE.transitions.get(verb)
-            if by is None or by.by not in (rules.PRESCRIBER, rules.PHARMACIST, rules.EVALUATOR):
-                abort(404)
-            aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
-                      auth_method=g.actor.auth_method, link=link(filing.id))
-            message = by.done or f"Demande : {rules.AAC_STATES[filing.state].lower()}."
-    except InvalidTransition as exc:
-        refuse(filing)
-        return page(target, status=422, error=str(exc), posted=request.form, posted_verb=verb)
+    on_refusal(lambda refusal: page(target, error=str(refusal), posted=form, posted_verb=verb), filing)
+    if verb == "transmettre":
+        automatic = aac.transmit(db, filing, keystore, actor=g.actor.national_id, auth_method=g.actor.auth_method,
+                                 base_url=settings.portal_base_url, today=today)
+        message = ("Demande transmise et conforme : autorisation délivrée immédiatement." if automatic
+                   else "Demande transmise à l’ANSM pour évaluation.")
+    elif verb == "octroyer":
+        medicine = aac_wizard.product(db, filing.payload["medicament"].get("code", ""))
+        aac.grant(db, filing, keystore, actor=g.actor.national_id, by=rules.EVALUATOR, verb="octroyer",
+                  agent=g.actor,
+                  days=parse_int(form.get("duree", ""), high=100_000) or 0,
+                  conditions=form.get("conditions") or (medicine.conditions if medicine else ""),
+                  comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
+        message = "Autorisation accordée et scellée."
+    elif verb == "refuser":
+        aac.refuse(db, filing, keystore, actor=g.actor.national_id, agent=g.actor, reason=form.get("motif", ""),
+                   comment=form.get("message", ""), base_url=settings.portal_base_url, today=today)
+        message = "Refus notifié et scellé."
+    else:
+        by = rules.AAC_MACHINE.transitions.get(verb)
+        if by is None or by.by not in (rules.PRESCRIBER, rules.PHARMACIST, rules.EVALUATOR):
+            abort(404)
+        aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
+                  auth_method=g.actor.auth_method, link=link(filing.id))
+        message = by.done or f"Demande : {rules.AAC_STATES[filing.state].lower()}."
     flash(message, "success")
     return success(url_for("aac.show", filing_id=filing.id))
 

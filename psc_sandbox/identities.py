@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app.psc import registry
 from seeds import data
-
-from . import registry
 
 STRUCTURES = {s["key"]: s for s in data.STRUCTURES}
 TEST_CARD_PIN = "1234"  # every sandbox test card has this PIN; three wrong PINs block the card

@@ -4,7 +4,7 @@ Discovery at PSC's non-standard path, authorize on another host name than the is
 vs ``127.0.0.1``), RS256 tokens, 120-second access tokens, userinfo as a signed JWT or JSON, and a
 login page listing the seeds' test identities with the card (PIN) or e-CPS (phone approval) paths.
 
-Run it with ``gunicorn 'app.psc.sandbox:create_sandbox_app()'`` (one process: its state is in memory).
+Run it with ``gunicorn 'psc_sandbox:create_sandbox_app()'`` (one process: its state is in memory).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def create_sandbox_app(settings: dict | None = None) -> Flask:
     cfg = {**_settings(), **(settings or {})}
     if not cfg["client_secret"]:
         raise SystemExit("psc-sandbox : PSC_CLIENT_SECRET manquant (le même que celui du portail).")
-    app = Flask(__name__, static_folder=os.path.join(os.path.dirname(__file__), "..", "..", "static"),
+    app = Flask(__name__, static_folder=os.path.join(os.path.dirname(__file__), "..", "app", "static"),
                 static_url_path="/static")
     app.config.update(SANDBOX=cfg)
     identities.REGISTRY = Path(cfg["registry"]) if cfg.get("registry") else None
