@@ -15,6 +15,8 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 from publicsuffixlist import PublicSuffixList
 
+from .refusals import Refusal
+
 # The portal's own private arc (placeholder enterprise arc for this deployment's policies).
 POLICY_ARC = "1.2.250.1.999.1"
 PROFESSION_EXTENSION = ObjectIdentifier("1.2.250.1.71.1.2.7")
@@ -22,12 +24,11 @@ DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.4.1.311.10.3.12")
 VALIDITY_YEARS = 3
 
 
-class CertificateRequestError(ValueError):
+class CertificateRequestError(Refusal, ValueError):
     """The request cannot be honoured; ``field`` names the form field, the message is French."""
 
     def __init__(self, message: str, field: str = "csr"):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from app.domain.certificates import parse_domains, within
+from app.domain.refusals import Refusal
 
 METHODS = {"dns-01": "Enregistrement DNS TXT", "http-01": "Fichier sur le serveur web"}
 DNS_LABEL = "_acme-challenge"
@@ -47,12 +48,11 @@ def proof_valid_until(validated_at: datetime) -> datetime:
     return validated_at + timedelta(days=policy_on(validated_at.date()).proof_reuse_days)
 
 
-class DomainError(ValueError):
+class DomainError(Refusal, ValueError):
     """A French message for the administrator, next to the field it names."""
 
     def __init__(self, message: str, field: str = "domaine"):
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field)
 
 
 def parse_domain(text: str) -> str:

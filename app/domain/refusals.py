@@ -33,6 +33,12 @@ class Conflict(Refusal):
     status = 409
 
 
+class OutOfScope(Refusal):
+    """What the request names is not the actor's to act on (a structure they do not administer): 403."""
+
+    status = 403
+
+
 def _messages(errors: dict):
     for value in errors.values():
         if isinstance(value, dict):

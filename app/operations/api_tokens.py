@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -15,17 +14,14 @@ from app.models import ApiToken, Person, Structure
 from app.models.base import aware, utcnow
 from app.operations import audit
 from app.operations.certificates import administers
+from app.operations.scoped_secrets import checked_request
 
 PREFIX = "pst_"
 VALIDITY_DAYS = (30, 90, 365)
 
 
 class TokenError(Exception):
-    """``status`` is the HTTP status (401: who are you, 403: not allowed); the message is French."""
-
-    def __init__(self, message: str, status: int = 401):
-        super().__init__(message)
-        self.status = status
+    """The caller is not authenticated: no token, or one unknown, revoked or expired (the message is French)."""
 
 
 def _hash(raw: str) -> str:
@@ -35,22 +31,12 @@ def _hash(raw: str) -> str:
 def create_token(db: Session, person: Person, *, name: str, structure_ids: list[int], families: list[str],
                  days: int) -> tuple[ApiToken, str]:
     """Returns the row and the token itself, which is never stored nor shown again."""
-    if not name.strip() or len(name) > 100:
-        raise TokenError("Donnez un nom au jeton (le logiciel qui l’utilisera), 100 caractères au plus.", 422)
-    if days not in VALIDITY_DAYS:
-        raise TokenError("Durée de validité : 30, 90 ou 365 jours.", 422)
-    if not families or set(families) - {"ORG", "SERV"}:
-        raise TokenError("Choisissez au moins une famille de certificats.", 422)
-    if not structure_ids:
-        raise TokenError("Choisissez au moins une structure.", 422)
-    for sid in structure_ids:
-        structure = db.get(Structure, sid)
-        if structure is None or not all(administers(db, person.id, structure, f) for f in families):
-            raise TokenError("Un jeton ne peut porter que sur les structures et familles que vous administrez.", 403)
+    expires_at = checked_request(db, person, name=name, days=days, durations=VALIDITY_DAYS,
+                                 structure_ids=structure_ids, families=families,
+                                 named_for="le logiciel qui utilisera le jeton", scope="Un jeton")
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(person_id=person.id, name=name.strip(), token_sha256=_hash(raw), prefix=raw[:12],
-                     structure_ids=sorted(set(structure_ids)), families=sorted(set(families)),
-                     expires_at=utcnow() + timedelta(days=days))
+                     structure_ids=sorted(set(structure_ids)), families=sorted(set(families)), expires_at=expires_at)
     db.add(token)
     db.flush()
     audit.record(db, actor=person.national_id, action="api_token.created", object_type="api_token",

@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from app.models import EabCredential, Person, Structure
 from app.models.base import aware, utcnow
 from app.operations import audit
-from app.operations.api_tokens import TokenError
 from app.operations.certificates import administers
+from app.operations.scoped_secrets import checked_request
 from app.signing.keystore import KeyStore
 
 VALIDITY_DAYS = (7, 30, 90)
@@ -25,21 +25,13 @@ FAMILY = "SERV"
 def create(db: Session, keystore: KeyStore, person: Person, *, name: str, structure_ids: list[int],
            days: int) -> tuple[EabCredential, str]:
     """The row and the HMAC key (base64url), which is never stored outside the HSM nor shown again."""
-    if not name.strip() or len(name) > 100:
-        raise TokenError("Donnez un nom (le serveur ou le client ACME qui l’utilisera), 100 caractères au plus.", 422)
-    if days not in VALIDITY_DAYS:
-        raise TokenError("Durée de validité : 7, 30 ou 90 jours.", 422)
-    if not structure_ids:
-        raise TokenError("Choisissez au moins une structure.", 422)
-    for sid in structure_ids:
-        structure = db.get(Structure, sid)
-        if structure is None or not administers(db, person.id, structure, FAMILY):
-            raise TokenError("Un compte ACME ne peut porter que sur les structures dont vous administrez la famille "
-                             "SERV.", 403)
+    expires_at = checked_request(db, person, name=name, days=days, durations=VALIDITY_DAYS,
+                                 structure_ids=structure_ids, families=[FAMILY],
+                                 named_for="le serveur ou le client ACME qui l’utilisera", scope="Un compte ACME")
     key_id, secret = _no_leading_dash(lambda: secrets.token_urlsafe(24)), _no_leading_dash(
         lambda: secrets.token_bytes(32), shown=_b64)
     credential = EabCredential(key_id=key_id, key_label=f"eab-{key_id}", person_id=person.id, name=name.strip(),
-                               structure_ids=sorted(set(structure_ids)), expires_at=utcnow() + timedelta(days=days))
+                               structure_ids=sorted(set(structure_ids)), expires_at=expires_at)
     db.add(credential)
     db.flush()  # the row first: a refused write leaves no key in the token; a refused import rolls the row back
     keystore.import_secret(credential.key_label, secret)

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.domain.inputs import parse_int
+from app.domain.refusals import Refusal
 from app.models import ReferentialMedicine
 from app.operations import audit
 
@@ -34,9 +35,8 @@ def format_indications(indications: list[dict]) -> str:
                                  + [f"- {c}" for c in i.get("criteria", [])]) for i in indications)
 
 
-def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMedicine | None) -> tuple[
-        ReferentialMedicine | None, dict[str, str]]:
-    """Create or update; returns (product, {}) or (None, {field: message}) with nothing stored."""
+def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMedicine | None) -> ReferentialMedicine:
+    """Create or update; a :class:`Refusal` names every field to correct, with nothing stored."""
     errors: dict[str, str] = {}
     code = existing.code if existing else form.get("code", "").strip().upper()
     if not existing:
@@ -64,7 +64,7 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
     if status == "AAC" and not indications:
         errors["indications"] = "Une AAC porte au moins une indication."
     if errors:
-        return None, errors
+        raise Refusal(errors=errors)
     product = existing or ReferentialMedicine(code=code, name="", dci="", pharmaceutical_form="", strength="",
                                               status=status)
     before = existing.model_dump(exclude={"id"}, mode="json") if existing else None
@@ -80,4 +80,4 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
     db.flush()
     audit.record(db, actor=actor, action="referential.saved", object_type="referential_medicine",
                  object_id=product.id, before=before, after=product.model_dump(exclude={"id"}, mode="json"))
-    return product, {}
+    return product

@@ -6,13 +6,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import get_session
 from app.domain.inputs import parse_id, parse_int
 from app.models import AcmeAccount, EabCredential, Person, Structure
 from app.models.base import utcnow
 from app.operations import domain_control, domains, eab
-from app.operations.api_tokens import TokenError
 from app.views.certificates import administered
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -48,13 +48,10 @@ def create():
     db, form = get_session(), request.form
     structure_ids = [i for v in form.getlist("structures") if (i := parse_id(v)) is not None]
     days = parse_int(form.get("jours", ""), high=1000) or 0
-    try:
-        credential, shown = eab.create(db, current_app.extensions["hsm"], db.get(Person, g.actor.person_id),
-                                       name=form.get("nom", ""), structure_ids=structure_ids, days=days)
-    except TokenError as exc:
-        refuse()
-        return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
-                     values={"nom": form.get("nom", ""), "structures": structure_ids})
+    on_refusal(lambda refusal: _page(error=str(refusal), values={"nom": form.get("nom", ""),
+                                                                  "structures": structure_ids}))
+    credential, shown = eab.create(db, current_app.extensions["hsm"], db.get(Person, g.actor.person_id),
+                                   name=form.get("nom", ""), structure_ids=structure_ids, days=days)
     structure = db.get(Structure, credential.structure_ids[0])
     declared = domains.declared(db, structure)
     proven = [d for d in declared if domain_control.covers(db, structure, f"serveur.{d}")]

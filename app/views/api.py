@@ -6,10 +6,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 from sqlmodel import select
 
-from app.db import bookkeeping, get_session, refuse
-from app.domain.certificates import PROFILES, CertificateRequestError
+from app.db import bookkeeping, get_session
+from app.domain.certificates import PROFILES
 from app.domain.inputs import parse_id
 from app.domain.products import PRODUCTS, certificate_status
+from app.domain.refusals import Refusal
 from app.extensions import csrf
 from app.models import IssuedCertificate, Structure
 from app.models.base import utcnow
@@ -55,7 +56,7 @@ def _describe(c: IssuedCertificate, *, with_pem: bool = False) -> dict:
 
 @bp.errorhandler(TokenError)
 def _token_error(exc: TokenError):
-    return error(str(exc), exc.status)
+    return error(str(exc), 401)
 
 
 @bp.get("/certificats")
@@ -97,7 +98,7 @@ def order():
     if not isinstance(body, dict):
         return error("Corps JSON attendu.", 400)
     if (wrong := order_error(body)) is not None:
-        return error(wrong[0], 422, wrong[1])
+        raise Refusal(wrong[0], field=wrong[1])
     previous = None
     if body.get("renouvellement_de") is not None:
         renewed_id = parse_id(body["renouvellement_de"])
@@ -115,10 +116,10 @@ def order():
         return error("Cette structure ou cette famille n’est pas dans le périmètre du jeton.", 403, "structure_id")
     product = PRODUCTS.get((family, usage))
     if product is None:
-        return error("Usage inconnu pour cette famille.", 422, "usage")
+        raise Refusal("Usage inconnu pour cette famille.", field="usage")
     csrs = body.get("csrs") or ({product.profiles[0]: body["csr"]} if isinstance(body.get("csr"), str) else {})
     if not isinstance(csrs, dict) or not all(isinstance(v, str) for v in csrs.values()):
-        return error("« csr » (texte PEM) ou « csrs » (profil → PEM) attendu.", 422, "csr")
+        raise Refusal("« csr » (texte PEM) ou « csrs » (profil → PEM) attendu.", field="csr")
     emails = previous.contact_emails if previous else []
     order = CertificateOrder(
         family=family, usage=usage, structure_id=structure.id,
@@ -128,13 +129,9 @@ def order():
         copy_email=body.get("courriel_copie") or (emails[1] if len(emails) > 1 else ""),
         csrs={k: v.encode() for k, v in csrs.items()}, attestation=bool(body.get("attestation")),
         renewal_of=previous.id if previous else None)
-    try:
-        filing, issued = order_certificates(db, current_app.extensions["hsm"], order, person_id=person.id,
-                                            actor=person.national_id, auth_method="api",
-                                            base_url=current_app.config["SETTINGS"].portal_base_url)
-    except CertificateRequestError as exc:
-        refuse()
-        return error(str(exc), 422, exc.field)
+    filing, issued = order_certificates(db, current_app.extensions["hsm"], order, person_id=person.id,
+                                        actor=person.national_id, auth_method="api",
+                                        base_url=current_app.config["SETTINGS"].portal_base_url)
     return jsonify({"commande": filing.reference, "certificats": [_describe(c, with_pem=True) for c in issued]}), 201
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import get_session
 from app.domain.inputs import parse_id, parse_int
 from app.models import ApiToken, Person, Structure
 from app.models.base import utcnow
-from app.operations.api_tokens import VALIDITY_DAYS, TokenError, create_token, revoke_token
+from app.operations.api_tokens import VALIDITY_DAYS, create_token, revoke_token
 from app.views.certificates import administered
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -44,13 +45,10 @@ def create():
     structure_ids = [i for v in form.getlist("structures") if (i := parse_id(v)) is not None]
     families = form.getlist("familles")
     days = parse_int(form.get("jours", ""), high=10_000) or 0
-    try:
-        token, raw = create_token(db, db.get(Person, g.actor.person_id), name=form.get("nom", ""),
-                                  structure_ids=structure_ids, families=families, days=days)
-    except TokenError as exc:
-        refuse()
-        return _page(status=exc.status if exc.status != 401 else 422, error=str(exc),
-                     values={"nom": form.get("nom", ""), "structures": structure_ids, "familles": families})
+    on_refusal(lambda refusal: _page(error=str(refusal), values={"nom": form.get("nom", ""),
+                                                                  "structures": structure_ids, "familles": families}))
+    token, raw = create_token(db, db.get(Person, g.actor.person_id), name=form.get("nom", ""),
+                              structure_ids=structure_ids, families=families, days=days)
     return _page(raw=raw, created=token)
 
 

@@ -7,19 +7,21 @@ import shlex
 from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import get_session
 from app.domain.certificates import PROFILES, CertificateRequestError, organisation_subject
 from app.domain.forms import schema
 from app.domain.forms.certificate_request import CERT_REQUEST
 from app.domain.forms.schema import Situation
 from app.domain.inputs import parse_id
 from app.domain.products import PRODUCTS, USAGES, StructureFacts, structure_decision, usages_for
+from app.domain.refusals import Refusal
 from app.models import Filing, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import domains
 from app.operations.certificates import CertificateOrder, contacts_from_f413, order_certificates
 from app.signing.csr import load_csr
 from app.views.certificates import administered
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -151,9 +153,12 @@ def _csr_message(data: bytes) -> tuple[str, bool]:
 def check_csr():
     """The immediate check of an uploaded (or pasted) CSR: key type and size, or the problem in French."""
     name = request.form.get("_champ", "csr_ORG_AUTH_CLI")
+    on_refusal(lambda refusal: render("certificates/_csr_check.html", name=name, message=str(refusal), ok=False,
+                                      block="check"))
     message, ok = _csr_message(_csr_bytes(name))
-    return render("certificates/_csr_check.html", name=name, message=message, ok=ok, block="check",
-                  status=200 if ok else 422)
+    if not ok:
+        raise Refusal(message, field=name)
+    return render("certificates/_csr_check.html", name=name, message=message, ok=ok, block="check")
 
 
 @bp.post("/demande/champ")
@@ -164,13 +169,19 @@ def field():
     if spec_field is None or request.form.get("_step") != DETAILS.name:
         abort(400)
     value = schema.clean(spec_field, request.form.get(spec_field.name, ""))
+
+    def field_block(error: str | None):
+        return render("components/_field.html", spec_field=spec_field, name=spec_field.name, value=value,
+                      error=error, check_url=url_for("certificate_request.field"), step=DETAILS, block="field")
+
+    on_refusal(lambda refusal: field_block(str(refusal)))
     error = schema.check(spec_field, value)
     if error is None and spec_field.kind == "csr" and value:
         message, ok = _csr_message(value.encode())
         error = None if ok else message
-    return render("components/_field.html", spec_field=spec_field, name=spec_field.name, value=value, error=error,
-                  check_url=url_for("certificate_request.field"), step=DETAILS, block="field",
-                  status=422 if error else 200)
+    if error:
+        raise Refusal(error, field=spec_field.name)
+    return field_block(None)
 
 
 def _csr_bytes(name: str) -> bytes:
@@ -201,21 +212,22 @@ def submit():
         email=typed.get("email", ""), copy_email=typed.get("copy_email", ""),
         csrs={p: _csr_bytes(f"csr_{p}") for p in product.profiles}, attestation=bool(typed.get("attestation")),
         renewal_of=chosen["renouvellement"].id if chosen["renouvellement"] else None)
-    db = get_session()
-    try:
-        if errors:
-            raise CertificateRequestError(next(iter(errors.values())), field=next(iter(errors)))
-        filing, issued = order_certificates(db, current_app.extensions["hsm"], order, person_id=g.actor.person_id,
-                                            actor=g.actor.national_id, auth_method=g.actor.auth_method,
-                                            base_url=current_app.config["SETTINGS"].portal_base_url)
-    except CertificateRequestError as exc:
-        refuse()
-        field_name = "insi_name" if exc.field == "service_name" and chosen["usage"] == "INSI" else exc.field
-        errors = errors or {field_name: str(exc)}
+
+    def shown_again(refusal):
+        field_name = "insi_name" if refusal.field == "service_name" and chosen["usage"] == "INSI" else refusal.field
         values = {k: form.get(k, "") for k in ("service_name", "dns_names", "email", "copy_email", "insi_name",
                                                *(f"csr_{p}" for p in product.profiles))}
         values["attestation"] = bool(form.get("attestation"))
-        return render("certificates/request.html", status=422, **_context(chosen, values=values, errors=errors))
+        return render("certificates/request.html",
+                      **_context(chosen, values=values, errors=errors or {field_name: str(refusal)}))
+
+    on_refusal(shown_again)
+    if errors:
+        raise Refusal(errors=errors)
+    filing, issued = order_certificates(get_session(), current_app.extensions["hsm"], order,
+                                        person_id=g.actor.person_id, actor=g.actor.national_id,
+                                        auth_method=g.actor.auth_method,
+                                        base_url=current_app.config["SETTINGS"].portal_base_url)
     flash(f"{len(issued)} certificat{'s' if len(issued) > 1 else ''} délivré{'s' if len(issued) > 1 else ''} "
           f"(commande {filing.reference}).", "success")
     return success(url_for("certificate_request.order", filing_id=filing.id))

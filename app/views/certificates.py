@@ -13,13 +13,15 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from flask import Blueprint, Response, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
-from app.db import get_session, refuse
-from app.domain.certificates import PROFILES, CertificateRequestError
+from app.db import get_session
+from app.domain.certificates import PROFILES
 from app.domain.inputs import parse_id
 from app.domain.products import CERTIFICATE_STATUSES, REVOCATION_REASONS, USAGES, certificate_status
+from app.domain.refusals import Refusal
 from app.models import Authority, IssuedCertificate, Structure
 from app.models.base import utcnow
 from app.operations.pki import revoke_certificate
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -163,23 +165,17 @@ def download(certificate_id: int, name: str, target: LoadedCertificate):
 def revoke(certificate_id: int, target: LoadedCertificate):
     db, c = get_session(), target.certificate
     reason = request.form.get("motif", "")
-    error = None
+    on_refusal(lambda refusal: _page(target, error=str(refusal)), c)
     if reason not in dict(REVOCATION_REASONS):
-        error = "Choisissez le motif de la révocation."
-    elif not request.form.get("confirmation"):
-        error = "Cochez la case pour confirmer : la révocation est immédiate et définitive."
+        raise Refusal("Choisissez le motif de la révocation.", field="motif")
+    if not request.form.get("confirmation"):
+        raise Refusal("Cochez la case pour confirmer : la révocation est immédiate et définitive.",
+                      field="confirmation")
     also = {parse_id(v) for v in request.form.getlist("avec")}
     together = [other for other in _paired(c) if other.id in also]  # only the order's own live certificates
-    if error is None:
-        try:
-            for certificate in (c, *together):
-                revoke_certificate(db, current_app.extensions["hsm"], certificate, reason=reason,
-                                   revoked_by=g.actor.national_id)
-        except CertificateRequestError as exc:
-            refuse()
-            error = str(exc)
-    if error:
-        return _page(target, error=error, status=422)
+    for certificate in (c, *together):
+        revoke_certificate(db, current_app.extensions["hsm"], certificate, reason=reason,
+                           revoked_by=g.actor.national_id)
     names = ", ".join(f"{x.common_name} (n° {x.serial_hex})" for x in (c, *together))
     flash(f"Révoqué{'s' if together else ''} : {names}. La liste de révocation et le répondeur OCSP le disent dès "
           "maintenant.", "success")

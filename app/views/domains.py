@@ -5,22 +5,23 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, g, render_template, request, url_for
 from sqlmodel import select
 
-from app.db import after_commit, get_session, refuse
+from app.db import after_commit, get_session
 from app.domain.domain_control import (
     DNS_LABEL,
     HTTP_PATH,
     METHODS,
-    DomainError,
     expected_value,
     policy_on,
     proof_valid_until,
 )
 from app.domain.inputs import parse_id
+from app.domain.refusals import Refusal
 from app.models import DomainControl, Structure
 from app.models.base import aware, utcnow
 from app.operations import domain_control
 from app.views.certificates import administered
 from app.web.quotas import spend
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
 
@@ -71,15 +72,11 @@ def ask():
     structure = next((s for s in _serv_structures() if s.id == parse_id(form.get("structure", ""))), None)
     values = {"structure": form.get("structure", ""), "domaine": form.get("domaine", ""),
               "methode": form.get("methode", "")}
+    on_refusal(lambda refusal: _page(errors=refusal.errors, values=values))
     if structure is None:
-        return _page(status=422, errors={"structure": "Choisissez une structure dont vous administrez la famille "
-                                                      "SERV."}, values=values)
-    try:
-        control = domain_control.ask(get_session(), structure, text=form.get("domaine", ""),
-                                     method=form.get("methode", ""), actor=g.actor.national_id)
-    except DomainError as exc:
-        refuse()
-        return _page(status=422, errors={exc.field: str(exc)}, values=values)
+        raise Refusal("Choisissez une structure dont vous administrez la famille SERV.", field="structure")
+    control = domain_control.ask(get_session(), structure, text=form.get("domaine", ""),
+                                 method=form.get("methode", ""), actor=g.actor.national_id)
     flash(f"Vérification de {control.name} préparée : publiez la valeur indiquée, puis « Vérifier ».", "success")
     return success(url_for("domains.index") + f"#domaine-{control.id}")
 

@@ -6,8 +6,10 @@ from flask import Blueprint, current_app, redirect, request, url_for
 
 from app.db import get_session, keep, refuse
 from app.domain.forms.schema import EMAIL
+from app.domain.refusals import Refusal
 from app.extensions import limiter
 from app.operations.email_login import HasCard, consume_link, request_link
+from app.web.refusals import on_refusal
 from app.web.rendering import render
 from app.web.security import start_portal_session
 
@@ -23,6 +25,7 @@ def _limit() -> str:
 def ask():
     values = {k: request.form.get(k, "").strip() for k in ("courriel", "nom", "prenom")}
     errors = {}
+    on_refusal(lambda refusal: render("auth/email_ask.html", values=values, errors=refusal.errors, needs_csrf=True))
     if request.method == "POST":
         if not EMAIL.match(values["courriel"]):
             errors["courriel"] = "Adresse électronique invalide (exemple : prenom.nom@etablissement.fr)."
@@ -31,14 +34,14 @@ def ask():
                 errors[key] = "Ce champ est obligatoire."
             elif len(values[key]) > 100:
                 errors[key] = "Ce texte est trop long."
-        if not errors:
-            base = current_app.config["SETTINGS"].portal_base_url + url_for("email_login.ask")
-            request_link(get_session(), email=values["courriel"], family_name=values["nom"],
-                         given_name=values["prenom"], link_base=base)
-            return render("auth/email_sent.html", email=values["courriel"],
-                          dev_inbox=not current_app.config["SETTINGS"].is_production)
-    return render("auth/email_ask.html", values=values, errors=errors, needs_csrf=True,
-                  status=422 if errors else 200)
+        if errors:
+            raise Refusal(errors=errors)
+        base = current_app.config["SETTINGS"].portal_base_url + url_for("email_login.ask")
+        request_link(get_session(), email=values["courriel"], family_name=values["nom"],
+                     given_name=values["prenom"], link_base=base)
+        return render("auth/email_sent.html", email=values["courriel"],
+                      dev_inbox=not current_app.config["SETTINGS"].is_production)
+    return render("auth/email_ask.html", values=values, errors=errors, needs_csrf=True)
 
 
 @bp.route("/<token>", methods=["GET", "POST"])

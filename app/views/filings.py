@@ -275,10 +275,10 @@ def field(filing_id: int, target: LoadedCase):
 @bp.get("/<int:filing_id>/recapitulatif")
 @requires("filing.edit", target=case_target)
 def summary(filing_id: int, target: LoadedCase):
-    return _summary(target, None, 200)
+    return _summary(target, None)
 
 
-def _summary(target: LoadedCase, errors: dict | None, status: int, error: str | None = None):
+def _summary(target: LoadedCase, errors: dict | None, error: str | None = None):
     """The summary with ``errors``, or with the draft's own when None; ``error`` a refusal of the whole file."""
     documents = attachments(get_session(), target.filing.id)
     if errors is None:
@@ -288,7 +288,7 @@ def _summary(target: LoadedCase, errors: dict | None, status: int, error: str | 
     return render("filings/summary.html", case=target, spec=spec, errors=errors, flat_errors=flat,
                   step_titles={s.name: s.title for s in spec.steps if s.name in flat},
                   auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),
-                  documents=documents, status=status, assessment=rules.assessment(get_session(), target.filing),
+                  documents=documents, assessment=rules.assessment(get_session(), target.filing),
                   error=error)
 
 
@@ -298,7 +298,7 @@ def deposit(filing_id: int, target: LoadedCase):
     db, filing = get_session(), target.filing
     if not casefiles.editable(filing) and request.form.get("cle") != filing.idempotency_key:
         return success(url_for("filings.show", filing_id=filing_id))  # already deposited: the retried POST lands here
-    on_refusal(lambda refusal: _summary(target, refusal.errors if isinstance(refusal, Refused) else None, 422,
+    on_refusal(lambda refusal: _summary(target, refusal.errors if isinstance(refusal, Refused) else None,
                                         error=None if isinstance(refusal, Refused) else str(refusal)))
     done = casefiles.deposit(db, filing, workflow(current_app.extensions["hsm"]), actor=g.actor.national_id,
                              auth_method=g.actor.auth_method, idempotency_key=request.form.get("cle", ""),

@@ -13,10 +13,11 @@ from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 from sqlmodel import select
 
-from app.db import get_session, refuse
+from app.db import get_session
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.domain.inputs import parse_int
 from app.models import ReferentialMedicine
+from app.web.refusals import on_refusal
 from app.web.rendering import render, success, wants_block
 from app.web.security import requires
 
@@ -163,14 +164,11 @@ def _edit(existing: ReferentialMedicine | None):
     values = dict(request.form) if request.method == "POST" else (
         existing.model_dump(mode="json") | {"indications": format_indications(existing.indications)}
         if existing else {"status": "AAC", "max_days": "365"})
-    errors, status = {}, 200
+    on_refusal(lambda refusal: render("referential/edit.html", existing=existing, values=values,
+                                      errors=refusal.errors, statuses=STATUSES), *([existing] if existing else []))
     if request.method == "POST":
-        product, errors = save_product(get_session(), request.form, actor=g.actor.national_id, existing=existing)
-        if product is not None:
-            listings.forget()  # this worker at once; the others within FRESH_FOR seconds
-            flash("Fiche enregistrée.", "success")
-            return success(url_for("referential.product", code=product.code))
-        refuse()
-        status = 422
-    return render("referential/edit.html", existing=existing, values=values, errors=errors, statuses=STATUSES,
-                  status=status)
+        product = save_product(get_session(), request.form, actor=g.actor.national_id, existing=existing)
+        listings.forget()  # this worker at once; the others within FRESH_FOR seconds
+        flash("Fiche enregistrée.", "success")
+        return success(url_for("referential.product", code=product.code))
+    return render("referential/edit.html", existing=existing, values=values, errors={}, statuses=STATUSES)

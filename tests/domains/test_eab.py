@@ -14,9 +14,9 @@ from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as p11
 from sqlmodel import select
 
+from app.domain.refusals import OutOfScope, Refusal
 from app.models import EabCredential, Habilitation
 from app.operations import eab
-from app.operations.api_tokens import TokenError
 from app.signing.hsm import HsmError
 from tests.certificates.conftest import as_admin, pki_world  # noqa: F401 - admin: ORG and SERV on the hospital
 
@@ -46,10 +46,10 @@ def test_the_key_is_shown_once_and_lives_only_in_the_hsm(db, hsm, pki_world):  #
 
 
 def test_scope_expiry_and_the_end_of_the_habilitation(db, hsm, pki_world):  # noqa: F811
-    with pytest.raises(TokenError, match="famille SERV") as refused:
+    with pytest.raises(OutOfScope, match="famille SERV") as refused:
         eab.create(db, hsm, pki_world["admin"], name="x", structure_ids=[pki_world["other"].id], days=30)
     assert refused.value.status == 403 and db.exec(select(EabCredential)).first() is None
-    with pytest.raises(TokenError, match="7, 30 ou 90 jours"):
+    with pytest.raises(Refusal, match="7, 30 ou 90 jours"):
         eab.create(db, hsm, pki_world["admin"], name="x", structure_ids=[pki_world["hospital"].id], days=365)
     credential, _ = eab.create(db, hsm, pki_world["admin"], name="lego", structure_ids=[pki_world["hospital"].id],
                                days=7)

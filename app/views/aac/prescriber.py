@@ -7,6 +7,7 @@ from flask import abort, flash, g, request, url_for
 from app.db import get_session, keep
 from app.domain.forms import schema
 from app.domain.forms.aac_request import AAC_REQUEST
+from app.domain.refusals import Refusal
 from app.models.base import utcnow
 from app.operations import aac, aac_wizard
 from app.operations.casefiles import Refused, delete_draft
@@ -41,7 +42,14 @@ def step(filing_id: int, step: str, target: LoadedRequest):
     if filing.state not in aac.EDITABLE:
         return success(url_for("aac.show", filing_id=filing_id))
     current = AAC_REQUEST.step(step)
-    data, errors, status = filing.payload.get(step) or {}, {}, 200
+    data = filing.payload.get(step) or {}
+
+    def step_page(errors: dict):
+        seen = _situation(filing, step)
+        return render("aac/step.html", filing=filing, spec=AAC_REQUEST, step=current, data=data, errors=errors,
+                      labels=schema.labels(current, data, seen), situation=seen)
+
+    on_refusal(lambda refusal: step_page(refusal.errors))
     if request.method == "POST":
         typed = schema.read(current, request.form, _situation(filing, step))
         errors = aac_wizard.step_errors(db, step, typed, filing.payload, today=utcnow().date(),
@@ -60,14 +68,12 @@ def step(filing_id: int, step: str, target: LoadedRequest):
         back = AAC_REQUEST.neighbour(step, back=True) if request.form.get("_precedent") else None
         if back:  # going back never waits for the step to be valid
             return success(url_for("aac.step", filing_id=filing_id, step=back))
-        if not errors:
-            following = AAC_REQUEST.neighbour(step, back=False)
-            return success(url_for("aac.step", filing_id=filing_id, step=following) if following
-                           else url_for("aac.show", filing_id=filing_id))
-        status = 422
-    seen = _situation(filing, step)
-    return render("aac/step.html", filing=filing, spec=AAC_REQUEST, step=current, data=data, errors=errors,
-                  labels=schema.labels(current, data, seen), situation=seen, status=status)
+        if errors:
+            raise Refusal(errors=errors)
+        following = AAC_REQUEST.neighbour(step, back=False)
+        return success(url_for("aac.step", filing_id=filing_id, step=following) if following
+                       else url_for("aac.show", filing_id=filing_id))
+    return step_page({})
 
 
 @bp.post("/acces-compassionnel/<int:filing_id>/champ")
@@ -92,10 +98,17 @@ def field(filing_id: int, target: LoadedRequest):
                                    activity_ids=g.actor.activity_structure_ids).get(spec_field.name)
     aac.save_step(db, filing, current.name, typed)
     keep()
-    return render("components/_field.html", spec_field=spec_field, name=spec_field.name,
-                  value=filing.payload[current.name].get(spec_field.name), error=error,
-                  check_url=url_for("aac.field", filing_id=filing_id), step=current, situation=seen, block="field",
-                  status=422 if error else 200)
+
+    def field_block(error: str | None):
+        return render("components/_field.html", spec_field=spec_field, name=spec_field.name,
+                      value=filing.payload[current.name].get(spec_field.name), error=error,
+                      check_url=url_for("aac.field", filing_id=filing_id), step=current, situation=seen,
+                      block="field")
+
+    on_refusal(lambda refusal: field_block(str(refusal)))
+    if error:
+        raise Refusal(error, field=spec_field.name)
+    return field_block(None)
 
 
 @bp.post("/acces-compassionnel/<int:filing_id>/renouveler")
