@@ -1,5 +1,5 @@
-"""French error pages (400, 403, 404, 405, 409, 413, 422, 429, 500, 503), as full pages or htmx blocks, and the one
-handler of refusals (``app.domain.refusals``)."""
+"""French error pages (400, 403, 404, 405, 409, 413, 422, 429, 500, 503), as full pages or htmx blocks (refusals
+are answered by ``app/web/refusals.py``, with the 409 and 422 pages when no form is shown again)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from app import metrics
-from app.domain.refusals import Refusal
 from app.signing.hsm import HsmError
 
 log = logging.getLogger(__name__)
@@ -108,12 +107,6 @@ def register(app: Flask) -> None:
     def csrf_error(exc):
         return render_error(400, "Le jeton de sécurité du formulaire a expiré ou manque (session terminée ?) : "
                                  "reconnectez-vous si besoin, puis renvoyez le formulaire.")
-
-    @app.errorhandler(Refusal)
-    def refusal(exc: Refusal):
-        from app.web.refusals import answer
-
-        return answer(exc)
 
     @app.errorhandler(HsmError)
     def hsm_error(exc):

@@ -112,7 +112,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Limits are set per view (login, OCSP) and checked by their decorators; with no default limits the
     # extension's before_request hook only repeats that work on every request (0.12 ms a page).
     app.before_request_funcs[None].remove(limiter._check_request_limit)
-    from app.web import compression, headers, observe, requests, templating
+    from app.web import compression, headers, observe, refusals, requests, templating
 
     logs.register(app)  # first: every later hook and view logs with the request id
     observe.register(app)
@@ -125,6 +125,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.before_request(load_actor)
     errors.register(app)
+    refusals.register(app)  # a refusal before the catch-all: the page shown again, or the 409/422 page
     templating.register(app)
     from app import cli
 

@@ -24,7 +24,7 @@ from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
 from app.operations import casefiles
 from app.operations.casefiles import Refused
-from app.operations.forms import attachments, prefill, rules, workflow
+from app.operations.forms import attachments, f413, prefill, rules, workflow
 from app.operations.forms import check as form_check
 from app.web.casefiles import LoadedCase, case_page, case_target, latest_document
 from app.web.refusals import on_refusal
@@ -112,7 +112,7 @@ def start(form: str):
             raise Refusal("Choisissez une structure connue du portail (FINESS ou SIRET).", field="structure")
         if not can(g.actor, "filing.start", NewFiling(form, spec.filed_by, structure)):
             abort(403)
-        if form == "F413" and (why := rules.certified_identifier_rule(structure)):
+        if form == "F413" and (why := f413.certified_identifier_rule(structure)):
             raise Refusal(why, field="structure")
         payload = carried_values(spec, request.form, _prefill(spec, structure))
         filing = casefiles.open_draft(db, form=form, structure_id=structure.id, filer_id=g.actor.person_id,

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import g, jsonify, make_response, request
+from flask import Flask, g, jsonify, make_response, request
 
+from app.db import refuse
 from app.domain.refusals import Refusal
+from app.errors import ACME_PREFIX, API_PREFIX, render_error
 
 
 def on_refusal(render: Callable[[Refusal], object], *reload) -> None:
@@ -19,10 +21,11 @@ def on_refusal(render: Callable[[Refusal], object], *reload) -> None:
     g.on_refusal = (render, reload)
 
 
-def answer(refusal: Refusal):
-    from app.db import refuse
-    from app.errors import ACME_PREFIX, API_PREFIX, render_error
+def register(app: Flask) -> None:
+    app.register_error_handler(Refusal, answer)
 
+
+def answer(refusal: Refusal):
     render, reload = g.pop("on_refusal", (None, ()))
     if not g.get("keep_changes"):  # a draft saved as typed (app.db.keep) stays beside its refusal
         refuse(*reload)

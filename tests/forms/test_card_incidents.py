@@ -224,7 +224,7 @@ def test_a_sites_mandataire_opposes_at_once_only_what_their_fleet_shows(db, hsm,
     agency accepts, but the holder and the legal representative are told at once; a card of the site itself is
     opposed at deposit, until the declarant's daily limit."""
     from app.operations import audit
-    from app.operations.forms.incidents import IMMEDIATE_PER_DAY
+    from app.operations.forms.f501 import IMMEDIATE_PER_DAY
 
     site_mandataire = make_person(profession_code="", family_name="MANDASITE", given_name="Léo",
                                   national_id=f"3{world['site'].finess}/ADM0009", email="leo@site.example")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from app.models import Card, CardOrder, Person
-from app.operations.forms import rules
+from app.operations.forms import people
 from tests.forms.test_walks import decide, deposit, fill, rows, start
 
 
@@ -38,10 +38,10 @@ def test_card_lifecycle_and_revocation_of_a_departed_agent(db, world, as_person)
     holder = db.get(Person, card.person_id)
     assert first.state == "fabriquee" and card.status == "fabriquee"
     assert holder.national_id == f"3{world['hospital'].finess}/C{first.id:06d}"
-    assert rules.person_with_active_card(db, holder.national_id) is None  # not yet usable
+    assert people.person_with_active_card(db, holder.national_id) is None  # not yet usable
     assert operator.post(f"/instruction/cartes/{first.id}/activer").status_code == 303
     db.refresh(card)
-    assert card.status == "active" and rules.person_with_active_card(db, holder.national_id) is not None
+    assert card.status == "active" and people.person_with_active_card(db, holder.national_id) is not None
 
     director = as_person(world["director"])
     refused = director.post(f"/cartes/{first.id}/demander_revocation", {"motif": ""}, follow_redirects=True)
@@ -60,7 +60,7 @@ def test_card_lifecycle_and_revocation_of_a_departed_agent(db, world, as_person)
     db.refresh(card)
     db.refresh(first)
     assert first.state == "revoquee" and card.status == "revoquee"
-    assert rules.person_with_active_card(db, holder.national_id) is None
+    assert people.person_with_active_card(db, holder.national_id) is None
     again = operator.post(f"/instruction/cartes/{first.id}/activer", follow_redirects=True)
     assert "Impossible" in again.get_data(as_text=True)
     db.refresh(first)

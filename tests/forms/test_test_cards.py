@@ -82,7 +82,7 @@ def test_someone_with_roles_may_still_name_another_structure(db, world, as_perso
 
 def test_an_acceptance_that_fails_leaves_no_identity_in_the_sandbox(app, db, world, as_person, make_person,
                                                                     monkeypatch):
-    from app.operations.forms import test_cards
+    from app.operations.forms import f414 as test_cards
 
     registry = Path(app.config["SETTINGS"].psc_sandbox_registry)
     doctor = make_person(profession_code="10", family_name="EDITEUR", given_name="Tom")

@@ -14,6 +14,7 @@ from app.domain.inputs import parse_int
 from app.models import Filing, Person, Structure
 from app.operations import audit, outbox
 
+from .behaviour import FormBehaviour
 from .means import Means
 
 MAX_PER_ROW = 10
@@ -130,3 +131,7 @@ def create(db: Session, filing: Filing, actor: str, structure: Structure, means:
                  f"Les identités de test de la commande {filing.reference} sont prêtes dans le bac à sable Pro "
                  f"Santé Connect (code PIN des cartes : 1234 ; e-CPS activée pour les professionnels de santé) :\n"
                  f"{lines}", filing_id=filing.id)
+
+
+BEHAVIOURS = (FormBehaviour("F414", rules=lambda db, filing, structure, payload, found: check(payload, found),
+                            on_acceptance=create),)

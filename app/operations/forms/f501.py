@@ -16,7 +16,9 @@ from app.models.base import utcnow
 from app.operations import audit, outbox
 from app.operations.cardorders import change, revoke_card_certificates
 
+from .behaviour import FormBehaviour
 from .means import Means
+from .people import order_card
 from .prefill import family_of
 
 LIVE = ("active", "fabriquee")
@@ -127,8 +129,6 @@ def oppose(db: Session, filing: Filing, actor: str, structure: Structure, means:
 
 def replace(db: Session, filing: Filing, actor: str, structure: Structure, means: Means) -> None:
     """At acceptance: a new card for the same holder (the damaged one revoked), or the PIN's unblocking code."""
-    from .effects import order_card
-
     incident = filing.payload["incident"]
     card = db.exec(select(Card).where(Card.serial == incident["carte"].strip())).one()
     holder = db.get(Person, card.person_id)
@@ -151,3 +151,6 @@ def replace(db: Session, filing: Filing, actor: str, structure: Structure, means
         outbox.queue(db, [holder.email or ""], f"Code de déblocage de votre carte {card.card_type}",
                      f"Le code de déblocage de votre carte n° {card.serial} vous est adressé par courrier postal "
                      f"à l’adresse de livraison de la structure ({filing.reference}).", filing_id=filing.id)
+
+
+BEHAVIOURS = (FormBehaviour("F501", rules=check, on_deposit=oppose, on_acceptance=replace),)
