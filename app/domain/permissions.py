@@ -22,7 +22,7 @@ class StructureRef:
     parent_id: int | None = None
 
 
-def scope_of(structure) -> list[int]:
+def structure_and_its_ej(structure) -> list[int]:
     """A structure and, for a site, its EJ: where a role on either applies (anything with ``id``, ``parent_id``)."""
     return [structure.id] + ([structure.parent_id] if structure.parent_id else [])
 
@@ -32,6 +32,30 @@ class HabilitationRef:
     structure_id: int
     role: str
     certificate_family: str | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Roles and where they apply: on the structure a habilitation names and, when it names an EJ, on its sites.
+
+    One definition for both sides: :meth:`covers` answers ``can()``, :meth:`held_on` gives the structures a listing
+    filters on (``app/operations/rights.py`` adds their sites in SQL), so a page never opens what its list hides."""
+
+    roles: frozenset[str]
+
+    def held_on(self, actor: Actor, family: str | None = None) -> frozenset[int]:
+        """The structures the actor holds one of the roles on (for ``family`` only, if given)."""
+        return frozenset(h.structure_id for h in actor.habilitations
+                         if h.role in self.roles and (family is None or h.certificate_family == family))
+
+    def covers(self, actor: Actor, structure, family: str | None = None) -> bool:
+        """The structure itself, or its EJ when it is a site, is one the actor holds a role on."""
+        return not self.held_on(actor, family).isdisjoint(structure_and_its_ej(structure))
+
+
+MANAGERS = Reach(frozenset({"legal_representative", "mandataire"}))  # file for the structure, follow its files
+TECHNICAL_ADMINISTRATORS = Reach(frozenset({"technical_admin"}))  # its certificates, per family
+STRUCTURE_ROLES = Reach(MANAGERS.roles | TECHNICAL_ADMINISTRATORS.roles)  # see the structure's page
 
 
 @dataclass(frozen=True)
@@ -64,11 +88,7 @@ class Actor:
 
     def has_role_on(self, structure: StructureRef, *roles: str, family: str | None = None) -> bool:
         """A habilitation on the structure itself, or on its EJ when the structure is a site."""
-        scope = scope_of(structure)
-        return any(
-            h.structure_id in scope and h.role in roles and (family is None or h.certificate_family == family)
-            for h in self.habilitations
-        )
+        return Reach(frozenset(roles)).covers(self, structure, family)
 
     def roles(self) -> list[str]:
         labels = []
@@ -96,12 +116,11 @@ def _authenticated(actor: Actor, _target) -> bool:
 def _view_structure(actor: Actor, target) -> bool:
     if "ans_operator" in actor.agency_roles:
         return True
-    return (actor.has_role_on(target, "legal_representative", "mandataire", "technical_admin")
-            or target.id in actor.activity_structure_ids)
+    return STRUCTURE_ROLES.covers(actor, target) or target.id in actor.activity_structure_ids
 
 
 def _manage_structure(actor: Actor, target) -> bool:
-    return actor.has_role_on(target, "legal_representative", "mandataire")
+    return MANAGERS.covers(actor, target)
 
 
 @dataclass(frozen=True)
@@ -132,8 +151,7 @@ def _view_filing(actor: Actor, target: CaseRef) -> bool:
     if target.filer_id == actor.person_id:
         return True
     return target.state != "brouillon" and (
-        "ans_operator" in actor.agency_roles
-        or actor.has_role_on(target.structure, "legal_representative", "mandataire"))
+        "ans_operator" in actor.agency_roles or MANAGERS.covers(actor, target.structure))
 
 
 def _edit_filing(actor: Actor, target: CaseRef) -> bool:
@@ -159,8 +177,8 @@ RULES: dict[str, Rule] = {
     "filing.instruct": lambda actor, target: ("ans_operator" in actor.agency_roles
                                               and (target is None or target.state != "brouillon")),
     "certificate.order": lambda actor, _target: any(h.role == "technical_admin" for h in actor.habilitations),
-    "certificate.manage": lambda actor, target: actor.has_role_on(target.structure, "technical_admin",
-                                                                  family=target.family),
+    "certificate.manage": lambda actor, target: TECHNICAL_ADMINISTRATORS.covers(actor, target.structure,
+                                                                                 family=target.family),
     "aac.file": lambda actor, _target: actor.is_prescriber,
     "aac.view": lambda actor, target: (target.filer_id == actor.person_id
                                        or ("ansm_evaluator" in actor.agency_roles
@@ -178,7 +196,7 @@ RULES: dict[str, Rule] = {
     "aac.laboratory_inbox": lambda actor, _target: bool(actor.laboratories),
     "aac.menu": lambda actor, _target: (actor.is_prescriber or actor.is_hospital_pharmacist
                                         or "ansm_evaluator" in actor.agency_roles or bool(actor.laboratories)),
-    "card.manage": lambda actor, target: actor.has_role_on(target.structure, "legal_representative", "mandataire"),
+    "card.manage": lambda actor, target: MANAGERS.covers(actor, target.structure),
     "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or (
         target.state != "brouillon" and "ans_operator" in actor.agency_roles),

@@ -37,7 +37,7 @@ def open_request(db: Session, *, prescriber_id: int, actor: str, code: str = "")
 EDITABLE = ("brouillon", "retournee")
 
 
-def scope(actor: Actor, *, own: bool = False, agency: bool = False) -> sa.ColumnElement[bool]:
+def followed_requests(actor: Actor, *, own: bool = False, agency: bool = False) -> sa.ColumnElement[bool]:
     """Which requests ``actor`` follows, as one SQL condition (history pages and exports alike): the agency those
     it has received (``agency``), a PUI pharmacist the PUI's sent requests (unless ``own``), anyone their own."""
     table = Filing.__table__

@@ -18,7 +18,7 @@ from app.domain.aac import AAC_MACHINE
 from app.domain.cardorders import CARD_MACHINE
 from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, Machine, involvement_of
 from app.domain.clock import for_people
-from app.domain.permissions import Actor, scope_of
+from app.domain.permissions import Actor, structure_and_its_ej
 from app.domain.refusals import Refusal
 from app.models import CardOrder, Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
@@ -58,7 +58,7 @@ def involvement(db: Session, case) -> Involvement:
     """Whom the file concerns, for the separation-of-duties rule every decision goes through: a filing's filer,
     the people it names and its structure (with the EJ); a card order's filer, holder and structure."""
     structure = db.get(Structure, case.structure_id) if case.structure_id else None
-    structures = scope_of(structure) if structure else ()
+    structures = structure_and_its_ej(structure) if structure else ()
     if isinstance(case, CardOrder):
         filing = db.get(Filing, case.filing_id)
         return Involvement(filing.filer_id if filing else 0, frozenset({case.national_id} - {""}),

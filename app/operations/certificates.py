@@ -11,13 +11,14 @@ from sqlmodel import Session, select
 from app.domain.casefiles import FILER, PORTAL
 from app.domain.certificates import CertificateRequestError
 from app.domain.forms.schema import EMAIL
-from app.domain.permissions import scope_of
+from app.domain.permissions import structure_and_its_ej
 from app.domain.products import PRODUCTS, USAGES, StructureFacts, structure_decision
 from app.models import Filing, Habilitation, IssuedCertificate, Structure
 from app.models.base import utcnow
 from app.operations import outbox
 from app.operations.casefiles import next_reference, open_draft, transition
 from app.operations.pki import issue_certificate
+from app.operations.rights import technical_administrators
 
 
 @dataclass
@@ -38,16 +39,13 @@ class CertificateOrder:
 
 def administers(db: Session, person_id: int, structure: Structure, family: str) -> bool:
     """A current technical-administrator habilitation for this family, on the structure or on its EJ."""
-    scope = scope_of(structure)
     return db.exec(select(Habilitation.id).where(
-        Habilitation.person_id == person_id, Habilitation.structure_id.in_(scope),
-        Habilitation.role == "technical_admin", Habilitation.certificate_family == family,
-        Habilitation.ended_at.is_(None))).first() is not None
+        Habilitation.person_id == person_id, technical_administrators(structure, family))).first() is not None
 
 
 def contacts_from_f413(db: Session, structure: Structure, national_id: str) -> tuple[str, str]:
     """The administrator's address and the structure's contact as the accepted F413 that habilitated them gave."""
-    scope = scope_of(structure)
+    scope = structure_and_its_ej(structure)
     for payload in db.exec(select(Filing.payload).where(Filing.form == "F413", Filing.state == "accepte",
                                                         Filing.structure_id.in_(scope)).order_by(Filing.id.desc())):
         for row in payload.get("administrateurs") or []:

@@ -36,7 +36,7 @@ from app.domain.domain_control import (
     within,
 )
 from app.domain.inputs import parse_int
-from app.domain.permissions import scope_of
+from app.domain.permissions import structure_and_its_ej
 from app.models import DomainControl, ServDomain, Structure
 from app.models.base import aware, utcnow
 from app.operations import audit
@@ -268,7 +268,8 @@ def _shut(connection: http.client.HTTPConnection) -> None:
 
 def declared(db: Session, structure: Structure) -> list[str]:
     """The structure's declared domains, and its EJ's when it is a site."""
-    return sorted(set(db.exec(select(ServDomain.name).where(ServDomain.structure_id.in_(scope_of(structure)))).all()))
+    held = structure_and_its_ej(structure)
+    return sorted(set(db.exec(select(ServDomain.name).where(ServDomain.structure_id.in_(held))).all()))
 
 
 def ask(db: Session, structure: Structure, *, text: str, method: str, actor: str) -> DomainControl:
@@ -424,7 +425,7 @@ def _proofs(db: Session, structure: Structure) -> list[tuple[str, str, datetime]
 
 def _dated_proofs(db: Session, structure: Structure) -> list[tuple[str, str, datetime, datetime]]:
     rows = db.exec(select(DomainControl.name, DomainControl.method, DomainControl.validated_at).where(
-        DomainControl.structure_id.in_(scope_of(structure)), DomainControl.validated_at.is_not(None))).all()
+        DomainControl.structure_id.in_(structure_and_its_ej(structure)), DomainControl.validated_at.is_not(None))).all()
     return [(name, method, aware(at), proof_valid_until(aware(at))) for name, method, at in rows]
 
 

@@ -9,20 +9,18 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain.certificates import PROFILES
-from app.domain.permissions import scope_of
 from app.models import CertificateNotice, Habilitation, IssuedCertificate, Person, Structure
 from app.models.base import aware
 from app.operations import audit, outbox
+from app.operations.rights import technical_administrators
 
 THRESHOLDS = (("un_mois", timedelta(days=30)), ("expire", timedelta(0)))
 LATE = timedelta(days=30)  # a certificate that ended longer ago than this gets no "expired" notice any more
 
 
 def current_administrators(db: Session, structure: Structure, family: str) -> list[str]:
-    scope = scope_of(structure)
     return list(db.exec(select(Person.email).join(Habilitation, Habilitation.person_id == Person.id).where(
-        Habilitation.structure_id.in_(scope), Habilitation.role == "technical_admin",
-        Habilitation.certificate_family == family, Habilitation.ended_at.is_(None), Person.email != "")))
+        technical_administrators(structure, family), Person.email != "")))
 
 
 def send_expiry_notices(db: Session, *, now: datetime, base_url: str) -> int:

@@ -26,7 +26,7 @@ class FleetQuery:
     after: int | None = None  # keyset: the last card id of the previous page (pages go by decreasing id)
 
 
-def scope(db: Session, structure_id: int) -> list[int]:
+def structure_and_its_sites(db: Session, structure_id: int) -> list[int]:
     """The structure and, for an EJ, its sites."""
     sites = db.execute(sa.select(Structure.id).where(Structure.parent_id == structure_id)).scalars().all()
     return [structure_id, *sites]
@@ -65,7 +65,7 @@ def _statement(structure_ids: list[int], query: FleetQuery, now: datetime):
 def page(db: Session, structure_id: int, query: FleetQuery, size: int = PAGE, now: datetime | None = None
          ) -> tuple[list[sa.Row], int | None]:
     """One page of cards, newest first, and the key of the next page (None on the last)."""
-    statement = _statement(scope(db, structure_id), query, now or utcnow())
+    statement = _statement(structure_and_its_sites(db, structure_id), query, now or utcnow())
     if query.after is not None:
         statement = statement.where(Card.id < query.after)
     found = db.execute(statement.order_by(Card.id.desc()).limit(size + 1)).all()
@@ -73,7 +73,8 @@ def page(db: Session, structure_id: int, query: FleetQuery, size: int = PAGE, no
 
 
 def count(db: Session, structure_id: int, query: FleetQuery, now: datetime | None = None) -> int:
-    inner = _statement(scope(db, structure_id), FleetQuery(query.filter, query.search), now or utcnow()).subquery()
+    inner = _statement(structure_and_its_sites(db, structure_id), FleetQuery(query.filter, query.search),
+                       now or utcnow()).subquery()
     return db.execute(sa.select(sa.func.count()).select_from(inner)).scalar_one()
 
 

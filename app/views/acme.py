@@ -17,8 +17,8 @@ from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertific
 from app.models.base import aware, utcnow
 from app.operations.acme import accounts, orders, renewal
 from app.operations.acme.protocol import Nonces, check
-from app.views.certificates import _chain
-from app.views.domains import check_quota
+from app.web import certificate_files
+from app.web.quotas import check_domain_quota
 
 bp = Blueprint("acme", __name__, url_prefix="/acme")
 csrf.exempt(bp)  # no cookie: each request is signed by the account's key, with a single-use nonce
@@ -219,7 +219,7 @@ def order(order_id: int):
 @bp.post("/order/<int:order_id>/finalize")
 def finalize(order_id: int):
     signed = _signed()
-    accounts.scope(get_session(), signed.account)
+    accounts.structures_of_account(get_session(), signed.account)
     found = orders.finalize(get_session(), current_app.extensions["hsm"], signed.account,
                             _owned(AcmeOrder, order_id, signed.account), signed.payload,
                             base_url=current_app.config["SETTINGS"].portal_base_url, limits=_limits())
@@ -267,9 +267,9 @@ def challenge(authz_id: int, method: str):
     if method not in CHALLENGES:
         raise Problem("malformed", "Défi inconnu.", status=404)
     authz = _owned(AcmeAuthorization, authz_id, signed.account)
-    accounts.scope(get_session(), signed.account)
+    accounts.structures_of_account(get_session(), signed.account)
     if signed.payload is not None and authz.status == "pending":  # {} answers it; a POST-as-GET only reads it
-        wait = check_quota(get_session().get(AcmeOrder, authz.order_id).structure_id)
+        wait = check_domain_quota(get_session().get(AcmeOrder, authz.order_id).structure_id)
         if wait is not None:
             raise Problem("rateLimited", "Trop de vérifications de domaine pour cette structure : réessayez plus "
                                          "tard.", status=429, retry_after=wait)
@@ -292,7 +292,8 @@ def certificate(certificate_id: int):
     owner = found and db.exec(AcmeOrder.__table__.select().where(AcmeOrder.certificate_id == found.id)).first()
     if found is None or owner is None or owner.account_id != signed.account.id:
         raise Problem("malformed", "Certificat inconnu pour ce compte.", status=404)
-    chain = _chain(found)[:-1]  # the root is the client's trust anchor, not part of the chain served
+    # the root is the client's trust anchor, not part of the chain served
+    chain = certificate_files.chain(get_session(), found)[:-1]
     body = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)
     return body, 200, {"Content-Type": "application/pem-certificate-chain"}
 

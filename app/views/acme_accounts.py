@@ -10,8 +10,7 @@ from app.db import get_session
 from app.domain.inputs import parse_id, parse_int
 from app.models import AcmeAccount, EabCredential, Person, Structure
 from app.models.base import utcnow
-from app.operations import domain_control, domains, eab
-from app.views.certificates import administered
+from app.operations import domain_control, domains, eab, rights
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -21,7 +20,7 @@ bp = Blueprint("acme_accounts", __name__, url_prefix="/certificats/acme")
 
 def _page(status: int = 200, **extra):
     db = get_session()
-    serv = [i for i, families in administered().items() if "SERV" in families]
+    serv = [i for i, families in rights.administered(get_session(), g.actor).items() if "SERV" in families]
     credentials = db.exec(select(EabCredential).where(EabCredential.person_id == g.actor.person_id)
                           .order_by(EabCredential.id.desc())).all()
     structures = db.exec(select(Structure).where(Structure.id.in_(serv)).order_by(Structure.name)).all()

@@ -16,7 +16,8 @@ from app.models import IssuedCertificate, Structure
 from app.models.base import utcnow
 from app.operations.api_tokens import TokenError, allows, authenticate, record_use
 from app.operations.certificates import CertificateOrder, order_certificates
-from app.views.certificates import DOWNLOADS, _chain
+from app.web import certificate_files
+from app.web.certificate_files import DOWNLOADS
 from app.web.openapi import list_query_error, order_error
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -48,7 +49,7 @@ def _describe(c: IssuedCertificate, *, with_pem: bool = False) -> dict:
              "statut": certificate_status(c.not_after, c.revoked_at, utcnow()), "renouvelle": c.renewed_from_id,
              "lien": url_for("api.certificate", certificate_id=c.id, _external=False)}
     if with_pem:
-        chain = _chain(c)
+        chain = certificate_files.chain(get_session(), c)
         found |= {"pem": DOWNLOADS["certificat.pem"][1](chain).decode(),
                   "chaine_pem": DOWNLOADS["chaine.pem"][1](chain).decode()}
     return found

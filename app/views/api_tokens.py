@@ -9,8 +9,8 @@ from app.db import get_session
 from app.domain.inputs import parse_id, parse_int
 from app.models import ApiToken, Person, Structure
 from app.models.base import utcnow
+from app.operations import rights
 from app.operations.api_tokens import VALIDITY_DAYS, create_token, revoke_token
-from app.views.certificates import administered
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -20,7 +20,7 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/certificats/jetons")
 
 def _page(status: int = 200, **extra):
     db = get_session()
-    scopes = administered()
+    scopes = rights.administered(get_session(), g.actor)
     tokens = db.exec(select(ApiToken).where(ApiToken.person_id == g.actor.person_id)
                      .order_by(ApiToken.id.desc())).all()
     structures = db.exec(select(Structure).where(Structure.id.in_(list(scopes))).order_by(Structure.name)).all()

@@ -17,10 +17,9 @@ from app.domain.products import PRODUCTS, USAGES, StructureFacts, structure_deci
 from app.domain.refusals import Refusal
 from app.models import Filing, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
-from app.operations import domains
+from app.operations import domains, rights
 from app.operations.certificates import CertificateOrder, contacts_from_f413, order_certificates
 from app.signing.csr import load_csr
-from app.views.certificates import administered
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -33,7 +32,7 @@ DETAILS = CERT_REQUEST.step("details")
 
 def _choices(args) -> dict:
     """The choices made so far (from the query or the form), each checked against the actor's habilitations."""
-    scopes = administered()
+    scopes = rights.administered(get_session(), g.actor)
     chosen = {"famille": "", "structure": None, "usage": "", "renouvellement": None}
     renewal = args.get("renouvellement", "")
     if renewal:
@@ -88,7 +87,7 @@ def _situation(chosen: dict, scopes: dict, *, needs_attestation: bool = False) -
 
 
 def _context(chosen: dict, **extra) -> dict:
-    scopes = administered()
+    scopes = rights.administered(get_session(), g.actor)
     index = bool(chosen["famille"]) + bool(chosen["structure"]) + bool(chosen["usage"])
     context = dict(spec=CERT_REQUEST, step=CERT_REQUEST.steps[index], chosen=chosen, usage_labels=USAGES,
                    errors={}, many=len(scopes) > 8)

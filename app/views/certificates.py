@@ -7,9 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import pkcs7
 from flask import Blueprint, Response, abort, current_app, flash, g, request, url_for
 from sqlmodel import select
 
@@ -18,9 +15,11 @@ from app.domain.certificates import PROFILES
 from app.domain.inputs import parse_id
 from app.domain.products import CERTIFICATE_STATUSES, REVOCATION_REASONS, USAGES, certificate_status
 from app.domain.refusals import Refusal
-from app.models import Authority, IssuedCertificate, Structure
+from app.models import IssuedCertificate, Structure
 from app.models.base import utcnow
+from app.operations import rights
 from app.operations.pki import revoke_certificate
+from app.web import certificate_files
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -48,24 +47,11 @@ def certificate_target(certificate_id: int, **_ignored) -> LoadedCertificate:
     return LoadedCertificate(certificate, db.get(Structure, certificate.structure_id))
 
 
-def administered() -> dict[int, set[str]]:
-    """Structure id -> families the actor administers there (a habilitation on an EJ covers its sites)."""
-    scopes: dict[int, set[str]] = {}
-    for h in g.actor.habilitations:
-        if h.role == "technical_admin" and h.certificate_family:
-            scopes.setdefault(h.structure_id, set()).update((h.certificate_family,))
-    if scopes:
-        for site_id, parent_id in get_session().exec(select(Structure.id, Structure.parent_id)
-                                                     .where(Structure.parent_id.in_(list(scopes)))):
-            scopes.setdefault(site_id, set()).update(scopes[parent_id])
-    return scopes
-
-
 @bp.get("/")
 @requires("dashboard.view")
 def index():
     args, now, db = request.args, utcnow(), get_session()
-    scopes = administered()
+    scopes = rights.administered(get_session(), g.actor)
     rows, following = [], None
     if scopes:
         allowed = sa.or_(*[(IssuedCertificate.structure_id == sid)
@@ -129,34 +115,14 @@ def _page(target: LoadedCertificate, *, error: str | None = None, status: int = 
                   paired=_paired(c) if c.revoked_at is None else [])
 
 
-def _chain(c: IssuedCertificate) -> list[x509.Certificate]:
-    db = get_session()
-    certificates = [x509.load_der_x509_certificate(c.der)]
-    authority = db.get(Authority, c.authority_id)
-    while authority is not None:
-        certificates.append(x509.load_der_x509_certificate(authority.certificate_der))
-        authority = db.get(Authority, authority.parent_id) if authority.parent_id else None
-    return certificates
-
-
-DOWNLOADS = {
-    "certificat.pem": ("application/x-pem-file", lambda chain: chain[0].public_bytes(serialization.Encoding.PEM)),
-    "certificat.cer": ("application/pkix-cert", lambda chain: chain[0].public_bytes(serialization.Encoding.DER)),
-    "chaine.pem": ("application/x-pem-file",
-                   lambda chain: b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain)),
-    "chaine.p7b": ("application/x-pkcs7-certificates",
-                   lambda chain: pkcs7.serialize_certificates(chain, serialization.Encoding.DER)),
-}
-
-
 @bp.get("/<int:certificate_id>/<name>")
 @requires("certificate.manage", target=certificate_target)
 def download(certificate_id: int, name: str, target: LoadedCertificate):
-    if name not in DOWNLOADS:
+    if name not in certificate_files.DOWNLOADS:
         abort(404)
-    mimetype, build = DOWNLOADS[name]
+    mimetype, build = certificate_files.DOWNLOADS[name]
     stem = "".join(ch if ch.isalnum() else "-" for ch in target.certificate.common_name)[:40]
-    return Response(build(_chain(target.certificate)), mimetype=mimetype,
+    return Response(build(certificate_files.chain(get_session(), target.certificate)), mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{stem}-{name}"'})
 
 

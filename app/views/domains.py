@@ -18,9 +18,8 @@ from app.domain.inputs import parse_id
 from app.domain.refusals import Refusal
 from app.models import DomainControl, Structure
 from app.models.base import aware, utcnow
-from app.operations import domain_control
-from app.views.certificates import administered
-from app.web.quotas import spend
+from app.operations import domain_control, rights
+from app.web.quotas import check_domain_quota
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -29,17 +28,12 @@ bp = Blueprint("domains", __name__, url_prefix="/certificats/domaines")
 
 
 def _serv_structures() -> list[Structure]:
-    ids = [i for i, families in administered().items() if "SERV" in families]
+    ids = [i for i, families in rights.administered(get_session(), g.actor).items() if "SERV" in families]
     return list(get_session().exec(select(Structure).where(Structure.id.in_(ids)).order_by(Structure.name)))
 
 
 def checker() -> domain_control.Checker:
     return domain_control.checker_for(current_app.config["SETTINGS"])
-
-
-def check_quota(structure_id: int) -> int | None:
-    """One more domain check for this structure (pages and ACME together), or the seconds to wait."""
-    return spend("domain-check", current_app.config["SETTINGS"].domain_check_rate_limit, str(structure_id))
 
 
 def _page(status: int = 200, **extra):
@@ -96,7 +90,7 @@ def verify(control_id: int):
     if control.validated_at is not None:
         flash(f"Le domaine {control.name} est déjà vérifié.", "info")
         return success(url_for("domains.index") + f"#domaine-{control_id}")
-    wait = check_quota(control.structure_id)
+    wait = check_domain_quota(control.structure_id)
     if wait is not None:
         return _page(status=429, failed={"id": control_id, "message": (
             f"Trop de vérifications pour cette structure : réessayez dans {wait // 60 + 1} minute(s).")})

@@ -18,7 +18,7 @@ from app.domain.forms import FORMS, check, clean, step_errors
 from app.domain.forms.schema import carried, carried_values, row_index
 from app.domain.forms.schema import labels as field_labels
 from app.domain.inputs import parse_id, parse_int
-from app.domain.permissions import NewFiling, StructureRef, can
+from app.domain.permissions import MANAGERS, NewFiling, StructureRef, can
 from app.domain.refusals import Refusal
 from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
@@ -26,6 +26,7 @@ from app.operations import casefiles
 from app.operations.casefiles import Refused
 from app.operations.forms import attachments, f413, prefill, rules, workflow
 from app.operations.forms import check as form_check
+from app.operations.rights import structures_reached
 from app.web.casefiles import LoadedCase, case_page, case_target, latest_document
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
@@ -55,8 +56,7 @@ _MINE = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filin
          .join(Structure, Structure.id == Filing.structure_id)
          .where(Filing.form.in_(FORMS),
                 (Filing.filer_id == sa.bindparam("person_id"))
-                | (Filing.structure_id.in_(sa.bindparam("managed", expanding=True)) & (Filing.state != "brouillon"))))
-MANAGING = frozenset({"legal_representative", "mandataire"})
+                | (structures_reached(sa.bindparam("managed", expanding=True)) & (Filing.state != "brouillon"))))
 # Built once: the first page and the older ones (keyset on id: a page costs the same at any depth).
 _MY_PAGE = _MINE.order_by(Filing.id.desc()).limit(PAGE + 1)
 _MY_OLDER_PAGE = _MINE.where(Filing.id < sa.bindparam("before")).order_by(Filing.id.desc()).limit(PAGE + 1)
@@ -67,7 +67,7 @@ _MY_OLDER_PAGE = _MINE.where(Filing.id < sa.bindparam("before")).order_by(Filing
 def index():
     """The user's filings, newest first, 20 a page."""
     before = parse_id(request.args.get("avant", ""))
-    managed = sorted({h.structure_id for h in g.actor.habilitations if h.role in MANAGING})
+    managed = sorted(MANAGERS.held_on(g.actor))  # what filing.view opens: their structures and their EJs' sites
     rows = (db_rows(_MY_PAGE, person_id=g.actor.person_id, managed=managed) if before is None
             else db_rows(_MY_OLDER_PAGE, person_id=g.actor.person_id, managed=managed, before=before))
     older = rows[PAGE - 1].id if len(rows) > PAGE else None

@@ -28,3 +28,10 @@ def spend(name: str, limit: str, *identifiers: str) -> int | None:
         log.warning("quota %s not counted: %s", name, type(exc).__name__)
         return None
     return max(1, int(reset - time.time()))
+
+
+def check_domain_quota(structure_id: int) -> int | None:
+    """One more domain check for this structure (pages and ACME together), or the seconds to wait."""
+    from flask import current_app
+
+    return spend("domain-check", current_app.config["SETTINGS"].domain_check_rate_limit, str(structure_id))

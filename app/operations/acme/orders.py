@@ -75,7 +75,7 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
         raise Problem("malformed", "« notBefore » et « notAfter » ne se choisissent pas : la durée suit la "
                       "politique en vigueur.")
     names = parse_identifiers(payload.get("identifiers"))
-    structures = accounts.scope(db, account)
+    structures = accounts.structures_of_account(db, account)
     _check_limits(db, account, limits, now)  # before the domains' queries: a client in a loop costs little
     structure = _structure_for(db, structures, names)
     from app.operations.acme.renewal import replaced
@@ -309,7 +309,7 @@ def revoke(db: Session, keystore: KeyStore, signed: Signed) -> IssuedCertificate
         raise Problem("unauthorized", "Certificat inconnu de ce serveur ACME.", status=404)
     if signed.account is not None:
         by = accounts.actor(signed.account)
-        if row.structure_id not in {s.id for s in accounts.scope(db, signed.account)}:
+        if row.structure_id not in {s.id for s in accounts.structures_of_account(db, signed.account)}:
             raise Problem("unauthorized", "Ce certificat n’est pas dans le périmètre du compte.")
     else:
         by = f"acme-cle:{thumbprint(signed.jwk)[:20]}"

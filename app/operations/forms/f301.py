@@ -11,7 +11,7 @@ from app.models import Card, Filing, Person, Structure
 from .behaviour import FormBehaviour
 from .means import Means
 from .people import ADDRESS, HEALTH_PROFESSIONAL_PREFIXES, card_type_for, order_card
-from .prefill import belongs_to, family_of
+from .prefill import belongs_to, legal_entity
 
 OTHER_STRUCTURE = ("Cet identifiant est celui d’une personne d’une autre structure : une carte d’établissement se "
                    "commande pour le personnel de la structure (laissez le champ vide pour une première carte).")
@@ -34,7 +34,7 @@ def _of_structure(db: Session, national_id: str, person: Person | None, family: 
 
 
 def check(db: Session, structure: Structure, payload: dict, found: dict) -> None:
-    family = family_of(db, structure.id)
+    family = legal_entity(db, structure.id)
     rows = payload.get("titulaires") or []
     typed = {(row.get("identifiant") or "").strip() for row in rows} - {""}
     people = {p.national_id: p for p in db.exec(select(Person).where(Person.national_id.in_(typed)))} if typed else {}

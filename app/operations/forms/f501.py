@@ -19,7 +19,7 @@ from app.operations.cardorders import change, revoke_card_certificates
 from .behaviour import FormBehaviour
 from .means import Means
 from .people import order_card
-from .prefill import family_of
+from .prefill import legal_entity
 
 LIVE = ("active", "fabriquee")
 
@@ -27,7 +27,7 @@ LIVE = ("active", "fabriquee")
 def card_of(db: Session, structure_id: int, serial: str) -> Card | None:
     """The card of this number if it belongs to the structure's legal entity (its own, its EJ's, a sibling's)."""
     card = db.exec(select(Card).where(Card.serial == (serial or "").strip())).first()
-    if card is None or card.structure_id not in family_of(db, structure_id):
+    if card is None or card.structure_id not in legal_entity(db, structure_id):
         return None
     return card
 

@@ -13,7 +13,7 @@ NAME_FIELDS = {"nom": "family_name", "prenom": "given_name"}
 _SITES = sa.select(Structure.id).where(Structure.parent_id == sa.bindparam("ej"))  # built once: pages call it
 
 
-def family_of(db: Session, structure_id: int) -> set[int]:
+def legal_entity(db: Session, structure_id: int) -> set[int]:
     """The structure, its EJ and the EJ's other sites: one legal entity."""
     structure = db.get(Structure, structure_id)
     if structure is None:
@@ -42,7 +42,7 @@ def from_records(db: Session, row: dict, *, structure_id: int | None) -> dict:
     if not national_id or structure_id is None:
         return {}
     person = db.exec(select(Person).where(Person.national_id == national_id)).first()
-    if person is None or not belongs_to(db, person.id, family_of(db, structure_id)):
+    if person is None or not belongs_to(db, person.id, legal_entity(db, structure_id)):
         return {}
     found = {key: getattr(person, attr) for key, attr in NAME_FIELDS.items()
              if not row.get(key) and getattr(person, attr)}

@@ -29,7 +29,8 @@ PAGE = 20
 def index():
     """The user's requests (prescriber) or their PUI's (pharmacist), newest first, keyset pages."""
     actor, db = g.actor, get_session()
-    query = select(Filing).where(Filing.form == "AAC", aac.scope(actor, own=request.args.get("vue") == "moi"))
+    query = select(Filing).where(Filing.form == "AAC",
+                                 aac.followed_requests(actor, own=request.args.get("vue") == "moi"))
     args = request.args
     pui_view = actor.is_hospital_pharmacist and args.get("vue") != "moi"
     state = args.get("etat", "a_valider_pui" if pui_view else "")  # the PUI opens on what waits for it
@@ -84,7 +85,7 @@ def export():
     """Streamed: the agency gets everything, a pharmacist their PUI's requests, a prescriber their own."""
     from app.operations.aac_export import export_rows
 
-    scope = aac.scope(g.actor, own=request.args.get("vue") == "moi", agency=True)
+    scope = aac.followed_requests(g.actor, own=request.args.get("vue") == "moi", agency=True)
     response = Response(stream_with_context(export_rows(get_session(), scope)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="acces-compassionnel-{utcnow():%Y%m%d}.csv"'
     return response
