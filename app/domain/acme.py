@@ -80,6 +80,25 @@ def parse_identifiers(raw) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+# RFC 8555 §7.1.6: the statuses each object may move to; every change goes through :func:`moved`.
+LIFECYCLES: dict[str, dict[str, frozenset[str]]] = {
+    "order": {"pending": frozenset({"ready", "invalid"}), "ready": frozenset({"processing", "invalid"}),
+              "processing": frozenset({"valid", "invalid"}), "valid": frozenset(), "invalid": frozenset()},
+    "authorization": {"pending": frozenset({"valid", "invalid", "deactivated", "expired"}),
+                      "valid": frozenset({"deactivated", "expired", "revoked"}), "invalid": frozenset(),
+                      "deactivated": frozenset(), "expired": frozenset(), "revoked": frozenset()},
+    "account": {"valid": frozenset({"deactivated", "revoked"}), "deactivated": frozenset(), "revoked": frozenset()},
+}
+
+
+def moved(kind: str, current: str, target: str) -> str:
+    """``target`` if an ACME ``kind`` (order, authorization, account) may go there from ``current``; staying put is
+    always allowed. A move the lifecycle forbids is the server's error, never the client's."""
+    if target != current and target not in LIFECYCLES[kind][current]:
+        raise Problem("serverInternal", f"Passage impossible de « {current} » à « {target} » ({kind}).")
+    return target
+
+
 def order_status(current: str, authorizations: list[str]) -> str:
     """A pending order becomes ready once every authorization is valid, invalid once one is not pending."""
     if current != "pending":

@@ -25,6 +25,18 @@ CARD_MACHINE = Machine(CARD_ORDER_STATES, (
     motive="Indiquez le motif.", motive_field="motif", noun="une carte")
 
 
+PORTAL = "portail"  # the portal, carrying out what an order's transition or an accepted form decided
+# The card itself (Card.status), which every change goes through: an order's transition carries its card along
+# (activated, opposed, revoked), and so do an F501 declaration (a card made before the portal's orders is opposed
+# directly) and the replacement of a damaged card (revoked once its successor is ordered).
+CARD_LIFE = Machine(CARD_ORDER_STATES, (
+    Transition("activer", "Activer", frozenset({"fabriquee"}), "active", PORTAL),
+    Transition("opposer", "Faire opposition", frozenset({"fabriquee", "active"}), "opposee", PORTAL),
+    Transition("revoquer", "Révoquer", frozenset({"fabriquee", "active", "opposee"}), "revoquee", PORTAL),
+), {PORTAL: "au portail"}, noun="une carte")
+CARRIED = frozenset(CARD_LIFE.transitions)  # the order's verbs its card follows
+
+
 def card_actions(state: str, by: str, *, requested: bool = False) -> list[Transition]:
     """What ``by`` may do next on a card in ``state`` (a revocation is asked once)."""
     return [t for t in CARD_MACHINE.available(state, by) if not (t.verb == "demander_revocation" and requested)]

@@ -55,6 +55,11 @@ class DomainError(Refusal, ValueError):
         super().__init__(message, field)
 
 
+class DnsUnanswered(DomainError):
+    """The DNS did not answer (time-out, SERVFAIL): nothing was learnt, the look is to be tried again (ACME's
+    « dns » problem, not an incorrect response)."""
+
+
 def parse_domain(text: str) -> str:
     """One registrable name to prove (``chu-nantes.fr``, ``dpi.chu-nantes.fr``): no wildcard, no IP address."""
     text = (text or "").strip().lower().rstrip(".")

@@ -6,12 +6,13 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import Session, select
 
+from app.domain.cardorders import CARD_LIFE, CARRIED, PORTAL
 from app.domain.casefiles import InvalidTransition
 from app.domain.codes import CARD_ORDER_STATES, CARD_TYPES
 from app.domain.permissions import Actor
 from app.models import Card, CardOrder, Filing, Habilitation, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
-from app.operations import outbox
+from app.operations import audit, outbox
 from app.operations.casefiles import transition
 from app.operations.pki import issue_card_certificate, revoke_certificate
 
@@ -78,6 +79,16 @@ def revoke_card_certificates(db: Session, keystore, card_id: int, *, reason: str
     return len(live)
 
 
+def move_card(db: Session, card: Card, verb: str, *, actor: str) -> None:
+    """The card's own status through its machine (:data:`CARD_LIFE`), audited; flushes."""
+    before = card.status
+    card.status = CARD_LIFE.transition(card.status, verb, by=PORTAL).target
+    db.add(card)
+    db.flush()
+    audit.record(db, actor=actor, action="card.status_changed", object_type="card", object_id=card.id,
+                 before={"status": before}, after={"status": card.status, "verb": verb})
+
+
 def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, reason: str = "",
            notify: list[str] | None = None, agent: Actor | None = None, keystore=None, home_url: str = "",
            base_url: str = "") -> None:
@@ -90,10 +101,8 @@ def change(db: Session, order: CardOrder, verb: str, *, by: str, actor: str, rea
     def after(_event) -> None:
         if verb == "fabriquer":
             _fabricate(db, order, keystore, base_url)
-        if order.card_id and verb in ("activer", "opposer", "revoquer"):
-            card = db.get(Card, order.card_id)
-            card.status = order.state  # the card carries the order's state
-            db.add(card)
+        if order.card_id and verb in CARRIED:
+            move_card(db, db.get(Card, order.card_id), verb, actor=actor)
         if verb in CARD_CERTIFICATE_REASONS and order.card_id:
             revoke_card_certificates(db, keystore, order.card_id, reason=CARD_CERTIFICATE_REASONS[verb], actor=actor)
         if verb == "demander_revocation":

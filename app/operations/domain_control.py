@@ -28,6 +28,7 @@ from app.domain.domain_control import (
     DNS_LABEL,
     HTTP_PATH,
     METHODS,
+    DnsUnanswered,
     DomainError,
     expected_value,
     new_token,
@@ -98,7 +99,7 @@ class Checker:
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
             return []
         except dns.exception.DNSException as exc:
-            raise DomainError(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
+            raise DnsUnanswered(f"Le DNS n’a pas répondu pour {name} ({type(exc).__name__}) : réessayez plus tard.",
                               field="verification") from None
         return [b"".join(record.strings).decode(errors="replace") for record in answer]
 
@@ -113,7 +114,7 @@ class Checker:
             except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
                 continue
             except dns.exception.DNSException as exc:
-                raise DomainError(f"Le DNS n’a pas répondu pour les enregistrements CAA de {owner} "
+                raise DnsUnanswered(f"Le DNS n’a pas répondu pour les enregistrements CAA de {owner} "
                                   f"({type(exc).__name__})\u00a0: réessayez plus tard.", field="dns_names") from None
             return owner, [CaaRecord(r.flags, r.tag.decode(errors="replace"), r.value.decode(errors="replace"))
                            for r in answer]

@@ -12,7 +12,7 @@ import josepy as jose
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from app.domain.acme import Problem
+from app.domain.acme import Problem, moved
 from app.domain.forms.schema import EMAIL
 from app.models import AcmeAccount, EabCredential, Structure
 from app.models.base import utcnow
@@ -133,7 +133,7 @@ def update(db: Session, account: AcmeAccount, payload: dict | None) -> AcmeAccou
     if "status" in payload:
         if payload["status"] != "deactivated":
             raise Problem("malformed", "Seul le statut « deactivated » se demande.")
-        account.status = "deactivated"
+        account.status = moved("account", account.status, "deactivated")
         audit.record(db, actor=actor(account), action="acme.account_deactivated", object_type="acme_account",
                      object_id=account.id)
     db.add(account)

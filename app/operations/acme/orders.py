@@ -23,12 +23,13 @@ from app.domain.acme import (
     REVOCATION_REASONS,
     Limits,
     Problem,
+    moved,
     order_status,
     parse_identifiers,
     problem_of,
 )
 from app.domain.certificates import CertificateRequestError, within
-from app.domain.domain_control import DomainError
+from app.domain.domain_control import DnsUnanswered, DomainError
 from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertificate, Person, Structure
 from app.models.base import aware, utcnow
 from app.operations import domain_control, domains
@@ -110,7 +111,7 @@ def refresh_status(db: Session, order: AcmeOrder, now: datetime | None = None) -
         status = "invalid"
         order.error = problem_of("malformed", "Commande expirée.")
     if status != order.status:
-        order.status = status
+        order.status = moved("order", order.status, status)
         db.add(order)
         db.flush()
     return order
@@ -121,7 +122,7 @@ def update_authorization(db: Session, authz: AcmeAuthorization, payload: dict) -
     if payload.get("status") != "deactivated":
         raise Problem("malformed", "Seul le statut « deactivated » se demande pour une autorisation.")
     if authz.status in ("pending", "valid"):
-        authz.status = "deactivated"
+        authz.status = moved("authorization", authz.status, "deactivated")
         db.add(authz)
         db.flush()
         refresh_status(db, db.get(AcmeOrder, authz.order_id))
@@ -184,7 +185,7 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
         try:
             domain_control.look_for(checker, method, name, token, served=served, published=published)
         except DomainError as exc:
-            failure = problem_of("dns" if "DNS n’a pas répondu" in str(exc) else "incorrectResponse", str(exc), name)
+            failure = problem_of("dns" if isinstance(exc, DnsUnanswered) else "incorrectResponse", str(exc), name)
     else:
         failure = problem_of("malformed", "Autorisation expirée.", name)
     db.refresh(authz)
@@ -194,9 +195,9 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
     authz.method, authz.checking_since = method, None
     metrics.ACME_VALIDATIONS.labels(method, "invalid" if failure else "valid").inc()
     if failure:
-        authz.status, authz.error = "invalid", failure
+        authz.status, authz.error = moved("authorization", authz.status, "invalid"), failure
     else:
-        authz.status, authz.validated_at = "valid", now
+        authz.status, authz.validated_at = moved("authorization", authz.status, "valid"), now
         domain_control.record_proof(db, structure_id=order.structure_id, name=name, method=method, token=token,
                                     actor=accounts.actor(account), now=now)
     db.add(authz)
@@ -253,7 +254,7 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
         kind = ("caa" if isinstance(exc, domains.CaaRefused)
                 else "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR")
         raise Problem(kind, str(exc)) from None
-    order.status, order.certificate_id = "valid", issued[0].id
+    order.status, order.certificate_id = moved("order", order.status, "valid"), issued[0].id
     if order.replaces_id:  # ARI's « replaces »: the new certificate is the old one's renewal
         issued[0].renewed_from_id = order.replaces_id
         db.add(issued[0])
@@ -263,20 +264,21 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
     return order
 
 
-_PROCESS = sa.update(AcmeOrder.__table__).where(AcmeOrder.__table__.c.id == sa.bindparam("order_id"),
-                                                AcmeOrder.__table__.c.status == "ready").values(status="processing")
+_PROCESS = sa.update(AcmeOrder.__table__).where(  # ready → processing, as the lifecycle allows, in one statement
+    AcmeOrder.__table__.c.id == sa.bindparam("order_id"),
+    AcmeOrder.__table__.c.status == "ready").values(status=moved("order", "ready", "processing"))
 
 
 def _start_processing(db: Session, order: AcmeOrder) -> None:
     """Move the order from ready to processing in the database itself: of two finalizations at once (two nodes),
     one moves it and issues; the other finds it no longer ready (on PostgreSQL it waits for the first's commit on
     the row's lock, then sees its outcome) and gets orderNotReady. A refusal later rolls the move back."""
-    moved = db.connection().execute(_PROCESS, {"order_id": order.id}).rowcount
-    if moved != 1:
+    taken = db.connection().execute(_PROCESS, {"order_id": order.id}).rowcount
+    if taken != 1:
         db.refresh(order)
         raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0» : une autre finalisation "
                       "l’a déjà prise en charge.")
-    order.status = "processing"
+    order.status = moved("order", "ready", "processing")
 
 
 def _check_domain_limit(db: Session, order: AcmeOrder, limits: Limits, now: datetime) -> None:

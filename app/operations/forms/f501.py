@@ -14,7 +14,7 @@ from app.domain.forms.catalogue import INCIDENTS, OPPOSED_AT_DEPOSIT, REPLACED
 from app.models import AuditEvent, Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
-from app.operations.cardorders import change, revoke_card_certificates
+from app.operations.cardorders import change, move_card, revoke_card_certificates
 
 from .behaviour import FormBehaviour
 from .means import Means
@@ -81,9 +81,7 @@ def _oppose(db: Session, card: Card, *, actor: str, reason: str, source: str, ki
     if order is not None and order.state in LIVE:
         change(db, order, "opposer", by=STRUCTURE, actor=actor, reason=reason, keystore=means.keystore)
     else:  # a card made before the portal's orders: the card itself carries the opposition
-        card.status = "opposee"
-        db.add(card)
-        db.flush()
+        move_card(db, card, "opposer", actor=actor)
         revoke_card_certificates(db, means.keystore, card.id, reason="key_compromise", actor=actor)
     audit.record(db, actor=actor, action="card.opposed", object_type="card", object_id=card.id,
                  after={"serial": card.serial, "reason": kind, "source": source})
@@ -137,9 +135,7 @@ def replace(db: Session, filing: Filing, actor: str, structure: Structure, means
                 source=filing.reference, kind=incident["incident"], means=means)
     if incident["incident"] in REPLACED:
         if card.status in LIVE:  # damaged: it still works until its replacement is made; revoked now
-            card.status = "revoquee"
-            db.add(card)
-            db.flush()
+            move_card(db, card, "revoquer", actor=actor)
             revoke_card_certificates(db, means.keystore, card.id, reason="superseded", actor=actor)
         order_card(db, filing, actor, card.card_type, {
             "civilite": holder.civility if holder.civility in ("M", "MME") else "", "nom": holder.family_name,
