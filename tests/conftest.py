@@ -177,9 +177,21 @@ def app_config(hsm_env, database_url, tmp_path_factory, psc_sandbox, session_dns
 
 @pytest.fixture(scope="session")
 def app(app_config):
+    """The portal, on a database whose PKI is built once for the session (hierarchy, CRLs, seal, time-stamping and
+    OCSP responders, committed): a test's own ``init_pki`` then finds it all and makes nothing, and each test's
+    rolled-back transaction leaves it as it was."""
     from app import create_app
+    from app.operations.pki import init_pki
 
-    return create_app(dict(app_config))
+    portal = create_app(dict(app_config))
+    with portal.app_context():
+        session = portal.extensions["db"].session()
+        try:
+            init_pki(session, portal.extensions["hsm"], app_config["PORTAL_BASE_URL"])
+            session.commit()
+        finally:
+            session.close()
+    return portal
 
 
 @pytest.fixture()

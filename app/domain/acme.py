@@ -95,7 +95,7 @@ def moved(kind: str, current: str, target: str) -> str:
     """``target`` if an ACME ``kind`` (order, authorization, account) may go there from ``current``; staying put is
     always allowed. A move the lifecycle forbids is the server's error, never the client's."""
     if target != current and target not in LIFECYCLES[kind][current]:
-        raise Problem("serverInternal", f"Passage impossible de « {current} » à « {target} » ({kind}).")
+        raise Problem("serverInternal", f"Passage impossible de « {current} » à « {target} » ({kind}).")
     return target
 
 

@@ -53,7 +53,8 @@ def test_dns_01_refuses_a_missing_or_wrong_record_then_records_the_proof(db, chu
     assert domain_control.covers(db, chu, "dpi.chu-essai.example")
     assert not domain_control.covers(db, chu, "chu-essai.example.attaquant.example")
     db.commit()
-    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.object_id == str(chu.id))
+    actions = [e.action for e in db.exec(select(AuditEvent).where(AuditEvent.object_type == "structure",
+                                                                   AuditEvent.object_id == str(chu.id))
                                           .order_by(AuditEvent.id))]
     assert actions == ["structure.serv_domains_declared", "domain.challenge_asked", "domain.proven"]
 

@@ -41,7 +41,8 @@ def test_jobs_run_writes_card_crls_for_nginx_and_keeps_responders(app, db, hsm, 
 
     from app.operations.pki import authority, current_responder, init_pki
 
-    assert "ocsp-organisations" in init_pki(db, hsm, "http://localhost")
+    init_pki(db, hsm, "http://localhost")  # the session's PKI: its responders are in force
+    assert current_responder(db, authority(db, "organisations").id) is not None
     target = tmp_path / "nginx" / "cards.crl.pem"
     monkeypatch.setattr(app.config["SETTINGS"], "cps_crl_file", str(target))
     runner = app.test_cli_runner()

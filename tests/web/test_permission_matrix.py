@@ -40,8 +40,8 @@ PUBLIC = {
     ("GET", "/auth/psc/callback"): 400,  # answers no login this browser started
     ("GET", "/auth/cps"): 401,
     ("POST", "/auth/logout"): 400,  # no CSRF token: refused for everyone
-    ("GET", "/pki/ca/<name>.cer"): 404,  # public; the test database has no PKI (tests/pki covers them)
-    ("GET", "/pki/crl/<name>.crl"): 404,
+    ("GET", "/pki/ca/<name>.cer"): 200,  # public: the root of the PKI the session builds once
+    ("GET", "/pki/crl/<name>.crl"): 200,
     ("POST", "/pki/ocsp"): 200,  # public, CSRF-exempt: answers malformedRequest to an empty body
     ("GET", "/pki/ocsp/<path:encoded>"): 200,
     ("GET", "/static/v/<version>/<path:filename>"): 200,  # versioned static assets
