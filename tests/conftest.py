@@ -102,7 +102,10 @@ def wait_for_port(port: int, proc=None, timeout: float = 30.0) -> None:
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
-def wait_for(url: str, proc, timeout: float = 20.0) -> None:
+def wait_for(url: str, proc, timeout: float = 120.0) -> None:
+    """Until the process answers ``url`` (its own readiness: as soon as it is up, however loaded the machine), or
+    exits. One that neither answers nor exits within ``timeout`` is stopped, its children with it, before the
+    failure is raised: a start never leaves a server behind."""
     import time
 
     import requests
@@ -117,7 +120,34 @@ def wait_for(url: str, proc, timeout: float = 20.0) -> None:
                 log = Path(proc.log_path).read_text() if getattr(proc, "log_path", None) else ""
                 raise RuntimeError(f"{url}: process exited: {log[-3000:]}") from None
             time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer")
+    stop_process(proc)
+    raise RuntimeError(f"{url} did not answer within {timeout} s: stopped")
+
+
+def stop_process(proc, grace: float = 10.0) -> None:
+    """SIGTERM to the process and, when it leads its own session (``start_new_session``), to everything it started
+    (gunicorn's workers); SIGKILL to what is left after ``grace`` seconds."""
+    import signal
+    import subprocess
+
+    if proc is None or proc.poll() is not None:
+        return
+
+    def send(sig) -> None:
+        try:
+            if os.getpgid(proc.pid) == proc.pid:
+                os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+        except ProcessLookupError:
+            pass
+
+    send(signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        proc.wait(timeout=grace)
 
 
 @pytest.fixture(scope="session")

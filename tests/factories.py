@@ -123,10 +123,19 @@ class Browser:
 
     def __init__(self, client):
         self.client = client
+        self._token: tuple[str, str] | None = None  # (the session's own token, the one its pages carry)
 
     def token(self) -> str:
-        page = self.client.get("/tableau-de-bord").get_data(as_text=True)
-        return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        """The token the pages carry, read from one page and reused while the session keeps its own: a login, a
+        logout or a rotated session has a new one, and the next POST reads a page again."""
+        with self.client.session_transaction() as session:
+            raw = session.get("csrf_token", "")
+        if self._token is None or self._token[0] != raw or not raw:
+            page = self.client.get("/tableau-de-bord").get_data(as_text=True)
+            with self.client.session_transaction() as session:
+                raw = session.get("csrf_token", "")
+            self._token = (raw, re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1))
+        return self._token[1]
 
     def get(self, url, **kw):
         return self.client.get(url, **kw)

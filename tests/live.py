@@ -59,7 +59,8 @@ def _logged(command: list[str], env: dict, name: str, cwd: Path = ROOT) -> subpr
     """A server whose output (access log included) goes to a file: a pipe nobody reads fills up (64 kB of
     warnings) and then blocks the server's workers in their next log write."""
     log = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)  # noqa: SIM115
-    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own process group: stopped with everything it started
     proc.log_path = log.name
     log.close()
     return proc
@@ -70,7 +71,7 @@ def start_portal(env: dict, port: int, root: Path = ROOT) -> subprocess.Popen:
     full = dict(os.environ, **{"WEB_CONCURRENCY": "2", **env}, BIND=f"127.0.0.1:{port}")
     proc = _logged([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], full, "portal",
                    cwd=root)
-    wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)
+    wait_for(f"http://127.0.0.1:{port}/healthz", proc)
     return proc
 
 
@@ -131,7 +132,8 @@ http {{
 }}
 """)
     command = [nginx_binary(), "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-g", "daemon off;"]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
 
 
 def nginx_binary() -> str:
@@ -139,13 +141,10 @@ def nginx_binary() -> str:
 
 
 def stop(*procs) -> None:
+    from tests.conftest import stop_process
+
     for proc in procs:
-        if proc and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_process(proc)
 
 
 @contextlib.contextmanager

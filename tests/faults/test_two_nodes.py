@@ -25,10 +25,8 @@ def _cookie(app_config, database_url: str, national_id: str) -> str:
     from psc_sandbox.identities import find, psc_claims
 
     database = Database(database_url)
-    with database.session() as db:
-        login = open_session(db, identity_from_userinfo(psc_claims(find(national_id), "CARD")))
-        db.commit()
-        sid = login.id
+    with database.writing() as db:  # SQLite's write lock from the start: the live nodes write meanwhile
+        sid = open_session(db, identity_from_userinfo(psc_claims(find(national_id), "CARD"))).id
     database.engine.dispose()
     app = create_app(dict(app_config) | {"SECRET_KEY": "live-tests", "DATABASE_URL": database_url})
     return app.session_interface.get_signing_serializer(app).dumps({"sid": sid, "csrf_token": secrets.token_hex(20)})

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import free_port, stop_process, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,14 +31,14 @@ def server_env(app_config, tmp_path):
 def start(env, port):
     env = dict(env, BIND=f"127.0.0.1:{port}")
     return subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def test_gunicorn_serves_home_and_healthz(server_env):
     port = free_port()
     proc = start(server_env, port)
     try:
-        wait_for(f"http://127.0.0.1:{port}/healthz", proc, timeout=60)  # any failure retried: a loaded machine
+        wait_for(f"http://127.0.0.1:{port}/healthz", proc)  # any failure retried: a loaded machine
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=10)
         assert health.status_code == 200 and health.json() == {"status": "ok"}
         ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=10)
@@ -48,8 +48,7 @@ def test_gunicorn_serves_home_and_healthz(server_env):
         css = requests.get(f"http://127.0.0.1:{port}/static/vendor/dsfr/dsfr.min.css", timeout=5)
         assert css.status_code == 200 and len(css.content) > 10_000
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_process(proc)
 
 
 @pytest.mark.parametrize("change, expected", [
