@@ -164,7 +164,7 @@ def pki_portal(tmp_path_factory, fresh_database, app_config: dict, name: str, pr
     base = f"http://127.0.0.1:{port}"
     hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
     database = Database(url)
-    with database.session() as db:
+    with database.writing() as db:
         init_pki(db, hsm, base)
         prepared = prepare(db, hsm, base, work)
         db.commit()

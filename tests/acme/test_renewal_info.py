@@ -129,7 +129,7 @@ def test_certbot_renews_by_itself_when_the_agency_moves_the_window(tmp_path_fact
             _run([*base[:1], "renew", *base[1:], "--no-random-sleep-on-renew"])
             assert _serial(cert.read_bytes()) == first  # two thirds of its life are far ahead: not yet
             now = datetime.now(UTC).replace(microsecond=0)
-            with live["database"].session() as db:
+            with live["database"].writing() as db:
                 assert move_windows(db, authority_name="organisations", issued_from=now - timedelta(hours=1),
                                     issued_to=now + timedelta(hours=1), start=now - timedelta(minutes=30),
                                     end=now - timedelta(minutes=1), explanation="Exercice de révocation de masse",

@@ -19,7 +19,7 @@ def with_pki(url: str, app_config: dict) -> str:
     from app.signing.hsm import Hsm
 
     database = Database(url)
-    with database.session() as db:
+    with database.writing() as db:
         init_pki(db, Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"]),
                  "http://localhost")
         db.commit()

@@ -104,7 +104,7 @@ def test_a_503_during_the_session_refresh_keeps_nothing_of_the_request(app_confi
     port, other_port = free_port(), free_port()
     base, other = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{other_port}"
     database = Database(database_url)
-    with database.session() as db:
+    with database.writing() as db:
         world = _world(db, hsm, base)
         db.commit()
     database.engine.dispose()

@@ -26,7 +26,7 @@ def _draft(database_url: str, hsm) -> tuple[int, str]:
     from app.operations.pki import init_pki
 
     database = Database(database_url)
-    with database.session() as db:
+    with database.writing() as db:
         init_pki(db, hsm, "http://localhost")
         director = db.exec(select(Person).where(Person.national_id == DIRECTOR)).one()
         nurse = db.exec(select(Person).where(Person.national_id == NURSE)).one()

@@ -41,7 +41,7 @@ def _pki(database_url: str, app_config: dict) -> None:
     from app.signing.hsm import Hsm
 
     database = Database(database_url)
-    with database.session() as db:
+    with database.writing() as db:
         init_pki(db, Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"]),
                  "http://127.0.0.1")
         db.commit()
@@ -108,7 +108,7 @@ def test_a_worker_killed_mid_job_leaves_it_to_the_other_which_runs_it_again(app_
 
     url = seeded_database(fresh_database, "jobs_killed")
     database = Database(url)
-    with database.session() as db:
+    with database.writing() as db:
         outbox.queue(db, ["directeur@chu.example"], "Avis", "Corps")
         db.commit()
     database.engine.dispose()

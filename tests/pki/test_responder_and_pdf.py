@@ -50,7 +50,7 @@ def test_openssl_ocsp_good_then_revoked(responder):
     first = ask(responder)
     assert "Response verify OK" in first.stderr, first.stderr
     assert f"{responder['leaf']}: good" in first.stdout
-    with responder["database"].session() as db:
+    with responder["database"].writing() as db:
         row = db.get(IssuedCertificate, responder["cert_id"])
         revoke_certificate(db, responder["hsm"], row, reason="key_compromise", revoked_by="test")
         db.commit()

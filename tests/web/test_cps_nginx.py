@@ -37,7 +37,7 @@ def cps_stack(tmp_path_factory, fresh_database, app_config):
     hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
     database = Database(url)
     cards, serials = {}, {}
-    with database.session() as db:
+    with database.writing() as db:
         init_pki(db, hsm, "https://localhost")
         doc = db.exec(select(Person).where(Person.national_id == "899700000013")).one()
         now = datetime.now(UTC)
@@ -156,7 +156,7 @@ def test_revoked_card_is_refused_by_the_portal_then_by_nginx(cps_stack):
     browser = card_session(cps_stack, "revocable")
     assert browser.get(f"{cps_stack['https']}/auth/cps", timeout=15).url.endswith("/tableau-de-bord")
     database = Database(cps_stack["database_url"])
-    with database.session() as db:
+    with database.writing() as db:
         row = db.get(IssuedCertificate, cps_stack["serials"]["revocable"])
         revoke_certificate(db, cps_stack["hsm"], row, reason="key_compromise", revoked_by="test")
         db.commit()
@@ -232,7 +232,7 @@ def test_an_opposed_card_no_longer_logs_in_through_nginx(cps_stack, tmp_path):
 
     database = Database(cps_stack["database_url"])
     key = ec.generate_private_key(ec.SECP256R1())
-    with database.session() as db:
+    with database.writing() as db:
         holder = db.exec(select(Person).where(Person.national_id == "3440000016/ADM0007")).one()
         chu = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
         card = Card(person_id=holder.id, card_type="CPE", serial="3900000077", structure_id=chu.id)
@@ -252,7 +252,7 @@ def test_an_opposed_card_no_longer_logs_in_through_nginx(cps_stack, tmp_path):
         return with_card_files(cps_stack, cert_path, key_path, "/auth/cps")
 
     assert login().url.endswith("/tableau-de-bord")
-    with database.session() as db:
+    with database.writing() as db:
         cardorders.change(db, db.get(CardOrder, order_id), "opposer", by=STRUCTURE, actor="3440000016/DIR0001",
                           reason="Carte perdue", keystore=cps_stack["hsm"])
         db.commit()
@@ -270,7 +270,7 @@ def test_an_f501_loss_stops_the_card_at_nginx_as_soon_as_it_is_deposited(cps_sta
 
     database = Database(cps_stack["database_url"])
     key = ec.generate_private_key(ec.SECP256R1())
-    with database.session() as db:
+    with database.writing() as db:
         holder = db.exec(select(Person).where(Person.national_id == "3440000016/ADM0007")).one()
         director = db.exec(select(Person).where(Person.national_id == "3440000016/DIR0001")).one()
         chu = db.exec(select(Structure).where(Structure.finess == "440000016")).one()
@@ -287,7 +287,7 @@ def test_an_f501_loss_stops_the_card_at_nginx_as_soon_as_it_is_deposited(cps_sta
         return with_card_files(cps_stack, cert_path, key_path, "/auth/cps")
 
     assert login().url.endswith("/tableau-de-bord")
-    with database.session() as db:
+    with database.writing() as db:
         filing = casefiles.open_draft(db, form="F501", structure_id=chu.id, filer_id=director.id,
                                       actor=director.national_id, payload={
                                           "incident": {"carte": "3900000501", "incident": "perte",

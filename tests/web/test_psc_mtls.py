@@ -32,7 +32,7 @@ def mtls_sandbox(tmp_path_factory, fresh_database, app_config):
     url = seeded_database(fresh_database, "mtls")
     database = Database(url)
     hsm = Hsm(default_pkcs11_module(), app_config["HSM_TOKEN_LABEL"], app_config["HSM_PIN"])
-    with database.session() as db:
+    with database.writing() as db:
         init_pki(db, hsm, "http://localhost")
         editor = db.exec(select(Structure).where(Structure.siret == "81234567600017")).one()
         key = ec.generate_private_key(ec.SECP256R1())
