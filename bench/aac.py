@@ -244,7 +244,7 @@ def automatic_path(app, database, hsm, sessions, people, pui, count: int) -> tup
 def export_rss(work: Path, env: dict, app, sid: str) -> tuple[int, int, int]:
     import requests
 
-    from bench.pages import free_port, wait_for
+    from bench.servers import free_port, wait_for
 
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT,

@@ -76,7 +76,7 @@ def _issue(acme, csrs: list[bytes]) -> None:
 
 def acme_issuance(work: Path, url: str, pin: str, count: int) -> dict:
     """{"1": issuances/s with one client, "4": with four, "wait": page waits in s while 10 checks hang}."""
-    from bench.pages import free_port, wait_for
+    from bench.servers import free_port, wait_for
     from tests.domains.servers import DnsServer  # dnslib: the names of the silent server resolve to loopback
 
     credentials, domain, _structure = _accounts(url, pin, 6)

@@ -129,7 +129,7 @@ def _run(args, work, url, env) -> None:
     from app.migrate import upgrade
     from app.signing.hsm import Hsm
     from bench.mix import invariants, prepare
-    from bench.pages import free_port, wait_for
+    from bench.servers import free_port, wait_for
 
     upgrade(url)
     database = Database(url)

@@ -1,13 +1,14 @@
 """Page benchmark: the portal under its own gunicorn.conf.py against a bare Flask app on the same settings.
 
-Run: .venv/bin/python bench/pages.py [--duration 10] [--connections 32] [--only "connecté"]
+Run: .venv/bin/python bench/pages.py [--rounds 7] [--duration 2] [--connections 32] [--only "connecté"]
      BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/pages.py
 
 Both servers run in their own processes on loopback; the load comes from a separate process: wrk (installed
 with apt-get when missing and run as root), else a small Python load generator with keep-alive connections.
-Absolute figures drift on shared machines: the ratios to bare Flask measured in the same run are what count.
-The portal runs as bench/floor_app.py (wsgi.py's app plus two empty pages), so the table ends with the floor of
-the request path: a logged-in page with nothing on it, and the bare layout.
+Absolute figures drift on shared machines, so the pages are measured in short rounds, each round in a new order,
+and each page is read against the floor measured in the same round: the median of the rounds' ratios, with their
+spread. The portal runs as bench/floor_app.py (wsgi.py's app plus two empty pages): the floor is a logged-in page
+with nothing on it; the bare layout and bare Flask are shown for scale.
 """
 
 from __future__ import annotations
@@ -21,37 +22,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.servers import free_port, wait_for  # noqa: E402
+
 DIRECTOR = "3440000016/DIR0001"  # legal representative of the CHU: habilitations and a structure page
 OPERATOR = "899700000070"  # ANS operator: the back office's queue
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()  # noqa: S310 - our own loopback URL
-            return
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit(f"{url}: the server stopped (its log is in the bench's folder)") from None
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer")
 
 
 def ensure_wrk() -> str | None:
@@ -166,9 +145,13 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+FLOOR = "plancher : connecté, page vide"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=7, help="rounds: every page once a round, in a new order")
+    parser.add_argument("--duration", type=int, default=2, help="seconds of load per page and round")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--only", default="", help="measure only the pages whose name holds this text")
     args = parser.parse_args()
@@ -189,22 +172,52 @@ def main() -> None:
             wait_for(f"http://127.0.0.1:{bare_port}/", bare)
             backend = url.split(":", 1)[0]
             print(f"database: {backend}; gunicorn.conf.py, {env['WEB_CONCURRENCY']} workers; load: "
-                  f"{'wrk' if wrk else 'Python generator'}, {args.connections} connections, {args.duration} s a page")
-            base = measure(wrk, f"http://127.0.0.1:{bare_port}/", "", args.duration, args.connections)
-            print(f"{'page':32} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× bare':>7} {'p99 × bare':>10}")
-            print(f"{'Flask nu (bonjour)':32} {base['rps']:9.0f} {base['p50']:8.1f} {base['p99']:8.1f} "
-                  f"{1:7.2f} {1:10.2f}")
-            for name, (path, cookie) in pages.items():
-                if args.only not in name:
-                    continue
-                got = measure(wrk, f"http://127.0.0.1:{portal_port}{path}", cookie, args.duration, args.connections)
-                flag = f"  ({got['errors']} non-2xx: see {portal_log})" if got["errors"] else ""
-                print(f"{name:32} {got['rps']:9.0f} {got['p50']:8.1f} {got['p99']:8.1f} "
-                      f"{got['rps'] / base['rps']:7.2f} {got['p99'] / base['p99']:10.2f}{flag}")
+                  f"{'wrk' if wrk else 'Python generator'}, {args.connections} connections; {args.rounds} rounds "
+                  f"of {args.duration} s a page, the pages in a new order each round")
+            chosen = {name: page for name, page in pages.items() if args.only in name or name == FLOOR}
+            targets = {"Flask nu (bonjour)": f"http://127.0.0.1:{bare_port}/"} | {
+                name: f"http://127.0.0.1:{portal_port}{path}" for name, (path, _) in chosen.items()}
+            cookies = {name: cookie for name, (_, cookie) in chosen.items()}
+            print_rounds(rounds(wrk, targets, cookies, args), portal_log)
         finally:
             for proc in (portal, bare):
                 proc.terminate()
                 proc.wait(timeout=20)
+
+
+def rounds(wrk, targets: dict[str, str], cookies: dict[str, str], args) -> dict[str, list[dict]]:
+    """Issue 30 (9): every page once per round, in a shuffled order, so that the machine's noise falls on every
+    page alike; each figure is then read against the floor measured in the same round."""
+    import random
+
+    results: dict[str, list[dict]] = {name: [] for name in targets}
+    for _ in range(args.rounds):
+        order = list(targets)
+        random.shuffle(order)
+        for name in order:
+            results[name].append(measure(wrk, targets[name], cookies.get(name, ""), args.duration,
+                                         args.connections))
+    return results
+
+
+def print_rounds(results: dict[str, list[dict]], portal_log: Path) -> None:
+    import statistics
+
+    floor = results[FLOOR]
+    print(f"{'page':38} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'× plancher':>10} {'(min–max)':>12}")
+    weak = []
+    for name, runs in results.items():
+        ratios = [run["rps"] / base["rps"] for run, base in zip(runs, floor, strict=True)]
+        errors = sum(run["errors"] for run in runs)
+        median = statistics.median(ratios)
+        print(f"{name:38} {statistics.median(r['rps'] for r in runs):7.0f} "
+              f"{statistics.median(r['p50'] for r in runs):7.1f} {statistics.median(r['p99'] for r in runs):7.1f} "
+              f"{median:10.2f} {min(ratios):6.2f}–{max(ratios):4.2f}"
+              + (f"  ({errors} non-2xx: see {portal_log})" if errors else ""))
+        if "connecté" in name or "opérateur" in name:
+            weak += [name] if median < 0.5 else []
+    print("every logged-in page at least 0.5 × the empty logged-in page (median of the rounds): "
+          + ("yes" if not weak else "no: " + ", ".join(weak)))
 
 
 if __name__ == "__main__":

@@ -215,7 +215,7 @@ def http_issuance(work: Path, url: str, pin: str, count: int) -> float:
     from app.models import Structure
     from app.operations.login import open_session
     from app.psc.claims import identity_from_userinfo
-    from bench.pages import free_port, wait_for
+    from bench.servers import free_port, wait_for
     from psc_sandbox.identities import find, psc_claims
 
     env = {"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "bench-pki-secret",

@@ -30,16 +30,23 @@ def hsm_env(tmp_path_factory) -> dict:
             "SO_PIN": pins["so_pin"], "root": root}
 
 
-def _fresh_database(tmp_path_factory, name: str):
-    """A new empty database: a SQLite file, or a new PostgreSQL database beside TEST_DATABASE_URL."""
+def _fresh_database(tmp_path_factory, name: str, template: str | None = None):
+    """A new database: a SQLite file, or a new PostgreSQL database beside TEST_DATABASE_URL; empty, or a copy of
+    ``template`` (a database of this session nobody is connected to)."""
+    import shutil
+
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        return f"sqlite:///{tmp_path_factory.mktemp(name) / 'portail.db'}", None
+        path = tmp_path_factory.mktemp(name) / "portail.db"
+        if template:
+            shutil.copyfile(make_url(template).database, path)
+        return f"sqlite:///{path}", None
     url = make_url(base)
     db_name = f"portail_{name}_{uuid.uuid4().hex[:8]}"
     admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    copied = f' TEMPLATE "{make_url(template).database}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"{copied}'))
 
     def drop():
         with admin.connect() as conn:
@@ -54,8 +61,8 @@ def fresh_database(tmp_path_factory):
     """Factory of new empty databases (migration tests); dropped at the end of the session."""
     drops = []
 
-    def make(name: str = "scratch") -> str:
-        url, drop = _fresh_database(tmp_path_factory, name)
+    def make(name: str = "scratch", template: str | None = None) -> str:
+        url, drop = _fresh_database(tmp_path_factory, name, template)
         if drop:
             drops.append(drop)
         return url

@@ -14,19 +14,27 @@ from tests.conftest import wait_for
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def seeded_database(fresh_database, name: str) -> str:
-    """A new database, migrated and loaded with the demo data, for a server process of its own."""
-    from app.db import Database
-    from app.migrate import upgrade
-    from seeds.loader import load
+_SEEDED: dict[int, str] = {}  # per session: the database migrated and seeded once, copied for each server
 
-    url = fresh_database(name)
-    upgrade(url)
-    database = Database(url)
-    with database.session() as db:
-        load(db)
-    database.engine.dispose()
-    return url
+
+def seeded_database(fresh_database, name: str) -> str:
+    """A new database, migrated and loaded with the demo data, for a server process of its own: a copy of the
+    session's seeded template (PostgreSQL's CREATE DATABASE … TEMPLATE, a file copy for SQLite), not the
+    migrations and the seeds again."""
+    template = _SEEDED.get(id(fresh_database))
+    if template is None:
+        from app.db import Database
+        from app.migrate import upgrade
+        from seeds.loader import load
+
+        template = fresh_database("seeded")
+        upgrade(template)
+        database = Database(template)
+        with database.writing() as db:
+            load(db)
+        database.engine.dispose()  # nobody connected: PostgreSQL copies it; SQLite has folded its WAL back
+        _SEEDED[id(fresh_database)] = template
+    return fresh_database(name, template=template)
 
 
 def invariants(database_url: str) -> list[str]:

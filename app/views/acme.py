@@ -219,7 +219,6 @@ def order(order_id: int):
 @bp.post("/order/<int:order_id>/finalize")
 def finalize(order_id: int):
     signed = _signed()
-    accounts.structures_of_account(get_session(), signed.account)
     found = orders.finalize(get_session(), current_app.extensions["hsm"], signed.account,
                             _owned(AcmeOrder, order_id, signed.account), signed.payload,
                             base_url=current_app.config["SETTINGS"].portal_base_url, limits=_limits())
@@ -267,7 +266,7 @@ def challenge(authz_id: int, method: str):
     if method not in CHALLENGES:
         raise Problem("malformed", "Défi inconnu.", status=404)
     authz = _owned(AcmeAuthorization, authz_id, signed.account)
-    accounts.structures_of_account(get_session(), signed.account)
+    accounts.require_standing(get_session(), signed.account)  # revoked credentials, an ended habilitation: refused
     if signed.payload is not None and authz.status == "pending":  # {} answers it; a POST-as-GET only reads it
         wait = check_domain_quota(get_session().get(AcmeOrder, authz.order_id).structure_id)
         if wait is not None:

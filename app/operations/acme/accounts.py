@@ -111,7 +111,7 @@ def _binding_kid(binding: dict) -> str | None:
         return None
 
 
-def structures_of_account(db: Session, account: AcmeAccount) -> list[Structure]:
+def require_standing(db: Session, account: AcmeAccount) -> list[Structure]:
     """The structures the account may act on now; refused when its credentials were revoked or its creator no
     longer administers the SERV family of any of them."""
     credential = db.get(EabCredential, account.eab_credential_id)

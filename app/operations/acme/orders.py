@@ -76,7 +76,7 @@ def new_order(db: Session, account: AcmeAccount, payload: dict | None, limits: L
         raise Problem("malformed", "« notBefore » et « notAfter » ne se choisissent pas : la durée suit la "
                       "politique en vigueur.")
     names = parse_identifiers(payload.get("identifiers"))
-    structures = accounts.structures_of_account(db, account)
+    structures = accounts.require_standing(db, account)
     _check_limits(db, account, limits, now)  # before the domains' queries: a client in a loop costs little
     structure = _structure_for(db, structures, names)
     from app.operations.acme.renewal import replaced
@@ -220,8 +220,10 @@ def _csr_names(csr: x509.CertificateSigningRequest) -> set[str]:
 
 def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeOrder, payload: dict | None, *,
              base_url: str, limits: Limits, now: datetime | None = None) -> AcmeOrder:
-    """Issue the order's certificate from its CSR, whose names are exactly the order's."""
+    """Issue the order's certificate from its CSR, whose names are exactly the order's (the account still in
+    standing: its credentials live, its creator still a SERV administrator)."""
     now = now or utcnow()
+    accounts.require_standing(db, account)
     refresh_status(db, order, now)
     if order.status != "ready":
         raise Problem("orderNotReady", f"La commande est « {order.status} » : chaque autorisation doit être "
@@ -311,7 +313,7 @@ def revoke(db: Session, keystore: KeyStore, signed: Signed) -> IssuedCertificate
         raise Problem("unauthorized", "Certificat inconnu de ce serveur ACME.", status=404)
     if signed.account is not None:
         by = accounts.actor(signed.account)
-        if row.structure_id not in {s.id for s in accounts.structures_of_account(db, signed.account)}:
+        if row.structure_id not in {s.id for s in accounts.require_standing(db, signed.account)}:
             raise Problem("unauthorized", "Ce certificat n’est pas dans le périmètre du compte.")
     else:
         by = f"acme-cle:{thumbprint(signed.jwk)[:20]}"
