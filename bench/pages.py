@@ -145,7 +145,7 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-FLOOR = "plancher : connecté, page vide"
+FLOOR = "plancher\u00a0: connecté, page vide"  # the key prepare() gives the empty logged-in page
 
 
 def main() -> None:

@@ -3,9 +3,11 @@ by the forms' modules (one per form) and never importing them."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain.codes import HABILITATION_ROLES
+from app.domain.permissions import structure_and_its_ej
 from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit
@@ -60,17 +62,20 @@ def check_designations(db: Session, rows: list, step: str, errors: dict, *, stru
                                                     "rien à retirer.")
 
 
+# Built once (a summary page asks it on every view): the filer's current roles on a structure and its EJ.
+_FILER_ROLES = sa.select(Habilitation.role).where(
+    Habilitation.person_id == sa.bindparam("person_id"),
+    Habilitation.structure_id.in_(sa.bindparam("structure_ids", expanding=True)), Habilitation.ended_at.is_(None))
+
+
 def filer_roles(db: Session, filing: Filing, roles=None) -> list[str]:
     """The filer's current roles on the filing's structure or on its EJ (all of them, or among ``roles``)."""
     structure = db.get(Structure, filing.structure_id) if filing.structure_id else None
     if structure is None:
         return []
-    query = select(Habilitation.role).where(Habilitation.person_id == filing.filer_id,
-                                            Habilitation.structure_id.in_({structure.id, structure.parent_id} - {None}),
-                                            Habilitation.ended_at.is_(None))
-    if roles:
-        query = query.where(Habilitation.role.in_(tuple(roles)))
-    return sorted(set(db.exec(query).all()))
+    held = db.connection().execute(_FILER_ROLES, {"person_id": filing.filer_id,
+                                                  "structure_ids": structure_and_its_ej(structure)}).scalars()
+    return sorted({role for role in held if not roles or role in roles})
 
 
 def filer_tie(db: Session, filing: Filing) -> list[str]:
