@@ -102,8 +102,10 @@ def start(form: str):
     source = request.form if request.method == "POST" else request.args
 
     def start_page(error: str | None = None):
+        posted = request.form.get("structure_id") if request.method == "POST" else None
         return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
-                      carried=carried(spec, source), chosen=parse_id(request.args.get("structure", "")))
+                      carried=carried(spec, source), other_chosen=posted == "",  # « Une autre structure » ticked
+                      chosen=parse_id(posted or request.args.get("structure", "")))
 
     if request.method == "POST":
         on_refusal(lambda refusal: start_page(str(refusal)))

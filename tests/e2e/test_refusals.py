@@ -15,18 +15,19 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.mark.parametrize("size", ["phone", "desktop"])
-def test_an_f413_for_a_public_site_is_refused_on_its_own_page(chromium, live_portal, size):
+def test_an_f101_for_an_unknown_structure_is_refused_on_its_own_page(chromium, live_portal, size):
     page = browser_page(chromium, size)
     card_login(page, live_portal, "KIT DIRECTEUR0006")
-    page.goto(f"{live_portal}/demarches/nouvelle/F413")
+    page.goto(f"{live_portal}/demarches/nouvelle/F101")
     page.locator("label[for=structure-autre]").click()
-    page.fill("#identifiant_structure", "440000024")  # Hôpital Nord Laennec, a public site of the CHU
-    with page.expect_response(lambda r: r.url.endswith("/demarches/nouvelle/F413")) as answered:
+    page.fill("#identifiant_structure", "449999999")  # a FINESS the portal does not know
+    with page.expect_response(lambda r: r.url.endswith("/demarches/nouvelle/F101")) as answered:
         page.get_by_role("button", name="Commencer").click()
     assert answered.value.status == 422
     expect(page).to_have_title(re.compile("^Erreur"))
-    expect(page.locator("#structure-erreur")).to_contain_text("FINESS juridique (EJ)")
-    expect(page.locator("#identifiant_structure")).to_have_value("440000024")
+    expect(page.locator("#structure-erreur")).to_contain_text("structure connue du portail")
+    expect(page.locator("#identifiant_structure")).to_have_value("449999999")
+    expect(page.locator("#structure-autre")).to_be_checked()  # the choice made stays made
     no_horizontal_scroll(page)
-    shot(page, f"refus-01-f413-site-{size}")
+    shot(page, f"refus-01-f101-inconnue-{size}")
     page.context.close()
