@@ -20,7 +20,7 @@ def main(app: Flask | None = None) -> int:
         return 1
     with app.app_context():
         created = load(get_session())
-    summary = ", ".join(f"{n} {k}" for k, n in sorted(created.items())) or "rien de nouveau"
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(created.items()) if n) or "rien de nouveau"
     print(f"Données de démonstration chargées : {summary}.")
     return 0
 
