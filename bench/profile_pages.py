@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import sys
 import tempfile
@@ -66,7 +67,7 @@ def main() -> None:
                     call(wsgi, path, cookie)
                 profiler.disable()
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(60)
+                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
                 print(out.getvalue())
         app.extensions["db"].engine.dispose()
 
