@@ -67,7 +67,8 @@ def main() -> None:
                     call(wsgi, path, cookie)
                 profiler.disable()
                 out = io.StringIO()
-                pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(60)
+                order = os.environ.get("PROFILE_SORT", "cumulative")  # tottime: where the time is spent itself
+                pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(60)
                 print(out.getvalue())
         app.extensions["db"].engine.dispose()
 
