@@ -158,6 +158,28 @@ def _edit_filing(actor: Actor, target: CaseRef) -> bool:
     return target.filer_id == actor.person_id
 
 
+@dataclass(frozen=True)
+class AacFollowing:
+    """Which compassionate-access requests an actor follows: their own; a PUI pharmacist, the PUI's once sent (a
+    draft is its prescriber's alone); the ANSM evaluator, those the agency received. One definition, read by
+    ``can("aac.view")`` and by the history pages' SQL (``operations/aac.followed_requests``)."""
+
+    filer_id: int
+    pui_ids: frozenset[int] = frozenset()
+    agency: bool = False
+
+    def follows(self, filer_id: int, structure_id: int | None, state: str) -> bool:
+        return (filer_id == self.filer_id or (self.agency and state not in AAC_BEFORE_AGENCY)
+                or (structure_id in self.pui_ids and state != "brouillon"))
+
+
+def aac_following(actor: Actor, *, own: bool = False, agency: bool = True) -> AacFollowing:
+    """``own``: the actor's own requests only (« Mes demandes »); ``agency``: with the evaluator's reach."""
+    return AacFollowing(actor.person_id,
+                        frozenset() if own or not actor.is_hospital_pharmacist else actor.pui_structure_ids,
+                        agency and not own and "ansm_evaluator" in actor.agency_roles)
+
+
 def _agency(role: str) -> Rule:
     return lambda actor, _target: role in actor.agency_roles
 
@@ -180,11 +202,8 @@ RULES: dict[str, Rule] = {
     "certificate.manage": lambda actor, target: TECHNICAL_ADMINISTRATORS.covers(actor, target.structure,
                                                                                  family=target.family),
     "aac.file": lambda actor, _target: actor.is_prescriber,
-    "aac.view": lambda actor, target: (target.filer_id == actor.person_id
-                                       or ("ansm_evaluator" in actor.agency_roles
-                                           and target.filing.state not in AAC_BEFORE_AGENCY)
-                                       or (actor.is_hospital_pharmacist
-                                           and target.structure_id in actor.pui_structure_ids)
+    "aac.view": lambda actor, target: (aac_following(actor).follows(target.filer_id, target.structure_id,
+                                                                     target.filing.state)
                                        or (target.laboratory in actor.laboratories
                                            and target.filing.payload.get("donnees_labo_demandees", False))),
     "aac.edit": lambda actor, target: target.filer_id == actor.person_id and actor.is_prescriber,

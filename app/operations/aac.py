@@ -15,7 +15,7 @@ from app.domain import aac
 from app.domain.casefiles import InvalidTransition
 from app.domain.forms.aac_request import AAC_REQUEST
 from app.domain.inputs import parse_id
-from app.domain.permissions import AAC_BEFORE_AGENCY, Actor
+from app.domain.permissions import AAC_BEFORE_AGENCY, Actor, aac_following
 from app.models import Filing, FilingDocument, FilingEvent, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, outbox
@@ -40,12 +40,13 @@ EDITABLE = ("brouillon", "retournee")
 def followed_requests(actor: Actor, *, own: bool = False, agency: bool = False) -> sa.ColumnElement[bool]:
     """Which requests ``actor`` follows, as one SQL condition (history pages and exports alike): the agency those
     it has received (``agency``), a PUI pharmacist the PUI's sent requests (unless ``own``), anyone their own."""
-    table = Filing.__table__
-    if agency and "ansm_evaluator" in actor.agency_roles:
-        return table.c.state.not_in(AAC_BEFORE_AGENCY)
-    if actor.is_hospital_pharmacist and not own:
-        return table.c.structure_id.in_(list(actor.pui_structure_ids)) & (table.c.state != "brouillon")
-    return table.c.filer_id == actor.person_id
+    table, following = Filing.__table__, aac_following(actor, own=own, agency=agency)
+    condition = table.c.filer_id == following.filer_id
+    if following.agency:
+        condition |= table.c.state.not_in(AAC_BEFORE_AGENCY)
+    if following.pui_ids:
+        condition |= table.c.structure_id.in_(sorted(following.pui_ids)) & (table.c.state != "brouillon")
+    return condition
 PATIENT_INITIALS = ("initiale_nom", "initiale_prenom")
 
 
