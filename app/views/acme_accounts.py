@@ -10,7 +10,8 @@ from app.db import get_session
 from app.domain.inputs import parse_id, parse_int
 from app.models import AcmeAccount, EabCredential, Person, Structure
 from app.models.base import utcnow
-from app.operations import domain_control, domains, eab, rights
+from app.operations import domain_control, domains, eab
+from app.web.administered import administered_structures, shown_once
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -20,19 +21,15 @@ bp = Blueprint("acme_accounts", __name__, url_prefix="/certificats/acme")
 
 def _page(status: int = 200, **extra):
     db = get_session()
-    serv = [i for i, families in rights.administered(get_session(), g.actor).items() if "SERV" in families]
     credentials = db.exec(select(EabCredential).where(EabCredential.person_id == g.actor.person_id)
                           .order_by(EabCredential.id.desc())).all()
-    structures = db.exec(select(Structure).where(Structure.id.in_(serv)).order_by(Structure.name)).all()
+    structures = administered_structures(eab.FAMILY)
     bound = {a.eab_credential_id: a for a in db.exec(select(AcmeAccount).where(
         AcmeAccount.eab_credential_id.in_([c.id for c in credentials])))}
     directory = current_app.config["SETTINGS"].portal_base_url.rstrip("/") + url_for("acme.directory")
-    response = render("certificates/acme.html", credentials=credentials, structures=structures, bound=bound,
-                      directory=directory,
-                      validity=eab.VALIDITY_DAYS, now=utcnow(), status=status,
-                      **({"shown": None, "error": None, "values": {}} | extra))
-    response.headers["Cache-Control"] = "no-store"  # the page may show a key once
-    return response
+    return shown_once(render("certificates/acme.html", credentials=credentials, structures=structures, bound=bound,
+                             directory=directory, validity=eab.VALIDITY_DAYS, now=utcnow(), status=status,
+                             **({"shown": None, "error": None, "values": {}} | extra)))
 
 
 @bp.get("")

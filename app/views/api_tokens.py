@@ -7,10 +7,11 @@ from sqlmodel import select
 
 from app.db import get_session
 from app.domain.inputs import parse_id, parse_int
-from app.models import ApiToken, Person, Structure
+from app.models import ApiToken, Person
 from app.models.base import utcnow
 from app.operations import rights
 from app.operations.api_tokens import VALIDITY_DAYS, create_token, revoke_token
+from app.web.administered import administered_structures, shown_once
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
 from app.web.security import requires
@@ -20,15 +21,11 @@ bp = Blueprint("api_tokens", __name__, url_prefix="/certificats/jetons")
 
 def _page(status: int = 200, **extra):
     db = get_session()
-    scopes = rights.administered(get_session(), g.actor)
     tokens = db.exec(select(ApiToken).where(ApiToken.person_id == g.actor.person_id)
                      .order_by(ApiToken.id.desc())).all()
-    structures = db.exec(select(Structure).where(Structure.id.in_(list(scopes))).order_by(Structure.name)).all()
-    response = render("certificates/tokens.html", tokens=tokens, structures=structures, scopes=scopes,
-                      validity=VALIDITY_DAYS, now=utcnow(), status=status,
-                      **({"raw": None, "error": None, "values": {}} | extra))
-    response.headers["Cache-Control"] = "no-store"  # the page may show a token once
-    return response
+    return shown_once(render("certificates/tokens.html", tokens=tokens, structures=administered_structures(),
+                             scopes=rights.administered(db, g.actor), validity=VALIDITY_DAYS, now=utcnow(),
+                             status=status, **({"raw": None, "error": None, "values": {}} | extra)))
 
 
 @bp.get("")

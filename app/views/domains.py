@@ -18,7 +18,8 @@ from app.domain.inputs import parse_id
 from app.domain.refusals import Refusal
 from app.models import DomainControl, Structure
 from app.models.base import aware, utcnow
-from app.operations import domain_control, rights
+from app.operations import domain_control
+from app.web.administered import administered_structures
 from app.web.quotas import check_domain_quota
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
@@ -28,8 +29,7 @@ bp = Blueprint("domains", __name__, url_prefix="/certificats/domaines")
 
 
 def _serv_structures() -> list[Structure]:
-    ids = [i for i, families in rights.administered(get_session(), g.actor).items() if "SERV" in families]
-    return list(get_session().exec(select(Structure).where(Structure.id.in_(ids)).order_by(Structure.name)))
+    return administered_structures("SERV")
 
 
 def checker() -> domain_control.Checker:
