@@ -38,3 +38,22 @@ def csr_pem(name: str, key=None) -> bytes:
     algorithm = hashes.SHA384() if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size == 384 \
         else hashes.SHA256()
     return request.sign(key, algorithm).public_bytes(serialization.Encoding.PEM)
+
+
+def registered_client(base: str, eab: tuple[str, str], *, curve=ec.SECP256R1, user_agent: str = "tests-acme"):
+    """certbot's acme library on the live portal's directory, its account made with the EAB credentials ``eab``:
+    (client, network, account key). ES256 for P-256, ES384 for P-384."""
+    from acme import client, messages
+    from josepy import jwa
+    from josepy import jwk as jose_jwk
+
+    key = jose_jwk.JWKEC(key=ec.generate_private_key(curve()))
+    net = client.ClientNetwork(key, alg=jwa.ES384 if curve is ec.SECP384R1 else jwa.ES256, user_agent=user_agent)
+    directory = client.ClientV2.get_directory(f"{base}/acme/directory", net)
+    acme = client.ClientV2(directory, net)
+    key_id, secret = eab
+    binding = messages.ExternalAccountBinding.from_data(account_public_key=key.public_key(), kid=key_id,
+                                                        hmac_key=secret, directory=directory)
+    net.account = acme.new_account(messages.NewRegistration.from_data(
+        email="dsi@editeur.example", terms_of_service_agreed=True, external_account_binding=binding))
+    return acme, net, key

@@ -7,12 +7,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta
 
-import josepy as jose
-from acme import challenges, client, messages
+from acme import challenges, messages
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.acme.live import csr_pem, serv_domain_with_eab
+from tests.acme.live import csr_pem, registered_client, serv_domain_with_eab
 from tests.acme.test_clients import _ocsp, _serial, _spki, _verified_through_aia
 from tests.domains.servers import DnsServer
 from tests.live import pki_portal
@@ -41,15 +40,8 @@ def test_the_acme_library_with_a_p384_key_obtains_renews_and_revokes(tmp_path_fa
     try:
         with pki_portal(tmp_path_factory, fresh_database, app_config, "acme_p384", serv_domain_with_eab(DOMAIN),
                         DNS_RESOLVER="127.0.0.1", DNS_PORT=str(dns.port), DOMAIN_CHECK_NETWORKS="127.0.0.0/8") as live:
-            key = jose.JWKEC(key=ec.generate_private_key(ec.SECP384R1()))
-            net = client.ClientNetwork(key, alg=jose.ES384, user_agent="tests-acme-p384")
-            directory = client.ClientV2.get_directory(f"{live['base']}/acme/directory", net)
-            acme = client.ClientV2(directory, net)
-            key_id, secret = live["eab"]
-            binding = messages.ExternalAccountBinding.from_data(account_public_key=key.public_key(), kid=key_id,
-                                                                hmac_key=secret, directory=directory)
-            net.account = acme.new_account(messages.NewRegistration.from_data(
-                email="dsi@editeur.example", terms_of_service_agreed=True, external_account_binding=binding))
+            acme, net, key = registered_client(live["base"], live["eab"], curve=ec.SECP384R1,
+                                               user_agent="tests-acme-p384")
             name = f"www.{DOMAIN}"
             server_key = ec.generate_private_key(ec.SECP384R1())
             first = _obtain(acme, key, dns, csr_pem(name, server_key))

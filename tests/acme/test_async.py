@@ -9,10 +9,8 @@ import threading
 import time
 
 import requests
-from acme import client, messages
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.acme.live import csr_pem, serv_domain_with_eab
+from tests.acme.live import csr_pem, registered_client, serv_domain_with_eab
 from tests.domains.servers import DnsServer
 from tests.domains.test_bounds import HostileServer
 from tests.live import pki_portal
@@ -22,7 +20,6 @@ DOMAIN = "lent.example"
 
 def test_challenge_answers_come_back_at_once_and_the_worker_settles_them(tmp_path_factory, fresh_database,
                                                                         app_config):
-    import josepy as jose
 
     dns_server, silent = DnsServer(), HostileServer("silent")
     names = [f"srv{i}.{DOMAIN}" for i in range(4)]
@@ -32,15 +29,7 @@ def test_challenge_answers_come_back_at_once_and_the_worker_settles_them(tmp_pat
         with pki_portal(tmp_path_factory, fresh_database, app_config, "acme_async", serv_domain_with_eab(DOMAIN),
                         DNS_RESOLVER="127.0.0.1", DNS_PORT=str(dns_server.port), HTTP01_PORT=str(silent.port),
                         DOMAIN_CHECK_NETWORKS="127.0.0.0/8") as live:
-            key = jose.JWKEC(key=ec.generate_private_key(ec.SECP256R1()))
-            net = client.ClientNetwork(key, alg=jose.ES256, user_agent="tests-acme")
-            directory = client.ClientV2.get_directory(f"{live['base']}/acme/directory", net)
-            acme = client.ClientV2(directory, net)
-            key_id, secret = live["eab"]
-            binding = messages.ExternalAccountBinding.from_data(account_public_key=key.public_key(), kid=key_id,
-                                                                hmac_key=secret, directory=directory)
-            net.account = acme.new_account(messages.NewRegistration.from_data(
-                email="dsi@editeur.example", terms_of_service_agreed=True, external_account_binding=binding))
+            acme, net, key = registered_client(live["base"], live["eab"], user_agent="tests-acme")
             challenges = []
             for name in names:
                 authz = acme.new_order(csr_pem(name)).authorizations[0]
