@@ -246,7 +246,7 @@ def backup_command(target):
     where = ("copiées avec le jeton SoftHSM" if manifest["keystore"] == "softhsm2"
              else "dans le HSM\u00a0: sauvegardez-le par ses propres moyens")
     click.echo(f"Sauvegarde {path} ({path.stat().st_size // 1024} kio)\u00a0: révision {manifest['revision']}, "
-               f"{manifest['filings']} dossiers, {len(manifest['keys'])} clés nécessaires ({where}).")
+               f"{_count(manifest['filings'], 'dossier')}, {len(manifest['keys'])} clés nécessaires ({where}).")
 
 
 @click.command("restore")
@@ -274,9 +274,10 @@ def restore_command(archive):
         if broken is not None:
             raise BackupError(f"Chaîne d'audit rompue à l'événement {broken}.")
         found = violations(db)
-    click.echo(f"Restauré : révision {manifest['revision']} (base maintenant à jour), {manifest['filings']} dossiers, "
-               f"{len(manifest['keys'])} clés présentes, chaîne d'audit intacte, "
-               f"{len(found)} incohérence(s){' : ' + '; '.join(map(str, found)) if found else ''}.")
+    click.echo(f"Restauré : révision {manifest['revision']} (base maintenant à jour), "
+               f"{_count(manifest['filings'], 'dossier')}, {len(manifest['keys'])} clés présentes, "
+               f"chaîne d'audit intacte, {len(found)} incohérence(s)"
+               f"{' : ' + '; '.join(map(str, found)) if found else ''}.")
 
 
 @click.command("preflight")
@@ -294,3 +295,8 @@ def preflight():
 def register(app: Flask) -> None:
     for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, preflight, backup_command, restore_command):
         app.cli.add_command(command)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n > 1 else ''}"
+

@@ -31,6 +31,19 @@ class CertificateRequestError(Refusal, ValueError):
         super().__init__(message, field)
 
 
+class KeyRefused(CertificateRequestError):
+    """The request's public key may not be certified (already certified elsewhere, or revoked for compromise)."""
+
+
+class AlreadyRevoked(CertificateRequestError):
+    """The certificate was revoked before this request (maybe by a concurrent one)."""
+
+    status = 409
+
+    def __init__(self, message: str = "Ce certificat est déjà révoqué.", field: str = "reason"):
+        super().__init__(message, field)
+
+
 @dataclass(frozen=True)
 class Profile:
     code: str

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 
 from app.domain.certificates import CertificateRequestError
 
@@ -22,6 +23,13 @@ class CheckedRequest:
     spki_sha256: str
     key_description: str
     requested_dns: tuple[str, ...]
+    common_names: tuple[str, ...] = ()
+    other_names: bool = False  # IP addresses or e-mail addresses in the SAN
+
+    @property
+    def names(self) -> set[str]:
+        """Every host name the CSR asks for (SAN and CN), lower-cased, without a final dot."""
+        return {n.lower().rstrip(".") for n in self.requested_dns + self.common_names}
 
 
 def load_csr(data: bytes) -> CheckedRequest:
@@ -58,7 +66,9 @@ def load_csr(data: bytes) -> CheckedRequest:
     try:
         san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         dns = tuple(san.get_values_for_type(x509.DNSName))
+        others = bool(san.get_values_for_type(x509.IPAddress) or san.get_values_for_type(x509.RFC822Name))
     except x509.ExtensionNotFound:
-        dns = ()
+        dns, others = (), False
+    cns = tuple(str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
     return CheckedRequest(public_key=key, spki_der=spki, spki_sha256=hashlib.sha256(spki).hexdigest(),
-                          key_description=description, requested_dns=dns)
+                          key_description=description, requested_dns=dns, common_names=cns, other_names=others)

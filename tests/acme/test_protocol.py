@@ -10,7 +10,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlmodel import select
 
-from app.models import AcmeAccount, AuditEvent, DomainControl, EabCredential, Filing, IssuedCertificate
+from app.models import (
+    AcmeAccount,
+    AcmeOrder,
+    AuditEvent,
+    DomainControl,
+    EabCredential,
+    Filing,
+    IssuedCertificate,
+    OutboxMessage,
+)
 from tests.acme.client import BASE, Acme, b64
 
 
@@ -54,7 +63,7 @@ def test_an_account_needs_eab_and_is_bound_once(db, client, credentials):
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "acme.account_created")).one()
 
 
-def test_a_proven_domain_gives_a_ready_order_and_a_certificate(db, acme, pki_world):
+def test_a_proven_domain_gives_a_ready_order_and_a_certificate(db, acme, pki_world, as_person):
     order = acme.order("www.chu.example")
     assert order.status_code == 201
     body = order.get_json()
@@ -71,8 +80,17 @@ def test_a_proven_domain_gives_a_ready_order_and_a_certificate(db, acme, pki_wor
     assert leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value \
         .get_values_for_type(x509.DNSName) == ["www.chu.example"]
     row = db.exec(select(IssuedCertificate).where(IssuedCertificate.profile == "SERV_SSL")).one()
-    filing = db.get(Filing, row.filing_id)
-    assert filing.form == "CERT" and filing.structure_id == pki_world["hospital"].id and filing.state == "accepte"
+    # Issue 30 (5): the ACME order is the record, no form case file; one audit event, one notice to the contact.
+    assert row.filing_id is None and db.exec(select(Filing)).first() is None
+    assert row.structure_id == pki_world["hospital"].id and row.requested_by == pki_world["admin"].national_id
+    assert db.exec(select(AcmeOrder.id).where(AcmeOrder.certificate_id == row.id)).one()
+    events = db.exec(select(AuditEvent.action).where(AuditEvent.object_type == "certificate",
+                                                     AuditEvent.object_id == str(row.id))).all()
+    assert events == ["certificate.issued"]
+    notice = db.exec(select(OutboxMessage)).one()
+    assert notice.recipient == pki_world["admin"].email and row.serial_hex in notice.body
+    listed = as_person(pki_world["admin"]).get("/certificats/").get_data(as_text=True)  # « Mes certificats »
+    assert row.serial_hex in listed and "www.chu.example" in listed
     assert (row.not_after - row.not_before).days <= 200
     revoked = acme.post(acme.directory["revokeCert"], {"certificate": b64(leaf.public_bytes(
         serialization.Encoding.DER)), "reason": 4})

@@ -1,7 +1,7 @@
 """ACME orders (RFC 8555 §7.4–7.6): names inside the declared domains of a structure in the account's scope,
 authorizations proven by http-01 or dns-01 through the same checks as « Mes domaines » (or already valid when the
-structure proved the name within the reuse period), issuance through the portal's own certificate order (SERV SSL,
-audit, CERT case file, CRL and OCSP), revocation."""
+structure proved the name within the reuse period), issuance by the PKI core (SERV SSL, audited, listed in « Mes
+certificats », CRL and OCSP), revocation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from acme import challenges
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
 from sqlmodel import Session, func, select
 
 from app import metrics
@@ -28,13 +27,13 @@ from app.domain.acme import (
     parse_identifiers,
     problem_of,
 )
-from app.domain.certificates import CertificateRequestError, within
+from app.domain.certificates import AlreadyRevoked, CertificateRequestError, KeyRefused, within
 from app.domain.domain_control import DnsUnanswered, DomainError
 from app.models import AcmeAccount, AcmeAuthorization, AcmeOrder, IssuedCertificate, Person, Structure
 from app.models.base import aware, utcnow
-from app.operations import domain_control, domains
-from app.operations.certificates import CertificateOrder, order_certificates
-from app.operations.pki import revoke_certificate
+from app.operations import domain_control, domains, outbox
+from app.operations.pki import issue_checked, require_contract, revoke_certificate
+from app.signing.csr import CheckedRequest, load_csr
 from app.signing.keystore import KeyStore
 
 from . import accounts
@@ -206,64 +205,67 @@ def answer(db: Session, checker: domain_control.Checker, account: AcmeAccount, k
     return authz
 
 
-def _csr_names(csr: x509.CertificateSigningRequest) -> set[str]:
-    try:
-        sans = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names = {n.lower().rstrip(".") for n in sans.get_values_for_type(x509.DNSName)}
-        if sans.get_values_for_type(x509.IPAddress) or sans.get_values_for_type(x509.RFC822Name):
-            raise Problem("badCSR", "La CSR porte des noms autres que DNS.")
-    except x509.ExtensionNotFound:
-        names = set()
-    cns = [a.value for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    return names | {str(cn).lower().rstrip(".") for cn in cns}
-
-
 def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeOrder, payload: dict | None, *,
              base_url: str, limits: Limits, now: datetime | None = None) -> AcmeOrder:
-    """Issue the order's certificate from its CSR, whose names are exactly the order's (the account still in
-    standing: its credentials live, its creator still a SERV administrator)."""
+    """Issue the order's certificate from its CSR, whose names are exactly the order's. Each check is made once:
+    the account's standing on the order's structure here, the names' place in its declared domains at the order,
+    their control by the authorizations, the CAA records and the key just before the token signs."""
     now = now or utcnow()
-    accounts.require_standing(db, account)
+    structure = next((s for s in accounts.require_standing(db, account) if s.id == order.structure_id), None)
+    if structure is None:
+        raise Problem("unauthorized", "La structure de cette commande n’est plus dans le périmètre du compte.")
     refresh_status(db, order, now)
     if order.status != "ready":
-        raise Problem("orderNotReady", f"La commande est « {order.status} » : chaque autorisation doit être "
-                      "valide avant la finalisation.")
+        raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0» : chaque autorisation doit "
+                      "être valide avant la finalisation.")
+    request = _checked_csr(payload, account, order)
+    _check_domain_limit(db, order, structure, limits, now)
     try:
-        der = jose.b64.b64decode((payload or {}).get("csr", ""))
-        csr = x509.load_der_x509_csr(der)
-    except (ValueError, TypeError, AttributeError):
-        raise Problem("badCSR", "CSR illisible (DER en base64url attendu).") from None
-    if not csr.is_signature_valid:
-        raise Problem("badCSR", "La signature de la CSR est invalide.")
-    if _csr_names(csr) != set(order.names):
-        raise Problem("badCSR", "La CSR doit porter exactement les noms de la commande : "
-                      f"{', '.join(order.names)}.")
-    spki = csr.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    account_spki = crypto_key(jose.JWK.from_json(account.jwk)).public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    if spki == account_spki:
-        raise Problem("badCSR", "La clé du certificat ne peut pas être celle du compte ACME.")
-    _check_domain_limit(db, order, limits, now)
+        require_contract(structure)
+        domain_control.check_issuance(list(order.names))
+    except CertificateRequestError as exc:
+        raise Problem("unauthorized", str(exc)) from None
+    except DomainError as exc:
+        raise Problem("caa", str(exc)) from None
     _start_processing(db, order)
     person = db.get(Person, account.person_id)
     email = next((c[len("mailto:"):] for c in account.contact), "") or person.email or ""
-    request = CertificateOrder(family="SERV", usage="AUTRE", structure_id=order.structure_id,
-                               dns_names=list(order.names), email=email, csrs={"SERV_SSL": der})
     try:
-        _filing, issued = order_certificates(db, keystore, request, person_id=person.id, actor=person.national_id,
-                                             auth_method="acme", base_url=base_url)
-    except CertificateRequestError as exc:
-        kind = ("caa" if isinstance(exc, domains.CaaRefused)
-                else "rejectedIdentifier" if exc.field in ("dns_names", "structure") else "badCSR")
-        raise Problem(kind, str(exc)) from None
-    order.status, order.certificate_id = moved("order", order.status, "valid"), issued[0].id
-    if order.replaces_id:  # ARI's « replaces »: the new certificate is the old one's renewal
-        issued[0].renewed_from_id = order.replaces_id
-        db.add(issued[0])
-    metrics.ACME_ORDERS.labels("issued").inc()
+        certificate = issue_checked(db, keystore, requested_by=person.national_id, structure=structure,
+                                    profile_code="SERV_SSL", request=request, names=list(order.names),
+                                    common_name=order.names[0], emails=[email] if email else [], usage="AUTRE",
+                                    base_url=base_url, renewed_from_id=order.replaces_id)
+    except KeyRefused as exc:
+        raise Problem("badPublicKey", str(exc)) from None
+    order.status, order.certificate_id = moved("order", order.status, "valid"), certificate.id
     db.add(order)
     db.flush()
+    metrics.ACME_ORDERS.labels("issued").inc()
+    outbox.queue(db, [email], f"Certificat délivré par ACME : {certificate.common_name}",
+                 f"Commande ACME n° {order.id} pour {structure.name} : SERV SSL n° {certificate.serial_hex} "
+                 f"({', '.join(order.names)}).\nValable jusqu’au {certificate.not_after:%d/%m/%Y}.")
     return order
+
+
+def _checked_csr(payload: dict | None, account: AcmeAccount, order: AcmeOrder) -> CheckedRequest:
+    """The CSR parsed once: possession proved, key strong enough, exactly the order's names, not the account key."""
+    try:
+        der = jose.b64.b64decode((payload or {}).get("csr", ""))
+    except (ValueError, TypeError, AttributeError):
+        raise Problem("badCSR", "CSR illisible (DER en base64url attendu).") from None
+    try:
+        request = load_csr(der)
+    except CertificateRequestError as exc:
+        raise Problem("badCSR", str(exc)) from None
+    if request.other_names:
+        raise Problem("badCSR", "La CSR porte des noms autres que DNS.")
+    if request.names != set(order.names):
+        raise Problem("badCSR", f"La CSR doit porter exactement les noms de la commande : {', '.join(order.names)}.")
+    account_spki = crypto_key(jose.JWK.from_json(account.jwk)).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if request.spki_der == account_spki:
+        raise Problem("badCSR", "La clé du certificat ne peut pas être celle du compte ACME.")
+    return request
 
 
 _PROCESS = sa.update(AcmeOrder.__table__).where(  # ready → processing, as the lifecycle allows, in one statement
@@ -283,8 +285,7 @@ def _start_processing(db: Session, order: AcmeOrder) -> None:
     order.status = moved("order", "ready", "processing")
 
 
-def _check_domain_limit(db: Session, order: AcmeOrder, limits: Limits, now: datetime) -> None:
-    structure = db.get(Structure, order.structure_id)
+def _check_domain_limit(db: Session, order: AcmeOrder, structure: Structure, limits: Limits, now: datetime) -> None:
     declared = domains.declared(db, structure)
     since = now - limits.windows["week"]
     issued = db.exec(select(IssuedCertificate.dns_names).join(AcmeOrder, AcmeOrder.certificate_id ==
@@ -326,5 +327,7 @@ def revoke(db: Session, keystore: KeyStore, signed: Signed) -> IssuedCertificate
         raise Problem("alreadyRevoked", "Ce certificat est déjà révoqué.")
     try:
         return revoke_certificate(db, keystore, row, reason=REVOCATION_REASONS[reason], revoked_by=by)
+    except AlreadyRevoked as exc:
+        raise Problem("alreadyRevoked", str(exc)) from None
     except CertificateRequestError as exc:
-        raise Problem("alreadyRevoked" if "déjà" in str(exc) else "serverInternal", str(exc)) from None
+        raise Problem("serverInternal", str(exc)) from None

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.domain.certificates import (
     PROFILES,
     CertificateRequestError,
+    KeyRefused,
     card_subject,
     organisation_subject,
     validate_dns_name,
@@ -25,7 +26,7 @@ from app.models import Card, IssuedCertificate, Person, Structure
 from app.models.base import utcnow
 from app.operations import audit, domains
 from app.signing import ca
-from app.signing.csr import load_csr
+from app.signing.csr import CheckedRequest, load_csr
 from app.signing.keystore import KeyStore
 
 from .hierarchy import issuing_authority, new_serial
@@ -67,7 +68,7 @@ def store_issued(db: Session, keystore: KeyStore, *, profile_code: str, subject:
     spki_hash = hashlib.sha256(spki).hexdigest()
     refusal = _key_refusal(db, spki_hash, profile_code, structure_id, dns_names)
     if refusal:
-        raise CertificateRequestError(refusal)
+        raise KeyRefused(refusal)
     now = utcnow().replace(microsecond=0)
     default_end = now + timedelta(days=profile.validity_days) if profile.validity_days else validity_end(now)
     if profile.code == "SERV_SSL":  # a TLS server certificate: the CA/Browser Forum's schedule in force (SC-081)
@@ -95,30 +96,47 @@ def issue_certificate(db: Session, keystore: KeyStore, *, requested_by: str, str
                       csr: bytes, service_name: str = "", dns_names: list[str] | tuple = (),
                       emails: list[str] | tuple = (), product: str = "", base_url: str,
                       renewed_from_id: int | None = None, filing_id: int | None = None) -> IssuedCertificate:
-    """Issue an ORG or SERV certificate for ``structure`` from a CSR; the subject comes from the structure."""
+    """Issue an ORG or SERV certificate for ``structure`` from a CSR, the names checked against the structure's
+    declared and proved domains and their CAA records; the subject comes from the structure."""
     profile = PROFILES.get(profile_code)
     if profile is None or profile.family not in ("ORG", "SERV"):
         raise CertificateRequestError("Type de certificat inconnu.", field="profile")
-    if not structure.contract_signed:
-        raise CertificateRequestError("La structure n’a pas signé le contrat d’adhésion avec l’ANS.", field="structure")
+    require_contract(structure)
     # The names are only those the administrator typed and the rules accepted: never the CSR's own SAN.
     names = list(dict.fromkeys(validate_dns_name(n) for n in dns_names))
     if not profile.san_dns_required and names:
         raise CertificateRequestError("Un certificat ORG ne porte aucun nom DNS.", field="dns_names")
     if profile.san_dns_required and not names:
-        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS : indiquez-le.",
+        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS : indiquez-le.",
                                       field="dns_names")
     if names:
         domains.check_names(db, structure, names)
     checked = load_csr(csr)
     common_name = names[0] if profile.code == "SERV_SSL" else validate_service_name(service_name, product)
+    return issue_checked(db, keystore, requested_by=requested_by, structure=structure, profile_code=profile_code,
+                         request=checked, names=names, common_name=common_name, emails=emails, usage=product,
+                         base_url=base_url, renewed_from_id=renewed_from_id, filing_id=filing_id)
+
+
+def require_contract(structure: Structure) -> None:
+    """Only a structure that signed the ANS membership contract gets certificates."""
+    if not structure.contract_signed:
+        raise CertificateRequestError("La structure n’a pas signé le contrat d’adhésion avec l’ANS.", field="structure")
+
+
+def issue_checked(db: Session, keystore: KeyStore, *, requested_by: str, structure: Structure, profile_code: str,
+                  request: CheckedRequest, names: list[str], common_name: str, emails: list[str] | tuple = (),
+                  usage: str = "", base_url: str, renewed_from_id: int | None = None,
+                  filing_id: int | None = None) -> IssuedCertificate:
+    """Sign a request whose structure, names and key the caller already checked (the order's rules, or ACME's
+    authorizations and CAA): only whether this key may be certified again is decided here."""
     subject = organisation_subject(structure_name=structure.name, structure_national_id=structure.national_id,
                                    departement=structure.departement, common_name=common_name)
-    return store_issued(db, keystore, profile_code=profile_code, subject=subject, public_key=checked.public_key,
+    return store_issued(db, keystore, profile_code=profile_code, subject=subject, public_key=request.public_key,
                         structure_id=structure.id, person_id=None, requested_by=requested_by,
                         dns_names=tuple(names), emails=emails, urls=ca.Urls(base_url),
-                        key_description=checked.key_description, renewed_from_id=renewed_from_id,
-                        usage=product.upper(), filing_id=filing_id)
+                        key_description=request.key_description, renewed_from_id=renewed_from_id,
+                        usage=usage.upper(), filing_id=filing_id)
 
 
 def issue_card_certificate(db: Session, keystore: KeyStore, *, person: Person, public_key, title: str, base_url: str,

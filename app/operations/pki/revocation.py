@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from app.domain.certificates import CertificateRequestError
+from app.domain.certificates import AlreadyRevoked, CertificateRequestError
 from app.models import Authority, IssuedCertificate
 from app.models.base import aware, utcnow
 from app.operations import audit
@@ -39,7 +39,7 @@ def revoke_certificate(db: Session, keystore: KeyStore, certificate: IssuedCerti
     for _ in range(PUBLISH_TRIES):
         db.refresh(certificate)  # a concurrent revocation of this certificate committed meanwhile
         if certificate.revoked_at is not None:
-            raise CertificateRequestError("Ce certificat est déjà révoqué.", field="reason")
+            raise AlreadyRevoked()
         row = db.exec(select(Authority).where(Authority.id == certificate.authority_id)
                       .execution_options(populate_existing=True)).one()
         if _publish(db, keystore, row, now, also=revocation):
