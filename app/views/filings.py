@@ -282,10 +282,10 @@ def summary(filing_id: int, target: LoadedCase):
 
 def _summary(target: LoadedCase, errors: dict | None, error: str | None = None):
     """The summary with ``errors``, or with the draft's own when None; ``error`` a refusal of the whole file."""
-    documents = attachments(get_session(), target.filing.id)
+    spec = FORMS[target.filing.form]
+    documents = attachments(get_session(), target.filing.id) if spec.attachment else []
     if errors is None:
         errors = form_check(get_session(), target.filing, documents)
-    spec = FORMS[target.filing.form]
     flat = {s.name: " ".join(errors[s.name].values()) for s in spec.steps if errors.get(s.name)}
     return render("filings/summary.html", case=target, spec=spec, errors=errors, flat_errors=flat,
                   step_titles={s.name: s.title for s in spec.steps if s.name in flat},

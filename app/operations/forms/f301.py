@@ -34,7 +34,7 @@ def _of_structure(db: Session, national_id: str, person: Person | None, family: 
 
 
 def check(db: Session, structure: Structure, payload: dict, found: dict) -> None:
-    family = legal_entity(db, structure.id)
+    family: set[int] | None = None  # asked only for a holder's identifier (the summary is read on every view)
     rows = payload.get("titulaires") or []
     typed = {(row.get("identifiant") or "").strip() for row in rows} - {""}
     people = {p.national_id: p for p in db.exec(select(Person).where(Person.national_id.in_(typed)))} if typed else {}
@@ -45,7 +45,8 @@ def check(db: Session, structure: Structure, payload: dict, found: dict) -> None
             found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = (
                 "Les professionnels de santé ne reçoivent pas de carte d’établissement : leur CPS leur est "
                 "attribuée via le RPPS.")
-        elif national_id and not _of_structure(db, national_id, person, family):
+        elif national_id and not _of_structure(db, national_id, person,
+                                               family := family or legal_entity(db, structure.id)):
             found.setdefault("titulaires", {})[f"rows-{i}-identifiant"] = OTHER_STRUCTURE
     if card_type_for(structure, director=False) == "CPA":
         director = db.exec(select(Card.id).where(Card.structure_id == structure.id, Card.card_type == "CDA",
