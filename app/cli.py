@@ -277,7 +277,7 @@ def restore_command(archive):
     click.echo(f"Restauré : révision {manifest['revision']} (base maintenant à jour), "
                f"{_count(manifest['filings'], 'dossier')}, {len(manifest['keys'])} clés présentes, "
                f"chaîne d'audit intacte, {len(found)} incohérence(s)"
-               f"{' : ' + '; '.join(map(str, found)) if found else ''}.")
+               f"{chr(0xa0) + ': ' + '; '.join(map(str, found)) if found else ''}.")
 
 
 @click.command("preflight")

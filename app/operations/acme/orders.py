@@ -216,7 +216,7 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
         raise Problem("unauthorized", "La structure de cette commande n’est plus dans le périmètre du compte.")
     refresh_status(db, order, now)
     if order.status != "ready":
-        raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0» : chaque autorisation doit "
+        raise Problem("orderNotReady", f"La commande est «\u00a0{order.status}\u00a0»\u00a0: chaque autorisation doit "
                       "être valide avant la finalisation.")
     request = _checked_csr(payload, account, order)
     _check_domain_limit(db, order, structure, limits, now)
@@ -241,8 +241,8 @@ def finalize(db: Session, keystore: KeyStore, account: AcmeAccount, order: AcmeO
     db.add(order)
     db.flush()
     metrics.ACME_ORDERS.labels("issued").inc()
-    outbox.queue(db, [email], f"Certificat délivré par ACME : {certificate.common_name}",
-                 f"Commande ACME n° {order.id} pour {structure.name} : SERV SSL n° {certificate.serial_hex} "
+    outbox.queue(db, [email], f"Certificat délivré par ACME\u00a0: {certificate.common_name}",
+                 f"Commande ACME n° {order.id} pour {structure.name}\u00a0: SERV SSL n° {certificate.serial_hex} "
                  f"({', '.join(order.names)}).\nValable jusqu’au {certificate.not_after:%d/%m/%Y}.")
     return order
 
@@ -260,7 +260,8 @@ def _checked_csr(payload: dict | None, account: AcmeAccount, order: AcmeOrder) -
     if request.other_names:
         raise Problem("badCSR", "La CSR porte des noms autres que DNS.")
     if request.names != set(order.names):
-        raise Problem("badCSR", f"La CSR doit porter exactement les noms de la commande : {', '.join(order.names)}.")
+        raise Problem("badCSR", "La CSR doit porter exactement les noms de la commande\u00a0: "
+                      f"{', '.join(order.names)}.")
     account_spki = crypto_key(jose.JWK.from_json(account.jwk)).public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if request.spki_der == account_spki:

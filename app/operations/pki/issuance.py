@@ -107,7 +107,7 @@ def issue_certificate(db: Session, keystore: KeyStore, *, requested_by: str, str
     if not profile.san_dns_required and names:
         raise CertificateRequestError("Un certificat ORG ne porte aucun nom DNS.", field="dns_names")
     if profile.san_dns_required and not names:
-        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS : indiquez-le.",
+        raise CertificateRequestError("Un certificat serveur porte au moins un nom DNS\u00a0: indiquez-le.",
                                       field="dns_names")
     if names:
         domains.check_names(db, structure, names)
