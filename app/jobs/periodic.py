@@ -64,6 +64,14 @@ def _aac_expiry(ctx: Context) -> str:
     return f"autorisations arrivées à échéance : {expire_granted(ctx.db, ctx.now.date())}"
 
 
+def _correction_reminders(ctx: Context) -> str:
+    from app.operations.exchanges import remind_corrections
+
+    base = ctx.settings.portal_base_url.rstrip("/")
+    sent = remind_corrections(ctx.db, lambda filing_id: f"{base}/demarches/{filing_id}", ctx.now)
+    return f"rappels de correction\u00a0: {sent}"
+
+
 def _card_crl_file(ctx: Context) -> str:
     from app.operations.card_login import write_card_crls
 
@@ -120,6 +128,7 @@ JOBS: tuple[Periodic, ...] = (
     Periodic("ocsp-responders", 3600, _responders),
     Periodic("expiry-notices", 3600, _expiry_notices),
     Periodic("aac-expiry", 3600, _aac_expiry),
+    Periodic("correction-reminders", 3600, _correction_reminders),
     Periodic("card-crl-file", 60, _card_crl_file, wanted=lambda s: bool(s.cps_crl_file)),
     Periodic("outbox", 60, _outbox, lease=900),  # catches what a kick missed, and retries what failed
     Periodic("domain-checks", 60, _stale_checks),

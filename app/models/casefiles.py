@@ -3,7 +3,7 @@ attachments, card orders and the outbox."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
@@ -31,6 +31,11 @@ class Filing(SQLModel, table=True):
     updated_at: datetime = timestamp()
     deposited_at: datetime | None = optional_timestamp()
     decided_at: datetime | None = optional_timestamp()
+    assignee_id: int | None = Field(default=None, foreign_key="person.id", index=True)  # the agent instructing it
+    correction_due: date | None = None  # the filer's deadline while a correction is awaited
+    correction_reminded_at: datetime | None = optional_timestamp()
+    filer_seen_at: datetime | None = optional_timestamp()  # the thread as each side last read it: unread counts
+    agency_seen_at: datetime | None = optional_timestamp()
 
 
 class FilingEvent(SQLModel, table=True):
@@ -91,6 +96,7 @@ class FilingAttachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     created_at: datetime = timestamp()
+    event_id: int | None = Field(default=None, foreign_key="filing_event.id")  # sent with a message, not a proof
 
 
 class FilingAttachmentPending(SQLModel, table=True):

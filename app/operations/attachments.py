@@ -16,7 +16,8 @@ from app.models import Filing, FilingAttachment, FilingAttachmentContent, Filing
 from app.operations import audit
 
 ACCEPTED = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-MAX_PER_FILING = 10
+MAX_PER_FILING = 10  # proofs of the form
+MAX_IN_THREAD = 20  # documents sent with messages, both sides together
 
 
 class AttachmentError(Refusal):
@@ -26,7 +27,9 @@ class AttachmentError(Refusal):
         super().__init__(message, field="piece")
 
 
-def attach(db: Session, filing: Filing, upload, *, max_bytes: int, actor: str) -> FilingAttachment:
+def attach(db: Session, filing: Filing, upload, *, max_bytes: int, actor: str, event_id: int | None = None
+           ) -> FilingAttachment:
+    """Store a proof of the form, or the document of the message ``event_id``; refused with a French message."""
     if upload is None or not upload.filename:
         raise AttachmentError("Choisissez un fichier à joindre.")
     data = upload.stream.read(max_bytes + 1)
@@ -39,12 +42,15 @@ def attach(db: Session, filing: Filing, upload, *, max_bytes: int, actor: str) -
     if kind not in ACCEPTED:
         raise AttachmentError("Seuls les fichiers PDF, PNG et JPEG sont acceptés (le contenu du fichier a été "
                               "vérifié, pas seulement son nom).")
-    existing = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing.id)).all()
-    if len(existing) >= MAX_PER_FILING:
-        raise AttachmentError(f"Au plus {MAX_PER_FILING} pièces jointes par dossier.")
+    kind_of_row = FilingAttachment.event_id.is_(None) if event_id is None else FilingAttachment.event_id.is_not(None)
+    existing = db.exec(select(FilingAttachment.id).where(FilingAttachment.filing_id == filing.id, kind_of_row)).all()
+    most = MAX_PER_FILING if event_id is None else MAX_IN_THREAD
+    if len(existing) >= most:
+        raise AttachmentError(f"Au plus {most} pièces jointes par dossier" + (" dans les échanges." if event_id
+                                                                                 else "."))
     name = Path(upload.filename).name[:120] or f"piece-jointe.{ACCEPTED[kind]}"
     row = FilingAttachment(filing_id=filing.id, name=name, content_type=kind, size=len(data),
-                           sha256=hashlib.sha256(data).hexdigest())
+                           sha256=hashlib.sha256(data).hexdigest(), event_id=event_id)
     db.add(row)
     db.flush()
     db.add(FilingAttachmentContent(attachment_id=row.id, data=data))

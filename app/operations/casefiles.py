@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -181,9 +182,11 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
 
 
 def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Actor, auth_method: str = "",
-        message: str = "", filer_email: str = "", portal_url: str = "", home_url: str = "") -> FilingEvent:
+        message: str = "", filer_email: str = "", portal_url: str = "", home_url: str = "",
+        correction_due: date | None = None) -> FilingEvent:
     """A back-office transition by ``agent``; ``accepter`` checks the rules again and applies the effects, all in
-    the caller's transaction (a failure anywhere leaves nothing)."""
+    the caller's transaction (a failure anywhere leaves nothing). A correction request carries its deadline
+    (``correction_due``), of which the filer is reminded."""
     actor = agent.national_id
     states.transition(filing.state, verb, by=BACK_OFFICE, message=message, agent=agent,
                       involvement=involvement(db, filing))  # allowed: on acceptance, check the rules again
@@ -195,41 +198,20 @@ def act(db: Session, filing: Filing, verb: str, workflow: Workflow, *, agent: Ac
     event = transition(db, filing, verb, by=BACK_OFFICE, actor=actor, agent=agent, message=message,
                        auth_method=auth_method,
                        after=(lambda _event: workflow.effects(db, filing, actor)) if verb == "accepter" else None)
+    if verb == "demander_correction":
+        filing.correction_due, filing.correction_reminded_at = correction_due, None
+        db.add(filing)
+        db.flush()
     if verb != "passer_en_instruction":
         said = f"\n\nMessage de l’agence :\n{message.strip()}" if message.strip() else ""
+        if verb == "demander_correction" and correction_due:
+            said += f"\n\nCorrection attendue avant le {correction_due:%d/%m/%Y}."
         _notify(db, filing, workflow, filer_email,
                 f"Dossier {filing.reference} : {states.STATES[filing.state].lower()}",
                 f"Votre dossier {filing.reference} est désormais « {states.STATES[filing.state]} ».{said}\n"
                 f"{portal_url}",
                 f"Le dossier {filing.reference} ({filing.form}) qui vous désigne est désormais "
                 f"« {states.STATES[filing.state]} ».", home_url)
-    return event
-
-
-CLOSED_THREAD = ("Ce dossier est clos : il n’accepte plus de message. Pour une nouvelle demande, déposez un nouveau "
-                 "formulaire ; pour contester une décision, suivez les voies de recours indiquées dans le courriel "
-                 "de décision.")
-
-
-def write_message(db: Session, filing: Filing, *, actor: str, message: str, by: str) -> FilingEvent:
-    """A message in the file's thread (the filer answering a correction request, the agency asking), while the
-    file is open: a decided file's thread is closed with it."""
-    if filing.state in states.FINAL_STATES:
-        raise InvalidTransition(CLOSED_THREAD, field="message")
-    if filing.state == "brouillon":
-        raise InvalidTransition("Le dossier n’est pas encore déposé : rien n’est transmis à l’agence.",
-                                field="message")
-    if not message.strip():
-        raise InvalidTransition("Le message est vide.", field="message")
-    if len(message) > 4000:
-        raise InvalidTransition("Le message dépasse 4 000 caractères.", field="message")
-    event = FilingEvent(filing_id=filing.id, actor=actor, verb="message", before=filing.state, after=filing.state,
-                        message=message.strip())
-    db.add(event)
-    db.flush()
-    audit.record(db, actor=actor, action=f"{kind_of(filing).audit_prefix}.message", object_type="filing",
-                 object_id=filing.id, after={"state": filing.state, "reference": filing.reference,
-                                             "message": message.strip()})
     return event
 
 

@@ -22,7 +22,7 @@ from app.domain.permissions import MANAGERS, NewFiling, StructureRef, can
 from app.domain.refusals import Refusal
 from app.models import Filing, Person, Structure
 from app.operations import attachments as attached
-from app.operations import casefiles
+from app.operations import casefiles, exchanges
 from app.operations.casefiles import Refused
 from app.operations.forms import attachments, f413, prefill, rules, workflow
 from app.operations.forms import check as form_check
@@ -338,10 +338,13 @@ def pdf(filing_id: int, target: LoadedCase):
 def message(filing_id: int, target: LoadedCase):
     on_refusal(lambda refusal: case_page(target, back_office=False, error=str(refusal),
                                          message=request.form.get("message", "")))
-    casefiles.write_message(get_session(), target.filing, actor=g.actor.national_id,
-                            message=request.form.get("message", ""), by="filer")
+    exchanges.write(get_session(), target.filing, actor=g.actor.national_id, side=exchanges.FILER_SIDE,
+                    message=request.form.get("message", ""), upload=request.files.get("piece"),
+                    max_bytes=current_app.config["SETTINGS"].attachment_max_bytes,
+                    link=current_app.config["SETTINGS"].portal_base_url
+                    + url_for("backoffice.show", filing_id=filing_id))
     flash("Message envoyé à l’agence.", "success")
-    return success(url_for("filings.show", filing_id=filing_id))
+    return success(url_for("filings.show", filing_id=filing_id) + "#echanges")
 
 
 @bp.post("/<int:filing_id>/pieces")

@@ -69,9 +69,9 @@ def register(app: Flask) -> None:
             url = url.replace(str(mark), quote(value, safe="") if type(value) is str else str(value))
         return url
 
-    def queue_rows(rows, states: CodeSet, blocked: dict, endpoint: str) -> Markup:
-        """A back-office queue's rows (reference, structure, state, deposit date): 25 rows a page, rendered here at
-        a third of a Jinja loop's cost."""
+    def queue_rows(rows, states: CodeSet, blocked: dict, endpoint: str, today=None) -> Markup:
+        """A back-office queue's rows (reference, structure, state, deposit date and days waiting, the agent, the
+        unread messages): 25 rows a page, rendered here at a third of a Jinja loop's cost."""
         cells = []
         mark = str(_MARKS[0])
         pattern = id_url(endpoint, filing_id=_MARKS[0])
@@ -79,10 +79,18 @@ def register(app: Flask) -> None:
             why = blocked.get(row.id)
             warning = (f'<p class="fr-badge fr-badge--sm fr-badge--warning fr-mt-1v fr-mb-0" title="{escape(why)}">'
                        "Vous ne pouvez pas instruire ce dossier</p>") if why else ""
+            waited = ""
+            if row.deposited_at and today is not None:
+                days = (today - row.deposited_at.date()).days
+                waited = f'<br><span class="fr-text--xs">{days}\u00a0jour{"s" if days > 1 else ""}</span>'
+            unread = getattr(row, "unread", 0)
+            news = (f'<p class="fr-badge fr-badge--sm fr-badge--new fr-mb-0">{unread}\u00a0message'
+                    f'{"s" if unread > 1 else ""} non lu{"s" if unread > 1 else ""}</p>') if unread else ""
             cells.append(f'<tr><td><a class="portal-nowrap-ref" href="{pattern.replace(mark, str(row.id))}">'
                          f"{escape(row.reference)}</a>"
-                         f"{warning}</td><td>{escape(row.name)}</td><td>{code_badge(states, row.state)}</td>"
-                         f"<td>{fr_date(row.deposited_at) if row.deposited_at else ''}</td></tr>")
+                         f"{warning}{news}</td><td>{escape(row.name)}</td><td>{code_badge(states, row.state)}</td>"
+                         f"<td>{fr_date(row.deposited_at) if row.deposited_at else ''}{waited}</td>"
+                         f"<td>{escape(getattr(row, 'assignee', None) or '—')}</td></tr>")
         return Markup("".join(cells))  # noqa: S704 - every value escaped
 
     def has_endpoint(name: str) -> bool:

@@ -43,6 +43,8 @@ ROUTES = {
     ("GET", "/instruction/"): (None, AGENCY),
     ("GET", "/instruction/<int:filing_id>"): ("deposited", AGENCY),
     ("POST", "/instruction/<int:filing_id>/<verb>"): ("deposited", {**AGENCY, "anonymous": 400, "operator": 303}),
+    **{("POST", f"/instruction/<int:filing_id>/{tool}"): ("deposited", {**AGENCY, "anonymous": 400, "operator": 303})
+       for tool in ("message", "note", "attribuer", "avis-demande", "avis")},  # issue 31: the instructor's tools
     ("GET", "/instruction/cartes"): (None, AGENCY),
     ("POST", "/instruction/cartes/<int:order_id>/<verb>"): (None, {**AGENCY, "anonymous": 400, "operator": 303}),
     ("POST", "/cartes/<int:order_id>/<verb>"): (None, {"anonymous": 400, "filer": 303, "director": 303,
@@ -89,7 +91,9 @@ def test_casefile_routes(app, db, world, scene, as_person, role):
         filing_id = scene[ROUTES[(method, rule)][0]] if ROUTES[(method, rule)][0] else 0
         return {"structure_id": str(world["hospital"].id), "courriel": "it@chu.example", "_step": "contact",
                 "_name": "courriel", "cle": db.get(Filing, filing_id).idempotency_key if filing_id else "",
-                "message": "Bonjour", "motif": "Départ de l’agent", "piece": (BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf")}
+                "message": "Bonjour", "motif": "Départ de l’agent", "note": "À vérifier", "agent": "",
+                "expert": str(world["operator"].id), "question": "Votre avis ?", "avis": "Favorable",
+                "piece": (BytesIO(b"%PDF-1.4\n%%EOF"), "a.pdf")}
 
     browser = as_person(scene["people"][role]) if role != "anonymous" else None
     assert not wrong_answers(app, browser, ROUTES, role, url_of=url_of, data_of=data_of,

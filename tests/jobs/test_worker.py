@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from tests.conftest import free_port
 from tests.live import portal_env, seeded_database, start_portal, start_worker, stop, wait_until
 
-WANTED = {"crl", "ocsp-responders", "expiry-notices", "aac-expiry", "outbox"}  # card-crl-file: no CPS_CRL_FILE
+WANTED = {"crl", "ocsp-responders", "expiry-notices", "aac-expiry", "correction-reminders",
+          "outbox"}  # card-crl-file: no CPS_CRL_FILE
 
 
 def _broker(database_url: str, work: Path) -> str:
@@ -65,7 +66,7 @@ def test_two_nodes_workers_run_each_periodic_job_once(app_config, fresh_database
     _away_from_a_period_boundary()
     workers = [start_worker(env) for env in envs]
     try:
-        # each worker's scheduler queues every periodic job at its start: ten runs asked for, five periods
+        # each worker's scheduler queues every periodic job at its start: twelve runs asked for, six periods
         wait_until(lambda: all(s.runs >= 1 and s.lease_until is None
                                for s in (_states(url).get(n) for n in WANTED) if s) and WANTED <= set(_states(url)),
                    timeout=60)

@@ -103,7 +103,8 @@ def test_the_api_answers_bad_json_types_in_french(db, pki_world, as_admin, clien
     assert listed.status_code == 400 and listed.get_json()["champ"] == "apres"
 
 
-def test_a_decided_files_thread_is_closed(db, world, as_person):
+def test_a_decided_files_thread_stays_open(db, world, as_person):
+    """Issue 31: as démarches-simplifiées, a decided file still takes a question (the decision does not move)."""
     browser = as_person(world["mandataire"])
     filing_id = start(browser, "F413", world["hospital"])
     fill(browser, filing_id, "famille", {"famille": "ORG"})
@@ -115,12 +116,13 @@ def test_a_decided_files_thread_is_closed(db, world, as_person):
     decide(as_person, world, filing_id, "refuser", "Pièce manquante")
     browser = as_person(world["mandataire"])
     page = browser.get(f"/demarches/{filing_id}").get_data(as_text=True)
-    assert "n’accepte plus de message" in page and 'name="message"' not in page
-    refused = browser.post(f"/demarches/{filing_id}/message", {"message": "Pourquoi ?"})
-    assert refused.status_code == 422 and "Ce dossier est clos" in refused.get_data(as_text=True)
+    assert 'name="message"' in page
+    asked = browser.post(f"/demarches/{filing_id}/message", {"message": "Pourquoi ?"})
+    assert asked.status_code == 303
     from app.models import FilingEvent
-    assert not db.exec(select(FilingEvent).where(FilingEvent.filing_id == filing_id,
-                                                 FilingEvent.verb == "message")).all()
+    assert db.get(Filing, filing_id).state == "refuse"
+    assert [e.message for e in db.exec(select(FilingEvent).where(FilingEvent.filing_id == filing_id,
+                                                                 FilingEvent.verb == "message"))] == ["Pourquoi ?"]
 
 
 def test_opposing_a_card_revokes_its_certificate_and_its_mail_speaks_french(db, hsm, world, as_person):

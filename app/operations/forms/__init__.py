@@ -28,7 +28,8 @@ def check(db: Session, filing: Filing, documents: list | None = None) -> dict[st
     return found
 
 
-_ATTACHMENTS = (select(FilingAttachment).where(FilingAttachment.filing_id == sa.bindparam("filing_id"))
+_ATTACHMENTS = (select(FilingAttachment).where(FilingAttachment.filing_id == sa.bindparam("filing_id"),
+                                               FilingAttachment.event_id.is_(None))  # not a message's document
                 .order_by(FilingAttachment.id))
 
 
