@@ -29,7 +29,7 @@ def _page(status: int = 200, **extra):
     directory = current_app.config["SETTINGS"].portal_base_url.rstrip("/") + url_for("acme.directory")
     return shown_once(render("certificates/acme.html", credentials=credentials, structures=structures, bound=bound,
                              directory=directory, validity=eab.VALIDITY_DAYS, now=utcnow(), status=status,
-                             **({"shown": None, "error": None, "values": {}} | extra)))
+                             **({"shown": None, "error": None, "error_field": None, "values": {}} | extra)))
 
 
 @bp.get("")
@@ -44,7 +44,7 @@ def create():
     db, form = get_session(), request.form
     structure_ids = [i for v in form.getlist("structures") if (i := parse_id(v)) is not None]
     days = parse_int(form.get("jours", ""), high=1000) or 0
-    on_refusal(lambda refusal: _page(error=str(refusal), values={"nom": form.get("nom", ""),
+    on_refusal(lambda refusal: _page(error=str(refusal), error_field=refusal.field, values={"nom": form.get("nom", ""),
                                                                   "structures": structure_ids}))
     credential, shown = eab.create(db, current_app.extensions["hsm"], db.get(Person, g.actor.person_id),
                                    name=form.get("nom", ""), structure_ids=structure_ids, days=days)

@@ -25,7 +25,8 @@ def _page(status: int = 200, **extra):
                      .order_by(ApiToken.id.desc())).all()
     return shown_once(render("certificates/tokens.html", tokens=tokens, structures=administered_structures(),
                              scopes=rights.administered(db, g.actor), validity=VALIDITY_DAYS, now=utcnow(),
-                             status=status, **({"raw": None, "error": None, "values": {}} | extra)))
+                             status=status,
+                             **({"raw": None, "error": None, "error_field": None, "values": {}} | extra)))
 
 
 @bp.get("")
@@ -42,7 +43,7 @@ def create():
     structure_ids = [i for v in form.getlist("structures") if (i := parse_id(v)) is not None]
     families = form.getlist("familles")
     days = parse_int(form.get("jours", ""), high=10_000) or 0
-    on_refusal(lambda refusal: _page(error=str(refusal), values={"nom": form.get("nom", ""),
+    on_refusal(lambda refusal: _page(error=str(refusal), error_field=refusal.field, values={"nom": form.get("nom", ""),
                                                                   "structures": structure_ids, "familles": families}))
     token, raw = create_token(db, db.get(Person, g.actor.person_id), name=form.get("nom", ""),
                               structure_ids=structure_ids, families=families, days=days)

@@ -81,6 +81,8 @@ def test_a_conforming_request_is_granted_at_once_with_a_sealed_verifiable_decisi
     page = verification.get_data(as_text=True)
     assert verification.status_code == 200 and document.sha256 in page and "Octroyée" in page
     assert "64 kg" not in page and "1958" not in page and "D.M." not in page  # no patient data here
+    # issue 31 (10): the medicine and the prescriber the paper names, for the pharmacist who holds it
+    assert "Rarexib 50 mg, comprimé" in page and aac_world["prescriber"].shown_name in page
     assert client.application.test_client().get("/verification/inconnu").status_code == 404
 
 

@@ -376,7 +376,7 @@ def test_a_file_chosen_on_the_last_step_is_joined_by_its_own_post_and_a_bad_one_
     bad = browser.post(f"/demarches/{filing_id}/etapes/contrat", last | {
         "piece": (BytesIO(b"MZ\x90\x00 not a proof"), "virus.exe")}, content_type="multipart/form-data")
     html = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and 'id="champ-piece-erreur"' in html and 'href="#champ-piece-erreur"' in html
+    assert bad.status_code == 422 and 'id="champ-piece-erreur"' in html and 'href="#champ-piece"' in html
     good = browser.post(f"/demarches/{filing_id}/etapes/contrat", last | {
         "piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf")}, content_type="multipart/form-data")
     assert good.status_code == 303 and good.headers["Location"].endswith("/recapitulatif")

@@ -146,13 +146,17 @@ def test_flash_messages_travel_with_htmx_blocks(app):
 
 def test_the_legal_pages_say_who_publishes_hosts_and_what_data_is_kept(client, app):
     accessibility = client.get("/accessibilite").get_data(as_text=True)
-    for needed in ("partiellement conforme", "taux de conformité", "30 novembre 2026", "Défenseur des droits",
-                   "Libre réponse 71120", app.config["SETTINGS"].legal_contact):
-        assert needed in accessibility, needed
+    for needed in ("<strong>non conforme</strong>", "taux de conformité", "7 décembre 2026", "Défenseur des droits",
+                   "Libre réponse 71120", "Schéma pluriannuel", "plan d’action", "formulaire.defenseurdesdroits.fr",
+                   app.config["SETTINGS"].legal_contact):
+        assert needed in accessibility, needed  # issue 31 (8): without an audit, RGAA says « non conforme »
+    assert "partiellement conforme" not in accessibility
     legal = client.get("/mentions-legales").get_data(as_text=True)
-    for needed in ("Éditeur", "Hébergement", "le mois et l’année de naissance", "CNIL", "Cookies",
-                   app.config["SETTINGS"].legal_dpo):
+    for needed in ("Éditeur", "Hébergement", "le mois et l’année de naissance", "cnil.fr/fr/plaintes", "Cookies",
+                   "5 ans après la décision", "10 ans", "7 décembre 2026", app.config["SETTINGS"].legal_dpo):
         assert needed in legal, needed
+    from app.domain.forms import FORMS
+    assert all(code in legal for code in FORMS if code.startswith("F")), "every form's purpose"
     assert "âge" not in legal
 
 

@@ -44,6 +44,36 @@ function portalFocusErrors(root) {
 document.addEventListener("DOMContentLoaded", function () { portalFocusErrors(document); });
 document.addEventListener("htmx:afterSettle", function (event) { portalFocusErrors(event.target); });
 
+// A link of the error summary puts the focus in the field itself (the first control of a group, or the control
+// a message describes), not on the message: typing can start at once, as GOV.UK's summary does.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest(".portal-error-summary a[href^='#']") : null;
+  if (!link) return;
+  var target = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+  if (!target) return;
+  var control = target.matches("input, select, textarea, button") ? target
+    : target.querySelector("input:not([type=hidden]), select, textarea")
+      || document.querySelector("[aria-describedby~='" + CSS.escape(target.id) + "']");
+  if (!control) return;
+  event.preventDefault();
+  control.scrollIntoView({block: "center"});
+  control.focus();
+});
+
+// After a boosted page change the focus would stay on BODY: it goes to the new page's title (or to its error
+// summary, above), so a screen reader announces where the user is and Tab starts from there.
+document.addEventListener("htmx:afterSettle", function (event) {
+  if (!event.detail || !event.detail.boosted || document.querySelector("#erreurs")) return;
+  var active = document.activeElement;
+  if (active && active !== document.body && document.contains(active)) return;  // htmx or the page placed it
+  var wanted = document.querySelector("[autofocus]");  // a row just added: its first field
+  if (wanted) { wanted.focus(); return; }
+  var title = document.querySelector("main h1, #contenu h1, h1");
+  if (!title) return;
+  if (!title.hasAttribute("tabindex")) title.setAttribute("tabindex", "-1");
+  title.focus({preventScroll: true});
+});
+
 // The public verification page: the PDF a person holds is hashed in the browser (nothing is uploaded) and its
 // SHA-256 compared with the one the portal issued. Without a script the page shows the sha256sum command.
 function portalCompareDigest(root) {
