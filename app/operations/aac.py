@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from app.domain import aac
 from app.domain.casefiles import InvalidTransition
+from app.domain.criteria import contradictions
 from app.domain.forms.aac_request import AAC_REQUEST
 from app.domain.inputs import parse_id
 from app.domain.permissions import AAC_BEFORE_AGENCY, Actor, aac_following
@@ -123,8 +124,10 @@ def transmit(db: Session, filing: Filing, keystore, *, actor: str, auth_method: 
                              indication_is_open=aac.indication_open(indication),
                              prescriber_allowed=allowed, days=int(payload["prescription"]["duree"]),
                              max_days=medicine.max_days if medicine else aac.MAX_DAYS)
-    filing.payload = {**payload, "decision": {"automatique": verdict.automatic, "ecarts": list(verdict.reasons)}}
-    if not verdict.automatic:
+    wrong = contradictions(attested, payload, today)  # refused in the wizard: here only if the rules changed since
+    reasons = list(verdict.reasons) + wrong
+    filing.payload = {**payload, "decision": {"automatique": not reasons, "ecarts": reasons}}
+    if reasons:
         return False
     grant(db, filing, keystore, actor="portail", by=aac.PORTAL, verb="octroyer_automatiquement",
           days=int(payload["prescription"]["duree"]), conditions=medicine.conditions, base_url=base_url,

@@ -9,6 +9,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from app.domain import aac
+from app.domain.criteria import contradictions
 from app.domain.forms import schema
 from app.domain.forms.aac_request import AAC_REQUEST, CRITERIA, REFERENTIAL, RENEWAL
 from app.domain.inputs import parse_int
@@ -121,7 +122,11 @@ def step_errors(db: Session, step: str, data: dict, payload: dict, *, today: dat
                 activity_ids=frozenset()) -> dict[str, str]:
     """French messages by field for one step as typed (``data``) in the draft ``payload``."""
     seen = situation(db, {**payload, step: data}, step, today=today, activity_ids=activity_ids)
-    return schema.step_errors(AAC_REQUEST.step(step), data, seen) | _rules(db, step, data, seen, today=today)
+    errors = schema.step_errors(AAC_REQUEST.step(step), data, seen) | _rules(db, step, data, seen, today=today)
+    if step == "prescription" and "criteres" not in errors:
+        if wrong := contradictions(data.get("criteres"), {**payload, step: data}, today):
+            errors["criteres"] = "; ".join(wrong) + "\u00a0: décochez ce critère, ou corrigez le patient."
+    return errors
 
 
 def all_errors(db: Session, filing, *, today: date, activity_ids) -> dict[str, dict[str, str]]:

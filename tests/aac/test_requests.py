@@ -420,3 +420,26 @@ def test_a_medicine_just_chosen_shows_its_indications_without_an_error(db, aac_w
     assert done.status_code == 303
     summary = browser.get(f"/acces-compassionnel/{filing_id}").get_data(as_text=True)
     assert "Amylose héréditaire à transthyrétine" in summary  # the summary names the indication
+
+
+def test_a_criterion_that_contradicts_the_patient_is_refused_beside_it(db, aac_world, as_actor):
+    """Issue 31 (4): « Enfant âgé de 6 mois à 2 ans » ticked for a patient born in 1958 does not leave the
+    prescriber (before, it was accepted and granted at once)."""
+    product = aac_world["product"]
+    child = "Enfant âgé de 6 mois à 2 ans"
+    product.indications = [{**product.indications[0], "criteria": [*CRITERIA, child]}]
+    db.add(product)
+    db.flush()
+    browser = as_actor("prescriber")
+    filing_id = open_draft(browser, product.code)
+    steps = answers(aac_world, criteria=[*CRITERIA, child])
+    for step in ("patient", "medicament"):
+        assert browser.post(f"/acces-compassionnel/{filing_id}/{step}", steps[step]).status_code == 303
+    refused = browser.post(f"/acces-compassionnel/{filing_id}/prescription", steps["prescription"])
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "ne correspond pas à l’âge du patient (68 ans)" in html
+    assert 'id="champ-criteres-erreur"' in html and 'href="#champ-criteres"' in html
+    assert "50 mg par jour" in html  # what was typed is kept
+    kept = browser.post(f"/acces-compassionnel/{filing_id}/prescription",
+                        steps["prescription"] | {"criteres": list(CRITERIA)})
+    assert kept.status_code == 303
