@@ -82,10 +82,12 @@ def register(app: Flask) -> None:
             waited = ""
             if row.deposited_at and today is not None:
                 days = (today - row.deposited_at.date()).days
-                waited = f'<br><span class="fr-text--xs">{days}\u00a0jour{"s" if days > 1 else ""}</span>'
+                said = "aujourd’hui" if days < 1 else f'{days}\u00a0jour{"s" if days > 1 else ""}'
+                waited = f'<br><span class="fr-text--xs">{said}</span>'
             unread = getattr(row, "unread", 0)
-            news = (f'<p class="fr-badge fr-badge--sm fr-badge--new fr-mb-0">{unread}\u00a0message'
-                    f'{"s" if unread > 1 else ""} non lu{"s" if unread > 1 else ""}</p>') if unread else ""
+            plural = "s" if unread > 1 else ""
+            news = ('<p class="fr-mt-1v fr-mb-0"><span class="fr-badge fr-badge--sm fr-badge--new">'
+                    f"{unread}\u00a0message{plural} non lu{plural}</span></p>") if unread else ""
             cells.append(f'<tr><td><a class="portal-nowrap-ref" href="{pattern.replace(mark, str(row.id))}">'
                          f"{escape(row.reference)}</a>"
                          f"{warning}{news}</td><td>{escape(row.name)}</td><td>{code_badge(states, row.state)}</td>"

@@ -10,8 +10,9 @@ from tests.e2e.test_forms import SEALING, browser_page, file_f413, logout, shot
 from tests.e2e.test_login import card_login, no_horizontal_scroll
 
 pytestmark = pytest.mark.e2e
-ADMIN = {"civilite": "MME", "nom": "ADMINTECH0009", "prenom": "KIT", "identifiant": "581234567600017/TECH0009",
-         "courriel": "admintech@editeur.example", "usage": "DMP", "editeur": "Éditeur Santé SA", "solution": "DPI"}
+ADMIN = {"civilite": "M", "nom": "SECRETAIRE0007", "prenom": "KIT", "identifiant": "3440000016/ADM0007",
+         "courriel": "secretaire@chu-nantes.example", "usage": "DMP", "editeur": "Éditeur Santé SA",
+         "solution": "DPI"}  # the mandataire herself: a person with an active card
 
 
 def test_a_question_and_its_answer_with_a_document(chromium, live_portal, tmp_path):
