@@ -109,14 +109,15 @@ def contradiction(criterion: str, patient: Patient) -> str | None:
     if ages and patient.months is not None:
         low, high = ages
         if (low is not None and patient.months < low) or (high is not None and patient.months >= high):
-            return f"« {criterion} » ne correspond pas à l’âge du patient ({patient.shown_age})"
+            return f"«\u00a0{criterion}\u00a0» ne correspond pas à l’âge du patient ({patient.shown_age})"
     sex = sex_required(criterion)
     if sex and patient.sex in ("F", "M") and patient.sex != sex:
-        return f"« {criterion} » ne correspond pas au sexe du patient ({'femme' if patient.sex == 'F' else 'homme'})"
+        shown = "femme" if patient.sex == "F" else "homme"
+        return f"«\u00a0{criterion}\u00a0» ne correspond pas au sexe du patient ({shown})"
     weights = weight_range(criterion)
     if weights and patient.weight is not None:
         low, high = weights
         if (low is not None and patient.weight < low) or (high is not None and patient.weight > high):
             shown = f"{patient.weight:g}".replace(".", ",")
-            return f"« {criterion} » ne correspond pas au poids du patient ({shown}\u00a0kg)"
+            return f"«\u00a0{criterion}\u00a0» ne correspond pas au poids du patient ({shown}\u00a0kg)"
     return None

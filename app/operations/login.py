@@ -188,6 +188,13 @@ def _touch(db: Session, session_id: str, now: datetime) -> bool:
     return True
 
 
+def extend(db: Session, session_id: str, now: datetime | None = None) -> datetime:
+    """The user asked to stay: the idle clock starts again now (the warning before the timeout offers it)."""
+    now = now or utcnow()
+    db.connection().execute(_TOUCH, {"sid": session_id, "at": now})
+    return now + IDLE_TIMEOUT
+
+
 def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now: datetime | None = None) -> None:
     """End the server-side session; its cookie opens nothing any more once the caller commits."""
     login.ended_at = now or utcnow()

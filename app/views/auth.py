@@ -15,7 +15,7 @@ from app.errors import render_error
 from app.extensions import limiter
 from app.models import LoginSession
 from app.operations.card_login import check_card_certificate
-from app.operations.login import end_session, open_session
+from app.operations.login import IDLE_TIMEOUT, end_session, extend, open_session
 from app.psc.cps import identity_from_certificate, load_forwarded_certificate
 from app.psc.identity import IdentityError
 from app.psc.oidc import PendingLogin, PscError, pending_matches
@@ -158,6 +158,17 @@ def _finish_login(identity, id_token: str = ""):
     login = open_session(get_session(), identity, id_token=id_token)
     start_portal_session(login.id)
     return redirect(next_url or url_for("dashboard.index"), code=303)
+
+
+@bp.post("/session/prolonger")
+def extend_session():
+    """« Rester connecté » in the warning shown before the idle timeout (WCAG 2.2.1): 204 and a fresh idle clock,
+    401 when the session already ended (the page then says so)."""
+    login = g.get("login_session")
+    if login is None:
+        return {"erreur": "Votre session a expiré\u00a0: reconnectez-vous."}, 401
+    until = extend(get_session(), login.id)
+    return {"expire": until.isoformat(), "inactivite": int(IDLE_TIMEOUT.total_seconds())}, 200
 
 
 @bp.post("/logout")

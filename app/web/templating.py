@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 from app.domain.clock import for_people, fr_date, paris
 from app.domain.codes import CodeSet
 from app.domain.forms.schema import shown as shown_fields
+from app.operations.login import IDLE_TIMEOUT
 from app.web.fields import filing_answers, form_field, step_answers, step_fields, step_rows
 
 NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: public)
@@ -122,7 +123,8 @@ def register(app: Flask) -> None:
                                  badge=badge, code_badge=code_badge, id_url=id_url, form_field=form_field,
                                  step_fields=step_fields, step_rows=step_rows, shown_fields=shown_fields,
                                  step_answers=step_answers, queue_rows=queue_rows, filing_answers=filing_answers,
-                                 for_people=for_people)
+                                 for_people=for_people,
+                                 idle_seconds=int(IDLE_TIMEOUT.total_seconds()))
     # The macros' module sees the globals present when it is made: after the helpers above.
     app.jinja_env.globals["ui"] = app.jinja_env.get_template("components/_dsfr.html").module
 

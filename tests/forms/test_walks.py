@@ -257,11 +257,26 @@ def test_f101_without_a_card_by_an_emailed_single_use_link_orders_a_cde(app, db,
     registered = json.loads(Path(app.config["SETTINGS"].psc_sandbox_registry).read_text())
     assert {"national_id": order.national_id, "family_name": "MARTIN"}.items() <= next(
         i for i in registered if i["national_id"] == order.national_id).items()  # the sandbox knows her card
-    second = start_f101(as_person(world["director"]), ehpad)  # another F101 for the same structure: warned
-    db.get(Filing, second).state = "depose"
-    db.flush()
+    successor = as_person(world["director"])  # another F101 for the same structure: it replaces Léa (issue 31.9)
+    second = start_f101(successor, ehpad)
+    fill(successor, second, "representant", {"civilite": "MME", "nom": world["director"].family_name,
+                                             "prenom": world["director"].given_name,
+                                             "identifiant": world["director"].national_id,
+                                             "courriel": "direction@chu.example", "fonction": "Directrice"})
+    fill(successor, second, "contact", {"courriel": "direction@lilas.example"})
+    fill(successor, second, "contrat", {"contrat": "1", "exactitude": "1"})
+    successor.post(f"/demarches/{second}/pieces", {"piece": (BytesIO(b"%PDF-1.4\n%%EOF\n"), "arrete.pdf")},
+                   content_type="multipart/form-data")
+    deposit(successor, db, second)
     warned = as_person(world["operator"]).get(f"/instruction/{second}").get_data(as_text=True)
-    assert "La structure a déjà un représentant légal : Léa MARTIN" in warned
+    assert "La structure a déjà un représentant légal\u00a0: Léa MARTIN" in warned
+    assert "Accepter le remplacera" in warned
+    decide(as_person, world, second)
+    current = db.exec(select(H).where(H.structure_id == ehpad.id, H.role == "legal_representative",
+                                      H.ended_at.is_(None))).all()
+    assert [h.person_id for h in current] == [world["director"].id]  # one legal representative
+    db.refresh(order)
+    assert order.revocation_requested_at is not None and "remplacé" in order.revocation_reason
     later = app.test_client()  # another day, another browser
     token = re.search(r'name="csrf_token" value="([^"]+)"', later.get("/auth/courriel").get_data(True)).group(1)
     again = later.post("/auth/courriel", data={"csrf_token": token, "courriel": "lea.martin@lilas.example",

@@ -34,7 +34,7 @@ def test_the_dravet_criterion_contradicts_a_patient_born_in_1958():
     payload = {"patient": {"mois_naissance": "3", "annee_naissance": "1958", "sexe": "F", "poids": "64"}}
     said = contradictions(["Enfant âgé de 6 mois à 2 ans", "Échec d’au moins deux antiépileptiques bien conduits"],
                           payload, date(2026, 12, 7))
-    assert said == ["« Enfant âgé de 6 mois à 2 ans » ne correspond pas à l’âge du patient (68 ans)"]
+    assert said == ["«\u00a0Enfant âgé de 6 mois à 2 ans\u00a0» ne correspond pas à l’âge du patient (68 ans)"]
     toddler = Patient(months=20, sex="M", weight=11.5)
     assert contradiction("Enfant âgé de 6 mois à 2 ans", toddler) is None
     assert "sexe" in contradiction("Femme enceinte", toddler)

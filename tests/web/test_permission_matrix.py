@@ -40,6 +40,7 @@ PUBLIC = {
     ("GET", "/auth/psc/callback"): 400,  # answers no login this browser started
     ("GET", "/auth/cps"): 401,
     ("POST", "/auth/logout"): 400,  # no CSRF token: refused for everyone
+    ("POST", "/auth/session/prolonger"): 400,  # likewise; tests/web/test_session_warning.py posts it with one
     ("GET", "/pki/ca/<name>.cer"): 200,  # public: the root of the PKI the session builds once
     ("GET", "/pki/crl/<name>.crl"): 200,
     ("POST", "/pki/ocsp"): 200,  # public, CSRF-exempt: answers malformedRequest to an empty body

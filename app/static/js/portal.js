@@ -35,6 +35,26 @@ document.addEventListener("htmx:oobBeforeSwap", function (event) {
   }
 });
 
+// A field saved as it changes (a group of check boxes ticked one after the other on a slow phone) must never be
+// redrawn from an answer about an older state: the boxes ticked since that request left would come back unticked.
+// Such an answer is not applied; the request of the latest change, queued behind it, brings the one that is.
+function portalFieldState(field) {
+  return Array.prototype.map.call(field.querySelectorAll("input, select, textarea"), function (input) {
+    return input.type === "checkbox" || input.type === "radio" ? (input.checked ? "1" : "0") : input.value;
+  }).join("\u0000");
+}
+document.addEventListener("htmx:beforeRequest", function (event) {
+  var field = event.detail.elt.closest ? event.detail.elt.closest(".portal-field") : null;
+  if (field && event.detail.requestConfig) event.detail.requestConfig.portalState = portalFieldState(field);
+});
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var config = event.detail.requestConfig, target = event.detail.target;
+  if (!config || config.portalState === undefined || !target || !target.classList) return;
+  if (target.classList.contains("portal-field") && portalFieldState(target) !== config.portalState) {
+    event.detail.shouldSwap = false;
+  }
+});
+
 // A refused form (422) opens on its error summary: the focus goes there, so a screen reader reads it first and
 // Tab leads to the links that reach each field.
 function portalFocusErrors(root) {
@@ -99,3 +119,38 @@ function portalCompareDigest(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { portalCompareDigest(document); });
 document.addEventListener("htmx:afterSettle", function (event) { portalCompareDigest(event.target); });
+
+// WCAG 2.2.1: the session closes after a period without activity; three minutes before, a dialog says so and
+// offers to stay. Each exchange with the server starts the clock again (the server moves its own at most once a
+// minute, hence the margin). Once the time is out, the dialog says the session ended and links to the login.
+(function () {
+  var dialog = document.getElementById("session-expiration");
+  if (!dialog || typeof dialog.showModal !== "function") return;
+  var idle = parseInt(dialog.dataset.inactivite, 10) * 1000, warnBefore = 180000, timers = [];
+  var text = document.getElementById("session-expiration-texte"), stay = document.getElementById("session-rester");
+  function token() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+  function expired() {
+    document.getElementById("session-expiration-titre").textContent = "Votre session est fermée";
+    text.textContent = "Par sécurité, la session s’est fermée après une longue inactivité. Reconnectez-vous pour continuer\u00a0: vos brouillons enregistrés sont conservés.";
+    stay.textContent = "Me reconnecter";
+    stay.dataset.expired = "1";
+    if (!dialog.open) dialog.showModal();
+  }
+  function arm() {
+    timers.forEach(clearTimeout);
+    timers = [setTimeout(function () { if (!dialog.open) dialog.showModal(); stay.focus(); }, idle - warnBefore),
+              setTimeout(expired, idle - 60000)];
+  }
+  stay.addEventListener("click", function () {
+    if (stay.dataset.expired) { window.location.href = dialog.dataset.connexion; return; }
+    fetch(dialog.dataset.prolonger, {method: "POST", credentials: "same-origin",
+                                     headers: {"X-CSRFToken": token(), "Accept": "application/json"}})
+      .then(function (answer) { if (answer.ok) { dialog.close(); arm(); } else { expired(); } })
+      .catch(function () { text.textContent = "Le portail ne répond pas\u00a0: réessayez dans un instant."; });
+  });
+  document.getElementById("session-fermer").addEventListener("click", function () { dialog.close(); });
+  document.addEventListener("htmx:afterRequest", arm);
+  arm();
+})();

@@ -1,0 +1,52 @@
+"""Issue 31 (5): on a phone whose network answers late, the granting criteria ticked one after the other all stay
+ticked: an answer about an older state of the group never redraws it over what the prescriber did since."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.test_aac import next_step
+from tests.e2e.test_certificates import ecps_login
+from tests.e2e.test_forms import browser_page
+
+pytestmark = pytest.mark.e2e
+
+
+def test_criteria_ticked_under_latency_all_stay_ticked(chromium, live_portal):
+    phone = browser_page(chromium, "phone")
+    ecps_login(phone, live_portal, "Dr KIT DOC0001")
+    phone.goto(live_portal + "/acces-compassionnel/")
+    phone.get_by_role("button", name="Nouvelle demande", exact=True).click()
+    phone.locator("#groupe-cadre label", has_text="Traitement d’un patient").click()
+    phone.fill("#champ-initiale_nom", "B")
+    phone.fill("#champ-initiale_prenom", "R")
+    phone.locator("#groupe-sexe label", has_text="Masculin").click()
+    phone.fill("#champ-mois_naissance", "6")
+    phone.fill("#champ-annee_naissance", "1970")
+    phone.fill("#champ-poids", "80")
+    next_step(phone, "Médicament")
+    phone.select_option("#champ-code", "AAC-0001")
+    phone.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(phone.locator("#champ-indication-legende")).to_be_visible()
+    phone.locator("#groupe-indication label").first.click()
+    next_step(phone, "Prescription")
+    boxes = phone.locator("#groupe-criteres input[type=checkbox]")
+    assert boxes.count() == 3
+
+    network = phone.context.new_cdp_session(phone)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 1500,
+                                                      "downloadThroughput": -1, "uploadThroughput": -1})
+    for label in phone.locator("#groupe-criteres label").all():  # three ticks while the first save is on its way
+        label.click()
+    phone.wait_for_load_state("networkidle")
+    phone.wait_for_timeout(4000)  # every answer in, the late ones included
+    for i in range(3):
+        expect(boxes.nth(i)).to_be_checked()
+    network.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                      "downloadThroughput": -1, "uploadThroughput": -1})
+    phone.reload()  # what the draft holds: the three criteria
+    for i in range(3):
+        expect(phone.locator("#groupe-criteres input[type=checkbox]").nth(i)).to_be_checked()
+    phone.context.close()
