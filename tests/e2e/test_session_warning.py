@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_forms import shot
 from tests.e2e.test_login import card_login, no_horizontal_scroll
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +21,7 @@ def test_the_idle_warning_lets_the_user_stay(page, live_portal):
     expect(dialog).to_be_visible()
     expect(page.get_by_role("button", name="Rester connecté")).to_be_focused()
     no_horizontal_scroll(page)
+    shot(page, "session-warning")
     with page.expect_response(lambda r: r.url.endswith("/auth/session/prolonger")) as stayed:
         page.get_by_role("button", name="Rester connecté").click()
     assert stayed.value.status == 200
