@@ -46,11 +46,12 @@ PAGES = {
                    "Revenez à la page précédente (bouton Retour du navigateur) : ce que vous aviez saisi y est en "
                    "général encore. Corrigez ce qui est signalé, puis recommencez."),
     429: ErrorPage(429, "Trop de tentatives", "Vous avez fait trop de demandes en peu de temps.",
-                   "Patientez quelques minutes avant de réessayer."),
+                   "Patientez le temps indiqué, puis réessayez\u00a0: rien n’est perdu."),
     500: ErrorPage(500, "Erreur inattendue", "Désolé, le service rencontre un problème.",
                    "Nous y travaillons. Réessayez plus tard ; vos brouillons enregistrés sont conservés."),
     503: ErrorPage(503, "Service indisponible", "Le service est momentanément indisponible.",
-                   "Aucune opération n’a été enregistrée à moitié. Réessayez dans quelques minutes."),
+                   "Rien de ce que vous avez envoyé n’a été enregistré\u00a0: vous pourrez recommencer tel quel "
+                   "dans une minute."),
 }
 
 
@@ -112,15 +113,17 @@ def register(app: Flask) -> None:
     def hsm_error(exc):
         metrics.ERRORS.labels("hsm").inc()
         log.error("HSM: %s", exc)
-        return render_error(503, "Le module de signature (HSM) ne répond pas.")
+        return render_error(503, "La signature électronique des documents est momentanément indisponible.")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        response = render_error(exc.code or 500)
+        wait = _limit_reset() if exc.code == 429 else ""
+        response = render_error(exc.code or 500, f"Vous pourrez réessayer dans {wait}\u00a0seconde"
+                                f"{'s' if int(wait) > 1 else ''}." if wait else None)
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         if exc.code == 429:
-            response.headers["Retry-After"] = _limit_reset()
+            response.headers["Retry-After"] = wait
         return response
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)

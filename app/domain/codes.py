@@ -7,6 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 
+def lowered(label: str) -> str:
+    """A label inside a sentence: its first letter lower-cased, acronyms kept (« à valider par la PUI »)."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() or label[1:2] == " " else label
+
+
 @dataclass(frozen=True)
 class Code:
     code: str

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from app.db import after_commit, get_session
 from app.domain.casefiles import STATES, Involvement, conflict
+from app.domain.codes import lowered
 from app.domain.forms import FORMS
 from app.domain.inputs import parse_id
 from app.domain.refusals import Refusal
@@ -193,5 +194,5 @@ def act(filing_id: int, verb: str, target: LoadedCase):
                   portal_url=current_app.config["SETTINGS"].portal_base_url
                   + url_for("filings.show", filing_id=filing_id),
                   home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
-    flash(f"Dossier {target.filing.reference} : {STATES[target.filing.state].lower()}.", "success")
+    flash(f"Dossier {target.filing.reference} : {lowered(STATES[target.filing.state])}.", "success")
     return success(url_for("backoffice.show", filing_id=filing_id))

@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, flash, g, request, url_for
 from app.db import after_commit, get_session
 from app.domain.cardorders import STRUCTURE, card_actions
 from app.domain.casefiles import BACK_OFFICE, conflict
-from app.domain.codes import CARD_ORDER_STATES
+from app.domain.codes import CARD_ORDER_STATES, lowered
 from app.errors import render_error
 from app.models import Card, CardOrder, Structure
 from app.operations import cardorders
@@ -52,7 +52,7 @@ def _apply(target: LoadedOrder, verb: str, by: str, back: str):
                       serial=get_session().get(Card, order.card_id).serial)
         after_commit(lambda: registry.register(Path(settings.psc_sandbox_registry), **holder))
     flash(f"Carte de {target.order.given_name} {target.order.family_name} : "
-          f"{CARD_ORDER_STATES[target.order.state].lower()}"
+          f"{lowered(CARD_ORDER_STATES[target.order.state])}"
           + (", révocation demandée" if verb == "demander_revocation" else "") + ".", "success")
     return success(back)
 

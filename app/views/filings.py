@@ -286,7 +286,11 @@ def _summary(target: LoadedCase, errors: dict | None, error: str | None = None):
     documents = attachments(get_session(), target.filing.id) if spec.attachment else []
     if errors is None:
         errors = form_check(get_session(), target.filing, documents)
-    flat = {s.name: " ".join(errors[s.name].values()) for s in spec.steps if errors.get(s.name)}
+    flat = {}
+    for step in (s for s in spec.steps if errors.get(s.name)):  # each message with the field it is about
+        named = field_labels(step, target.filing.payload.get(step.name))
+        flat[step.name] = " ".join(f"{named[key]}\u00a0: {message}" if key in named and len(errors[step.name]) > 1
+                                   else message for key, message in errors[step.name].items())
     return render("filings/summary.html", case=target, spec=spec, errors=errors, flat_errors=flat,
                   step_titles={s.name: s.title for s in spec.steps if s.name in flat},
                   auth_label=AUTH_METHODS.get(g.actor.auth_method, g.actor.auth_method),

@@ -10,7 +10,7 @@ from flask import Flask, g, request, url_for
 from markupsafe import Markup, escape
 
 from app.domain.clock import for_people, fr_date, paris
-from app.domain.codes import CodeSet
+from app.domain.codes import CodeSet, lowered
 from app.domain.forms.schema import shown as shown_fields
 from app.operations.login import IDLE_TIMEOUT
 from app.web.fields import filing_answers, form_field, step_answers, step_fields, step_rows
@@ -117,6 +117,7 @@ def register(app: Flask) -> None:
 
     # DSFR macros as a global `ui`: block-only renders (htmx) do not see template-level imports.
     app.jinja_env.filters["fr_date"] = fr_date
+    app.jinja_env.filters["lowered"] = lowered
     app.jinja_env.filters["fr_count"] = lambda n: f"{n:,}".replace(",", "\u00a0")  # 5 000, never 5,000
     app.jinja_env.filters["fr_datetime"] = lambda moment: f"{paris(moment):%d/%m/%Y %H:%M}" if moment else ""
     app.jinja_env.globals.update(page_url=page_url, has_endpoint=has_endpoint, main_navigation=main_navigation,

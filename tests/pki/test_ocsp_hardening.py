@@ -144,5 +144,7 @@ def test_rate_limit_answers_429(app, client, pki, hsm, issued, monkeypatch):
     assert codes == [200, 200, 200, 429]
     refused = client.get(f"/pki/ocsp/{encoded}", environ_base={"REMOTE_ADDR": "192.0.2.99"})
     assert 1 <= int(refused.headers["Retry-After"]) <= 60 and "Trop de tentatives" in refused.get_data(as_text=True)
+    wait = int(refused.headers["Retry-After"])  # issue 31: the page says the wait the header gives, not « minutes »
+    assert f"réessayer dans {wait}\u00a0seconde" in refused.get_data(as_text=True)
     # Another client is not affected.
     assert client.get(f"/pki/ocsp/{encoded}", environ_base={"REMOTE_ADDR": "192.0.2.100"}).status_code == 200

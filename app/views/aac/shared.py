@@ -11,6 +11,7 @@ from sqlmodel import select
 from app.db import get_session
 from app.domain import aac as rules
 from app.domain.casefiles import conflict
+from app.domain.codes import lowered
 from app.domain.inputs import parse_id, parse_int
 from app.domain.permissions import can
 from app.models import Filing, FilingDocument, Person, Structure
@@ -105,7 +106,7 @@ def act(target: LoadedRequest, verb: str):
             abort(404)
         aac.move(db, filing, verb, by.by, actor=g.actor.national_id, agent=g.actor, message=form.get("message", ""),
                   auth_method=g.actor.auth_method, link=link(filing.id))
-        message = by.done or f"Demande : {rules.AAC_STATES[filing.state].lower()}."
+        message = by.done or f"Demande : {lowered(rules.AAC_STATES[filing.state])}."
     flash(message, "success")
     return success(url_for("aac.show", filing_id=filing.id))
 

@@ -1,0 +1,31 @@
+"""Issue 31 (minor): what the pages say, as a user reads it — error pages titled « Erreur » with a contact, labels
+inside sentences keeping their acronyms, a summary naming each box still to tick."""
+
+from __future__ import annotations
+
+from app.domain.codes import lowered
+from tests.forms.test_walks import fill, person_row, rows, start
+
+
+def test_an_error_page_says_erreur_and_whom_to_write_to(client, app):
+    page = client.get("/nulle-part").get_data(as_text=True)
+    assert "<title>Erreur 404 – Page non trouvée" in page
+    assert f'href="mailto:{app.config["SETTINGS"].legal_contact}"' in page
+
+
+def test_a_label_inside_a_sentence_keeps_its_acronyms():
+    assert lowered("À valider par la PUI") == "à valider par la PUI"
+    assert lowered("Déposé") == "déposé" and lowered("CPS active") == "CPS active"
+
+
+def test_the_summary_names_each_box_left_unticked(db, world, as_person):
+    browser = as_person(world["mandataire"])
+    filing_id = start(browser, "F413", world["hospital"])
+    fill(browser, filing_id, "famille", {"famille": "ORG"})
+    fill(browser, filing_id, "administrateurs",
+         rows([person_row(world["admin"], usage="DMP", editeur="Éditeur", solution="DPI")]))
+    fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
+    fill(browser, filing_id, "engagements", {}, expect=422)
+    page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
+    assert page.count("\u00a0: Cette case doit être cochée") == 2  # each with the box it is about
+    assert "J’accepte les conditions générales" in page.split('id="erreurs"')[1].split("</div>")[0]
