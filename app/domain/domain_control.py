@@ -13,7 +13,7 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from app.domain.certificates import parse_domains, within
 from app.domain.refusals import Refusal
@@ -44,8 +44,19 @@ def policy_on(day: date) -> PolicyStep:
 
 
 def proof_valid_until(validated_at: datetime) -> datetime:
-    """Until when a proof made at ``validated_at`` may be reused (the reuse period in force when it was made)."""
-    return validated_at + timedelta(days=policy_on(validated_at.date()).proof_reuse_days)
+    """Until when a proof made at ``validated_at`` may be reused: the reuse period is the one in force when the
+    certificate is issued, so a proof made under a longer period ends when a shorter one starts and already
+    excludes it (made in January 2027 under 200 days, it ends on 15 March 2027 if it is more than 100 days old
+    by then)."""
+    last = validated_at
+    for step, following in zip(SC081, (*SC081[1:], None), strict=True):
+        begins = max(validated_at, datetime.combine(step.since, time(), tzinfo=validated_at.tzinfo or UTC))
+        ends = validated_at + timedelta(days=step.proof_reuse_days)
+        if following is not None:
+            ends = min(ends, datetime.combine(following.since, time(), tzinfo=validated_at.tzinfo or UTC))
+        if ends > begins:
+            last = max(last, ends)
+    return last
 
 
 class DomainError(Refusal, ValueError):

@@ -27,8 +27,10 @@ def _page(status: int = 200, **extra):
     bound = {a.eab_credential_id: a for a in db.exec(select(AcmeAccount).where(
         AcmeAccount.eab_credential_id.in_([c.id for c in credentials])))}
     directory = current_app.config["SETTINGS"].portal_base_url.rstrip("/") + url_for("acme.directory")
+    contact = db.get(Person, g.actor.person_id).email or ""
     return shown_once(render("certificates/acme.html", credentials=credentials, structures=structures, bound=bound,
-                             directory=directory, validity=eab.VALIDITY_DAYS, now=utcnow(), status=status,
+                             directory=directory, contact=contact, validity=eab.VALIDITY_DAYS, now=utcnow(),
+                             status=status,
                              **({"shown": None, "error": None, "error_field": None, "values": {}} | extra)))
 
 

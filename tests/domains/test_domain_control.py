@@ -137,3 +137,19 @@ def test_only_names_in_the_structures_declared_domains_are_checked(db, chu):
         with pytest.raises(DomainError, match="n’est dans aucun domaine déclaré par la structure"):
             domain_control.ask(db, chu, text=text, method="http-01", actor="admin")
     assert domain_control.ask(db, chu, text="dpi.chu-essai.example", method="http-01", actor="admin").id
+
+
+def test_a_proof_ends_when_a_shorter_reuse_period_starts_that_excludes_it():
+    """Issue 31: the reuse period is the one in force at issuance (SC-081), so « Mes domaines » and the issuance
+    check no longer promise 200 days to a proof that the 100-day period of 15 March 2027 cuts short."""
+    from datetime import UTC, datetime
+
+    from app.domain.domain_control import proof_valid_until
+
+    def at(day: str) -> datetime:
+        return datetime.fromisoformat(f"{day}T10:00:00").replace(tzinfo=UTC)
+
+    assert proof_valid_until(at("2026-06-01")) == at("2026-12-18")  # 200 days, all before the change
+    assert proof_valid_until(at("2026-10-01")) == datetime(2027, 3, 15, tzinfo=UTC)  # cut by the change
+    assert proof_valid_until(at("2026-12-07")) == at("2027-03-17")  # still within 100 days after it
+    assert proof_valid_until(at("2027-03-20")) == at("2027-06-28")  # made under 100 days
