@@ -111,10 +111,24 @@ class NationalId:
 
 
 def parse_national_id(value: str) -> NationalId:
-    """Parse ``8``+RPPS, ``0``+ADELI, ``3``+FINESS+local or ``5``+SIRET+local (``/`` optional)."""
+    """Parse ``8``+RPPS, ``0``+ADELI, ``3``+FINESS+local or ``5``+SIRET+local (``/`` optional); also an RPPS or
+    an ADELI number as printed on the card or the diploma, without its type prefix (11 digits with a valid key;
+    9 characters), which is what people copy."""
     v = (value or "").strip().upper()
     if not v:
         raise InvalidIdentifier("L'identifiant national est obligatoire.")
+    try:
+        return _prefixed(v)
+    except InvalidIdentifier:
+        printed = _compact(v)
+        if re.fullmatch(r"\d{11}", printed):
+            return NationalId("8", validate_rpps(printed))
+        if re.fullmatch(r"(\d{2}|2A|2B)\d{7}", printed):
+            return NationalId("0", printed)
+        raise
+
+
+def _prefixed(v: str) -> NationalId:
     prefix, rest = v[0], v[1:]
     if prefix == "8":
         return NationalId("8", validate_rpps(rest))

@@ -19,7 +19,8 @@ def _identity(*, national_id_required: bool = True, hint: str = "") -> tuple[Fie
         Field("nom", "Nom d’usage", autocomplete="off", max_length=100),
         Field("prenom", "Prénom", autocomplete="off", max_length=100),
         Field("identifiant", "Identifiant national (carte)", "national_id", required=national_id_required,
-              hint=hint or "RPPS (8…), ADELI (0…) ou identifiant de carte d’établissement (3…/…)."),
+              hint=hint or "RPPS (11 chiffres, tel qu’imprimé, ou 8 suivi du RPPS), ADELI (9 caractères, ou 0 "
+                   "suivi de l’ADELI) ou identifiant de carte d’établissement (3…/…)."),
         Field("courriel", "Adresse électronique", "email", autocomplete="off"),
     )
 

@@ -161,6 +161,12 @@ def shown_value(spec_field: Field, value, situation: Situation = PLAIN) -> str:
         return " ; ".join(value or ()) or "—"
     if kind == "date" and value:
         return fr_date(value)
+    if kind == "national_id" and value and value[:1] in ("8", "0"):  # say what was read: RPPS or ADELI
+        try:
+            read = parse_national_id(value)
+        except InvalidIdentifier:
+            return value
+        return f"{value} ({read.kind} {read.number})"
     return value or "—"
 
 
