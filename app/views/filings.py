@@ -52,7 +52,7 @@ def _allowed_structures(form: str) -> list[Structure]:
 
 # The user's filings, and those deposited for the structures they manage (a mandataire's F301 for the director).
 _MINE = (sa.select(Filing.id, Filing.form, Filing.state, Filing.reference, Filing.updated_at, Structure.name,
-                   Filing.filer_id)
+                   Filing.filer_id, Filing.created_at)
          .join(Structure, Structure.id == Filing.structure_id)
          .where(Filing.form.in_(FORMS),
                 (Filing.filer_id == sa.bindparam("person_id"))
@@ -74,7 +74,7 @@ def index():
     startable = tuple(code for code, spec in FORMS.items()
                       if not spec.filed_by or any(h.role in spec.filed_by for h in g.actor.habilitations))
     return render("filings/index.html", filings=rows[:PAGE], tiles=_tiles(startable), states=STATES, older=older,
-                  all_forms=len(startable) == len(FORMS))
+                  all_forms=len(startable) == len(FORMS), forms=FORMS)
 
 
 _TILES: dict[tuple, Markup] = {}

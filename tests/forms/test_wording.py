@@ -29,3 +29,14 @@ def test_the_summary_names_each_box_left_unticked(db, world, as_person):
     page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
     assert page.count("\u00a0: Cette case doit être cochée") == 2  # each with the box it is about
     assert "J’accepte les conditions générales" in page.split('id="erreurs"')[1].split("</div>")[0]
+
+
+def test_my_drafts_are_told_apart_and_deleted_from_the_list(db, world, as_person):
+    browser = as_person(world["mandataire"])
+    first, second = start(browser, "F413", world["hospital"]), start(browser, "F413", world["hospital"])
+    page = browser.get("/demarches/").get_data(as_text=True)
+    assert page.count("Administrateurs techniques des certificats logiciels · commencé le") == 2
+    assert f'action="/demarches/{first}/supprimer"' in page and f'action="/demarches/{second}/supprimer"' in page
+    assert browser.post(f"/demarches/{first}/supprimer").status_code == 303
+    page = browser.get("/demarches/").get_data(as_text=True)
+    assert f"/demarches/{first}/" not in page and f"/demarches/{second}" in page
