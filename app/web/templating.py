@@ -89,11 +89,14 @@ def register(app: Flask) -> None:
             plural = "s" if unread > 1 else ""
             news = ('<p class="fr-mt-1v fr-mb-0"><span class="fr-badge fr-badge--sm fr-badge--new">'
                     f"{unread}\u00a0message{plural} non lu{plural}</span></p>") if unread else ""
-            cells.append(f'<tr><td><a class="portal-nowrap-ref" href="{pattern.replace(mark, str(row.id))}">'
+            link = pattern.replace(mark, str(row.id))
+            deposited = fr_date(row.deposited_at) if row.deposited_at else ""
+            cells.append(f'<tr><td data-label="Dossier"><a class="portal-nowrap-ref" href="{link}">'
                          f"{escape(row.reference)}</a>"
-                         f"{warning}{news}</td><td>{escape(row.name)}</td><td>{code_badge(states, row.state)}</td>"
-                         f"<td>{fr_date(row.deposited_at) if row.deposited_at else ''}{waited}</td>"
-                         f"<td>{escape(getattr(row, 'assignee', None) or '—')}</td></tr>")
+                         f'{warning}{news}</td><td data-label="Structure">{escape(row.name)}</td>'
+                         f'<td data-label="État">{code_badge(states, row.state)}</td>'
+                         f'<td data-label="Déposé le">{deposited}{waited}</td>'
+                         f'<td data-label="Agent">{escape(getattr(row, "assignee", None) or "—")}</td></tr>')
         return Markup("".join(cells))  # noqa: S704 - every value escaped
 
     def has_endpoint(name: str) -> bool:

@@ -22,7 +22,7 @@ def _mails(db, to: str) -> list[OutboxMessage]:
 
 
 def _queue_row(page: str, reference: str) -> str:
-    row = re.search(rf"<tr><td><a[^>]*>{re.escape(reference)}</a>.*?</tr>", page, re.S)
+    row = re.search(rf"<tr><td[^>]*><a[^>]*>{re.escape(reference)}</a>.*?</tr>", page, re.S)
     assert row, reference
     return row.group(0)
 
