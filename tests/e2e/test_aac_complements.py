@@ -102,6 +102,17 @@ def test_no_pui_prescriber_files_and_answers_the_agency_from_a_phone(chromium, l
     card_login(desk, live_portal, "Dr KIT EVALUATEUR0010")
     desk.goto(evaluator_url)
     expect(desk.get_by_text("mutation confirmée")).to_be_visible()
+    # Issue 31 (6): the preview opens in a new tab; what the evaluator typed stays in her form.
+    desk.fill("#duree-octroyer", "60")
+    desk.fill("#message-octroyer", "Réévaluer à deux mois.")
+    with desk.context.expect_page() as opened:
+        desk.locator("form", has=desk.locator("#duree-octroyer")).get_by_role(
+            "button", name="Aperçu de ce que vous avez saisi (PROJET, nouvel onglet)").click()
+    preview = opened.value
+    preview.wait_for_load_state()
+    preview.close()
+    expect(desk.locator("#duree-octroyer")).to_have_value("60")
+    expect(desk.locator("#message-octroyer")).to_have_value("Réévaluer à deux mois.")
     desk.get_by_role("button", name="Octroyer", exact=True).click()
     expect(desk.locator(".fr-alert--success")).to_contain_text("Autorisation accordée", timeout=SEALING)
     expect(desk.get_by_text("Autorisation accordée").first).to_be_visible()
