@@ -23,7 +23,7 @@ from app.domain.permissions import Actor, structure_and_its_ej
 from app.domain.refusals import Refusal
 from app.models import CardOrder, Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
-from app.operations import audit, outbox
+from app.operations import audit, delays, outbox
 
 
 class Refused(Refusal):
@@ -175,7 +175,8 @@ def deposit(db: Session, filing: Filing, workflow: Workflow, *, actor: str, auth
     _notify(db, filing, workflow, filer_email,
             f"Dossier {filing.reference} déposé",
             f"Votre dossier {filing.reference} a bien été déposé le {for_people(now)}.\n"
-            f"Numéro d’accusé de réception : {filing.reference}.\n{portal_url}",
+            f"Numéro d’accusé de réception : {filing.reference}.\n\n"
+            f"Et ensuite\u00a0? {delays.what_next(db, filing.form)}\n{portal_url}",
             f"Le dossier {filing.reference} ({filing.form}) qui vous désigne a été déposé le {for_people(now)}.",
             home_url)
     return True

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, url_for
+from sqlmodel import select
 
 from app.db import get_session, keep, refuse
 from app.domain.forms.schema import EMAIL
 from app.domain.refusals import Refusal
 from app.extensions import limiter
+from app.models import Filing
 from app.operations.email_login import HasCard, consume_link, request_link
 from app.web.refusals import on_refusal
 from app.web.rendering import render
@@ -60,4 +62,7 @@ def follow(token: str):
         return render("auth/email_confirm.html", token=token, needs_csrf=True, status=400,
                       error="Ce lien a déjà servi ou a expiré : demandez-en un nouveau.")
     start_portal_session(login.id)
-    return redirect(url_for("filings.start", form="F101"), code=303)
+    filed = get_session().exec(select(Filing.id).where(Filing.form == "F101", Filing.filer_id == login.person_id,
+                                                       Filing.state != "brouillon")).first()
+    # a second visit (the F101 deposited, or accepted and the card on its way): the dashboard says what comes next
+    return redirect(url_for("dashboard.index") if filed else url_for("filings.start", form="F101"), code=303)

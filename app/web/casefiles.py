@@ -70,7 +70,7 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
     from app.domain.permissions import can
     from app.models import CardOrder, FilingAttachment
     from app.models.base import utcnow
-    from app.operations import casefiles, exchanges
+    from app.operations import casefiles, delays, exchanges
     from app.operations.forms import attachments, rules
     from app.web.rendering import render
 
@@ -98,5 +98,7 @@ def case_page(target: LoadedCase, *, back_office: bool, status: int = 200, **ext
                    agents=exchanges.agents(db) if back_office else [],
                    assignee=db.get(Person, target.filing.assignee_id) if target.filing.assignee_id else None,
                    asked_of_me=exchanges.pending_opinions(events, g.actor.national_id) if back_office else [],
-                   correction_days=exchanges.CORRECTION_DAYS, field_errors={})
+                   correction_days=exchanges.CORRECTION_DAYS, field_errors={},
+                   what_next=delays.what_next(db, target.filing.form)
+                   if not back_office and target.filing.state in ("depose", "en_instruction") else "")
     return render("filings/show.html", status=status, **(context | extra))

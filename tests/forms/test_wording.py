@@ -40,3 +40,35 @@ def test_my_drafts_are_told_apart_and_deleted_from_the_list(db, world, as_person
     assert browser.post(f"/demarches/{first}/supprimer").status_code == 303
     page = browser.get("/demarches/").get_data(as_text=True)
     assert f"/demarches/{first}/" not in page and f"/demarches/{second}" in page
+
+
+def test_what_happens_next_gives_the_measured_delay(db, hsm, world, make_filing, as_person):
+    from datetime import timedelta
+
+    from sqlmodel import select
+
+    from app.models import OutboxMessage
+    from app.models.base import utcnow
+    from app.operations.delays import usual_delay
+
+    assert usual_delay(db, "F413") is None  # no decision yet: nothing to measure
+    for days in (2, 3, 4, 5, 9):
+        decided = make_filing("refuse")
+        decided.deposited_at, decided.decided_at = utcnow() - timedelta(days=days + 1), utcnow() - timedelta(days=1)
+        db.add(decided)
+    db.flush()
+    assert usual_delay(db, "F413") == 4
+    from app.operations import casefiles
+    from app.operations.forms import workflow
+    from tests.forms.conftest import f413_payload
+
+    waiting = casefiles.open_draft(db, form="F413", structure_id=world["hospital"].id,
+                                   filer_id=world["mandataire"].id, actor="test")
+    for part, data in f413_payload([world["director"]]).items():
+        casefiles.save_part(db, waiting, part, data)
+    casefiles.deposit(db, waiting, workflow(hsm), actor="test", auth_method="cps-tls",
+                      idempotency_key=waiting.idempotency_key, filer_email="marc@chu.example")
+    page = as_person(world["mandataire"]).get(f"/demarches/{waiting.id}").get_data(as_text=True)
+    assert "Et ensuite" in page and "4\u00a0jours (médiane des dossiers F413" in page
+    deposit_mail = db.exec(select(OutboxMessage).where(OutboxMessage.recipient == "marc@chu.example")).one()
+    assert "Et ensuite" in deposit_mail.body and "4\u00a0jours" in deposit_mail.body
