@@ -12,7 +12,7 @@ from app.domain.casefiles import STATES
 from app.domain.codes import AUTH_METHODS, CARD_ORDER_STATES, HABILITATION_ROLES, PROFESSIONS
 from app.domain.forms import FORMS
 from app.domain.permissions import NewFiling, can
-from app.models import CardOrder, Filing, Habilitation, Person, Structure
+from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.web.rendering import render
 from app.web.security import requires, structure_target
 
@@ -38,6 +38,14 @@ _MY_F101 = (sa.select(_F.id, _F.state, _F.reference, _S.name, _C.card_type, _C.s
             .outerjoin(CardOrder.__table__, _C.filing_id == _F.id)
             .where(_F.filer_id == sa.bindparam("person_id"), _F.form == "F101")
             .order_by(_F.id.desc()).limit(3))
+# A card holder's cards and their structures (a CPE agent with no role still belongs to one), and a prescriber's
+# latest requests with where they stand (granted ones included).
+_MY_CARDS = (sa.select(Card.__table__.c.card_type, _S.name)
+             .join_from(Card.__table__, Structure.__table__, _S.id == Card.__table__.c.structure_id)
+             .where(Card.__table__.c.person_id == sa.bindparam("person_id"), Card.__table__.c.status == "active"))
+_MY_REQUESTS = (sa.select(_F.id, _F.state, _F.reference, _F.payload)
+                .where(_F.filer_id == sa.bindparam("person_id"), _F.form == "AAC", _F.state != "brouillon")
+                .order_by(_F.id.desc()).limit(5))
 NEXT_STEP = {
     "brouillon": "votre demande est un brouillon : complétez-la et déposez-la.",
     "depose": "déposée, elle attend l’instruction de l’ANS (quelques jours ouvrés d’habitude).",
@@ -84,8 +92,11 @@ def index():
     email = get_session().get(Person, actor.person_id).email if actor.national_id.startswith("courriel:") else ""
     if actor.pui_structure_ids:
         todo += rows(_PUI_WAITING, pui_ids=list(actor.pui_structure_ids))
+    cards = [] if structures else rows(_MY_CARDS, person_id=actor.person_id)
+    requests = rows(_MY_REQUESTS, person_id=actor.person_id) if actor.is_prescriber else []
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  todo=todo, states=STATES, aac_states=AAC_STATES, stages=stages, email=email,
+                  todo=todo, states=STATES, aac_states=AAC_STATES, stages=stages, email=email, cards=cards,
+                  requests=requests,
                   profession=PROFESSIONS.get(actor.profession_code, ""),
                   auth_method=AUTH_METHODS.get(actor.auth_method, actor.auth_method))
 

@@ -22,3 +22,11 @@ def test_the_evaluator_finds_her_queue_and_tells_the_fields_apart(db, aac_world,
     found = re.findall(r'<label class="fr-label"[^>]*>(.*?)</label>', html, re.S)
     labels = Counter(re.sub(r"<[^>]+>", "", label).strip() for label in found)
     assert labels and all(n == 1 for n in labels.values()), [k for k, n in labels.items() if n > 1]
+
+
+def test_the_prescribers_dashboard_says_where_each_sent_request_stands(db, aac_world, as_actor):
+    granted = file_request(as_actor("prescriber"), aac_world)
+    as_actor("pharmacist").post(f"/acces-compassionnel/{granted}/pui/transmettre")  # conforming: granted at once
+    page = as_actor("prescriber").get("/tableau-de-bord").get_data(as_text=True)
+    section = page.split("Mes dernières demandes d’accès compassionnel")[1]
+    assert "Octroyée" in section and "autorisée jusqu’au" in section

@@ -72,3 +72,11 @@ def test_what_happens_next_gives_the_measured_delay(db, hsm, world, make_filing,
     assert "Et ensuite" in page and "4\u00a0jours (médiane des dossiers F413" in page
     deposit_mail = db.exec(select(OutboxMessage).where(OutboxMessage.recipient == "marc@chu.example")).one()
     assert "Et ensuite" in deposit_mail.body and "4\u00a0jours" in deposit_mail.body
+
+
+def test_a_staff_card_holder_without_a_role_is_told_where_their_card_belongs(world, make_person, make_card, as_person):
+    agent = make_person(profession_code="", family_name="AGENT", given_name="Lina")
+    make_card(agent, "CPE", structure=world["hospital"])
+    page = as_person(agent).get("/tableau-de-bord").get_data(as_text=True)
+    assert "Votre carte CPE est rattachée à <strong>CHU d’essai</strong>" in page
+    assert "Aucune structure n’est rattachée" not in page
