@@ -1,5 +1,6 @@
 """Issue 31 (5): on a phone whose network answers late, the granting criteria ticked one after the other all stay
-ticked: an answer about an older state of the group never redraws it over what the prescriber did since."""
+ticked: an answer about an older state of the group never redraws it over what the prescriber did since. Then the
+network goes: autosave says it failed."""
 
 from __future__ import annotations
 
@@ -49,4 +50,14 @@ def test_criteria_ticked_under_latency_all_stay_ticked(chromium, live_portal):
     phone.reload()  # what the draft holds: the three criteria
     for i in range(3):
         expect(phone.locator("#groupe-criteres input[type=checkbox]").nth(i)).to_be_checked()
+    # Autosave says when it saved, and says plainly when it could not (issue 31, minor).
+    phone.fill("#champ-posologie", "50 mg par jour")
+    phone.locator("#champ-posologie").press("Tab")
+    expect(phone.locator("#enregistrement")).to_contain_text("Brouillon enregistré à")
+    network.send("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
+                                                      "downloadThroughput": -1, "uploadThroughput": -1})
+    phone.fill("#champ-posologie", "75 mg par jour")
+    phone.locator("#champ-posologie").press("Tab")
+    expect(phone.locator("#enregistrement")).to_contain_text("Échec de l’enregistrement automatique")
+    expect(phone.locator("#champ-posologie")).to_have_value("75 mg par jour")
     phone.context.close()

@@ -154,3 +154,20 @@ document.addEventListener("htmx:afterSettle", function (event) { portalCompareDi
   document.addEventListener("htmx:afterRequest", arm);
   arm();
 })();
+
+// Autosave said aloud: each field saved as the user leaves it tells when the draft was last saved, and says so
+// plainly when a save failed (network, server), so that nobody believes typed data is safe when it is not.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var status = document.getElementById("enregistrement");
+  var path = event.detail.requestConfig ? event.detail.requestConfig.path || "" : "";
+  if (!status || !/\/champ$/.test(path)) return;
+  var code = event.detail.xhr ? event.detail.xhr.status : 0;
+  var now = new Date().toLocaleTimeString("fr-FR", {hour: "2-digit", minute: "2-digit"});
+  if (code === 200 || code === 422) {
+    status.textContent = "Brouillon enregistré à " + now + ".";
+    status.classList.remove("fr-error-text");
+  } else {
+    status.textContent = "Échec de l’enregistrement automatique à " + now + "\u00a0: vérifiez votre connexion. Ce que vous avez saisi reste dans la page\u00a0; «\u00a0Enregistrer et continuer\u00a0» l’enregistrera.";
+    status.classList.add("fr-error-text");
+  }
+});
