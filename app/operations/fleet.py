@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models import Card, CardOrder, Person, Structure
 from app.models.base import utcnow
@@ -86,3 +86,11 @@ def every(db: Session, structure_id: int, query: FleetQuery, now: datetime | Non
         yield from rows
         if after is None:
             return
+
+
+def ordered(db: Session, structure_id: int) -> list[CardOrder]:
+    """The cards ordered for the structure and its sites and not made yet (new ones, replacements): they appear in
+    the fleet as « commandée » until the agency makes them."""
+    ids = structure_and_its_sites(db, structure_id)
+    return list(db.exec(select(CardOrder).where(CardOrder.structure_id.in_(ids), CardOrder.state == "commandee")
+                        .order_by(CardOrder.id.desc()).limit(100)))

@@ -69,7 +69,9 @@ _RECENT_FILINGS = (sa.select(_F.id, _F.form, _F.state, _F.reference)
                    .where(_F.structure_id == sa.bindparam("structure_id"), _F.form.in_(FORMS),
                           (_F.state != "brouillon") | (_F.filer_id == sa.bindparam("person_id")))
                    .order_by(_F.id.desc()).limit(10))
-_RECENT_ORDERS = (sa.select(_C.id, _C.given_name, _C.family_name, _C.card_type, _C.state, _C.revocation_requested_at)
+_RECENT_ORDERS = (sa.select(_C.id, _C.given_name, _C.family_name, _C.card_type, _C.state, _C.revocation_requested_at,
+                            Card.__table__.c.serial)
+                  .outerjoin(Card.__table__, Card.__table__.c.id == _C.card_id)
                   .where(_C.structure_id == sa.bindparam("structure_id")).order_by(_C.id.desc()).limit(20))
 
 

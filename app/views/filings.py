@@ -15,6 +15,7 @@ from app.db import rows as db_rows
 from app.domain.casefiles import STATES
 from app.domain.codes import AUTH_METHODS
 from app.domain.forms import FORMS, check, clean, step_errors
+from app.domain.forms.catalogue import OPPOSED_AT_DEPOSIT
 from app.domain.forms.schema import carried, carried_values, row_index
 from app.domain.forms.schema import labels as field_labels
 from app.domain.inputs import parse_id, parse_int
@@ -311,9 +312,7 @@ def deposit(filing_id: int, target: LoadedCase):
                              filer_email=target.filer.email, portal_url=_link(filing_id),
                              home_url=current_app.config["SETTINGS"].portal_base_url + url_for("dashboard.index"))
     if done:
-        flash(f"Dossier déposé. Numéro d’accusé de réception : {filing.reference}. Un courriel le confirme. L’ANS "
-              "l’instruit en quelques jours ouvrés d’habitude : un courriel vous dira sa décision, ou ce qu’il faut "
-              "corriger.", "success")
+        flash(_deposited(filing), "success")
     return success(url_for("filings.show", filing_id=filing_id))
 
 
@@ -335,6 +334,17 @@ def pdf(filing_id: int, target: LoadedCase):
         abort(404)
     return send_file(BytesIO(document.pdf), mimetype="application/pdf", as_attachment=True,
                      download_name=f"{target.filing.reference}.pdf")
+
+
+def _deposited(filing: Filing) -> str:
+    """The deposit's confirmation, saying what the deposit already did (an F501 opposes a lost card at once)."""
+    said = f"Dossier déposé. Numéro d’accusé de réception\u00a0: {filing.reference}. Un courriel le confirme."
+    incident = filing.payload.get("incident") or {}
+    if filing.form == "F501" and incident.get("incident") in OPPOSED_AT_DEPOSIT:
+        return (f"{said} La carte n° {incident.get('carte', '')} est en opposition depuis ce dépôt\u00a0: elle "
+                "n’ouvre plus aucune session. Sa remplaçante sera commandée quand l’ANS acceptera le dossier.")
+    return (f"{said} L’ANS l’instruit\u00a0: un courriel vous dira sa décision, ou ce qu’il faut corriger "
+            "(voir «\u00a0Et ensuite\u00a0?\u00a0» ci-dessous).")
 
 
 @bp.post("/<int:filing_id>/message")

@@ -35,7 +35,7 @@ def index(structure_id: int, target):
     return render("fleet/index.html", block="results" if request.args.get("partiel") else "content",
                   structure=target, rows=rows, following=following, query=query, filters=fleet.FILTERS,
                   total=fleet.count(db, structure_id, query, now), states=CARD_ORDER_STATES, now=now,
-                  soon=now + fleet.EXPIRING, aware=aware,
+                  soon=now + fleet.EXPIRING, aware=aware, ordered=fleet.ordered(db, structure_id),
                   actions=lambda row: [t for t in card_actions(row.order_state, STRUCTURE,
                                                                 requested=row.revocation_requested_at is not None)
                                        if t.verb == "demander_revocation"] if row.order_id else [])

@@ -85,3 +85,25 @@ def test_an_incident_link_opens_a_prefilled_f501(db, world, as_person, make_card
 def test_other_people_see_no_fleet(db, world, as_person, make_person):
     assert as_person(world["admin"]).get(f"/structures/{world['hospital'].id}/cartes").status_code == 403
     assert as_person(world["mandataire"]).get(f"/structures/{world['clinic'].id}/cartes.csv").status_code == 403
+
+
+def test_one_way_to_declare_a_lost_card_and_ordered_cards_in_the_fleet(db, world, as_person, make_card,
+                                                                         make_filing):
+    """Issue 31 (minor): the structure page sends a lost card to the F501 (which opposes it at once and orders its
+    replacement), not to a second form of its own; a card ordered and not yet made shows as « commandée »."""
+    from app.models import CardOrder
+
+    card = make_card(world["admin"], "CPE", structure=world["hospital"])
+    filing_id = make_filing("depose").id
+    made = CardOrder(filing_id=filing_id, structure_id=world["hospital"].id, card_type="CPE", family_name="ADMIN", given_name="Théo",
+                     state="active", card_id=card.id)
+    waiting = CardOrder(filing_id=filing_id, structure_id=world["site"].id, card_type="CPE", family_name="NOUVELLE", given_name="Zoé",
+                        state="commandee")
+    db.add_all([made, waiting])
+    db.flush()
+    browser = as_person(world["mandataire"])
+    page = browser.get(f"/structures/{world['hospital'].id}").get_data(as_text=True)
+    assert "Déclarer une perte ou un vol (F501)" in page and f"champ-incident-carte={card.serial}" in page
+    assert 'placeholder="Perte, vol' not in page  # no second way
+    fleet_page = browser.get(f"/structures/{world['hospital'].id}/cartes").get_data(as_text=True)
+    assert "Cartes commandées, pas encore fabriquées" in fleet_page and "Zoé NOUVELLE – CPE" in fleet_page
