@@ -95,10 +95,10 @@ def test_one_way_to_declare_a_lost_card_and_ordered_cards_in_the_fleet(db, world
 
     card = make_card(world["admin"], "CPE", structure=world["hospital"])
     filing_id = make_filing("depose").id
-    made = CardOrder(filing_id=filing_id, structure_id=world["hospital"].id, card_type="CPE", family_name="ADMIN", given_name="Théo",
-                     state="active", card_id=card.id)
-    waiting = CardOrder(filing_id=filing_id, structure_id=world["site"].id, card_type="CPE", family_name="NOUVELLE", given_name="Zoé",
-                        state="commandee")
+    made = CardOrder(filing_id=filing_id, structure_id=world["hospital"].id, card_type="CPE", family_name="ADMIN",
+                     given_name="Théo", state="active", card_id=card.id)
+    waiting = CardOrder(filing_id=filing_id, structure_id=world["site"].id, card_type="CPE",
+                        family_name="NOUVELLE", given_name="Zoé", state="commandee")
     db.add_all([made, waiting])
     db.flush()
     browser = as_person(world["mandataire"])
