@@ -51,9 +51,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-app/static/vendor/.installed: package.json package-lock.json bin/copy-assets
+app/static/vendor/.installed: package.json package-lock.json bin/copy-assets bin/subset_assets.py app/web/assets.py $(VENV)/.installed
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	sh bin/copy-assets
+	PORTAL_PYTHON=$(BIN)/python sh bin/copy-assets
 	touch $@
 
 prepare:

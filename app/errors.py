@@ -50,8 +50,7 @@ PAGES = {
     500: ErrorPage(500, "Erreur inattendue", "Désolé, le service rencontre un problème.",
                    "Nous y travaillons. Réessayez plus tard ; vos brouillons enregistrés sont conservés."),
     503: ErrorPage(503, "Service indisponible", "Le service est momentanément indisponible.",
-                   "Rien de ce que vous avez envoyé n’a été enregistré\u00a0: vous pourrez recommencer tel quel "
-                   "dans une minute."),
+                   "Réessayez tel quel dans une minute\u00a0: rien de ce que vous avez envoyé n’a été enregistré."),
 }
 
 
