@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.test_accessibility import violations
 from tests.e2e.test_forms import SEALING, browser_page, file_f413, logout, shot
 from tests.e2e.test_login import card_login, no_horizontal_scroll
 
@@ -58,6 +59,21 @@ def test_a_question_and_its_answer_with_a_document(chromium, live_portal, tmp_pa
     shot(desk, "echanges-03-file")
     desk.get_by_role("link", name=reference).click()
     expect(desk.locator("#echanges")).to_contain_text("voici le planning")
+    agent_url = desk.url
     desk.goto(live_portal + "/instruction/?agent=moi")
     expect(desk.locator("tr", has_text=reference)).not_to_contain_text("non lu")
     desk.context.close()
+
+    found = {}  # axe on the thread's pages, both sides, both sizes (the e2e axe test's own pages hold no thread)
+    for who, url in (("KIT OPERATEUR0011", agent_url), ("KIT SECRETAIRE0007", agent_url.replace("/instruction/",
+                                                                                                 "/demarches/"))):
+        for size in ({"width": 1280, "height": 900}, {"width": 375, "height": 812}):
+            context = chromium.new_context(viewport=size, locale="fr-FR", bypass_csp=True)  # to inject axe only
+            page = context.new_page()
+            page.viewport_name = "desktop" if size["width"] > 375 else "phone"
+            card_login(page, live_portal, who)
+            page.goto(url)
+            if problems := violations(page):
+                found[(who, size["width"])] = problems
+            context.close()
+    assert not found, found
