@@ -95,7 +95,9 @@ def index():
     if actor.pui_structure_ids:
         todo += rows(_PUI_WAITING, pui_ids=list(actor.pui_structure_ids))
     cards = [] if structures else rows(_MY_CARDS, person_id=actor.person_id)
-    requests = rows(_MY_REQUESTS, person_id=actor.person_id) if actor.is_prescriber else []
+    waiting = {f.id for f in todo}  # listed once: what waits for the prescriber is under « À faire »
+    requests = [r for r in rows(_MY_REQUESTS, person_id=actor.person_id) if r.id not in waiting] \
+        if actor.is_prescriber else []
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
                   todo=todo, states=STATES, aac_states=AAC_STATES, stages=stages, email=email, cards=cards,
                   requests=requests,

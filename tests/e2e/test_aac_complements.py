@@ -91,6 +91,8 @@ def test_no_pui_prescriber_files_and_answers_the_agency_from_a_phone(chromium, l
     expect(phone.get_by_text("l’ANSM demande des compléments")).to_be_visible()
     phone.get_by_role("link", name=reference).click()
     expect(phone.locator("#complements")).to_contain_text("compte rendu de consultation génétique")
+    expect(phone.locator(".fr-breadcrumb__button")).to_be_hidden()  # without JS it would open nothing (issue 31)
+    expect(phone.locator(".fr-breadcrumb__list")).to_be_visible()
     phone.get_by_label("Votre réponse").fill("Compte rendu du 12/11 : mutation confirmée.")
     no_horizontal_scroll(phone)
     shot(phone, "aac-complement-answer-nojs")
