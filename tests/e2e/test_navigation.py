@@ -24,7 +24,7 @@ def test_an_error_page_reached_by_a_boosted_link_replaces_the_page(chromium, liv
     expect(page.locator("h1")).to_have_text("Page non trouvée")
     expect(page.locator("header.fr-header")).to_have_count(1)
     expect(page.locator("footer.fr-footer")).to_have_count(1)
-    expect(page).to_have_title("Page non trouvée – Portail santé")
+    expect(page).to_have_title("Erreur 404 – Page non trouvée – Portail santé")
     page.context.close()
 
 
