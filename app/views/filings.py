@@ -104,9 +104,12 @@ def start(form: str):
 
     def start_page(error: str | None = None):
         posted = request.form.get("structure_id") if request.method == "POST" else None
+        searched = request.args.get("recherche", "").strip()[:100] if not spec.filed_by else ""
+        found = _search(searched) if searched else []
         return render("filings/start.html", spec=spec, structures=_allowed_structures(form), error=error,
                       carried=carried(spec, source), other_chosen=posted == "",  # « Une autre structure » ticked
-                      chosen=parse_id(posted or request.args.get("structure", "")))
+                      chosen=parse_id(posted or request.args.get("structure", "")) or (found[0].id if found else None),
+                      searched=searched, found=found)
 
     if request.method == "POST":
         on_refusal(lambda refusal: start_page(str(refusal)))
@@ -122,6 +125,13 @@ def start(form: str):
                                       actor=g.actor.national_id, payload=payload)
         return success(url_for("filings.step", filing_id=filing.id, step=spec.steps[0].name))
     return start_page()
+
+
+def _search(text: str) -> list[Structure]:
+    """Structures by name or town (a professional rarely knows a FINESS by heart), ten at most."""
+    pattern = f"%{text}%"
+    named = Structure.name.ilike(pattern) | Structure.city.ilike(pattern)
+    return list(get_session().exec(select(Structure).where(named).order_by(Structure.name).limit(10)))
 
 
 def _structure_from(form) -> Structure | None:

@@ -80,3 +80,17 @@ def test_a_staff_card_holder_without_a_role_is_told_where_their_card_belongs(wor
     page = as_person(agent).get("/tableau-de-bord").get_data(as_text=True)
     assert "Votre carte CPE est rattachée à <strong>CHU d’essai</strong>" in page
     assert "Aucune structure n’est rattachée" not in page
+
+
+def test_a_professional_without_a_role_finds_the_structure_by_name_or_town(db, world, as_person, make_person):
+    """Issue 31 (minor): an F414 (no role needed) for a doctor who knows no FINESS: search, pick, start."""
+    world["hospital"].city = "Nantes"
+    db.add(world["hospital"])
+    db.flush()
+    doctor = as_person(make_person(profession_code="10", family_name="MEDECIN", given_name="Jules"))
+    page = doctor.get("/demarches/nouvelle/F414?recherche=nantes").get_data(as_text=True)
+    assert f'value="{world["hospital"].id}"' in page and "CHU d’essai" in page and "· Nantes" in page
+    assert "Aucune structure ne correspond" in doctor.get("/demarches/nouvelle/F414?recherche=Zzyzx").get_data(
+        as_text=True)
+    started = doctor.post("/demarches/nouvelle/F414", {"structure_id": str(world["hospital"].id)})
+    assert started.status_code == 303 and "/etapes/" in started.headers["Location"]
