@@ -53,6 +53,11 @@ def test_anyone_orders_test_cards_and_they_join_the_sandbox(app, db, world, as_p
     mail = db.exec(select(OutboxMessage).where(OutboxMessage.subject.contains("cartes de test"))).all()
     assert {m.recipient for m in mail} >= {"qualite@editeur.example"} and "1234" in mail[0].body
     assert db.exec(select(AuditEvent).where(AuditEvent.action == "test_cards.created")).one()
+    # Issue 31: the names are on the file, for the filer and for the agency, not only in an e-mail.
+    for page in (as_person(doctor).get(f"/demarches/{filing_id}"), as_person(world["operator"]).get(
+            f"/instruction/{filing_id}")):
+        shown = page.get_data(as_text=True).split('id="identites-test"')[1].split("</section>")[0]
+        assert all(i["family_name"] in shown and i["national_id"] in shown for i in added)
 
 
 def test_quantities_are_bounded_and_nothing_is_made_before_acceptance(app, db, world, as_person, make_person):

@@ -124,6 +124,8 @@ def create(db: Session, filing: Filing, actor: str, structure: Structure, means:
                "carte": f"{i['cards'][0][0]} n° {i['cards'][0][1]}"} for i in made]
     audit.record(db, actor=actor, action="test_cards.created", object_type="filing", object_id=filing.id,
                  after={"identities": listed, "sandbox": means.sandbox is not None})
+    filing.payload = {**filing.payload, "identites_test": listed}  # shown on the file, to the filer and the agency
+    db.add(filing)
     filer = db.get(Person, filing.filer_id)
     lines = "\n".join(f"- {i['nom']} : {i['carte']}, identifiant {i['identifiant']}" for i in listed)
     outbox.queue(db, [filer.email or "", (filing.payload.get("contact") or {}).get("courriel", "")],
