@@ -26,3 +26,18 @@ def test_list_pages_are_stable_and_fit_the_screen(chromium, live_portal, viewpor
             if viewport == "phone" and not path.startswith("/instruction/"):  # the agency works on a desktop
                 no_horizontal_scroll(page)
         page.context.close()
+
+
+def test_the_menu_skip_link_reaches_the_navigation_on_a_phone(chromium, live_portal):
+    """Issue 31 (minor): on a phone the navigation is in the menu dialog; the « Menu » skip link opens it and puts
+    the focus on its first entry, instead of pointing at a hidden element."""
+    from playwright.sync_api import expect
+
+    phone = browser_page(chromium, "phone")
+    card_login(phone, live_portal, "KIT PHARMA0003")
+    phone.locator(".fr-skiplinks a", has_text="Menu").focus()
+    phone.keyboard.press("Enter")
+    first = phone.locator("#navigation-principale a").first
+    expect(first).to_be_visible()
+    expect(first).to_be_focused()
+    phone.context.close()

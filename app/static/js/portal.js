@@ -171,3 +171,17 @@ document.addEventListener("htmx:afterRequest", function (event) {
     status.classList.add("fr-error-text");
   }
 });
+
+// The « Menu » skip link: on a phone the navigation sits in the DSFR's menu dialog, hidden until opened, so the
+// link opens it and puts the focus on its first entry (without a script the page shows the menu, and the anchor works).
+document.addEventListener("click", function (event) {
+  var link = event.target.closest ? event.target.closest(".fr-skiplinks a[href='#navigation-principale']") : null;
+  var nav = document.getElementById("navigation-principale");
+  var button = document.getElementById("menu-bouton");
+  if (!link || !nav || !button) return;
+  var hidden = nav.checkVisibility ? !nav.checkVisibility({visibilityProperty: true}) : nav.offsetParent === null;
+  if (!hidden) return;
+  event.preventDefault();
+  button.click();
+  setTimeout(function () { var first = nav.querySelector("a"); if (first) first.focus(); }, 300);
+});
