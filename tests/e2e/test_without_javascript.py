@@ -28,6 +28,7 @@ def test_a_phone_without_javascript_logs_in_navigates_and_logs_out(chromium, liv
     phone.get_by_role("button", name="Valider").click()
     expect(phone.locator("h1")).to_have_text("Bonjour KIT PHARMA0003")
     no_horizontal_scroll(phone)
+    assert phone.locator(".fr-header__brand").bounding_box()["width"] > 300  # not squeezed beside the links (31)
     shot(phone, "nojs-02-dashboard")
     phone.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Accès compassionnel").click()
     expect(phone.locator("h1")).to_contain_text("Accès compassionnel")
