@@ -81,6 +81,8 @@ def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmit
     desk = browser_page(chromium, "desktop")
     card_login(desk, live_portal, "KIT PHARMA0003")
     desk.get_by_role("link", name="Accès compassionnel").first.click()
+    # the dashboard lists the request too: wait for the list page, or its late answer replaces the request's page
+    expect(desk.locator("h1")).to_have_text("Accès compassionnel")
     desk.get_by_role("link", name=reference).click()
     desk.get_by_role("button", name="Transmettre à l’ANSM").click()
     expect(desk.locator(".fr-alert--success")).to_contain_text("délivrée immédiatement", timeout=SEALING)
