@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain.casefiles import InvalidTransition
+from app.domain.inputs import parse_id
 from app.domain.refusals import Refusal
 from app.models import AgencyRole, Filing, FilingEvent, Person
 from app.models.base import aware, utcnow
@@ -89,7 +90,7 @@ def agents(db: Session) -> list[Person]:
 
 
 def _agent(db: Session, person_id, field: str) -> Person:
-    chosen = db.get(Person, person_id) if str(person_id or "").isdigit() else None
+    chosen = db.get(Person, found) if (found := parse_id(person_id)) is not None else None
     if chosen is None or chosen.id not in {p.id for p in agents(db)}:
         raise Refusal("Choisissez un agent de l’agence dans la liste.", field=field)
     return chosen

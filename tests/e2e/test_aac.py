@@ -23,6 +23,25 @@ def next_step(page, title: str) -> None:
     expect(page.locator(".fr-stepper__title")).to_contain_text(title)
 
 
+def patient_and_medicine(phone, *, initials: tuple[str, str], sex: str, born: tuple[str, str], weight: str,
+                         product: str = "AAC-0001") -> None:
+    """From a new request's first step to its prescription step: the patient, then the product and its first
+    indication."""
+    phone.locator("#groupe-cadre label", has_text="Traitement d’un patient").click()
+    phone.fill("#champ-initiale_nom", initials[0])
+    phone.fill("#champ-initiale_prenom", initials[1])
+    phone.locator("#groupe-sexe label", has_text=sex).click()
+    phone.fill("#champ-mois_naissance", born[0])
+    phone.fill("#champ-annee_naissance", born[1])
+    phone.fill("#champ-poids", weight)
+    next_step(phone, "Médicament")
+    phone.select_option("#champ-code", product)
+    phone.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(phone.get_by_text("choisissez maintenant son indication")).to_be_visible()  # the product's indications
+    phone.locator("#groupe-indication label").first.click()
+    next_step(phone, "Prescription")
+
+
 def test_conforming_request_from_a_phone_is_granted_when_the_pharmacist_transmits(chromium, live_portal,
                                                                                   tmp_path):
     phone = browser_page(chromium, "phone")

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_aac import next_step
+from tests.e2e.test_aac import next_step, patient_and_medicine
 from tests.e2e.test_certificates import ecps_login
 from tests.e2e.test_forms import SEALING, browser_page, shot
 from tests.e2e.test_login import card_login, no_horizontal_scroll, pick
@@ -35,19 +35,7 @@ def test_no_pui_prescriber_files_and_answers_the_agency_from_a_phone(chromium, l
     phone.get_by_role("button", name="Nouvelle demande d’accès compassionnel").click()
     expect(phone.locator(".fr-stepper__title")).to_contain_text("Patient")
     expect(phone.get_by_text("le pharmacien de la PUI qui dispensera")).to_be_visible()
-    phone.locator("#groupe-cadre label", has_text="Traitement d’un patient").click()
-    phone.fill("#champ-initiale_nom", "B")
-    phone.fill("#champ-initiale_prenom", "L")
-    phone.locator("#groupe-sexe label", has_text="Masculin").click()
-    phone.fill("#champ-mois_naissance", "11")
-    phone.fill("#champ-annee_naissance", "1949")
-    phone.fill("#champ-poids", "81")
-    next_step(phone, "Médicament")
-    phone.select_option("#champ-code", "AAC-0001")
-    phone.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(phone.get_by_text("choisissez maintenant son indication")).to_be_visible()
-    phone.locator("#groupe-indication label").first.click()
-    next_step(phone, "Prescription")
+    patient_and_medicine(phone, initials=("B", "L"), sex="Masculin", born=("11", "1949"), weight="81")
     phone.fill("#champ-posologie", "50 mg par jour")
     phone.fill("#champ-duree", "90")
     phone.locator("#groupe-criteres label").first.click()  # one criterion only: the agency will evaluate

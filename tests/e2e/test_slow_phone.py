@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.test_aac import next_step
+from tests.e2e.test_aac import patient_and_medicine
 from tests.e2e.test_certificates import ecps_login
 from tests.e2e.test_forms import browser_page
 
@@ -19,19 +19,7 @@ def test_criteria_ticked_under_latency_all_stay_ticked(chromium, live_portal):
     ecps_login(phone, live_portal, "Dr KIT DOC0001")
     phone.goto(live_portal + "/acces-compassionnel/")
     phone.get_by_role("button", name="Nouvelle demande", exact=True).click()
-    phone.locator("#groupe-cadre label", has_text="Traitement d’un patient").click()
-    phone.fill("#champ-initiale_nom", "B")
-    phone.fill("#champ-initiale_prenom", "R")
-    phone.locator("#groupe-sexe label", has_text="Masculin").click()
-    phone.fill("#champ-mois_naissance", "6")
-    phone.fill("#champ-annee_naissance", "1970")
-    phone.fill("#champ-poids", "80")
-    next_step(phone, "Médicament")
-    phone.select_option("#champ-code", "AAC-0001")
-    phone.get_by_role("button", name="Enregistrer et continuer").click()
-    expect(phone.locator("#champ-indication-legende")).to_be_visible()
-    phone.locator("#groupe-indication label").first.click()
-    next_step(phone, "Prescription")
+    patient_and_medicine(phone, initials=("B", "R"), sex="Masculin", born=("6", "1970"), weight="80")
     boxes = phone.locator("#groupe-criteres input[type=checkbox]")
     assert boxes.count() == 3
 

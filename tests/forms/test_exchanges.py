@@ -93,6 +93,8 @@ def test_notes_and_opinions_stay_between_agents(db, world, make_filing, as_perso
     agent = as_person(world["operator"])
     refused = agent.post(f"/instruction/{filing.id}/avis-demande", {"expert": "999999", "question": "?"})
     assert refused.status_code == 422 and "Choisissez un agent" in refused.get_data(as_text=True)
+    odd = agent.post(f"/instruction/{filing.id}/attribuer", {"agent": "²"})  # a digit to isdigit(), not to int()
+    assert odd.status_code == 422 and "Choisissez un agent" in odd.get_data(as_text=True)
     empty = as_person(world["operator"]).post(f"/instruction/{filing.id}/note", {"note": "  "})
     assert empty.status_code == 422 and "Le message est vide" in empty.get_data(as_text=True)
     assert len(db.exec(select(FilingEvent).where(FilingEvent.filing_id == filing.id,

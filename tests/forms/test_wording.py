@@ -4,7 +4,7 @@ inside sentences keeping their acronyms, a summary naming each box still to tick
 from __future__ import annotations
 
 from app.domain.codes import lowered
-from tests.forms.test_walks import fill, person_row, rows, start
+from tests.forms.test_walks import f413, fill, start
 
 
 def test_an_error_page_says_erreur_and_whom_to_write_to(client, app):
@@ -20,12 +20,8 @@ def test_a_label_inside_a_sentence_keeps_its_acronyms():
 
 def test_the_summary_names_each_box_left_unticked(db, world, as_person):
     browser = as_person(world["mandataire"])
-    filing_id = start(browser, "F413", world["hospital"])
-    fill(browser, filing_id, "famille", {"famille": "ORG"})
-    fill(browser, filing_id, "administrateurs",
-         rows([person_row(world["admin"], usage="DMP", editeur="Éditeur", solution="DPI")]))
-    fill(browser, filing_id, "contact", {"courriel": "informatique@chu.example"})
-    fill(browser, filing_id, "engagements", {}, expect=422)
+    filing_id = f413(browser, world, admins=[world["admin"]])
+    fill(browser, filing_id, "engagements", {}, expect=422)  # both boxes unticked again
     page = browser.get(f"/demarches/{filing_id}/recapitulatif").get_data(as_text=True)
     assert page.count("\u00a0: Cette case doit être cochée") == 2  # each with the box it is about
     assert "J’accepte les conditions générales" in page.split('id="erreurs"')[1].split("</div>")[0]
