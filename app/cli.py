@@ -139,14 +139,15 @@ def hsm_keys():
 @click.argument("role")
 @click.option("--laboratoire", default="", help="Pour le rôle laboratory : le laboratoire, tel que le référentiel "
                                                  "le nomme.")
+@click.option("--region", default="", help="Pour le rôle crpv : le code de la région (ex. PDL).")
 @one_line_errors
-def roles_grant(national_id, role, laboratoire):
-    """Donner le rôle ROLE (ans_operator, ansm_evaluator, laboratory) à l'identifiant national NATIONAL_ID."""
+def roles_grant(national_id, role, laboratoire, region):
+    """Donner le rôle ROLE (ans_operator, ansm_evaluator, laboratory, crpv) à l'identifiant national NATIONAL_ID."""
     from app.db import get_session
     from app.operations.roles import grant_role
 
     db = get_session()
-    grant, created = grant_role(db, national_id, role, granted_by="cli", scope=laboratoire)
+    grant, created = grant_role(db, national_id, role, granted_by="cli", scope=laboratoire or region)
     db.commit()
     click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
 

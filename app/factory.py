@@ -153,13 +153,16 @@ def _register_blueprints(app: Flask) -> None:
         email_login,
         filings,
         fleet,
+        follow_up,
         inbox,
+        laboratory,
         main,
         pki,
         referential,
+        statistics,
     )
 
     for module in (main, auth, dashboard, pki, referential, filings, backoffice, card_orders, inbox,
                    email_login, certificates, certificate_request, api, api_tokens, domains, acme_accounts, acme, aac,
-                   fleet):
+                   fleet, follow_up, laboratory, statistics):
         app.register_blueprint(module.bp)

@@ -64,7 +64,8 @@ IDENTITIES = [
      "activities": [{"structure": "chu-nord", "profession_code": "10", "specialty_code": ""}]},
     {"national_id": "899700000054", "civility": "MME", "given_name": "KIT", "family_name": "INFIRMIER0005",
      "profession_code": "60", "category": "C", "cards": [("CPS", "2800000005", True)],
-     "activities": [{"structure": "chu-sj", "profession_code": "60"}]},
+     "activities": [{"structure": "chu-sj", "profession_code": "60"},
+                    {"structure": "chu-nord", "profession_code": "60"}]},
     {"national_id": "3440000016/DIR0001", "civility": "MME", "given_name": "KIT", "family_name": "DIRECTEUR0006",
      "profession_code": "", "category": "", "cards": [("CDE", "3800000006", False)],
      "habilitations": [("chu", "legal_representative", None)]},
@@ -84,6 +85,12 @@ IDENTITIES = [
     {"national_id": "899700000070", "civility": "M", "given_name": "KIT", "family_name": "OPERATEUR0011",
      "profession_code": "10", "category": "C", "cards": [("CPS", "2800000011", True)],
      "agency_roles": ["ans_operator"]},
+    {"national_id": "899700000120", "civility": "MME", "given_name": "KIT", "family_name": "LABO0012",
+     "profession_code": "21", "category": "C", "cards": [("CPS", "2800000012", True)],
+     "agency_roles": ["laboratory:Laboratoires Orphelins SA"]},
+    {"national_id": "899700000138", "civility": "DR", "given_name": "KIT", "family_name": "CRPV0013",
+     "profession_code": "21", "category": "C", "cards": [("CPS", "2800000013", True)],
+     "agency_roles": ["crpv:PDL"]},
 ]
 
 MEDICINES = [
@@ -96,6 +103,8 @@ MEDICINES = [
          "Absence d’alternative thérapeutique appropriée disponible",
      ],
      "max_days": 180, "therapeutic_area": "Neurologie", "collects_data": True,
+     "protocol": {"collecte": True, "suivi_mois": 3, "delegues": ["pharmacien", "infirmier"], "effets_vers": "crpv",
+                  "rapport_mois": 6},
      "conditions": "Réserve hospitalière ; prescription par un neurologue ; rétrocession possible par la PUI.",
      "report_summaries": ["Rapport de synthèse n° 1 (2026) : 42 patients traités, pas de signal de sécurité."]},
     {"code": "AAC-0002", "name": "Neurovan 10 mg/ml, solution injectable", "dci": "neurovanitide",
@@ -122,5 +131,8 @@ MEDICINES = [
     {"code": "CPC-0001", "name": "Baclofène 10 mg, comprimé", "dci": "baclofène", "pharmaceutical_form": "comprimé",
      "strength": "10 mg", "status": "CPC", "laboratory": "Génériques France",
      "indication": "Réduction de la consommation d’alcool chez l’adulte alcoolo-dépendant (hors AMM).",
-     "granting_criteria": []},
+     "granting_criteria": ["Patient adulte alcoolo-dépendant", "Échec des traitements ayant une AMM"],
+     "cpc_until": "2028-03-14", "therapeutic_area": "Addictologie", "collects_data": True,
+     "conditions": "Prescription par tout médecin ; titration progressive ; suivi selon le protocole.",
+     "protocol": {"collecte": True, "suivi_mois": 6, "delegues": [], "effets_vers": "crpv", "rapport_mois": 12}},
 ]

@@ -96,7 +96,8 @@ def load(db: Session) -> Counter:
     db.commit()
     for ident in data.IDENTITIES:
         for role in ident.get("agency_roles", []):
-            _, new = grant_role(db, ident["national_id"], role, granted_by=ACTOR)
+            role, _, scope = role.partition(":")  # « laboratory:<its name> », « crpv:<region> »
+            _, new = grant_role(db, ident["national_id"], role, granted_by=ACTOR, scope=scope)
             created["AgencyRole"] += int(new)
     db.commit()
     return created
@@ -109,8 +110,9 @@ def medicine_values(med: dict) -> dict:
     values = dict(med)
     values.setdefault("indications", [{"code": "I1", "label": med.get("indication", ""), "status": "en_cours",
                                        "criteria": list(med.get("granting_criteria", []))}])
-    if isinstance(values.get("ended_on"), str):
-        values["ended_on"] = date.fromisoformat(values["ended_on"])
+    for key in ("ended_on", "cpc_until"):
+        if isinstance(values.get(key), str):
+            values[key] = date.fromisoformat(values[key])
     return values
 
 

@@ -24,7 +24,8 @@ class Signature:
 
 
 def render_filing(spec: FormSpec, *, reference: str, structure: list[tuple[str, str]], payload: dict,
-                  signature: Signature, attachments: list[str]) -> bytes:
+                  signature: Signature, attachments: list[str], about: str = "Structure",
+                  received: str = "Accusé de réception") -> bytes:
     styles = getSampleStyleSheet()
     cell = styles["BodyText"]
     buffer = BytesIO()
@@ -38,8 +39,8 @@ def render_filing(spec: FormSpec, *, reference: str, structure: list[tuple[str, 
         return Table(data, colWidths=[60 * mm, 114 * mm], style=style)
 
     story = [Paragraph(escape(f"Formulaire {spec.code} – {spec.title}"), styles["Title"]),
-             Paragraph(escape(f"Accusé de réception n° {reference}"), styles["Heading3"]),
-             Paragraph("Structure", styles["Heading2"]), table(structure)]
+             Paragraph(escape(f"{received} n° {reference}"), styles["Heading3"]),
+             Paragraph(escape(about), styles["Heading2"]), table(structure)]
     for step in spec.steps:
         story.append(Paragraph(escape(step.title), styles["Heading2"]))
         data = payload.get(step.name)

@@ -64,7 +64,7 @@ APPLIANCE_PROFESSIONS = ("26", "28", "81", "82", "83", "84", "85")
 AGENCY_ROLES = CodeSet(  # granted by operators (`flask roles grant`)
     "agency_role",
     Code("ans_operator", "Opérateur ANS"), Code("ansm_evaluator", "Évaluateur ANSM"),
-    Code("laboratory", "Laboratoire (données demandées par l’ANSM)"),
+    Code("laboratory", "Laboratoire exploitant"), Code("crpv", "Centre régional de pharmacovigilance"),
 )
 HABILITATION_ROLES = CodeSet(  # held on a structure, from the ANS forms
     "habilitation_role",

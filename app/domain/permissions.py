@@ -71,6 +71,7 @@ class Actor:
     habilitations: tuple[HabilitationRef, ...] = ()
     agency_roles: frozenset[str] = frozenset()
     laboratories: frozenset[str] = frozenset()  # for a laboratory role: whose products' data requests it sees
+    crpv_regions: frozenset[str] = frozenset()  # for a CRPV: the regions whose adverse-effect declarations it reads
 
     @property
     def authenticated(self) -> bool:
@@ -180,6 +181,31 @@ def aac_following(actor: Actor, *, own: bool = False, agency: bool = True) -> Aa
                         agency and not own and "ansm_evaluator" in actor.agency_roles)
 
 
+def _fills_follow_up(actor: Actor, target) -> bool:
+    """The prescriber of the patient's file, or a delegate of the service as the product's protocol allows: the PUI
+    pharmacist of the file's establishment, a nurse practising there."""
+    delegates = target.protocol.delegates
+    return ((target.filer_id == actor.person_id and actor.is_prescriber)
+            or ("pharmacien" in delegates and actor.is_hospital_pharmacist
+                and target.structure_id in actor.pui_structure_ids)
+            or ("infirmier" in delegates and actor.profession_code == "60"
+                and target.structure_id in actor.activity_structure_ids))
+
+
+def _follows_patient(actor: Actor, target) -> bool:
+    """The patient's file: whoever follows the request (prescriber, PUI, agency) or fills its forms (a delegate)."""
+    return (aac_following(actor).follows(target.filer_id, target.structure_id, target.filing.state)
+            or _fills_follow_up(actor, target))
+
+
+def _reads_adverse_effect(actor: Actor, target) -> bool:
+    """A declaration: whoever follows the patient's file, the CRPV of its region, the laboratory it went to, and
+    the agency."""
+    payload = target.form.payload
+    return (_follows_patient(actor, target) or payload.get("region", "") in actor.crpv_regions
+            or (payload.get("destinataire") == "laboratoire" and target.laboratory in actor.laboratories))
+
+
 def _agency(role: str) -> Rule:
     return lambda actor, _target: role in actor.agency_roles
 
@@ -215,6 +241,25 @@ RULES: dict[str, Rule] = {
     "aac.laboratory_inbox": lambda actor, _target: bool(actor.laboratories),
     "aac.menu": lambda actor, _target: (actor.is_prescriber or actor.is_hospital_pharmacist
                                         or "ansm_evaluator" in actor.agency_roles or bool(actor.laboratories)),
+    "follow_up.view": _follows_patient,
+    "follow_up.fill": _fills_follow_up,
+    "follow_up.declare": lambda actor, target: (_fills_follow_up(actor, target) or (
+        actor.is_hospital_pharmacist and target.structure_id in actor.pui_structure_ids)),
+    "follow_up.edit": lambda actor, target: (target.form.filer_id == actor.person_id
+                                             and target.form.state == "brouillon"),
+    "follow_up.read": lambda actor, target: (_reads_adverse_effect(actor, target) if target.form.form == "EI"
+                                             else _follows_patient(actor, target)
+                                             or (target.form.filer_id == actor.person_id)),
+    "follow_up.late": lambda actor, _target: actor.is_prescriber or actor.is_hospital_pharmacist,
+    "cpc.register": lambda actor, _target: actor.is_prescriber,
+    "vigilance.read": lambda actor, _target: bool(actor.crpv_regions or actor.laboratories) or (
+        "ansm_evaluator" in actor.agency_roles),
+    "laboratory.product": lambda actor, target: target.laboratory in actor.laboratories,
+    "report.view": lambda actor, target: ("ansm_evaluator" in actor.agency_roles
+                                          or target.laboratory in actor.laboratories),
+    "report.evaluate": _agency("ansm_evaluator"),
+    "statistics.ansm": _agency("ansm_evaluator"),
+    "statistics.ans": _agency("ans_operator"),
     "card.manage": lambda actor, target: MANAGERS.covers(actor, target.structure),
     "card.instruct": _agency("ans_operator"),
     "filing.attachment": lambda actor, target: _edit_filing(actor, target) or (

@@ -4,6 +4,7 @@ from .acme import AcmeAccount, AcmeAuthorization, AcmeNonce, AcmeOrder
 from .audit import AuditEvent
 from .casefiles import (
     CardOrder,
+    CaseStat,
     Filing,
     FilingAttachment,
     FilingAttachmentContent,
@@ -31,6 +32,7 @@ __all__ = [
     "AuditEvent",
     "Card",
     "CardOrder",
+    "CaseStat",
     "CertificateNotice",
     "EmailLink",
     "Filing",

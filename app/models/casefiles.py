@@ -36,6 +36,26 @@ class Filing(SQLModel, table=True):
     correction_reminded_at: datetime | None = optional_timestamp()
     filer_seen_at: datetime | None = optional_timestamp()  # the thread as each side last read it: unread counts
     agency_seen_at: datetime | None = optional_timestamp()
+    # After an AAC is granted or a CPC patient registered: the follow-up forms (and adverse effects) hang on that
+    # patient's file; the next follow-up form due, and the due date already reminded by e-mail.
+    parent_id: int | None = Field(default=None, foreign_key="filing.id", index=True)
+    follow_up_due: date | None = Field(default=None, index=True)
+    follow_up_reminded_for: date | None = None
+
+
+class CaseStat(SQLModel, table=True):
+    """The statistics' monthly counts, kept by the case-file engine as files move (``operations.statistics``): a
+    page reads a few hundred of them however many files there are. ``bucket`` splits a measure (a refusal's
+    motive, a delay in days, a seriousness)."""
+
+    __tablename__ = "case_stat"
+
+    form: str = Field(primary_key=True, max_length=8)
+    product: str = Field(primary_key=True, max_length=20)  # the medicine's code (AAC, CPC), "" for ANS forms
+    month: str = Field(primary_key=True, max_length=7)  # 2026-12
+    measure: str = Field(primary_key=True, max_length=24)
+    bucket: str = Field(primary_key=True, max_length=24)
+    count: int = 0
 
 
 class FilingEvent(SQLModel, table=True):

@@ -29,6 +29,10 @@ class ReferentialMedicine(SQLModel, table=True):
     collects_data: bool = False
     report_summaries: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     ended_on: date | None = None
+    # The PUT-SP as the evaluator sets it (``domain.protocol.Protocol``): follow-up schedule, who may fill the
+    # forms, where adverse effects go, the laboratory's report periodicity.
+    protocol: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
+    cpc_until: date | None = None  # a CPC's end (three years, renewable)
 
     def open_to_aac(self, today: date) -> bool:
         return self.status == "AAC" and (self.ended_on is None or self.ended_on > today)

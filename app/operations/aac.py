@@ -145,6 +145,9 @@ def grant(db: Session, filing: Filing, keystore, *, actor: str, by: str, verb: s
                 "date": today.isoformat()}
     filing.payload = {**filing.payload, "decision": decision}
     move(db, filing, verb, by, actor=actor, message=comment, agent=agent)
+    from app.operations.follow_up import first_due, protocol_of
+
+    filing.follow_up_due = first_due(protocol_of(product(db, filing.payload["medicament"].get("code", ""))), today)
     return seal_decision(db, filing, keystore, base_url=base_url)
 
 
@@ -190,6 +193,14 @@ def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
     if previous.state not in ("octroyee", "expiree"):
         raise InvalidTransition("Seule une autorisation octroyée (ou expirée) se renouvelle.")
     medicine = product(db, (previous.payload.get("medicament") or {}).get("code", ""))
+    if medicine is not None and medicine.status == "CPC":  # the product left the AAC: the patient goes there
+        from app.operations.follow_up import open_registration
+
+        return open_registration(db, prescriber_id=previous.filer_id, actor=actor, code=medicine.code,
+                                 patient=previous.payload.get("patient"), renews=previous)
+    if medicine is not None and medicine.status == "AAP":
+        raise InvalidTransition(f"{medicine.name} relève désormais d’une autorisation d’accès précoce (AAP) : le "
+                                "laboratoire prend le relais ; aucun renouvellement d’AAC n’est possible.")
     if medicine is not None and not medicine.open_to_aac(today):
         raise InvalidTransition(f"L’accès compassionnel à {medicine.name} est terminé : pas de renouvellement.")
     indication = indication_of(medicine, (previous.payload.get("medicament") or {}).get("indication", ""))
@@ -199,6 +210,7 @@ def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
     payload["prescription"] = {k: v for k, v in (previous.payload.get("prescription") or {}).items()
                                if k in ("posologie", "duree", "criteres", "justification", "differable", "essais")}
     payload["renouvellement_de"] = previous.id
+    payload["patient"], payload["prescription"]["donnees_cliniques"] = _from_follow_up(db, previous, payload)
     filing = Filing(form="AAC", structure_id=None, filer_id=previous.filer_id, payload=payload,
                     idempotency_key=secrets.token_urlsafe(24))
     db.add(filing)
@@ -206,6 +218,25 @@ def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
     audit.record(db, actor=actor, action="aac.renewal_opened", object_type="filing", object_id=filing.id,
                  after={"renews": previous.reference})
     return filing
+
+
+def _from_follow_up(db: Session, previous: Filing, payload: dict) -> tuple[dict, str]:
+    """What the follow-up forms already say: the last weight, and the period's clinical data as a draft text."""
+    from app.domain.forms.follow_up import EFFICACY
+
+    forms = db.exec(select(Filing).where(Filing.parent_id == previous.id, Filing.form.in_(("INIT", "SUIVI")),
+                                         Filing.state == "transmise").order_by(Filing.id)).all()
+    patient, lines = dict(payload.get("patient") or {}), []
+    for form in forms:
+        part = form.payload.get("suivi") or form.payload.get("initiation") or {}
+        if part.get("poids"):
+            patient["poids"] = part["poids"]
+        if form.form == "SUIVI":
+            lines.append(f"Suivi du {part.get('date_visite', '')} : efficacité "
+                         f"{dict(EFFICACY).get(part.get('efficacite', ''), '—').lower()}, tolérance "
+                         f"{'bonne' if part.get('tolerance') == 'bonne' else 'effet indésirable'}"
+                         + (f" ; {part['commentaire']}" if part.get("commentaire") else "") + ".")
+    return patient, "\n".join(lines)
 
 
 def expire_granted(db: Session, today: date) -> int:

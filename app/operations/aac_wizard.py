@@ -79,22 +79,30 @@ def situation(db: Session, payload: dict, step: str, *, today: date, activity_id
     return schema.Situation(frozenset(flags), choices, hints)
 
 
+def patient_errors(data: dict, today: date) -> dict[str, str]:
+    """A patient as the portal may hold one (every request and registration): initials only, a past birth month,
+    a weight a patient may have."""
+    errors: dict[str, str] = {}
+    for key, label in (("initiale_nom", "nom"), ("initiale_prenom", "prénom")):
+        if message := aac.check_initials(data.get(key, ""), label):
+            errors[key] = message
+    month, year = data.get("mois_naissance", ""), data.get("annee_naissance", "")
+    if month and parse_int(month, low=1, high=12) is None:
+        errors["mois_naissance"] = "Le mois de naissance va de 1 à 12."
+    elif month and year and aac.age_from(parse_int(month) or 0, parse_int(year, high=9999) or 0, today) is None:
+        errors["annee_naissance"] = "Mois et année de naissance passés (ex. 3 et 1958)."
+    if data.get("poids") and (message := aac.check_weight(data.get("poids"))):
+        errors["poids"] = message
+    return errors
+
+
 def _rules(db: Session, step: str, data: dict, seen: schema.Situation, *, today: date) -> dict[str, str]:
     """The request's rules beyond each field's own check (they win over it on the same field)."""
     errors: dict[str, str] = {}
     if step == "patient":
         if data.get("cadre") in aac.NOT_AAC:
             errors["cadre"] = aac.NOT_AAC[data["cadre"]]
-        for key, label in (("initiale_nom", "nom"), ("initiale_prenom", "prénom")):
-            if message := aac.check_initials(data.get(key, ""), label):
-                errors[key] = message
-        month, year = data.get("mois_naissance", ""), data.get("annee_naissance", "")
-        if month and parse_int(month, low=1, high=12) is None:
-            errors["mois_naissance"] = "Le mois de naissance va de 1 à 12."
-        elif month and year and aac.age_from(parse_int(month) or 0, parse_int(year, high=9999) or 0, today) is None:
-            errors["annee_naissance"] = "Mois et année de naissance passés (ex. 3 et 1958)."
-        if data.get("poids") and (message := aac.check_weight(data.get("poids"))):
-            errors["poids"] = message
+        errors |= patient_errors(data, today)
     elif step == "medicament":
         medicine = product(db, data.get("code", ""))
         if data.get("code") and medicine is None:

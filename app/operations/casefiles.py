@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.domain import casefiles as states
+from app.domain import follow_up
 from app.domain.aac import AAC_MACHINE
 from app.domain.cardorders import CARD_MACHINE
 from app.domain.casefiles import BACK_OFFICE, FILER, InvalidTransition, Involvement, Machine, involvement_of
@@ -23,7 +24,7 @@ from app.domain.permissions import Actor, structure_and_its_ej
 from app.domain.refusals import Refusal
 from app.models import CardOrder, Filing, FilingEvent, ReferenceCounter, Structure
 from app.models.base import utcnow
-from app.operations import audit, delays, outbox
+from app.operations import audit, delays, outbox, statistics
 
 
 class Refused(Refusal):
@@ -107,7 +108,9 @@ class Kind:
 
 FORM_KIND = Kind(states.FORMS_MACHINE, "filing")
 KINDS = {"AAC": Kind(AAC_MACHINE, "aac"), "CERT": Kind(states.CERT_MACHINE, "certificate_order"),
-         "CARD": Kind(CARD_MACHINE, "card", "card_order")}
+         "CARD": Kind(CARD_MACHINE, "card", "card_order"), "CPC": Kind(follow_up.CPC_MACHINE, "cpc"),
+         "RSP": Kind(follow_up.REPORT_MACHINE, "report"),
+         **{form: Kind(follow_up.FOLLOW_UP_MACHINE, "follow_up") for form in ("INIT", "SUIVI", "FIN", "EI")}}
 
 
 def kind_of(case) -> Kind:
@@ -141,6 +144,7 @@ def transition(db: Session, case, verb: str, *, by: str, actor: str, agent: Acto
         db.flush()
     if after is not None:
         after(event)
+    statistics.on_transition(db, case, verb, now)
     # Audited last: the audit chain's lock (every login and decision writes to it) is not held while ``after``
     # seals a PDF in the HSM, which takes seconds on a loaded machine.
     audit.record(db, actor=actor, action=f"{kind.audit_prefix}.{verb}", object_type=kind.object_type,

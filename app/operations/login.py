@@ -207,7 +207,7 @@ def end_session(db: Session, login: LoginSession, *, reason: str = "logout", now
 
 def build_actor(login: LiveLogin) -> Actor:
     """The request's actor: who, how logged in, and the rights derived server-side (never from the client)."""
-    activities, pui, habilitations, grants, laboratories = set(), set(), [], set(), set()
+    activities, pui, habilitations, grants, laboratories, regions = set(), set(), [], set(), set(), set()
     for kind, structure_id, role, family, in_pui in login.rights:
         if kind == "activity":
             activities.add(structure_id)
@@ -219,6 +219,8 @@ def build_actor(login: LiveLogin) -> Actor:
             grants.add(role)
             if role == "laboratory" and family:
                 laboratories.add(family)
+            if role == "crpv" and family:
+                regions.add(family)
     civility = "Dr " if login.civility == "DR" else ""
     return Actor(
         national_id=login.national_id,
@@ -232,4 +234,5 @@ def build_actor(login: LiveLogin) -> Actor:
         habilitations=tuple(habilitations),
         agency_roles=frozenset(grants),
         laboratories=frozenset(laboratories),
+        crpv_regions=frozenset(regions),
     )

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from app.domain.codes import AGENCY_ROLES
 from app.domain.identifiers import parse_national_id
+from app.domain.protocol import REGION_NAMES
 from app.models import AgencyRole
 from app.operations import audit
 
@@ -20,8 +21,11 @@ def grant_role(db: Session, national_id: str, role: str, *, granted_by: str, sco
     laboratory (``scope``, as the référentiel spells it)."""
     if role not in AGENCY_ROLES:
         raise RoleError(f"Rôle inconnu « {role} » : choisissez parmi {', '.join(sorted(AGENCY_ROLES))}.")
-    if (role == "laboratory") != bool(scope.strip()):
-        raise RoleError("Le rôle laboratory s’accompagne du nom du laboratoire (--laboratoire), et lui seul.")
+    if (role in ("laboratory", "crpv")) != bool(scope.strip()):
+        raise RoleError("Les rôles laboratory et crpv s’accompagnent de leur périmètre (--laboratoire : le nom du "
+                        "laboratoire ; --region : le code de la région, ex. PDL), et eux seuls.")
+    if role == "crpv" and scope.strip() not in REGION_NAMES:
+        raise RoleError(f"Région inconnue « {scope} » : choisissez parmi {', '.join(sorted(REGION_NAMES))}.")
     nid = str(parse_national_id(national_id))
     existing = db.exec(select(AgencyRole).where(AgencyRole.national_id == nid, AgencyRole.role == role,
                                                 AgencyRole.scope == scope.strip())).first()

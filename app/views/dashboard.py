@@ -13,6 +13,8 @@ from app.domain.codes import AUTH_METHODS, CARD_ORDER_STATES, HABILITATION_ROLES
 from app.domain.forms import FORMS
 from app.domain.permissions import NewFiling, can
 from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
+from app.models.base import utcnow
+from app.operations import follow_up
 from app.web.rendering import render
 from app.web.security import requires, structure_target
 
@@ -98,7 +100,12 @@ def index():
     waiting = {f.id for f in todo}  # listed once: what waits for the prescriber is under « À faire »
     requests = [r for r in rows(_MY_REQUESTS, person_id=actor.person_id) if r.id not in waiting] \
         if actor.is_prescriber else []
+    late = (follow_up.count_late(get_session(), actor)
+            if actor.is_prescriber or actor.is_hospital_pharmacist else 0)
+    serious = (follow_up.count_serious(get_session(), utcnow().date())
+               if "ansm_evaluator" in actor.agency_roles else 0)
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
+                  late=late, serious=serious,
                   todo=todo, states=STATES, aac_states=AAC_STATES, stages=stages, email=email, cards=cards,
                   requests=requests,
                   profession=PROFESSIONS.get(actor.profession_code, ""),

@@ -22,6 +22,11 @@ NAVIGATION = (  # endpoint, label, action the actor must be allowed (None: publi
     ("certificates.index", "Mes certificats", "certificate.order"),
     ("aac.index", "Accès compassionnel", "aac.menu"),
     ("backoffice.queue", "Instruction", "agency.ans"),
+    ("laboratory.index", "Mes produits", "aac.laboratory_inbox"),
+    ("follow_up.vigilance", "Pharmacovigilance", "vigilance.read"),
+    ("laboratory.reports_queue", "Rapports de synthèse", "report.evaluate"),
+    ("statistics.ansm", "Statistiques", "statistics.ansm"),
+    ("statistics.ans", "Statistiques", "statistics.ans"),
     ("referential.index", "Référentiel des spécialités", None),
 )
 

@@ -10,7 +10,7 @@ from app.domain.codes import HABILITATION_ROLES
 from app.domain.permissions import structure_and_its_ej
 from app.models import Card, CardOrder, Filing, Habilitation, Person, Structure
 from app.models.base import utcnow
-from app.operations import audit
+from app.operations import audit, statistics
 
 HEALTH_PROFESSIONAL_PREFIXES = ("8", "0")  # RPPS and ADELI: their cards come from the professional registers
 
@@ -139,6 +139,7 @@ def order_card(db: Session, filing: Filing, actor: str, card_type: str, row: dic
                       justification=row.get("justification", ""), delivery=delivery)
     db.add(order)
     db.flush()
+    statistics.card_ordered(db, filing.form, utcnow())
     audit.record(db, actor=actor, action="card.ordered", object_type="card_order", object_id=order.id,
                  after={"card_type": card_type, "holder": f"{order.given_name} {order.family_name}",
                         "source": filing.reference})

@@ -116,7 +116,13 @@ def field(filing_id: int, target: LoadedRequest):
 def renew(filing_id: int, target: LoadedRequest):
     on_refusal(lambda refusal: page(target, error=str(refusal)))
     filing = aac.renew(get_session(), target.filing, actor=g.actor.national_id, today=utcnow().date())
-    flash("Renouvellement pré-rempli : complétez les données cliniques de la période écoulée.", "success")
+    if filing.form == "CPC":
+        flash("Ce médicament relève désormais d’un cadre de prescription compassionnelle (CPC)\u00a0: plus "
+              "d’autorisation individuelle. L’inscription du patient dans le CPC reprend sa demande\u00a0; "
+              "vérifiez-la.", "info")
+        return success(url_for("follow_up.step", form_id=filing.id, step="patient"))
+    flash("Renouvellement pré-rempli (dont le dernier suivi)\u00a0: complétez les données cliniques de la période "
+          "écoulée.", "success")
     return success(url_for("aac.step", filing_id=filing.id, step="prescription"))
 
 

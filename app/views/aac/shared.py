@@ -74,7 +74,7 @@ def page(target: LoadedRequest, status: int = 200, **extra):
                   actions=[] if blocked else rules.AAC_MACHINE.available(filing.state, by), blocked=blocked,
                   reasons=rules.REFUSAL_REASONS,
                   prescriber=db.get(Person, filing.filer_id), status=status,
-                  can_renew=can(g.actor, "aac.edit", target),
+                  can_renew=can(g.actor, "aac.edit", target), today=utcnow().date(),
                   **({"error": None, "posted": {}, "posted_verb": ""} | extra))
 
 
