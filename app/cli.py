@@ -139,7 +139,7 @@ def hsm_keys():
 @click.argument("role")
 @click.option("--laboratoire", default="", help="Pour le rôle laboratory : le laboratoire, tel que le référentiel "
                                                  "le nomme.")
-@click.option("--region", default="", help="Pour le rôle crpv : le code de la région (ex. PDL).")
+@click.option("--region", default="", help="Pour le rôle crpv\u00a0: le code de la région (ex. PDL).")
 @one_line_errors
 def roles_grant(national_id, role, laboratoire, region):
     """Donner le rôle ROLE (ans_operator, ansm_evaluator, laboratory, crpv) à l'identifiant national NATIONAL_ID."""

@@ -31,7 +31,7 @@ REPORT_STATES = CodeSet("report_state", Code("brouillon", "Brouillon", "info"),
 REPORT_MACHINE = Machine(REPORT_STATES, (
     Transition("deposer", "Déposer le rapport", frozenset({"brouillon", "a_modifier"}), "deposee", LABORATORY),
     Transition("valider", "Valider et publier le résumé", frozenset({"deposee"}), "valide", EVALUATOR,
-               done="Rapport validé : le résumé est publié sur la fiche du produit et envoyé aux prescripteurs et "
+               done="Rapport validé\u00a0: le résumé est publié sur la fiche du produit et envoyé aux prescripteurs et "
                     "pharmaciens concernés."),
     Transition("demander_modifications", "Demander des modifications", frozenset({"deposee"}), "a_modifier",
                EVALUATOR, needs_message=True, done="Modifications demandées au laboratoire."),
@@ -58,7 +58,7 @@ def rules(form: str, data: dict, *, decided_on: date | None, started_on: date | 
         if day is None:
             continue
         if decided_on and day < decided_on:
-            errors[key] = f"Cette date précède la décision du {decided_on:%d/%m/%Y} : vérifiez-la."
+            errors[key] = f"Cette date précède la décision du {decided_on:%d/%m/%Y}\u00a0: vérifiez-la."
         elif key == "date_fin" and started_on and day < started_on:
             errors[key] = f"La fin de traitement ne peut précéder son début ({started_on:%d/%m/%Y})."
         elif key == "date_visite" and started_on and day < started_on:
@@ -68,5 +68,5 @@ def rules(form: str, data: dict, *, decided_on: date | None, started_on: date | 
     if form == "EI" and data.get("gravite") == "grave" and not data.get("criteres_gravite"):
         errors["criteres_gravite"] = "Un effet grave se déclare avec au moins un critère de gravité."
     if form == "EI" and data.get("gravite") == "non_grave" and data.get("criteres_gravite"):
-        errors["gravite"] = "Des critères de gravité sont cochés : l’effet est donc grave."
+        errors["gravite"] = "Des critères de gravité sont cochés\u00a0: l’effet est donc grave."
     return errors

@@ -59,9 +59,9 @@ def check_protocol(*, every_months: str, report_months: str, delegates, effects_
     """The evaluator's PUT-SP fields, field by field (French messages)."""
     errors = {}
     if not str(every_months).isdigit() or not 1 <= int(every_months) <= 12:
-        errors["suivi_mois"] = "Périodicité du suivi : de 1 à 12 mois."
+        errors["suivi_mois"] = "Périodicité du suivi\u00a0: de 1 à 12 mois."
     if not str(report_months).isdigit() or not 1 <= int(report_months) <= 24:
-        errors["rapport_mois"] = "Périodicité du rapport de synthèse : de 1 à 24 mois."
+        errors["rapport_mois"] = "Périodicité du rapport de synthèse\u00a0: de 1 à 24 mois."
     if set(delegates) - {PHARMACIST, NURSE}:
         errors["delegues"] = "Délégation inconnue."
     if effects_to not in (CRPV, LABORATORY):

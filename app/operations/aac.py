@@ -199,8 +199,8 @@ def renew(db: Session, previous: Filing, *, actor: str, today: date) -> Filing:
         return open_registration(db, prescriber_id=previous.filer_id, actor=actor, code=medicine.code,
                                  patient=previous.payload.get("patient"), renews=previous)
     if medicine is not None and medicine.status == "AAP":
-        raise InvalidTransition(f"{medicine.name} relève désormais d’une autorisation d’accès précoce (AAP) : le "
-                                "laboratoire prend le relais ; aucun renouvellement d’AAC n’est possible.")
+        raise InvalidTransition(f"{medicine.name} relève désormais d’une autorisation d’accès précoce (AAP)\u00a0: le "
+                                "laboratoire prend le relais\u00a0; aucun renouvellement d’AAC n’est possible.")
     if medicine is not None and not medicine.open_to_aac(today):
         raise InvalidTransition(f"L’accès compassionnel à {medicine.name} est terminé : pas de renouvellement.")
     indication = indication_of(medicine, (previous.payload.get("medicament") or {}).get("indication", ""))
@@ -232,10 +232,10 @@ def _from_follow_up(db: Session, previous: Filing, payload: dict) -> tuple[dict,
         if part.get("poids"):
             patient["poids"] = part["poids"]
         if form.form == "SUIVI":
-            lines.append(f"Suivi du {part.get('date_visite', '')} : efficacité "
+            lines.append(f"Suivi du {part.get('date_visite', '')}\u00a0: efficacité "
                          f"{dict(EFFICACY).get(part.get('efficacite', ''), '—').lower()}, tolérance "
                          f"{'bonne' if part.get('tolerance') == 'bonne' else 'effet indésirable'}"
-                         + (f" ; {part['commentaire']}" if part.get("commentaire") else "") + ".")
+                         + (f"\u00a0; {part['commentaire']}" if part.get("commentaire") else "") + ".")
     return patient, "\n".join(lines)
 
 

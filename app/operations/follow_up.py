@@ -149,8 +149,8 @@ def step_errors(db: Session, draft: Filing, step: str, data: dict, *, file: Pati
             chosen = aac_wizard.product(db, data["code"])
             missing = [c for c in chosen.granting_criteria if c not in (data.get("criteres") or [])]
             if missing:
-                errors["criteres"] = ("Le CPC s’applique au patient qui remplit chacune de ses conditions : "
-                                      + " ; ".join(missing) + ".")
+                errors["criteres"] = ("Le CPC s’applique au patient qui remplit chacune de ses conditions\u00a0: "
+                                      + "\u00a0; ".join(missing) + ".")
             elif wrong := contradictions(data.get("criteres"), {**draft.payload, step: data}, today):
                 errors["criteres"] = "; ".join(wrong) + "\u00a0: corrigez le patient."
         return errors
@@ -168,7 +168,7 @@ def _started(db: Session, file: PatientFile) -> date | None:
 def save_step(db: Session, draft: Filing, step: str, data: dict) -> None:
     """The draft as typed, valid or not; a patient's name typed where initials are asked is never kept."""
     if draft.state != "brouillon":
-        raise InvalidTransition("Cette fiche a été transmise : elle ne se modifie plus.")
+        raise InvalidTransition("Cette fiche a été transmise\u00a0: elle ne se modifie plus.")
     if step == "patient":
         from app.domain.aac import initials
 
@@ -259,12 +259,13 @@ def _declare(db: Session, draft: Filing, file: PatientFile, keystore, *, base_ur
     scope = (AgencyRole.role == "laboratory") & (AgencyRole.scope == file.laboratory) if to == LABORATORY else (
         (AgencyRole.role == "crpv") & (AgencyRole.scope == region))
     serious = draft.payload["effet"]["gravite"] == "grave"
-    outbox.queue(db, _emails(db, scope), f"Effet indésirable {'grave ' if serious else ''}déclaré : {draft.reference}",
+    outbox.queue(db, _emails(db, scope),
+                 f"Effet indésirable {'grave ' if serious else ''}déclaré\u00a0: {draft.reference}",
                  f"Un effet indésirable {'grave ' if serious else ''}a été déclaré sur {_medicine(file)}.\n"
-                 f"Déclaration et accusé scellé : {link}", filing_id=draft.id)
+                 f"Déclaration et accusé scellé\u00a0: {link}", filing_id=draft.id)
     if serious:
         outbox.queue(db, _emails(db, AgencyRole.role == "ansm_evaluator"),
-                     f"Signal : effet indésirable grave sur {_medicine(file)} ({draft.reference})",
+                     f"Signal\u00a0: effet indésirable grave sur {_medicine(file)} ({draft.reference})",
                      f"Un effet indésirable grave a été déclaré sur {_medicine(file)} (dossier "
                      f"{file.filing.reference}).\n{link}", filing_id=draft.id)
 
@@ -339,9 +340,10 @@ def remind(db: Session, today: date, link) -> int:
         expected = "La fiche d’initiation" if not any(f.form == "INIT" and f.state == "transmise"
                                                       for f in forms_on(db, root)) else "La fiche de suivi"
         outbox.queue(db, [p.email for p in recipients if p is not None and p.email],
-                     f"Suivi {'en retard' if late else 'à remplir'} : {root.reference}",
+                     f"Suivi {'en retard' if late else 'à remplir'}\u00a0: {root.reference}",
                      f"{expected} du patient {root.reference} ({_medicine(file)}) est attendue pour le "
-                     f"{root.follow_up_due:%d/%m/%Y}, selon le protocole (PUT-SP).\nRemplissez-la : {link(root.id)}",
+                     f"{root.follow_up_due:%d/%m/%Y}, selon le protocole (PUT-SP).\n"
+                     f"Remplissez-la\u00a0: {link(root.id)}",
                      filing_id=root.id)
         root.follow_up_reminded_for = root.follow_up_due
         db.add(root)

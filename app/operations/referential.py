@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from app.domain.codes import REFERENTIAL_FRAMEWORKS
 from app.domain.inputs import parse_int
+from app.domain.protocol import CRPV, Protocol, check_protocol, cpc_end
 from app.domain.refusals import Refusal
 from app.models import ReferentialMedicine
 from app.operations import audit
@@ -28,6 +29,15 @@ def parse_indications(text: str) -> list[dict]:
                       "status": "terminee" if ended else "en_cours",
                       "criteria": [line.lstrip("-• ").strip() for line in lines[1:] if line.lstrip("-• ").strip()]})
     return found
+
+
+def protocol_values(product: ReferentialMedicine) -> dict:
+    """The PUT-SP as the edit form's fields."""
+    protocol = Protocol.of(product.protocol, collects=product.collects_data)
+    return {"collecte": protocol.collects, "suivi_mois": str(protocol.every_months),
+            "delegues": sorted(protocol.delegates), "effets_vers": protocol.effects_to,
+            "rapport_mois": str(protocol.report_months),
+            "cpc_until": product.cpc_until.isoformat() if product.cpc_until else ""}
 
 
 def format_indications(indications: list[dict]) -> str:
@@ -60,6 +70,15 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
             ended_on = date.fromisoformat(form["ended_on"].strip())
         except ValueError:
             errors["ended_on"] = "Date de fin au format AAAA-MM-JJ."
+    delegates = form.getlist("delegues") if hasattr(form, "getlist") else form.get("delegues", [])
+    errors |= check_protocol(every_months=form.get("suivi_mois", "3"), report_months=form.get("rapport_mois", "6"),
+                             delegates=delegates, effects_to=form.get("effets_vers", CRPV))
+    cpc_until = None
+    if form.get("cpc_until", "").strip():
+        try:
+            cpc_until = date.fromisoformat(form["cpc_until"].strip())
+        except ValueError:
+            errors["cpc_until"] = "Date de fin du CPC au format AAAA-MM-JJ."
     indications = parse_indications(form.get("indications", ""))
     if status == "AAC" and not indications:
         errors["indications"] = "Une AAC porte au moins une indication."
@@ -74,6 +93,13 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
     product.therapeutic_area, product.conditions = form.get("therapeutic_area", "").strip(), \
         form.get("conditions", "").strip()
     product.max_days, product.ended_on, product.indications = parse_int(max_days), ended_on, indications
+    product.collects_data = bool(form.get("collecte"))
+    product.protocol = Protocol(product.collects_data, int(form.get("suivi_mois") or 3), frozenset(delegates),
+                                form.get("effets_vers", CRPV), int(form.get("rapport_mois") or 6)).as_json()
+    if status == "CPC":  # three years from its entry, unless the agency says otherwise
+        product.cpc_until = cpc_until or product.cpc_until or cpc_end(date.today())
+    else:
+        product.cpc_until = cpc_until
     product.indication = indications[0]["label"] if indications else product.indication
     product.granting_criteria = indications[0]["criteria"] if indications else []
     db.add(product)

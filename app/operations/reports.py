@@ -160,9 +160,9 @@ def file_report(db: Session, medicine: ReferentialMedicine, form, upload, *, per
     report.deposited_at = row.created_at
     report.payload = {**report.payload, "piece": row.id}
     transition(db, report, "deposer", by=LABORATORY, actor=actor)
-    outbox.queue(db, _emails(db, "ansm_evaluator"), f"Rapport de synthèse déposé : {medicine.name}",
+    outbox.queue(db, _emails(db, "ansm_evaluator"), f"Rapport de synthèse déposé\u00a0: {medicine.name}",
                  f"Le laboratoire {medicine.laboratory} a déposé le rapport de synthèse {report.reference} "
-                 f"({payload['du']} – {payload['au']}) : il attend votre validation.", filing_id=report.id)
+                 f"({payload['du']} – {payload['au']})\u00a0: il attend votre validation.", filing_id=report.id)
     return report
 
 
@@ -181,19 +181,19 @@ def decide(db: Session, loaded: LoadedReport, verb: str, *, agent: Actor, messag
     filer = db.get(Person, report.filer_id)
     if verb == "demander_modifications":
         outbox.queue(db, [filer.email] if filer and filer.email else [],
-                     f"Rapport {report.reference} : modifications demandées",
-                     f"L’ANSM demande des modifications du rapport {report.reference} :\n\n{message}\n\n"
-                     f"Déposez-le à nouveau : {link}", filing_id=report.id)
+                     f"Rapport {report.reference}\u00a0: modifications demandées",
+                     f"L’ANSM demande des modifications du rapport {report.reference}\u00a0:\n\n{message}\n\n"
+                     f"Déposez-le à nouveau\u00a0: {link}", filing_id=report.id)
         return
     published = (f"Rapport de synthèse du {_fr(report.payload['du'])} au {_fr(report.payload['au'])}, validé par "
-                 f"l’ANSM le {date.today():%d/%m/%Y} : {report.payload['resume']}")
+                 f"l’ANSM le {date.today():%d/%m/%Y}\u00a0: {report.payload['resume']}")
     medicine.report_summaries = [*medicine.report_summaries, published]
     db.add(medicine)
     audit.record(db, actor=agent.national_id, action="referential.summary_published", object_type="medicine",
                  object_id=medicine.id, after={"report": report.reference})
-    outbox.queue(db, concerned(db, medicine.code), f"Résumé du rapport de synthèse : {medicine.name}",
+    outbox.queue(db, concerned(db, medicine.code), f"Résumé du rapport de synthèse\u00a0: {medicine.name}",
                  f"L’ANSM a validé le rapport de synthèse périodique de {medicine.name} (laboratoire "
-                 f"{medicine.laboratory}).\n\n{published}\n\nFiche du produit : {link}", filing_id=report.id)
+                 f"{medicine.laboratory}).\n\n{published}\n\nFiche du produit\u00a0: {link}", filing_id=report.id)
     db.flush()
 
 

@@ -22,10 +22,11 @@ def grant_role(db: Session, national_id: str, role: str, *, granted_by: str, sco
     if role not in AGENCY_ROLES:
         raise RoleError(f"Rôle inconnu « {role} » : choisissez parmi {', '.join(sorted(AGENCY_ROLES))}.")
     if (role in ("laboratory", "crpv")) != bool(scope.strip()):
-        raise RoleError("Les rôles laboratory et crpv s’accompagnent de leur périmètre (--laboratoire : le nom du "
-                        "laboratoire ; --region : le code de la région, ex. PDL), et eux seuls.")
+        raise RoleError("Les rôles laboratory et crpv s’accompagnent de leur périmètre (--laboratoire\u00a0: le nom du "
+                        "laboratoire\u00a0; --region\u00a0: le code de la région, ex. PDL), et eux seuls.")
     if role == "crpv" and scope.strip() not in REGION_NAMES:
-        raise RoleError(f"Région inconnue « {scope} » : choisissez parmi {', '.join(sorted(REGION_NAMES))}.")
+        raise RoleError(f"Région inconnue «\u00a0{scope}\u00a0»\u00a0: choisissez parmi "
+                        f"{', '.join(sorted(REGION_NAMES))}.")
     nid = str(parse_national_id(national_id))
     existing = db.exec(select(AgencyRole).where(AgencyRole.national_id == nid, AgencyRole.role == role,
                                                 AgencyRole.scope == scope.strip())).first()

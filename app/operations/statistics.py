@@ -207,7 +207,8 @@ def agency_view(db, form: str, product: str | None, months: list[str]) -> list[I
     """The ANSM's indicators for one product (or all), or the ANS's for one form, month by month."""
     found = read(db, ("AAC", "CPC") if form == "AAC" else (form,), product, months)
     medians, p90s, overall = _delays(found, months)
-    delay_note = (f"Sur la période : médiane {percentile(overall, 0.5)} jours, 90e centile {percentile(overall, 0.9)} "
+    delay_note = (f"Sur la période\u00a0: médiane {percentile(overall, 0.5)} jours, 90e centile "
+                  f"{percentile(overall, 0.9)} "
                   f"jours ({sum(overall.values())} décisions)." if overall else "Aucune décision sur la période.")
     if form == "AAC":
         granted, refused = _series(found, "issues", months, "octroi"), _series(found, "issues", months, "refus")
@@ -223,7 +224,7 @@ def agency_view(db, form: str, product: str | None, months: list[str]) -> list[I
                 ("Évaluées", tuple(_series(found, "decisions", months, "evaluee"))))),
             Indicator("issues", "Octrois et refus", (("Octrois", tuple(granted)), ("Refus", tuple(refused)),
                                                      ("Taux d’octroi (%)", rates)),
-                      note="; ".join(f"{REASON_LABELS.get(k, k or 'motif non précisé')} : {n}"
+                      note="; ".join(f"{REASON_LABELS.get(k, k or 'motif non précisé')}\u00a0: {n}"
                                      for k, n in reasons.most_common()) or "Aucun refus sur la période."),
             Indicator("delais", "Délai de la transmission à la décision", (("Médiane", tuple(medians)),
                                                                            ("90e centile", tuple(p90s))),

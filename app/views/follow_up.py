@@ -14,7 +14,7 @@ from app.domain.follow_up import CPC_STATES, FOLLOW_UP_STATES
 from app.domain.forms import schema
 from app.domain.forms.follow_up import BY_CODE
 from app.domain.permissions import can
-from app.domain.protocol import REGION_NAMES, Protocol
+from app.domain.protocol import REGION_NAMES
 from app.domain.refusals import Refusal
 from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
@@ -141,7 +141,7 @@ def _transmit(target: FollowUpForm, file: PatientFile | None, *, first: str):
         errors = refusal.errors
         if errors and isinstance(next(iter(errors.values())), dict):  # another step is incomplete: go there
             name = next(iter(errors))
-            flash("La fiche est incomplète : corrigez l’étape signalée.", "error")
+            flash("La fiche est incomplète\u00a0: corrigez l’étape signalée.", "error")
             return success(url_for("follow_up.step", form_id=draft.id, step=name))
         raise refusal
 
@@ -152,7 +152,7 @@ def _transmit(target: FollowUpForm, file: PatientFile | None, *, first: str):
     except follow_up.Refused as refusal:
         return refused(refusal)
     if draft.form == "CPC":
-        flash(f"Patient inscrit dans le CPC ({draft.reference}) : remplissez la fiche d’initiation à la première "
+        flash(f"Patient inscrit dans le CPC ({draft.reference})\u00a0: remplissez la fiche d’initiation à la première "
               "dispensation.", "success")
         return success(url_for("follow_up.show", file_id=draft.id))
     flash(f"{BY_CODE[draft.form].title} transmise ({draft.reference}).", "success")
@@ -210,4 +210,5 @@ def vigilance():
         query = query.where(region | to_lab)
     rows = db.exec(query.order_by(Filing.id.desc()).limit(200)).all()
     rows.sort(key=lambda f: (f.payload.get("effet") or {}).get("gravite") != "grave")
-    return render("follow_up/vigilance.html", rows=rows, regions=REGION_NAMES, protocol=Protocol())
+    return render("follow_up/vigilance.html", rows=rows, regions=REGION_NAMES,
+                  own_regions=sorted(REGION_NAMES.get(r, r) for r in actor.crpv_regions))

@@ -91,7 +91,8 @@ def file_report(code: str, target: LoadedProduct):
         report = reports.file_report(get_session(), target.medicine, request.form, request.files.get("rapport"),
                                      person_id=g.actor.person_id, actor=g.actor.national_id,
                                      max_bytes=current_app.config["SETTINGS"].attachment_max_bytes)
-        flash(f"Rapport {report.reference} déposé : l’ANSM le valide ou vous demande des modifications.", "success")
+        flash(f"Rapport {report.reference} déposé\u00a0: l’ANSM le valide ou vous demande des modifications.",
+              "success")
         return success(url_for("laboratory.report", report_id=report.id))
     return render("laboratory/report_form.html", medicine=target.medicine, values=values, errors={})
 

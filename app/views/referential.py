@@ -135,8 +135,12 @@ def product(code: str):
     medicine = get_session().exec(select(ReferentialMedicine).where(ReferentialMedicine.code == code)).first()
     if medicine is None:
         abort(404)
-    return render("referential/product.html", m=medicine, statuses=STATUSES, open=medicine.open_to_aac(date.today()),
-                  needs_csrf=True)
+    from app.operations.follow_up import protocol_of
+
+    today = date.today()
+    return render("referential/product.html", m=medicine, statuses=STATUSES, open=medicine.open_to_aac(today),
+                  protocol=protocol_of(medicine), cpc_open=medicine.status == "CPC" and (
+                      medicine.cpc_until is None or medicine.cpc_until >= today), needs_csrf=True)
 
 
 def _product_or_404(code: str) -> ReferentialMedicine:
@@ -159,11 +163,13 @@ def edit(code: str):
 
 
 def _edit(existing: ReferentialMedicine | None):
-    from app.operations.referential import format_indications, save_product
+    from app.operations.referential import format_indications, protocol_values, save_product
 
-    values = dict(request.form) if request.method == "POST" else (
+    values = dict(request.form) | {"delegues": request.form.getlist("delegues")} if request.method == "POST" else (
         existing.model_dump(mode="json") | {"indications": format_indications(existing.indications)}
-        if existing else {"status": "AAC", "max_days": "365"})
+        | protocol_values(existing)
+        if existing else {"status": "AAC", "max_days": "365", "suivi_mois": "3", "rapport_mois": "6",
+                          "effets_vers": "crpv", "delegues": []})
     on_refusal(lambda refusal: render("referential/edit.html", existing=existing, values=values,
                                       errors=refusal.errors, statuses=STATUSES), *([existing] if existing else []))
     if request.method == "POST":

@@ -3,7 +3,7 @@ charts drawn on the server, each with its data table and the page's figures as C
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 from sqlmodel import select
 
 from app.db import get_session
@@ -53,7 +53,9 @@ def ansm():
     return render("statistics/page.html", agency="ansm", months=months, chosen=chosen, choices=products,
                   drawings=[draw(i, months) for i in indicators], period=request.args.get("periode", "12"),
                   periods=PERIODS, month_label=month_label, choice_name="produit",
-                  choice_label="Produit", everything="Tous les produits")
+                  choice_label="Produit", everything="Tous les produits",
+                  csv_url=url_for("statistics.ansm_csv", **({"produit": chosen} if chosen else {}),
+                                  periode=request.args.get("periode", "12")))
 
 
 @bp.get("/ans")
@@ -64,7 +66,8 @@ def ans():
     return render("statistics/page.html", agency="ans", months=months, chosen=chosen, choices=forms,
                   drawings=[draw(i, months) for i in indicators], period=request.args.get("periode", "12"),
                   periods=PERIODS, month_label=month_label, choice_name="formulaire", choice_label="Formulaire",
-                  everything=None)
+                  everything=None, csv_url=url_for("statistics.ans_csv", formulaire=chosen,
+                                                   periode=request.args.get("periode", "12")))
 
 
 def _csv(months, indicators, name: str) -> Response:

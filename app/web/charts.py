@@ -71,7 +71,7 @@ def draw(indicator: Indicator, months: list[str]) -> Drawing:
             height = plot_height * value / top
             bars.append(Bar(LEFT + position * group + group * 0.1 + index * bar_width, HEIGHT - BOTTOM - height,
                             bar_width, height, COLOURS[index % len(COLOURS)],
-                            f"{label}, {month_label(months[position])} : {value}"))
+                            f"{label}, {month_label(months[position])}\u00a0: {value}"))
     ticks = [(HEIGHT - BOTTOM - plot_height * share, _number(top * share)) for share in (0, 0.5, 1)]
     ticks_x = [(LEFT + (i + 0.5) * group, MONTHS[int(m[5:]) - 1]) for i, m in enumerate(months)]
     return Drawing(indicator, [month_label(m) for m in months], bars, ticks, ticks_x,

@@ -32,8 +32,11 @@ def aac_world(db, hsm, make_structure, make_person, make_agency_role):
                                    national_id="3" + hospital.finess + "/LAB0002")
     from app.models import AgencyRole
 
+    crpv = make_person(profession_code="21", family_name="PHARMACOVIGILANCE", given_name="Rose",
+                       email="crpv@chu.example")
     db.add_all([AgencyRole(national_id=laboratory.national_id, role="laboratory", scope="Laboratoires Orphelins SA"),
-                AgencyRole(national_id=other_laboratory.national_id, role="laboratory", scope="Hémato")])
+                AgencyRole(national_id=other_laboratory.national_id, role="laboratory", scope="Hémato"),
+                AgencyRole(national_id=crpv.national_id, role="crpv", scope="PDL")])
     product = ReferentialMedicine(code="AAC-9001", name="Rarexib 50 mg, comprimé", dci="rarexibumab",
                                   pharmaceutical_form="comprimé", strength="50 mg", status="AAC",
                                   laboratory="Laboratoires Orphelins SA", max_days=180,
@@ -52,7 +55,7 @@ def aac_world(db, hsm, make_structure, make_person, make_agency_role):
     db.flush()
     return dict(hospital=hospital, other=other, prescriber=prescriber, colleague=colleague, pharmacist=pharmacist,
                 foreign_pharmacist=foreign_pharmacist, evaluator=evaluator, product=product, ended=ended,
-                laboratory=laboratory, other_laboratory=other_laboratory)
+                laboratory=laboratory, other_laboratory=other_laboratory, crpv=crpv)
 
 
 @pytest.fixture()

@@ -3,6 +3,7 @@
 import pytest
 
 from app.models import ReferentialMedicine
+from tests.aac.test_after_decision_matrix import ROUTES as AFTER_DECISION_ROUTES
 from tests.aac.test_matrix import ROUTES as AAC_ROUTES
 from tests.certificates.test_access import ROUTES as CERTIFICATE_ROUTES
 from tests.forms.test_filing_matrix import ROUTES as CASEFILE_ROUTES
@@ -110,7 +111,8 @@ def test_every_route_is_in_the_matrix(app):
     routes = {(m, r.rule) for r in app.url_map.iter_rules() if r.endpoint != "static"
               for m in r.methods - {"HEAD", "OPTIONS"}}
     # the last two: tests/forms and tests/certificates
-    assert routes == set(PUBLIC) | set(PROTECTED) | set(CASEFILE_ROUTES) | set(CERTIFICATE_ROUTES) | set(AAC_ROUTES)
+    assert routes == (set(PUBLIC) | set(PROTECTED) | set(CASEFILE_ROUTES) | set(CERTIFICATE_ROUTES) | set(AAC_ROUTES)
+                      | set(AFTER_DECISION_ROUTES))
 
 
 @pytest.fixture()

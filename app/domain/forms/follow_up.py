@@ -72,7 +72,7 @@ ADVERSE_EFFECT = FormSpec("EI", "Déclaration d’effet indésirable", "Au CRPV 
 CPC_REGISTRATION = FormSpec("CPC", "Inscription d’un patient dans un cadre de prescription compassionnelle",
                             "Prescrire sans autorisation individuelle, dans les conditions du CPC.", frozenset(), (
     Step("patient", "Patient", AAC_REQUEST.step("patient").fields[1:],
-         intro="Aucune donnée identifiante : les initiales, le sexe, le mois et l’année de naissance, le poids."),
+         intro="Aucune donnée identifiante\u00a0: les initiales, le sexe, le mois et l’année de naissance, le poids."),
     Step("conditions", "Conditions du CPC", (
         Field("code", "Médicament sous CPC", "select", message="Choisissez le médicament."),
         Field("criteres", "Conditions remplies par le patient", "checks", required=False),
