@@ -72,6 +72,14 @@ def _correction_reminders(ctx: Context) -> str:
     return f"rappels de correction\u00a0: {sent}"
 
 
+def _follow_up_reminders(ctx: Context) -> str:
+    from app.operations.follow_up import remind
+
+    base = ctx.settings.portal_base_url.rstrip("/")
+    sent = remind(ctx.db, ctx.now.date(), lambda file_id: f"{base}/suivi/{file_id}")
+    return f"rappels de suivi (PUT-SP)\u00a0: {sent}"
+
+
 def _card_crl_file(ctx: Context) -> str:
     from app.operations.card_login import write_card_crls
 
@@ -129,6 +137,7 @@ JOBS: tuple[Periodic, ...] = (
     Periodic("expiry-notices", 3600, _expiry_notices),
     Periodic("aac-expiry", 3600, _aac_expiry),
     Periodic("correction-reminders", 3600, _correction_reminders),
+    Periodic("follow-up-reminders", 3600, _follow_up_reminders),
     Periodic("card-crl-file", 60, _card_crl_file, wanted=lambda s: bool(s.cps_crl_file)),
     Periodic("outbox", 60, _outbox, lease=900),  # catches what a kick missed, and retries what failed
     Periodic("domain-checks", 60, _stale_checks),

@@ -38,13 +38,18 @@ def e2e_dns():
 
 
 @pytest.fixture(scope="session")
-def live_portal(tmp_path_factory, fresh_database, app_config, e2e_portal_port, e2e_dns):
-    env = portal_env(app_config, database_url=with_pki(seeded_database(fresh_database, "e2e"), app_config),
-                     instance=tmp_path_factory.mktemp("e2e-instance"),
-                     base_url=f"http://127.0.0.1:{e2e_portal_port}", DNS_RESOLVER="127.0.0.1",
-                     DOMAIN_CHECK_NETWORKS="127.0.0.0/8", DNS_PORT=str(e2e_dns.port))
-    proc = start_portal(env, e2e_portal_port)
-    worker = start_worker(env)  # e-mail and domain checks run on the job engine, as with make run
+def live_env(tmp_path_factory, fresh_database, app_config, e2e_portal_port, e2e_dns) -> dict:
+    """The live portal's environment: a test runs its commands (``flask jobs run …``) against the same portal."""
+    return portal_env(app_config, database_url=with_pki(seeded_database(fresh_database, "e2e"), app_config),
+                      instance=tmp_path_factory.mktemp("e2e-instance"),
+                      base_url=f"http://127.0.0.1:{e2e_portal_port}", DNS_RESOLVER="127.0.0.1",
+                      DOMAIN_CHECK_NETWORKS="127.0.0.0/8", DNS_PORT=str(e2e_dns.port))
+
+
+@pytest.fixture(scope="session")
+def live_portal(live_env, e2e_portal_port):
+    proc = start_portal(live_env, e2e_portal_port)
+    worker = start_worker(live_env)  # e-mail and domain checks run on the job engine, as with make run
     yield f"http://127.0.0.1:{e2e_portal_port}"
     stop(proc, worker)
 

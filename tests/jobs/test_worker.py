@@ -19,6 +19,7 @@ from tests.conftest import free_port
 from tests.live import portal_env, seeded_database, start_portal, start_worker, stop, wait_until
 
 WANTED = {"crl", "ocsp-responders", "expiry-notices", "aac-expiry", "correction-reminders",
+          "follow-up-reminders",
           "outbox"}  # card-crl-file: no CPS_CRL_FILE
 
 

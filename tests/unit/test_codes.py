@@ -18,5 +18,6 @@ def test_every_code_has_a_french_label_and_a_dsfr_badge(code_set):
 def test_a_code_set_reads_like_a_dict():
     assert codes.HABILITATION_ROLES["mandataire"] == "Mandataire"
     assert codes.PROFESSIONS.get("99") is None and codes.PROFESSIONS.get("99", "?") == "?"
-    assert "CPS" in codes.CARD_TYPES and list(codes.AGENCY_ROLES) == ["ans_operator", "ansm_evaluator", "laboratory"]
+    assert "CPS" in codes.CARD_TYPES and list(codes.AGENCY_ROLES) == ["ans_operator", "ansm_evaluator", "laboratory",
+                                                                               "crpv"]
     assert dict(codes.REFERENTIAL_FRAMEWORKS.items())["AAP"] == "Accès précoce"

@@ -28,7 +28,8 @@ def test_identities_are_valid_and_cover_the_test_kits():
             assert role in HABILITATION_ROLES
             assert family in (None, "ORG", "SERV")
         for role in ident.get("agency_roles", []):
-            assert role in AGENCY_ROLES
+            role, _, scope = role.partition(":")  # « laboratory:<its name> », « crpv:<region> »
+            assert role in AGENCY_ROLES and bool(scope) == (role in ("laboratory", "crpv"))
     assert {"CPS", "CPF", "CPE", "CDE", "CPA"} <= card_types
     assert any(len(i.get("activities", [])) > 1 for i in data.IDENTITIES), "a médecin with several activities"
     assert any(a.get("pharmacy_pui") for i in data.IDENTITIES for a in i.get("activities", []))
