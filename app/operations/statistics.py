@@ -223,7 +223,7 @@ def agency_view(db, form: str, product: str | None, months: list[str]) -> list[I
                 ("Automatiques", tuple(_series(found, "decisions", months, "automatique"))),
                 ("Évaluées", tuple(_series(found, "decisions", months, "evaluee"))))),
             Indicator("issues", "Octrois et refus", (("Octrois", tuple(granted)), ("Refus", tuple(refused)),
-                                                     ("Taux d’octroi (%)", rates)),
+                                                     ("Octroi (%)", rates)),
                       note="; ".join(f"{REASON_LABELS.get(k, k or 'motif non précisé')}\u00a0: {n}"
                                      for k, n in reasons.most_common()) or "Aucun refus sur la période."),
             Indicator("delais", "Délai de la transmission à la décision", (("Médiane", tuple(medians)),

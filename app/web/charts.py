@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from app.operations.statistics import Indicator
 
-WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 44, 34, 12
+WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 640, 260, 58, 34, 12
 # DSFR colours with at least 3:1 against white (RGAA 3.3 for graphical objects): bleu France, rouge Marianne, and
 # the « illustrative » green-emeraude 425 (dark).
 COLOURS = ("#000091", "#c9191e", "#18753c")
@@ -72,7 +72,8 @@ def draw(indicator: Indicator, months: list[str]) -> Drawing:
             bars.append(Bar(LEFT + position * group + group * 0.1 + index * bar_width, HEIGHT - BOTTOM - height,
                             bar_width, height, COLOURS[index % len(COLOURS)],
                             f"{label}, {month_label(months[position])}\u00a0: {value}"))
-    ticks = [(HEIGHT - BOTTOM - plot_height * share, _number(top * share)) for share in (0, 0.5, 1)]
+    shares = (0, 0.5, 1) if float(top * 0.5).is_integer() else (0, 1)  # counts: whole numbers on the axis
+    ticks = [(HEIGHT - BOTTOM - plot_height * share, _number(top * share)) for share in shares]
     ticks_x = [(LEFT + (i + 0.5) * group, MONTHS[int(m[5:]) - 1]) for i, m in enumerate(months)]
     return Drawing(indicator, [month_label(m) for m in months], bars, ticks, ticks_x,
                    [(COLOURS[i % len(COLOURS)], label) for i, (label, _) in enumerate(drawn)])

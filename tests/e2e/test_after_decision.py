@@ -46,8 +46,8 @@ def days_pass(live_env: dict, reference: str, due: date) -> None:
 def granted_request(chromium, live_portal, viewport: str) -> str:
     page = browser_page(chromium, viewport)
     ecps_login(page, live_portal, "Dr KIT DOC0001")
-    page.goto(live_portal + "/referentiel/AAC-0001")
-    page.get_by_role("button", name="Faire une demande").click()
+    page.goto(live_portal + "/acces-compassionnel/")
+    page.get_by_role("button", name="Nouvelle demande", exact=True).click()
     patient_and_medicine(page, initials=("R", "T"), sex="Masculin", born=("6", "1961"), weight="70")
     page.fill("#champ-posologie", "50 mg par jour")
     page.fill("#champ-duree", "90")
