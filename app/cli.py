@@ -19,6 +19,7 @@ hsm_cli = AppGroup("hsm", help="Jeton PKCS#11 (SoftHSM2 en développement).")
 roles_cli = AppGroup("roles", help="Rôles des agences (opérateur ANS, évaluateur ANSM).")
 pki_cli = AppGroup("pki", help="Autorités de certification du portail.")
 jobs_cli = AppGroup("jobs", help="Tâches périodiques (le worker : python -m app.jobs).")
+stats_cli = AppGroup("stats", help="Comptes mensuels des statistiques des agences.")
 
 
 def one_line_errors(func):
@@ -150,6 +151,19 @@ def roles_grant(national_id, role, laboratoire, region):
     grant, created = grant_role(db, national_id, role, granted_by="cli", scope=laboratoire or region)
     db.commit()
     click.echo(f"{grant.national_id} : rôle {role} {'attribué' if created else 'déjà attribué'}.")
+
+
+@stats_cli.command("rebuild")
+@one_line_errors
+def stats_rebuild():
+    """Refaire les comptes mensuels des statistiques depuis l'historique des dossiers (ils n'en sont qu'un cache)."""
+    from app.db import get_session
+    from app.operations.statistics import rebuild
+
+    db = get_session()
+    written = rebuild(db.connection())
+    db.commit()
+    click.echo(f"{written} comptes refaits.")
 
 
 @pki_cli.command("init")
@@ -294,7 +308,8 @@ def preflight():
 
 
 def register(app: Flask) -> None:
-    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, preflight, backup_command, restore_command):
+    for command in (db_cli, hsm_cli, roles_cli, pki_cli, jobs_cli, stats_cli, preflight, backup_command,
+                    restore_command):
         app.cli.add_command(command)
 
 

@@ -1,5 +1,5 @@
 """The agencies' statistics as monthly counts (``case_stat``), kept by the case-file engine in the transaction that
-moves a file: a statistics page reads a few hundred counts whatever the number of files (bench/statistics.py).
+moves a file: a statistics page reads a few hundred counts whatever the number of files (bench/statistics_pages.py).
 
 Measures: « transmises », « decisions » (bucket: automatique | evaluee), « issues » (octroi | refus | classement),
 « refus » (bucket: the legal motive), « delai » (bucket: days from transmission, or deposit, to decision),
@@ -118,6 +118,8 @@ def rebuild(bind) -> int:
     event = sa.Table("filing_event", metadata, autoload_with=bind)
     card = sa.Table("card_order", metadata, autoload_with=bind)
     stat = sa.Table("case_stat", metadata, autoload_with=bind)
+    if bind.dialect.name == "postgresql":  # transitions meanwhile wait, then count on top of what is read here
+        bind.execute(sa.text("LOCK TABLE case_stat IN EXCLUSIVE MODE"))
     counts: Counter = Counter()
     query = (sa.select(filing.c.id, filing.c.form, filing.c.payload, filing.c.deposited_at, event.c.verb, event.c.at)
              .join(event, event.c.filing_id == filing.c.id)

@@ -9,7 +9,8 @@ from io import BytesIO
 from flask import Blueprint, abort, current_app, flash, g, request, send_file, url_for
 from sqlmodel import select
 
-from app.db import get_session, keep
+from app import metrics
+from app.db import after_commit, get_session, keep
 from app.domain.follow_up import CPC_STATES, FOLLOW_UP_STATES
 from app.domain.forms import schema
 from app.domain.forms.follow_up import BY_CODE
@@ -151,6 +152,8 @@ def _transmit(target: FollowUpForm, file: PatientFile | None, *, first: str):
                            today=utcnow().date(), structure_id=min(g.actor.activity_structure_ids, default=None))
     except follow_up.Refused as refusal:
         return refused(refusal)
+    outcome = (draft.payload.get("effet") or {}).get("gravite") or draft.state
+    after_commit(lambda: metrics.AFTER_DECISION.labels(draft.form, outcome).inc())
     if draft.form == "CPC":
         flash(f"Patient inscrit dans le CPC ({draft.reference})\u00a0: remplissez la fiche d’initiation à la première "
               "dispensation.", "success")

@@ -9,7 +9,8 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, g, request, send_file, stream_with_context, url_for
 from sqlmodel import select
 
-from app.db import get_session
+from app import metrics
+from app.db import after_commit, get_session
 from app.domain.follow_up import REPORT_MACHINE, REPORT_STATES
 from app.domain.protocol import add_months
 from app.models import Filing, ReferentialMedicine
@@ -91,6 +92,7 @@ def file_report(code: str, target: LoadedProduct):
         report = reports.file_report(get_session(), target.medicine, request.form, request.files.get("rapport"),
                                      person_id=g.actor.person_id, actor=g.actor.national_id,
                                      max_bytes=current_app.config["SETTINGS"].attachment_max_bytes)
+        after_commit(lambda: metrics.AFTER_DECISION.labels("RSP", "deposee").inc())
         flash(f"Rapport {report.reference} déposé\u00a0: l’ANSM le valide ou vous demande des modifications.",
               "success")
         return success(url_for("laboratory.report", report_id=report.id))
@@ -145,6 +147,7 @@ def decide(report_id: int, verb: str, target: LoadedReport):
     link = base + (url_for("referential.product", code=target.medicine.code) if verb == "valider"
                    else url_for("laboratory.report_again", report_id=report_id))
     reports.decide(get_session(), target, verb, agent=g.actor, message=request.form.get("message", ""), link=link)
+    after_commit(lambda: metrics.AFTER_DECISION.labels("RSP", target.report.state).inc())
     flash(REPORT_MACHINE.transitions[verb].done, "success")
     return success(url_for("laboratory.report", report_id=report_id))
 

@@ -65,16 +65,22 @@ def test_a_grant_makes_the_initiation_due_and_bad_values_are_refused_next_to_the
 
 def test_end_of_treatment_before_its_start_is_refused(db, granted, as_actor):
     today = utcnow().date()
+    granted.payload = {**granted.payload, "decision": {**granted.payload["decision"],
+                                                       "date": (today - timedelta(days=20)).isoformat()}}
+    db.add(granted)
+    db.flush()
     prescriber = as_actor("prescriber")
-    fill(prescriber, granted.id, "INIT", "initiation", initiation(today))
-    _, refused = fill(prescriber, granted.id, "FIN", "fin", {"date_fin": (today - timedelta(days=1)).isoformat(),
-                                                              "motif": "fin_prevue"})
-    assert refused.status_code == 422
-    assert "précède la décision" in refused.get_data(as_text=True) or "précéder son début" in \
-        refused.get_data(as_text=True)
-    _, future = fill(prescriber, granted.id, "FIN", "fin", {"date_fin": (today + timedelta(days=3)).isoformat(),
-                                                             "motif": "fin_prevue"})
+    fill(prescriber, granted.id, "INIT", "initiation", {**initiation(today), "date_debut": (
+        today - timedelta(days=10)).isoformat()})
+    address, refused = fill(prescriber, granted.id, "FIN", "fin", {
+        "date_fin": (today - timedelta(days=15)).isoformat(), "motif": "fin_prevue"})
+    assert refused.status_code == 422 and "ne peut précéder son début" in refused.get_data(as_text=True)
+    before = prescriber.post(address, {"date_fin": (today - timedelta(days=25)).isoformat(), "motif": "fin_prevue"})
+    assert before.status_code == 422 and "précède la décision" in before.get_data(as_text=True)
+    future = prescriber.post(address, {"date_fin": (today + timedelta(days=3)).isoformat(), "motif": "fin_prevue"})
     assert future.status_code == 422 and "futur" in future.get_data(as_text=True)
+    assert 'value="fin_prevue" checked' in future.get_data(as_text=True) or "fin_prevue" in \
+        db.get(Filing, int(address.split("/")[-2])).payload["fin"]["motif"]  # the draft kept as typed
 
 
 def test_a_nurse_of_the_establishment_fills_when_the_protocol_delegates_and_no_one_else(db, granted, aac_world,
@@ -118,6 +124,19 @@ def test_a_serious_adverse_effect_is_sealed_routed_to_the_regions_crpv_and_flagg
     (tmp_path / "accuse.pdf").write_bytes(receipt.pdf)
     checked = subprocess.run(["pdfsig", tmp_path / "accuse.pdf"], capture_output=True, text=True)
     assert "Signature is Valid." in checked.stdout, checked.stdout + checked.stderr
+    from io import BytesIO
+
+    from asn1crypto import x509 as a_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from app.operations.pki import authority
+
+    root = a_x509.Certificate.load(authority(db, "root").certificate_der)
+    status = validate_pdf_signature(PdfFileReader(BytesIO(receipt.pdf)).embedded_signatures[0],
+                                    ValidationContext(trust_roots=[root], allow_fetching=False))
+    assert status.intact and status.valid and status.trusted
     text = subprocess.run(["pdftotext", tmp_path / "accuse.pdf", "-"], capture_output=True, text=True).stdout
     assert "Hépatite cytolytique" in text and "MEDECIN" not in text.upper().replace("PRESCRIPTEUR", "")
     mails = {m.recipient: m.subject for m in db.exec(select(OutboxMessage).where(OutboxMessage.filing_id ==
@@ -168,3 +187,35 @@ def test_a_renewal_is_prefilled_from_the_follow_up(db, granted, as_actor):
     assert renewal.payload["patient"]["poids"] == "61"
     assert "efficacité amélioration" in renewal.payload["prescription"]["donnees_cliniques"]
     assert "Marche améliorée." in renewal.payload["prescription"]["donnees_cliniques"]
+
+
+def test_the_token_gone_while_sealing_a_declaration_leaves_nothing_then_it_goes_through(db, granted, as_actor,
+                                                                                      monkeypatch):
+    from app.models import ReferenceCounter
+    from app.operations import pki
+    from app.signing.hsm import HsmUnavailable
+
+    today = utcnow().date()
+    data = {"date_survenue": today.isoformat(), "description": "Éruption cutanée", "gravite": "non_grave",
+            "evolution": "guerison"}
+    prescriber = as_actor("prescriber")
+    opened = prescriber.post(f"/suivi/{granted.id}/fiche/EI")
+    sealing = pki.seal_pdf
+
+    def gone(*_args, **_kwargs):
+        raise HsmUnavailable("jeton retiré")
+
+    monkeypatch.setattr(pki, "seal_pdf", gone)
+    failed = prescriber.post(opened.headers["Location"], data)
+    assert failed.status_code == 503
+    effect = db.exec(select(Filing).where(Filing.form == "EI")).one()
+    db.refresh(effect)
+    assert effect.state == "brouillon" and effect.reference is None and effect.deposited_at is None
+    assert db.exec(select(FilingDocument).where(FilingDocument.filing_id == effect.id)).first() is None
+    assert db.exec(select(OutboxMessage).where(OutboxMessage.filing_id == effect.id)).first() is None
+    assert db.exec(select(CaseStat).where(CaseStat.measure == "effets")).first() is None
+    assert db.get(ReferenceCounter, ("EI", today.year)) is None
+    monkeypatch.setattr(pki, "seal_pdf", sealing)
+    assert prescriber.post(opened.headers["Location"], data).status_code == 303
+    db.refresh(effect)
+    assert effect.state == "transmise" and effect.reference == f"EI-{today.year}-000001"  # no number lost

@@ -6,7 +6,7 @@
   p95 at 1M to the p95 at 10k;
 - for comparison, the same figures computed straight from the files (one GROUP BY over the JSON), timed.
 
-Run: BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/statistics.py
+Run: BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/bin/python bench/statistics_pages.py
 """
 
 from __future__ import annotations
