@@ -25,7 +25,7 @@ MAILS = Counter("portail_outbox_deliveries_total", "Courriels de la file d'envoi
 ACME_ORDERS = Counter("portail_acme_orders_total", "Commandes ACME, par issue", ["outcome"])
 ACME_VALIDATIONS = Counter("portail_acme_validations_total", "Validations de domaine ACME", ["method", "outcome"])
 DOMAIN_CHECKS = Counter("portail_domain_checks_total", "Vérifications « Mes domaines »", ["method", "outcome"])
-AFTER_DECISION = Counter("portail_after_decision_total", "Après la décision : fiches de suivi, inscriptions CPC, "
+AFTER_DECISION = Counter("portail_after_decision_total", "Après la décision\u00a0: fiches de suivi, inscriptions CPC, "
                          "effets indésirables (par gravité), rapports des laboratoires", ["form", "outcome"])
 JOB_RUNS = Histogram("portail_job_duration_seconds", "Exécutions des tâches sur ce nœud, par tâche et issue",
                      ["job", "outcome"], buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300))

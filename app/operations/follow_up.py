@@ -106,14 +106,16 @@ def open_form(db: Session, file: PatientFile, code: str, *, person_id: int, acto
 
 
 def open_registration(db: Session, *, prescriber_id: int, actor: str, code: str = "", patient: dict | None = None,
-                      renews: Filing | None = None) -> Filing:
+                      renews: Filing | None = None, establishment: int | None = None) -> Filing:
     """A CPC registration draft (from the référentiel's page, or routed from an AAC renewal, pre-filled)."""
     payload = {"conditions": {"code": code}} if code else {}
+    if (place := establishment or (renews.structure_id if renews is not None else None)) is not None:
+        payload["conditions"] = {**payload.get("conditions", {}), "etablissement": str(place)}
     if patient:
         payload["patient"] = {k: v for k, v in patient.items() if k != "cadre"}
     if renews is not None:
         payload["relais_de"] = renews.id
-    draft = Filing(form="CPC", structure_id=renews.structure_id if renews else None, filer_id=prescriber_id,
+    draft = Filing(form="CPC", structure_id=None, filer_id=prescriber_id,
                    payload=payload, idempotency_key=secrets.token_urlsafe(24), parent_id=renews.id if renews else None)
     db.add(draft)
     db.flush()
@@ -127,20 +129,25 @@ def _cpc_products(db: Session, today: date) -> list[ReferentialMedicine]:
     return [m for m in found if m.cpc_until is None or m.cpc_until >= today]
 
 
-def situation(db: Session, form: str, payload: dict, step: str, *, today: date) -> schema.Situation:
-    """The CPC registration's choices: the CPCs in force, and the chosen one's conditions."""
+def situation(db: Session, form: str, payload: dict, step: str, *, today: date,
+              activity_ids=frozenset()) -> schema.Situation:
+    """The CPC registration's choices: the CPCs in force, the chosen one's conditions, the establishments where
+    the prescriber practises."""
     if form != "CPC" or step != "conditions":
         return schema.PLAIN
     chosen = aac_wizard.product(db, (payload.get("conditions") or {}).get("code", ""))
+    places = db.exec(select(Structure).where(Structure.id.in_(sorted(activity_ids) or [0]))
+                     .order_by(Structure.name)).all()
     return schema.Situation(choices={"code": [(m.code, f"{m.name} ({m.dci})") for m in _cpc_products(db, today)],
-                                     "criteres": [(c, c) for c in (chosen.granting_criteria if chosen else [])]})
+                                     "criteres": [(c, c) for c in (chosen.granting_criteria if chosen else [])],
+                                     "etablissement": [(str(p.id), p.name) for p in places]})
 
 
 def step_errors(db: Session, draft: Filing, step: str, data: dict, *, file: PatientFile | None,
-                today: date) -> dict[str, str]:
+                today: date, activity_ids=frozenset()) -> dict[str, str]:
     """French messages by field: the field's own checks, then the form's rules against the file."""
     spec = BY_CODE[draft.form]
-    seen = situation(db, draft.form, {**draft.payload, step: data}, step, today=today)
+    seen = situation(db, draft.form, {**draft.payload, step: data}, step, today=today, activity_ids=activity_ids)
     errors = schema.step_errors(spec.step(step), data, seen)
     if draft.form == "CPC":
         if step == "patient":
@@ -180,19 +187,20 @@ def save_step(db: Session, draft: Filing, step: str, data: dict) -> None:
 
 
 def transmit(db: Session, draft: Filing, *, file: PatientFile | None, actor: str, auth_method: str, keystore,
-             base_url: str, today: date, structure_id: int | None = None) -> None:
+             base_url: str, today: date, activity_ids=frozenset()) -> None:
     """Transmit the form: every step checked (a :class:`Refused` keeps the draft), a reference, then its effects:
     the next follow-up due, a CPC's registration, an adverse effect's sealed receipt and its recipients."""
     spec = BY_CODE[draft.form]
     errors = {s.name: e for s in spec.steps
-              if (e := step_errors(db, draft, s.name, draft.payload.get(s.name) or {}, file=file, today=today))}
+              if (e := step_errors(db, draft, s.name, draft.payload.get(s.name) or {}, file=file, today=today,
+                                   activity_ids=activity_ids))}
     if errors:
         raise Refused(errors)
     now = utcnow()
     draft.reference = next_reference(db, draft.form, now.year)
     draft.deposited_at = now
     if draft.form == "CPC":
-        _register(db, draft, actor=actor, auth_method=auth_method, today=today, structure_id=structure_id)
+        _register(db, draft, actor=actor, auth_method=auth_method, today=today)
         return
     if file is None:
         raise InvalidTransition("Ce dossier patient n’accepte plus de fiche.")
@@ -213,13 +221,12 @@ def transmit(db: Session, draft: Filing, *, file: PatientFile | None, actor: str
     db.flush()
 
 
-def _register(db: Session, draft: Filing, *, actor: str, auth_method: str, today: date,
-              structure_id: int | None) -> None:
+def _register(db: Session, draft: Filing, *, actor: str, auth_method: str, today: date) -> None:
     """The patient is registered at once (nothing waits for an evaluator); the follow-up applies."""
     medicine = aac_wizard.product(db, draft.payload["conditions"]["code"])
     draft.payload = {**draft.payload, "medicament": {"code": medicine.code},
                      "decision": {"date": today.isoformat(), "cadre": "CPC"}}
-    draft.structure_id = draft.structure_id or structure_id  # where the prescriber practises: PUI, region
+    draft.structure_id = int(draft.payload["conditions"]["etablissement"])  # its PUI follows; its region's CRPV
     transition(db, draft, "inscrire", by=FILER, actor=actor, auth_method=auth_method)
     protocol = protocol_of(medicine)
     draft.follow_up_due = first_due(protocol, today)

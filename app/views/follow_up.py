@@ -19,7 +19,7 @@ from app.domain.protocol import REGION_NAMES
 from app.domain.refusals import Refusal
 from app.models import Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
-from app.operations import follow_up
+from app.operations import aac_wizard, follow_up
 from app.operations.follow_up import FollowUpForm, PatientFile
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
@@ -44,7 +44,7 @@ def form_target(form_id: int, **_ignored) -> FollowUpForm:
     if form is None or form.form not in BY_CODE:
         abort(404)
     if form.form == "CPC":  # a registration is its own patient file
-        medicine = follow_up.aac_wizard.product(db, (form.payload.get("conditions") or {}).get("code", ""))
+        medicine = aac_wizard.product(db, (form.payload.get("conditions") or {}).get("code", ""))
         return FollowUpForm(form, PatientFile(form, medicine, follow_up.protocol_of(medicine)))
     parent = follow_up.patient_file(db, db.get(Filing, form.parent_id)) if form.parent_id else None
     if parent is None:
@@ -91,8 +91,9 @@ def open_form(file_id: int, code: str, target: PatientFile):
 def register():
     """From a CPC's page in the référentiel (or « Accès compassionnel »): a registration, at its first step."""
     code = request.form.get("code", "")[:20]
+    places = g.actor.activity_structure_ids
     draft = follow_up.open_registration(get_session(), prescriber_id=g.actor.person_id, actor=g.actor.national_id,
-                                        code=code)
+                                        code=code, establishment=next(iter(places)) if len(places) == 1 else None)
     return success(url_for("follow_up.step", form_id=draft.id, step="patient"))
 
 
@@ -108,9 +109,10 @@ def step(form_id: int, step: str, target: FollowUpForm):
         abort(404)
     file = target.patient if draft.form != "CPC" else None
     data = draft.payload.get(step) or {}
+    places = g.actor.activity_structure_ids
 
     def page(errors: dict):
-        seen = follow_up.situation(db, draft.form, draft.payload, step, today=today)
+        seen = follow_up.situation(db, draft.form, draft.payload, step, today=today, activity_ids=places)
         return render("follow_up/step.html", draft=draft, spec=spec, step=current, data=draft.payload.get(step) or {},
                       errors=errors, labels=schema.labels(current, data, seen), situation=seen, file=file,
                       patient=follow_up.patient_block(file) if file else [],
@@ -120,8 +122,8 @@ def step(form_id: int, step: str, target: FollowUpForm):
     if request.method == "GET":
         return page({})
     typed = schema.read(current, request.form, follow_up.situation(db, draft.form, {**draft.payload, step: {
-        **data, "code": request.form.get("code", data.get("code", ""))}}, step, today=today))
-    errors = follow_up.step_errors(db, draft, step, typed, file=file, today=today)
+        **data, "code": request.form.get("code", data.get("code", ""))}}, step, today=today, activity_ids=places))
+    errors = follow_up.step_errors(db, draft, step, typed, file=file, today=today, activity_ids=places)
     follow_up.save_step(db, draft, step, typed)
     keep()
     if request.form.get("_precedent") and (back := spec.neighbour(step, back=True)):
@@ -149,7 +151,7 @@ def _transmit(target: FollowUpForm, file: PatientFile | None, *, first: str):
     try:
         follow_up.transmit(db, draft, file=file, actor=g.actor.national_id, auth_method=g.actor.auth_method,
                            keystore=current_app.extensions["hsm"], base_url=settings.portal_base_url,
-                           today=utcnow().date(), structure_id=min(g.actor.activity_structure_ids, default=None))
+                           today=utcnow().date(), activity_ids=g.actor.activity_structure_ids)
     except follow_up.Refused as refusal:
         return refused(refusal)
     outcome = (draft.payload.get("effet") or {}).get("gravite") or draft.state

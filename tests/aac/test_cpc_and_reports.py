@@ -31,7 +31,7 @@ def cpc(db):
     return product
 
 
-def register(browser, code: str, criteria) -> tuple[str, object]:
+def register(browser, code: str, criteria, place: int) -> tuple[str, object]:
     started = browser.post("/cpc/inscrire", {"code": code})
     assert started.status_code == 303 and started.headers["Location"].endswith("/patient")
     patient = browser.post(started.headers["Location"], {"initiale_nom": "B", "initiale_prenom": "L", "sexe": "M",
@@ -39,14 +39,17 @@ def register(browser, code: str, criteria) -> tuple[str, object]:
                                                          "poids": "80"})
     assert patient.status_code == 303, patient.get_data(as_text=True)[:2000]
     address = patient.headers["Location"]
-    return address, browser.post(address, {"code": code, "criteres": criteria, "engagement": "1"})
+    return address, browser.post(address, {"code": code, "criteres": criteria, "engagement": "1",
+                                           "etablissement": str(place)})
 
 
 def test_a_cpc_patient_is_registered_at_once_and_followed(db, cpc, aac_world, as_actor):
     prescriber = as_actor("prescriber")
-    address, refused = register(prescriber, cpc.code, cpc.granting_criteria[:1])
-    assert refused.status_code == 422 and "chacune de ses conditions" in refused.get_data(as_text=True)
-    _, done = register(prescriber, cpc.code, cpc.granting_criteria)
+    address, refused = register(prescriber, cpc.code, cpc.granting_criteria[:1], aac_world["other"].id)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "chacune de ses conditions" in body
+    assert "Choisissez l’établissement où vous suivez le patient" in body  # not one where they practise
+    _, done = register(prescriber, cpc.code, cpc.granting_criteria, aac_world["hospital"].id)
     assert done.status_code == 303
     registration = db.exec(select(Filing).where(Filing.form == "CPC", Filing.state == "inscrit")).one()
     assert registration.reference.startswith("CPC-") and registration.structure_id == aac_world["hospital"].id

@@ -202,6 +202,7 @@ def test_a_cpc_patient_is_registered_and_followed(chromium, live_portal, viewpor
     page.fill("#champ-poids", "82")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     page.select_option("#champ-code", "CPC-0001")
+    page.select_option("#champ-etablissement", label="Hôpital Saint-Jacques")  # one of the two where they practise
     page.locator("#groupe-criteres label").first.click()  # one condition only: refused
     page.locator("label[for='champ-engagement']").click()
     page.get_by_role("button", name="Inscrire le patient").click()

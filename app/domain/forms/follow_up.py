@@ -75,6 +75,9 @@ CPC_REGISTRATION = FormSpec("CPC", "Inscription d’un patient dans un cadre de 
          intro="Aucune donnée identifiante\u00a0: les initiales, le sexe, le mois et l’année de naissance, le poids."),
     Step("conditions", "Conditions du CPC", (
         Field("code", "Médicament sous CPC", "select", message="Choisissez le médicament."),
+        Field("etablissement", "Établissement où vous suivez le patient", "select",
+              message="Choisissez l’établissement où vous suivez le patient.",
+              hint="Sa PUI voit le suivi\u00a0; les effets indésirables vont au CRPV de sa région."),
         Field("criteres", "Conditions remplies par le patient", "checks", required=False),
         Field("engagement", "J’atteste prescrire dans les conditions du CPC et suivre le patient selon son "
               "protocole (PUT-SP).", "checkbox", message="Attestez prescrire dans les conditions du CPC."),
