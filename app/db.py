@@ -262,6 +262,21 @@ def rows(statement, **params) -> list[sa.Row]:
     return get_session().connection().execute(statement, params).all()
 
 
+def streamed(db: Session, statement, batch: int):
+    """The rows of ``statement`` by ``batch`` from a server-side cursor (exports: memory stays flat). Such a cursor
+    lives in a transaction, which a read request's session on PostgreSQL does not open (autocommit): the rows then
+    come through a connection and a transaction of their own, which only read."""
+    connection = db.connection()
+    statement = statement.execution_options(stream_results=True, yield_per=batch)
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        yield from connection.execute(statement).partitions(batch)
+        return
+    with connection.engine.connect() as own:
+        own = own.execution_options(isolation_level="READ COMMITTED")
+        with own.begin():
+            yield from own.execute(statement).partitions(batch)
+
+
 def get_session() -> Session:
     """The request's session (Flask side only)."""
     from flask import current_app, g, has_request_context, request

@@ -76,8 +76,11 @@ def _follow_up_reminders(ctx: Context) -> str:
     from app.operations.follow_up import remind
 
     base = ctx.settings.portal_base_url.rstrip("/")
+    from app.operations.reports import remind_reports
+
     sent = remind(ctx.db, ctx.now.date(), lambda file_id: f"{base}/suivi/{file_id}")
-    return f"rappels de suivi (PUT-SP)\u00a0: {sent}"
+    reports = remind_reports(ctx.db, ctx.now.date(), lambda code: f"{base}/laboratoire/{code}/rapport")
+    return f"rappels de suivi (PUT-SP)\u00a0: {sent}\u00a0; rapports de synthèse\u00a0: {reports}"
 
 
 def _card_crl_file(ctx: Context) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from app.db import streamed
 from app.documents.spreadsheet import SafeWriter
 from app.domain.aac import AAC_STATES, age_from
 from app.domain.inputs import parse_int
@@ -48,10 +49,7 @@ def export_rows(db: Session, scope: sa.ColumnElement) -> Iterator[str]:
     writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
-    # On the statement, not the connection: a connection-wide option would turn the session's own SAVEPOINT and
-    # ROLLBACK statements into server-side cursors too.
-    result = db.connection().execute(query.execution_options(stream_results=True, yield_per=BATCH))
-    for partition in result.partitions(BATCH):
+    for partition in streamed(db, query, BATCH):
         for row in partition:
             writer.writerow(_row(*row))
         yield buffer.getvalue()

@@ -16,6 +16,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from app.db import streamed
 from app.documents.spreadsheet import SafeWriter
 from app.domain.aac import age_from
 from app.domain.follow_up import EVALUATOR, LABORATORY
@@ -114,8 +115,7 @@ def export_rows(db: Session, code: str, key: bytes) -> Iterator[str]:
     writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(HEADERS)
-    result = db.connection().execute(query.execution_options(stream_results=True, yield_per=BATCH))
-    for partition in result.partitions(BATCH):
+    for partition in streamed(db, query, BATCH):
         for row in partition:
             writer.writerow(_row(key, code, *row))
         yield buffer.getvalue()
@@ -216,3 +216,44 @@ def concerned(db: Session, code: str) -> list[str]:
 
 def report_file(db: Session, report: Filing) -> FilingAttachment | None:
     return db.get(FilingAttachment, report.payload.get("piece")) if report.payload.get("piece") else None
+
+
+def next_report_due(db: Session, medicine: ReferentialMedicine) -> date | None:
+    """When the laboratory's next periodic report is due: its last one's period end plus the protocol's
+    periodicity (None before the first one, or when the protocol collects nothing)."""
+    from app.domain.protocol import add_months
+    from app.operations.follow_up import protocol_of
+
+    protocol = protocol_of(medicine)
+    if not protocol.collects:
+        return None
+    last = db.exec(select(Filing).where(Filing.form == "RSP", Filing.state.in_(("deposee", "valide")),
+                                        Filing.payload["produit"].as_string() == medicine.code)
+                   .order_by(Filing.id.desc())).first()
+    return add_months(date.fromisoformat(last.payload["au"]), protocol.report_months) if last else None
+
+
+def remind_reports(db: Session, today: date, link) -> int:
+    """``follow-up-reminders``, for laboratories: a week before a periodic report is due, one e-mail per due date
+    (the queued message itself says it was sent)."""
+    from datetime import timedelta
+
+    from app.models import AgencyRole, OutboxMessage
+
+    sent = 0
+    for medicine in db.exec(select(ReferentialMedicine).where(ReferentialMedicine.laboratory != "")):
+        due = next_report_due(db, medicine)
+        if due is None or due - timedelta(days=7) > today:
+            continue
+        subject = f"Rapport de synthèse attendu le {due:%d/%m/%Y}\u00a0: {medicine.name}"
+        if db.exec(select(OutboxMessage.id).where(OutboxMessage.subject == subject)).first() is not None:
+            continue
+        emails = [e for e in db.exec(select(Person.email).join(AgencyRole, AgencyRole.national_id ==
+                                                               Person.national_id)
+                                     .where(AgencyRole.role == "laboratory",
+                                            AgencyRole.scope == medicine.laboratory)).all() if e]
+        outbox.queue(db, emails, subject, f"Le protocole de {medicine.name} prévoit un rapport de synthèse "
+                     f"périodique pour le {due:%d/%m/%Y}. Déposez-le\u00a0: {link(medicine.code)}")
+        sent += 1
+    db.flush()
+    return sent

@@ -4,7 +4,6 @@ those reports."""
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, g, request, send_file, stream_with_context, url_for
 from sqlmodel import select
@@ -12,11 +11,9 @@ from sqlmodel import select
 from app import metrics
 from app.db import after_commit, get_session
 from app.domain.follow_up import REPORT_MACHINE, REPORT_STATES
-from app.domain.protocol import add_months
 from app.models import Filing, ReferentialMedicine
 from app.models.base import utcnow
 from app.operations import reports
-from app.operations.follow_up import protocol_of
 from app.operations.reports import LoadedProduct, LoadedReport
 from app.web.refusals import on_refusal
 from app.web.rendering import render, success
@@ -52,22 +49,12 @@ def index():
     db = get_session()
     products = db.exec(select(ReferentialMedicine).where(
         ReferentialMedicine.laboratory.in_(sorted(g.actor.laboratories))).order_by(ReferentialMedicine.name)).all()
-    rows = db.exec(select(Filing).where(Filing.form == "RSP", Filing.filer_id == g.actor.person_id)
-                   .order_by(Filing.id.desc()).limit(50)).all()
+    rows = db.exec(select(Filing).where(Filing.form == "RSP", Filing.payload["produit"].as_string().in_(
+        [p.code for p in products] or [""])).order_by(Filing.id.desc()).limit(50)).all()
     return render("laboratory/index.html", products=products, counts={p.code: reports.counts(db, p.code)
                                                                       for p in products},
-                  reports=rows, states=REPORT_STATES, next_due={p.code: _next_report(db, p) for p in products})
-
-
-def _next_report(db, medicine: ReferentialMedicine) -> date | None:
-    protocol = protocol_of(medicine)
-    if not protocol.collects:
-        return None
-    last = db.exec(select(Filing).where(Filing.form == "RSP", Filing.state.in_(("deposee", "valide")),
-                                        Filing.payload["produit"].as_string() == medicine.code)
-                   .order_by(Filing.id.desc())).first()
-    start = date.fromisoformat(last.payload["au"]) if last else None
-    return add_months(start, protocol.report_months) if start else None
+                  reports=rows, states=REPORT_STATES,
+                  next_due={p.code: reports.next_report_due(db, p) for p in products})
 
 
 @bp.get("/laboratoire/<code>/donnees.csv")

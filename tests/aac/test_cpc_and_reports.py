@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from app.models import Filing, OutboxMessage, ReferentialMedicine
 from app.models.base import utcnow
+from app.operations import reports
 from tests.aac.test_follow_up import PROTOCOL, fill, initiation
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -133,6 +134,17 @@ def test_the_laboratory_exports_pseudonymised_data_and_its_report_is_sent_back_t
     assert "Deux effets non graves." in public
     mailed = {m.recipient for m in db.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("Résumé")))}
     assert mailed == {aac_world["prescriber"].email, aac_world["pharmacist"].email}
+    aac_world["laboratory"].email = "nora@orphelins.example"
+    db.add(aac_world["laboratory"])
+    db.flush()
+    due = date(2026, 12, 30)  # the period ended on 30 June, the protocol asks a report every six months
+    link = lambda code: f"http://localhost/laboratoire/{code}/rapport"  # noqa: E731
+    assert reports.remind_reports(db, due - timedelta(days=8), link) == 0
+    assert reports.remind_reports(db, due - timedelta(days=7), link) == 1
+    assert reports.remind_reports(db, due - timedelta(days=2), link) == 0  # once per due date
+    reminder = db.exec(select(OutboxMessage).where(OutboxMessage.subject.startswith("Rapport de synthèse attendu"))
+                       ).one()
+    assert reminder.recipient == "nora@orphelins.example" and "30/12/2026" in reminder.subject
 
 
 def test_the_evaluator_sets_the_put_sp_in_the_referential(db, aac_world, as_actor):
