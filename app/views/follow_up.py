@@ -215,5 +215,8 @@ def vigilance():
         query = query.where(region | to_lab)
     rows = db.exec(query.order_by(Filing.id.desc()).limit(200)).all()
     rows.sort(key=lambda f: (f.payload.get("effet") or {}).get("gravite") != "grave")
-    return render("follow_up/vigilance.html", rows=rows, regions=REGION_NAMES,
+    codes = {f.payload.get("produit", "") for f in rows}
+    names = dict(db.exec(select(ReferentialMedicine.code, ReferentialMedicine.name)
+                         .where(ReferentialMedicine.code.in_(codes or {""}))).all())
+    return render("follow_up/vigilance.html", rows=rows, regions=REGION_NAMES, names=names,
                   own_regions=sorted(REGION_NAMES.get(r, r) for r in actor.crpv_regions))

@@ -89,9 +89,12 @@ def file_report(code: str, target: LoadedProduct):
 @bp.get("/rapports/")
 @requires("report.evaluate")
 def reports_queue():
-    rows = get_session().exec(select(Filing).where(Filing.form == "RSP", Filing.state != "brouillon")
-                              .order_by(Filing.state != "deposee", Filing.id.desc()).limit(200)).all()
-    return render("laboratory/queue.html", rows=rows, states=REPORT_STATES)
+    db = get_session()
+    rows = db.exec(select(Filing).where(Filing.form == "RSP", Filing.state != "brouillon")
+                   .order_by(Filing.state != "deposee", Filing.id.desc()).limit(200)).all()
+    names = dict(db.exec(select(ReferentialMedicine.code, ReferentialMedicine.name).where(
+        ReferentialMedicine.code.in_({r.payload.get("produit", "") for r in rows} or {""}))).all())
+    return render("laboratory/queue.html", rows=rows, states=REPORT_STATES, names=names)
 
 
 def _report_page(target: LoadedReport, error: str | None = None, posted=None):
