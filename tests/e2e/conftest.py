@@ -79,6 +79,19 @@ def page(request, chromium):
     page = context.new_page()
     page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    from tests.e2e.test_forms import watch_csp
+
+    watch_csp(page)
     page.viewport_name = request.param
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """Issue 31: no page of any browser journey has anything refused by the Content Security Policy."""
+    from tests.e2e.test_forms import CSP_ERRORS
+
+    CSP_ERRORS.clear()
+    yield
+    assert not CSP_ERRORS, CSP_ERRORS

@@ -24,11 +24,23 @@ def shot(page, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{page.viewport_name}-{name}.png", full_page=True)
 
 
+CSP_ERRORS: list[str] = []  # every browser test ends without one (tests/e2e/conftest.py)
+
+
+def watch_csp(page) -> None:
+    """Keep what the browser refused under the Content Security Policy (an inline style or script): the
+    autouse fixture fails the test that caused it."""
+    page.on("console", lambda msg: msg.type == "error" and "Content Security Policy" in msg.text
+            and CSP_ERRORS.append(f"{page.url}: {msg.text}"))
+
+
 def browser_page(chromium, viewport: str, *, javascript: bool = True):
     size = {"width": 1280, "height": 900} if viewport == "desktop" else {"width": 375, "height": 812}
     context = chromium.new_context(viewport=size, locale="fr-FR", is_mobile=viewport == "phone",
                                    has_touch=viewport == "phone", java_script_enabled=javascript)
     page = context.new_page()
+    context.on("page", watch_csp)  # pages it opens later (a phone's approval tab)
+    watch_csp(page)
     page.viewport_name = viewport
     return page
 
