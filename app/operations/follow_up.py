@@ -19,6 +19,7 @@ from app.domain.criteria import contradictions
 from app.domain.forms import schema
 from app.domain.forms.follow_up import BY_CODE, CPC_REGISTRATION, FOLLOW_UP_FORMS
 from app.domain.protocol import LABORATORY, Protocol, region_of
+from app.domain.refusals import Conflict
 from app.models import AgencyRole, Filing, FilingDocument, Person, ReferentialMedicine, Structure
 from app.models.base import utcnow
 from app.operations import aac_wizard, audit, outbox, statistics
@@ -196,6 +197,11 @@ def transmit(db: Session, draft: Filing, *, file: PatientFile | None, actor: str
                                    activity_ids=activity_ids))}
     if errors:
         raise Refused(errors)
+    if file is not None:  # the file locked: two people filling the same form, one transmits it
+        db.refresh(file.filing, with_for_update=True)
+        if draft.form not in offered(file, forms_on(db, file.filing)):
+            raise Conflict(f"{spec.title} n’est plus attendue\u00a0: une autre a été transmise entre-temps pour ce "
+                           "patient. Votre brouillon est gardé.")
     now = utcnow()
     draft.reference = next_reference(db, draft.form, now.year)
     draft.deposited_at = now

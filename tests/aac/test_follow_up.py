@@ -219,3 +219,21 @@ def test_the_token_gone_while_sealing_a_declaration_leaves_nothing_then_it_goes_
     assert prescriber.post(opened.headers["Location"], data).status_code == 303
     db.refresh(effect)
     assert effect.state == "transmise" and effect.reference == f"EI-{today.year}-000001"  # no number lost
+
+
+def test_two_people_filling_the_initiation_one_transmits_it(db, granted, aac_world, make_person, as_person):
+    nurse = make_person(profession_code="60", family_name="INFIRMIERE", given_name="Zoé")
+    db.add(PracticeActivity(person_id=nurse.id, structure_id=aac_world["hospital"].id, profession_code="60"))
+    db.flush()
+    today = utcnow().date()
+    nurse_form = as_person(nurse).post(f"/suivi/{granted.id}/fiche/INIT").headers["Location"]
+    prescriber = as_person(aac_world["prescriber"])
+    _, first = fill(prescriber, granted.id, "INIT", "initiation", initiation(today))
+    assert first.status_code == 303
+    late = as_person(nurse).post(nurse_form, initiation(today))
+    assert late.status_code == 409 and "n’est plus attendue" in late.get_data(as_text=True)
+    sent = db.exec(select(Filing).where(Filing.form == "INIT", Filing.state == "transmise")).all()
+    assert len(sent) == 1
+    kept = db.exec(select(Filing).where(Filing.form == "INIT", Filing.state == "brouillon")).one()
+    db.refresh(kept)
+    assert kept.filer_id == nurse.id and kept.payload["initiation"]["poids"] == "63,5"  # the draft as typed
