@@ -102,10 +102,12 @@ def index():
         if actor.is_prescriber else []
     late = (follow_up.count_late(get_session(), actor)
             if actor.is_prescriber or actor.is_hospital_pharmacist else 0)
-    serious = (follow_up.count_serious(get_session(), utcnow().date())
-               if "ansm_evaluator" in actor.agency_roles else 0)
+    evaluator = "ansm_evaluator" in actor.agency_roles
+    serious = follow_up.count_serious(get_session(), utcnow().date()) if evaluator else 0
+    reports = get_session().execute(sa.select(sa.func.count()).select_from(Filing.__table__).where(
+        _F.form == "RSP", _F.state == "deposee")).scalar() if evaluator else 0
     return render("dashboard/index.html", actor=actor, structures=structures, roles_by_structure=roles_by_structure,
-                  late=late, serious=serious,
+                  late=late, serious=serious, reports=reports,
                   todo=todo, states=STATES, aac_states=AAC_STATES, stages=stages, email=email, cards=cards,
                   requests=requests,
                   profession=PROFESSIONS.get(actor.profession_code, ""),

@@ -150,13 +150,13 @@ def test_after_the_decision_end_to_end(chromium, live_portal, live_env, viewport
     card_login(page, live_portal, "KIT LABO0012")
     page.goto(live_portal + "/laboratoire/")
     with page.expect_download() as info:
-        page.locator("#produit-AAC-0001").locator("xpath=../..").get_by_role(
+        page.locator("section", has=page.locator("#produit-AAC-0001")).get_by_role(
             "link", name="Exporter les données de suivi (CSV)").click()
     exported = tmp_path / "suivi.csv"
     info.value.save_as(exported)
     text = exported.read_text(encoding="utf-8-sig")
     assert "INIT" in text and "SUIVI" in text and reference not in text
-    page.locator("#produit-AAC-0001").locator("xpath=../..").get_by_role(
+    page.locator("section", has=page.locator("#produit-AAC-0001")).get_by_role(
         "link", name="Déposer le rapport de synthèse").click()
     page.fill("#champ-du", f"{today.year}-01-01")
     page.fill("#champ-au", today.isoformat())
