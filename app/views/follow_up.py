@@ -56,6 +56,10 @@ def form_target(form_id: int, **_ignored) -> FollowUpForm:
 @requires("follow_up.view", target=patient_target)
 def show(file_id: int, target: PatientFile):
     """The patient's file: who, what medicine, the decision, the forms filled and due, the declarations."""
+    return _file_page(target)
+
+
+def _file_page(target: PatientFile, error: str | None = None):
     db = get_session()
     forms = follow_up.forms_on(db, target.filing)
     visible = [f for f in forms if f.state != "brouillon" or f.filer_id == g.actor.person_id]
@@ -70,7 +74,7 @@ def show(file_id: int, target: PatientFile):
                   first={code: spec.steps[0].name for code, spec in BY_CODE.items()}, states=FOLLOW_UP_STATES,
                   cpc_states=CPC_STATES, receipts=receipts, people=people, today=utcnow().date(),
                   patient=follow_up.patient_block(target), prescriber=db.get(Person, target.filer_id),
-                  structure=db.get(Structure, target.structure_id) if target.structure_id else None)
+                  structure=db.get(Structure, target.structure_id) if target.structure_id else None, error=error)
 
 
 @bp.post("/suivi/<int:file_id>/fiche/<code>")
@@ -80,7 +84,7 @@ def open_form(file_id: int, code: str, target: PatientFile):
         abort(404)
     if not can(g.actor, "follow_up.declare" if code == "EI" else "follow_up.fill", target):
         abort(403)
-    on_refusal(lambda refusal: show(file_id=file_id, target=target), target.filing)
+    on_refusal(lambda refusal: _file_page(target, error=str(refusal)), target.filing)
     draft = follow_up.open_form(get_session(), target, code, person_id=g.actor.person_id,
                                 actor=g.actor.national_id)
     return success(url_for("follow_up.step", form_id=draft.id, step=BY_CODE[code].steps[0].name))

@@ -237,3 +237,11 @@ def test_two_people_filling_the_initiation_one_transmits_it(db, granted, aac_wor
     kept = db.exec(select(Filing).where(Filing.form == "INIT", Filing.state == "brouillon")).one()
     db.refresh(kept)
     assert kept.filer_id == nurse.id and kept.payload["initiation"]["poids"] == "63,5"  # the draft as typed
+
+
+def test_a_form_the_protocol_does_not_expect_yet_is_refused_on_the_patients_file(db, granted, as_actor):
+    refused = as_actor("prescriber").post(f"/suivi/{granted.id}/fiche/SUIVI")  # the initiation comes first
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "Erreur" in body.split("</title>")[0]
+    assert "n’est pas attendue pour ce patient" in body and "Fiche d’initiation" in body
+    assert db.exec(select(Filing).where(Filing.parent_id == granted.id)).first() is None
