@@ -199,11 +199,13 @@ def _follows_patient(actor: Actor, target) -> bool:
 
 
 def _reads_adverse_effect(actor: Actor, target) -> bool:
-    """A declaration: whoever follows the patient's file, the CRPV of its region, the laboratory it went to, and
-    the agency."""
+    """A declaration: whoever follows the patient's file (the agency included), and the one it was addressed to:
+    the CRPV of its region, or the laboratory when the protocol says so."""
     payload = target.form.payload
-    return (_follows_patient(actor, target) or payload.get("region", "") in actor.crpv_regions
-            or (payload.get("destinataire") == "laboratoire" and target.laboratory in actor.laboratories))
+    to_laboratory = payload.get("destinataire") == "laboratoire"
+    return (_follows_patient(actor, target)
+            or (not to_laboratory and payload.get("region", "") in actor.crpv_regions)
+            or (to_laboratory and target.laboratory in actor.laboratories))
 
 
 def _agency(role: str) -> Rule:

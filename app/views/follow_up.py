@@ -213,7 +213,8 @@ def vigilance():
     if "ansm_evaluator" not in actor.agency_roles:
         products = db.exec(select(ReferentialMedicine.code).where(
             ReferentialMedicine.laboratory.in_(sorted(actor.laboratories) or [""]))).all()
-        region = Filing.payload["region"].as_string().in_(sorted(actor.crpv_regions) or [""])
+        region = (Filing.payload["region"].as_string().in_(sorted(actor.crpv_regions) or [""])
+                  & (Filing.payload["destinataire"].as_string() == "crpv"))
         to_lab = ((Filing.payload["destinataire"].as_string() == "laboratoire")
                   & Filing.payload["produit"].as_string().in_(list(products) or [""]))
         query = query.where(region | to_lab)

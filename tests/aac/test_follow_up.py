@@ -245,3 +245,22 @@ def test_a_form_the_protocol_does_not_expect_yet_is_refused_on_the_patients_file
     assert refused.status_code == 422 and "Erreur" in body.split("</title>")[0]
     assert "n’est pas attendue pour ce patient" in body and "Fiche d’initiation" in body
     assert db.exec(select(Filing).where(Filing.parent_id == granted.id)).first() is None
+
+
+def test_a_protocol_may_send_the_declarations_to_the_laboratory(db, granted, aac_world, as_actor):
+    aac_world["product"].protocol = {**PROTOCOL, "effets_vers": "laboratoire"}
+    aac_world["laboratory"].email = "nora@orphelins.example"
+    db.add_all([aac_world["product"], aac_world["laboratory"]])
+    db.flush()
+    _, done = fill(as_actor("prescriber"), granted.id, "EI", "effet", {
+        "date_survenue": utcnow().date().isoformat(), "description": "Céphalées", "gravite": "non_grave",
+        "evolution": "guerison"})
+    assert done.status_code == 303
+    effect = db.exec(select(Filing).where(Filing.form == "EI")).one()
+    assert effect.payload["destinataire"] == "laboratoire"
+    assert {m.recipient for m in db.exec(select(OutboxMessage).where(OutboxMessage.filing_id == effect.id))} == {
+        "nora@orphelins.example"}  # not serious: the evaluators are not flagged
+    assert effect.reference in as_actor("laboratory").get("/vigilance/").get_data(as_text=True)
+    assert as_actor("laboratory").get(f"/suivi/fiche/{effect.id}").status_code == 200
+    assert effect.reference not in as_actor("other_laboratory").get("/vigilance/").get_data(as_text=True)
+    assert effect.reference not in as_actor("crpv").get("/vigilance/").get_data(as_text=True)
