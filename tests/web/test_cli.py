@@ -27,6 +27,19 @@ def test_roles_grant_from_the_command_line(app, db):
     assert bad.exit_code != 0 and "Rôle inconnu" in bad.output and "Traceback" not in bad.output
 
 
+def test_a_crpv_is_granted_with_its_region_and_the_counts_are_rebuilt_from_the_command_line(app, db):
+    runner = app.test_cli_runner()
+    granted = runner.invoke(args=["roles", "grant", "899700000013", "crpv", "--region", "PDL"])
+    assert granted.exit_code == 0 and "attribué" in granted.output
+    assert db.exec(select(AgencyRole).where(AgencyRole.role == "crpv")).one().scope == "PDL"
+    unknown = runner.invoke(args=["roles", "grant", "899700000013", "crpv", "--region", "XYZ"])
+    assert unknown.exit_code != 0 and "Région inconnue" in unknown.output and "Traceback" not in unknown.output
+    without = runner.invoke(args=["roles", "grant", "899700000013", "crpv"])
+    assert without.exit_code != 0 and "--region" in without.output
+    rebuilt = runner.invoke(args=["stats", "rebuild"])
+    assert rebuilt.exit_code == 0 and "comptes refaits" in rebuilt.output
+
+
 def test_pki_init_is_idempotent_and_keys_are_listed(app, db):
     runner = app.test_cli_runner()
     runner.invoke(args=["pki", "init"])
