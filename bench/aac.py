@@ -10,10 +10,8 @@ Run: BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.databases import timed  # noqa: E402 - after the path is set
+
 logging.disable(logging.WARNING)
 
 PRESCRIBER, PHARMACIST, EVALUATOR = "899700000013", "899700000039", "899700000062"
@@ -54,16 +54,6 @@ FROM generate_series({start:d}, {stop:d}) AS g
 """  # noqa: S608 - integers only are formatted in (format d); the text value is a bound parameter
 
 
-def timed(fn, n: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    samples.sort()
-    return statistics.median(samples) * 1000, samples[int(0.95 * (len(samples) - 1))] * 1000
-
-
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -87,14 +77,10 @@ def main() -> None:
 
 
 def run(work: Path, url: str, args) -> None:
-    from app.signing import softhsm
+    from bench.databases import portal_environment
 
-    softhsm.init_token(work / "softhsm2.conf", work / "tokens", "bench-aac", work / "pins.json")
-    pin = json.loads((work / "pins.json").read_text())["user_pin"]
-    env = {"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "bench-aac-secret",
-           "HSM_TOKEN_LABEL": "bench-aac", "HSM_PIN": pin, "SOFTHSM2_CONF": str(work / "softhsm2.conf"),
-           "PSC_CLIENT_SECRET": "bench", "ACCESS_LOG": ""}
-    os.environ.update(env)
+    env = portal_environment(work, url, "bench-aac")
+    pin = env["HSM_PIN"]
     import sqlalchemy as sa
     from sqlmodel import select
 

@@ -30,3 +30,33 @@ def throwaway_database(work: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def portal_environment(work: Path, url: str, label: str) -> dict:
+    """A token of its own in ``work`` and the settings a benchmarked portal reads, put in this process's
+    environment (the app is created after) and returned (for the servers it starts)."""
+    import json
+    import os
+
+    from app.signing import softhsm
+
+    softhsm.init_token(work / "softhsm2.conf", work / "tokens", label, work / "pins.json")
+    env = {"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": f"{label}-secret",
+           "HSM_TOKEN_LABEL": label, "HSM_PIN": json.loads((work / "pins.json").read_text())["user_pin"],
+           "SOFTHSM2_CONF": str(work / "softhsm2.conf"), "PSC_CLIENT_SECRET": "bench", "ACCESS_LOG": ""}
+    os.environ.update(env)
+    return env
+
+
+def timed(fn, n: int) -> tuple[float, float]:
+    """``fn`` run ``n`` times: the median and the 95th percentile, in milliseconds."""
+    import statistics
+    import time
+
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    samples.sort()
+    return statistics.median(samples) * 1000, samples[int(0.95 * (len(samples) - 1))] * 1000

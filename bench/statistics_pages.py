@@ -12,10 +12,8 @@ Run: BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test .venv/
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.databases import timed  # noqa: E402 - after the path is set
+
 logging.disable(logging.WARNING)
 
 EVALUATOR, OPERATOR = "899700000062", "899700000070"
@@ -65,16 +65,6 @@ GROUP BY 1, 2
 """
 
 
-def timed(fn, n: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    samples.sort()
-    return statistics.median(samples) * 1000, samples[int(0.95 * (len(samples) - 1))] * 1000
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -90,13 +80,9 @@ def main() -> None:
 
 
 def run(work: Path, url: str, args) -> None:
-    from app.signing import softhsm
+    from bench.databases import portal_environment
 
-    softhsm.init_token(work / "softhsm2.conf", work / "tokens", "bench-stats", work / "pins.json")
-    pin = json.loads((work / "pins.json").read_text())["user_pin"]
-    os.environ.update({"DATABASE_URL": url, "INSTANCE_PATH": str(work / "instance"), "SECRET_KEY": "bench-stats",
-                       "HSM_TOKEN_LABEL": "bench-stats", "HSM_PIN": pin, "SOFTHSM2_CONF": str(work / "softhsm2.conf"),
-                       "PSC_CLIENT_SECRET": "bench", "ACCESS_LOG": ""})
+    portal_environment(work, url, "bench-stats")
     import sqlalchemy as sa
     from sqlmodel import select
 

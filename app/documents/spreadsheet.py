@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Iterator
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,3 +24,19 @@ class SafeWriter:
 
     def writerow(self, row: Iterable) -> None:
         self._writer.writerow([neutralise(cell) for cell in row])
+
+
+def csv_chunks(headers: Iterable, batches: Iterable[Iterable[Iterable]]) -> Iterator[str]:
+    """A CSV for French spreadsheets (UTF-8 with BOM, « ; », CRLF, cells neutralised), one text chunk per batch of
+    rows: an export streamed from a server-side cursor keeps one batch in memory, whatever the volume."""
+    buffer = io.StringIO()
+    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer.writerow(headers)
+    for rows in batches:
+        for row in rows:
+            writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()

@@ -8,6 +8,8 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+from .inputs import parse_int
+
 PRESCRIBER, PHARMACIST, NURSE = "prescripteur", "pharmacien", "infirmier"
 DELEGATES = ((PHARMACIST, "Le pharmacien de la PUI"), (NURSE, "Un infirmier de l’établissement"))
 CRPV, LABORATORY = "crpv", "laboratoire"
@@ -58,9 +60,9 @@ class Protocol:
 def check_protocol(*, every_months: str, report_months: str, delegates, effects_to: str) -> dict[str, str]:
     """The evaluator's PUT-SP fields, field by field (French messages)."""
     errors = {}
-    if not str(every_months).isdigit() or not 1 <= int(every_months) <= 12:
+    if parse_int(every_months, low=1, high=12) is None:
         errors["suivi_mois"] = "Périodicité du suivi\u00a0: de 1 à 12 mois."
-    if not str(report_months).isdigit() or not 1 <= int(report_months) <= 24:
+    if parse_int(report_months, low=1, high=24) is None:
         errors["rapport_mois"] = "Périodicité du rapport de synthèse\u00a0: de 1 à 24 mois."
     if set(delegates) - {PHARMACIST, NURSE}:
         errors["delegues"] = "Délégation inconnue."

@@ -3,14 +3,13 @@ French headers), produced row by row from a server-side cursor: memory stays fla
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.db import streamed
-from app.documents.spreadsheet import SafeWriter
+from app.documents.spreadsheet import csv_chunks
 from app.domain.aac import AAC_STATES, age_from
 from app.domain.inputs import parse_int
 from app.models import Filing
@@ -45,14 +44,4 @@ def export_rows(db: Session, scope: sa.ColumnElement) -> Iterator[str]:
     query = (sa.select(table.c.reference, table.c.state, table.c.deposited_at, table.c.decided_at,
                        table.c.structure_id, table.c.payload)
              .where(table.c.form == "AAC", table.c.state != "brouillon", scope).order_by(table.c.id))
-    buffer = io.StringIO()
-    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(HEADERS)
-    for partition in streamed(db, query, BATCH):
-        for row in partition:
-            writer.writerow(_row(*row))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    yield from csv_chunks(HEADERS, ((_row(*row) for row in partition) for partition in streamed(db, query, BATCH)))

@@ -94,8 +94,8 @@ def save_product(db: Session, form: dict, *, actor: str, existing: ReferentialMe
         form.get("conditions", "").strip()
     product.max_days, product.ended_on, product.indications = parse_int(max_days), ended_on, indications
     product.collects_data = bool(form.get("collecte"))
-    product.protocol = Protocol(product.collects_data, int(form.get("suivi_mois") or 3), frozenset(delegates),
-                                form.get("effets_vers", CRPV), int(form.get("rapport_mois") or 6)).as_json()
+    product.protocol = Protocol(product.collects_data, parse_int(form.get("suivi_mois", "3")), frozenset(delegates),
+                                form.get("effets_vers", CRPV), parse_int(form.get("rapport_mois", "6"))).as_json()
     if status == "CPC":  # three years from its entry, unless the agency says otherwise
         product.cpc_until = cpc_until or product.cpc_until or cpc_end(date.today())
     else:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from app.db import streamed
-from app.documents.spreadsheet import SafeWriter
+from app.documents.spreadsheet import csv_chunks
 from app.domain.aac import age_from
 from app.domain.follow_up import EVALUATOR, LABORATORY
 from app.domain.forms.follow_up import EFFICACY, END_REASONS, OUTCOMES
@@ -111,17 +110,8 @@ def export_rows(db: Session, code: str, key: bytes) -> Iterator[str]:
                     child.c.form.in_(("INIT", "SUIVI", "FIN", "EI")),
                     parent.c.payload["medicament"]["code"].as_string() == code)
              .order_by(parent.c.id, child.c.id))
-    buffer = io.StringIO()
-    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
-    buffer.write("\ufeff")
-    writer.writerow(HEADERS)
-    for partition in streamed(db, query, BATCH):
-        for row in partition:
-            writer.writerow(_row(key, code, *row))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue()
+    batches = streamed(db, query, BATCH)
+    yield from csv_chunks(HEADERS, ((_row(key, code, *row) for row in partition) for partition in batches))
 
 
 def _check(form, upload_given: bool) -> dict:

@@ -16,6 +16,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from app.domain.aac import REFUSAL_REASONS
+from app.domain.inputs import parse_int
 from app.models import CaseStat
 
 REASON_LABELS = dict(REFUSAL_REASONS)
@@ -187,7 +188,8 @@ def _series(found: dict, measure: str, months: list[str], bucket: str | None = N
 def _delays(found: dict, months: list[str]) -> tuple[list, list, dict[int, int]]:
     medians, p90s, overall = [], [], Counter()
     for m in months:
-        histogram = {int(b): n for b, n in found.get("delai", {}).get(m, {}).items() if b.isdigit()}
+        days = {parse_int(b, high=100_000): n for b, n in found.get("delai", {}).get(m, {}).items()}
+        histogram = {d: n for d, n in days.items() if d is not None}
         overall.update(histogram)
         medians.append(percentile(histogram, 0.5))
         p90s.append(percentile(histogram, 0.9))

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, request, url_for
 from sqlmodel import select
 
 from app.db import get_session
-from app.documents.spreadsheet import SafeWriter
+from app.documents.spreadsheet import csv_chunks
 from app.domain.forms.catalogue import FORMS
 from app.models import ReferentialMedicine
 from app.models.base import utcnow
@@ -71,17 +71,9 @@ def ans():
 
 
 def _csv(months, indicators, name: str) -> Response:
-    import io
-
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = SafeWriter(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(("Indicateur", "Série", "Mois", "Valeur"))
-    for indicator in indicators:
-        for label, values in indicator.series:
-            for month, value in zip(months, values, strict=True):
-                writer.writerow((indicator.title, label, month, "" if value is None else value))
-    response = Response(buffer.getvalue(), mimetype="text/csv")
+    rows = [(indicator.title, label, month, "" if value is None else value) for indicator in indicators
+            for label, values in indicator.series for month, value in zip(months, values, strict=True)]
+    response = Response("".join(csv_chunks(("Indicateur", "Série", "Mois", "Valeur"), [rows])), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{utcnow():%Y%m%d}.csv"'
     return response
 

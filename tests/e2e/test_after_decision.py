@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.e2e.test_aac import patient_and_medicine
+from tests.e2e.test_aac_complements import card_login_without_javascript
 from tests.e2e.test_accessibility import AXE, violations
 from tests.e2e.test_certificates import ecps_login
 from tests.e2e.test_forms import SEALING, browser_page, logout, shot
@@ -240,7 +241,7 @@ def test_the_statistics_pages_with_and_without_javascript(chromium, live_portal,
             if javascript:
                 card_login(page, live_portal, who)
             else:
-                _login_without_js(page, live_portal, who)
+                card_login_without_javascript(page, live_portal, who)
             page.goto(live_portal + path)
             expect(page.get_by_role("heading", name=title)).to_be_visible()
             expect(page.locator("svg[role=img]").first).to_be_visible()
@@ -252,15 +253,3 @@ def test_the_statistics_pages_with_and_without_javascript(chromium, live_portal,
             context.close()
     assert not found, found
 
-
-def _login_without_js(page, live_portal, name: str) -> None:
-    from tests.e2e.test_login import pick
-
-    page.goto(live_portal + "/auth/connexion")
-    page.get_by_role("link", name="Se connecter avec Pro Santé Connect").click()
-    pick(page, name)
-    page.locator("label[for=moyen-carte]").click()
-    page.get_by_role("button", name="Continuer").click()
-    page.get_by_label("Code PIN (4 chiffres)").fill("1234")
-    page.get_by_role("button", name="Valider").click()
-    expect(page.locator("h1")).to_have_text(f"Bonjour {name}")
